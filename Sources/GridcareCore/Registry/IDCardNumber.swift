@@ -1,0 +1,64 @@
+/// A mainland resident identity card number (GB 11643-1999): 6-digit region, birth date, 3-digit
+/// sequence (odd for men), and a check character computed over the first 17 digits.
+public struct IDCardNumber: Sendable, Hashable, CustomStringConvertible {
+    public let value: String
+
+    private static let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    private static let checkCharacters: [Character] = ["1", "0", "X", "9", "8", "7", "6", "5", "4", "3", "2"]
+
+    /// Validates `raw` (a lowercase x is accepted and upper-cased).
+    public init(_ raw: String) throws(FieldError) {
+        let text = raw.uppercased()
+        let chars = Array(text)
+        guard chars.count == 18 else { throw FieldError("idNumber", "must have 18 characters") }
+        guard chars[0..<17].allSatisfy(\.isASCIIDigit),
+              chars[17].isASCIIDigit || chars[17] == "X"
+        else { throw FieldError("idNumber", "must be 17 digits followed by a digit or X") }
+        guard let birth = SimpleDate(yyyymmdd: String(chars[6..<14])) else {
+            throw FieldError("idNumber", "has an impossible birth date")
+        }
+        guard birth.year >= 1880 else { throw FieldError("idNumber", "has an impossible birth date") }
+        guard Self.checkCharacter(for: chars[0..<17]) == chars[17] else {
+            throw FieldError("idNumber", "check digit does not match")
+        }
+        value = text
+    }
+
+    /// The check character for 17 leading digits.
+    public static func checkCharacter(for digits: some Collection<Character>) -> Character {
+        var sum = 0
+        for (d, w) in zip(digits, weights) { sum += Int(d.asciiValue! - 48) * w }
+        return checkCharacters[sum % 11]
+    }
+
+    /// Builds a valid number from its parts; used by the demo generator and tests.
+    public static func make(region: Int, birth: SimpleDate, sequence: Int) -> IDCardNumber {
+        let body = pad(region, 6) + birth.yyyymmdd + pad(sequence, 3)
+        return try! IDCardNumber(body + String(checkCharacter(for: Array(body))))
+    }
+
+    public var birthDate: SimpleDate { SimpleDate(yyyymmdd: String(Array(value)[6..<14]))! }
+
+    /// The sex encoded in the sequence digit: odd is male.
+    public var isMale: Bool { Int(Array(value)[16].asciiValue! - 48) % 2 == 1 }
+
+    /// First 6 and last 4 characters, the rest hidden: the only form that leaves the store.
+    public var masked: String { Self.mask(value) }
+
+    public static func mask(_ raw: String) -> String {
+        let chars = Array(raw)
+        guard chars.count > 10 else { return String(repeating: "*", count: chars.count) }
+        return String(chars[0..<6]) + String(repeating: "*", count: chars.count - 10) + String(chars[(chars.count - 4)...])
+    }
+
+    public var description: String { masked }
+}
+
+func pad(_ n: Int, _ width: Int) -> String {
+    let s = String(n)
+    return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+}
+
+extension Character {
+    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+}

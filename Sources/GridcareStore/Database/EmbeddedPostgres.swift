@@ -1,0 +1,205 @@
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A private PostgreSQL cluster run from the installed server binaries: created on first use, reused
+/// afterwards, reached over loopback TCP with a generated password.
+///
+/// PostgreSQL refuses to run as root, so when Gridcare runs as root the cluster's commands run as the
+/// unprivileged `postgres` user that Debian's package creates, and the data folder belongs to that user.
+public struct EmbeddedPostgres: Sendable {
+    public let dataDirectory: String
+    public let binDirectory: String
+    public let databaseName: String
+    let logger: Logger
+
+    static let superuser = "gridcare"
+    static let serviceUser = "postgres"
+
+    public init(dataDirectory: String, binDirectory: String? = nil, databaseName: String = "gridcare", logger: Logger) throws {
+        self.dataDirectory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
+        self.binDirectory = try binDirectory ?? Self.findBinDirectory()
+        self.databaseName = databaseName
+        self.logger = logger
+    }
+
+    /// The newest `/usr/lib/postgresql/N/bin` that has `initdb`, or the directory of `pg_ctl` on PATH.
+    static func findBinDirectory() throws -> String {
+        let fm = FileManager.default
+        let root = "/usr/lib/postgresql"
+        let versions = ((try? fm.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted(by: >)
+        for v in versions where fm.isExecutableFile(atPath: "\(root)/\(v)/bin/initdb") {
+            return "\(root)/\(v)/bin"
+        }
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+        where fm.isExecutableFile(atPath: "\(dir)/initdb") && fm.isExecutableFile(atPath: "\(dir)/pg_ctl") {
+            return String(dir)
+        }
+        throw EmbeddedPostgresError("PostgreSQL server binaries (initdb, pg_ctl) were not found; install Debian's postgresql package")
+    }
+
+    struct State: Codable { var port: Int; var password: String }
+
+    var stateFile: String { dataDirectory + "/gridcare-cluster.json" }
+    var isRoot: Bool { getuid() == 0 }
+
+    /// Starts the cluster unless it already runs. Returns the address and whether this call started it
+    /// (only then should the caller stop it on shutdown).
+    public func start() throws -> (url: DatabaseURL, startedHere: Bool) {
+        let fm = FileManager.default
+        if !fm.fileExists(atPath: dataDirectory + "/PG_VERSION") {
+            try initialise()
+        }
+        guard let data = fm.contents(atPath: stateFile), var state = try? JSONDecoder().decode(State.self, from: data) else {
+            throw EmbeddedPostgresError("\(stateFile) is missing or unreadable; remove \(dataDirectory) to start afresh")
+        }
+        var startedHere = false
+        if let runningPort = runningPort() {
+            state.port = runningPort
+        } else {
+            if !Self.portIsFree(state.port) {
+                state.port = try Self.freePort()
+                try writeState(state)
+            }
+            try run(pg("pg_ctl"), ["-D", dataDirectory, "-l", dataDirectory + "/server.log", "-w", "-t", "60",
+                                   "-o", "-p \(state.port)", "start"])
+            startedHere = true
+            logger.info("started embedded PostgreSQL", metadata: ["data": "\(dataDirectory)", "port": "\(state.port)"])
+        }
+        let url = DatabaseURL(host: "127.0.0.1", port: state.port, username: Self.superuser,
+                              password: state.password, database: databaseName)
+        return (url, startedHere)
+    }
+
+    /// Stops the cluster (fast shutdown: open sessions are rolled back).
+    public func stop() throws {
+        guard runningPort() != nil else { return }
+        try run(pg("pg_ctl"), ["-D", dataDirectory, "-m", "fast", "-w", "-t", "60", "stop"])
+        logger.info("stopped embedded PostgreSQL", metadata: ["data": "\(dataDirectory)"])
+    }
+
+    /// The port of a running postmaster of this data folder, read from postmaster.pid.
+    func runningPort() -> Int? {
+        guard (try? run(pg("pg_ctl"), ["-D", dataDirectory, "status"], quiet: true)) != nil,
+              let pid = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8)
+        else { return nil }
+        let lines = pid.split(separator: "\n", omittingEmptySubsequences: false)
+        return lines.count > 3 ? Int(lines[3]) : nil
+    }
+
+    func initialise() throws {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        let password = Self.randomPassword()
+        let pwfile = dataDirectory + ".pwfile"
+        fm.createFile(atPath: pwfile, contents: Data(password.utf8), attributes: [.posixPermissions: 0o600])
+        defer { try? fm.removeItem(atPath: pwfile) }
+        if isRoot {
+            try run("/bin/chown", [Self.serviceUser, dataDirectory, pwfile])
+            try run("/bin/chmod", ["0700", dataDirectory])
+        }
+        try run(pg("initdb"), ["-D", dataDirectory, "-U", Self.superuser, "--pwfile=\(pwfile)", "--auth=scram-sha-256",
+                               "-E", "UTF8", "--no-locale", "--no-instructions"])
+        let settings = """
+
+        # Written by gridcare: a private cluster on loopback only.
+        listen_addresses = '127.0.0.1'
+        unix_socket_directories = ''
+        max_connections = 200
+        shared_buffers = 256MB
+        work_mem = 16MB
+        maintenance_work_mem = 256MB
+        max_wal_size = 4GB
+        synchronous_commit = off
+        log_min_duration_statement = 2000
+
+        """
+        let conf = dataDirectory + "/postgresql.conf"
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: conf))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(settings.utf8))
+        try handle.close()
+        try writeState(State(port: try Self.freePort(), password: password))
+        logger.info("created embedded PostgreSQL cluster", metadata: ["data": "\(dataDirectory)"])
+    }
+
+    func writeState(_ state: State) throws {
+        let data = try JSONEncoder().encode(state)
+        guard FileManager.default.createFile(atPath: stateFile, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw EmbeddedPostgresError("cannot write \(stateFile)")
+        }
+    }
+
+    func pg(_ tool: String) -> String { binDirectory + "/" + tool }
+
+    /// Runs a cluster command, as the service user when we are root; throws with its output on failure.
+    @discardableResult
+    func run(_ executable: String, _ arguments: [String], quiet: Bool = false) throws -> String {
+        let process = Process()
+        let asServiceUser = isRoot && executable.hasPrefix(binDirectory)
+        if asServiceUser {
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+            process.arguments = ["-u", Self.serviceUser, "--", executable] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else {
+            if quiet { throw EmbeddedPostgresError("") }
+            throw EmbeddedPostgresError("\((executable as NSString).lastPathComponent) failed (\(process.terminationStatus)): \(text.suffix(2000))")
+        }
+        return text
+    }
+
+    static func randomPassword() -> String {
+        let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var rng = SystemRandomNumberGenerator()
+        return String((0..<32).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
+    }
+
+    /// A loopback port the kernel hands out as free right now.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw EmbeddedPostgresError("cannot open a socket to find a free port") }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard bound else { throw EmbeddedPostgresError("cannot bind a loopback socket to find a free port") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    static func portIsFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+}
+
+public struct EmbeddedPostgresError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import GridcareCore
+import Logging
+import PostgresNIO
+
+/// Districts, streets, communities, grids, micro-grids and dedicated grids.
+public struct AreaStore: Sendable {
+    let db: Database
+    public init(_ db: Database) { self.db = db }
+
+    public struct Filter: Sendable {
+        public var level: AreaLevel?
+        public var parentId: Int64?
+        public var districtId: Int64?
+        public var namePrefix: String?
+        public init(level: AreaLevel? = nil, parentId: Int64? = nil, districtId: Int64? = nil, namePrefix: String? = nil) {
+            self.level = level; self.parentId = parentId; self.districtId = districtId; self.namePrefix = namePrefix
+        }
+    }
+
+    typealias Row = (Int64, String, Int64?, Int64, String, String?, String?, Int)
+    static let columns = "id, level::text, parent_id, district_id, name, code, institution, version"
+
+    static func area(_ r: Row) -> Area {
+        Area(id: r.0, level: AreaLevel(rawValue: r.1)!, parentId: r.2, districtId: r.3, name: r.4, code: r.5,
+             institution: r.6, version: r.7)
+    }
+
+    public func create(level: AreaLevel, parentId: Int64?, name: String, code: String?, institution: String?,
+                       logger: Logger) async throws -> Area {
+        var c = FieldChecker()
+        c.text(name, "name", max: 200)
+        c.text(code, "code", max: 32, required: false)
+        c.require((level == .district) == (parentId == nil), "parentId",
+                  level == .district ? "a district has no parent" : "is required for a \(level.rawValue)")
+        c.require((level == .dedicatedGrid) == (institution != nil), "institution",
+                  level == .dedicatedGrid ? "is required for a dedicated grid" : "is only for dedicated grids")
+        try c.finish()
+        let rows: PostgresRowSequence
+        if let parentId {
+            rows = try await db.client.query("""
+                INSERT INTO area (level, parent_id, district_id, name, code, institution)
+                SELECT \(level.rawValue)::area_level, p.id, p.district_id, \(name.trimmed), \(code), \(institution)
+                FROM area p WHERE p.id = \(parentId)
+                RETURNING \(unescaped: Self.columns)
+                """, logger: logger)
+        } else {
+            rows = try await db.client.query("""
+                WITH n AS (SELECT nextval(pg_get_serial_sequence('area', 'id')) AS id)
+                INSERT INTO area (id, level, district_id, name, code)
+                SELECT n.id, 'district', n.id, \(name.trimmed), \(code) FROM n
+                RETURNING \(unescaped: Self.columns)
+                """, logger: logger)
+        }
+        for try await row in rows.decode(Row.self) { return Self.area(row) }
+        throw ValidationFailure([FieldError("parentId", "no such area")])
+    }
+
+    public func get(_ id: Int64, logger: Logger) async throws -> Area {
+        let rows = try await db.client.query("SELECT \(unescaped: Self.columns) FROM area WHERE id = \(id)", logger: logger)
+        for try await row in rows.decode(Row.self) { return Self.area(row) }
+        throw StoreError.notFound("area")
+    }
+
+    public func list(_ f: Filter, page: PageRequest, logger: Logger) async throws -> Page<Area> {
+        let rows = try await db.client.query("""
+            SELECT \(unescaped: Self.columns) FROM area
+            WHERE id > \(page.afterId)
+              AND (\(f.level?.rawValue)::area_level IS NULL OR level = \(f.level?.rawValue)::area_level)
+              AND (\(f.parentId)::bigint IS NULL OR parent_id = \(f.parentId))
+              AND (\(f.districtId)::bigint IS NULL OR district_id = \(f.districtId))
+              AND (\(f.namePrefix)::text IS NULL OR name LIKE \(f.namePrefix.map(likePrefix)) || '%')
+            ORDER BY id LIMIT \(page.fetch)
+            """, logger: logger)
+        return page.page(try await rows.decode(Row.self).all().map(Self.area), id: \.id)
+    }
+
+    public func update(_ id: Int64, name: String?, code: String?, ifVersion: Int?, logger: Logger) async throws -> Area {
+        var c = FieldChecker()
+        if let name { c.text(name, "name", max: 200) }
+        c.text(code, "code", max: 32, required: false)
+        try c.finish()
+        let rows = try await db.client.query("""
+            UPDATE area SET name = coalesce(\(name?.trimmed), name), code = coalesce(\(code), code),
+                   version = version + 1, updated_at = now()
+            WHERE id = \(id) AND (\(ifVersion)::int IS NULL OR version = \(ifVersion))
+            RETURNING \(unescaped: Self.columns)
+            """, logger: logger)
+        for try await row in rows.decode(Row.self) { return Self.area(row) }
+        let current = try await get(id, logger: logger)
+        throw StoreError.versionMismatch(current: current.version)
+    }
+}
+
+/// Escapes LIKE wildcards so a name filter matches literally.
+func likePrefix(_ s: String) -> String {
+    s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+}

@@ -1,0 +1,90 @@
+import Foundation
+import GridcareCore
+import Logging
+import PostgresNIO
+
+/// Households: an address and a location in one micro-grid, with a printable code token.
+public struct HouseholdStore: Sendable {
+    let db: Database
+    public init(_ db: Database) { self.db = db }
+
+    typealias Row = (Int64, Int64, Int64, String?, String, Double, Double, String, Int)
+    static let columns = "id, district_id, micro_grid_id, external_ref, address, latitude, longitude, code_token, version"
+    static func household(_ r: Row) -> Household {
+        Household(id: r.0, districtId: r.1, microGridId: r.2, externalRef: r.3, address: r.4, latitude: r.5,
+                  longitude: r.6, codeToken: r.7, version: r.8)
+    }
+
+    /// A random token for the household's QR code: 16 characters without look-alikes (0/O, 1/I/L).
+    public static func newCodeToken() -> String {
+        let alphabet = Array("ABCDEFGHJKMNPQRSTVWXYZ23456789")
+        var rng = SystemRandomNumberGenerator()
+        return String((0..<16).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
+    }
+
+    public func create(_ d: HouseholdDraft, logger: Logger) async throws -> Household {
+        try d.validate()
+        let rows = try await db.client.query("""
+            INSERT INTO household (district_id, micro_grid_id, external_ref, address, latitude, longitude, code_token)
+            SELECT a.district_id, a.id, \(d.externalRef), \(d.address.trimmed), \(d.latitude), \(d.longitude), \(Self.newCodeToken())
+            FROM area a WHERE a.id = \(d.microGridId) AND a.level = 'micro_grid'
+            RETURNING \(unescaped: Self.columns)
+            """, logger: logger)
+        for try await row in rows.decode(Row.self) { return Self.household(row) }
+        throw ValidationFailure([FieldError("microGridId", "no such micro-grid")])
+    }
+
+    public func get(_ id: Int64, logger: Logger) async throws -> Household {
+        let rows = try await db.client.query("SELECT \(unescaped: Self.columns) FROM household WHERE id = \(id)", logger: logger)
+        for try await row in rows.decode(Row.self) { return Self.household(row) }
+        throw StoreError.notFound("household")
+    }
+
+    /// The household a scanned QR code names.
+    public func byCode(_ token: String, logger: Logger) async throws -> Household {
+        let rows = try await db.client.query("SELECT \(unescaped: Self.columns) FROM household WHERE code_token = \(token)", logger: logger)
+        for try await row in rows.decode(Row.self) { return Self.household(row) }
+        throw StoreError.notFound("household")
+    }
+
+    public func list(microGridId: Int64?, gridId: Int64?, districtId: Int64?, page: PageRequest, logger: Logger) async throws -> Page<Household> {
+        let rows = try await db.client.query("""
+            SELECT \(unescaped: Self.columns) FROM household
+            WHERE id > \(page.afterId)
+              AND (\(microGridId)::bigint IS NULL OR micro_grid_id = \(microGridId))
+              AND (\(gridId)::bigint IS NULL OR micro_grid_id IN (SELECT id FROM area WHERE parent_id = \(gridId)))
+              AND (\(districtId)::bigint IS NULL OR district_id = \(districtId))
+            ORDER BY id LIMIT \(page.fetch)
+            """, logger: logger)
+        return page.page(try await rows.decode(Row.self).all().map(Self.household), id: \.id)
+    }
+
+    public func update(_ id: Int64, address: String?, latitude: Double?, longitude: Double?, microGridId: Int64?,
+                       ifVersion: Int?, logger: Logger) async throws -> Household {
+        var c = FieldChecker()
+        c.text(address, "address", max: 300, required: false)
+        c.coordinate(latitude: latitude, longitude: longitude)
+        try c.finish()
+        if let microGridId {
+            // A household moves only within its district: district_id is the sharding key.
+            let ok = try await db.client.query("""
+                SELECT 1 FROM area a JOIN household h ON h.id = \(id)
+                WHERE a.id = \(microGridId) AND a.level = 'micro_grid' AND a.district_id = h.district_id
+                """, logger: logger).collect().count > 0
+            if !ok {
+                _ = try await get(id, logger: logger)
+                throw ValidationFailure([FieldError("microGridId", "is not a micro-grid of the household's district")])
+            }
+        }
+        let rows = try await db.client.query("""
+            UPDATE household SET address = coalesce(\(address?.trimmed), address), latitude = coalesce(\(latitude), latitude),
+                   longitude = coalesce(\(longitude), longitude), micro_grid_id = coalesce(\(microGridId), micro_grid_id),
+                   version = version + 1, updated_at = now()
+            WHERE id = \(id) AND (\(ifVersion)::int IS NULL OR version = \(ifVersion))
+            RETURNING \(unescaped: Self.columns)
+            """, logger: logger)
+        for try await row in rows.decode(Row.self) { return Self.household(row) }
+        throw StoreError.versionMismatch(current: try await get(id, logger: logger).version)
+    }
+}
+

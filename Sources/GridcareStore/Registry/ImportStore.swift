@@ -1,0 +1,100 @@
+import Foundation
+import GridcareCore
+import Logging
+import PostgresNIO
+
+/// Loads validated households and residents with COPY, all in one transaction: a file with one bad row
+/// leaves nothing behind, and every bad row is reported with its line.
+public struct ImportStore: Sendable {
+    let db: Database
+    public init(_ db: Database) { self.db = db }
+
+    public struct Summary: Sendable, Equatable {
+        public var households: Int
+        public var residents: Int
+    }
+
+    public func load(_ data: RegistryImport, districtId: Int64, householdsFile: String, residentsFile: String,
+                     logger: Logger) async throws -> Summary {
+        try await db.transaction(logger: logger) { conn in
+            let district = try await conn.query("SELECT 1 FROM area WHERE id = \(districtId) AND level = 'district'", logger: logger).collect()
+            guard !district.isEmpty else { throw ImportFailure(items: [.init(file: "--district", line: 0, reason: "no district \(districtId)")]) }
+            var errors: [ImportFailure.Item] = []
+
+            // Micro-grids named by the households file must be micro-grids of this district.
+            let microGridIds = Array(Set(data.households.map(\.value.microGridId)))
+            let knownGrids = Set(try await conn.query("""
+                SELECT id FROM area WHERE level = 'micro_grid' AND district_id = \(districtId) AND id = ANY(\(microGridIds))
+                """, logger: logger).decode(Int64.self).all())
+            for h in data.households where !knownGrids.contains(h.value.microGridId) {
+                errors.append(.init(file: householdsFile, line: h.line, reason: "micro_grid_id: no micro-grid \(h.value.microGridId) in district \(districtId)"))
+            }
+            // Refs already imported earlier are refused, not silently duplicated.
+            let newRefs = data.households.compactMap(\.value.externalRef)
+            let takenRefs = Set(try await conn.query("""
+                SELECT external_ref FROM household WHERE district_id = \(districtId) AND external_ref = ANY(\(newRefs))
+                """, logger: logger).decode(String.self).all())
+            for h in data.households where takenRefs.contains(h.value.externalRef ?? "") {
+                errors.append(.init(file: householdsFile, line: h.line, reason: "ref: household \(h.value.externalRef!) was imported before"))
+            }
+
+            // Residents point at a household of this file (by ref), or one already stored (by ref or id).
+            let fileRefs = Set(newRefs)
+            var outsideRefs = Set<String>(), outsideIds = Set<Int64>()
+            for r in data.residents {
+                switch r.value.household {
+                case .ref(let ref) where !fileRefs.contains(ref): outsideRefs.insert(ref)
+                case .id(let id): outsideIds.insert(id)
+                default: break
+                }
+            }
+            var storedByRef: [String: Int64] = [:]
+            for try await (ref, id) in try await conn.query("""
+                SELECT external_ref, id FROM household WHERE district_id = \(districtId) AND external_ref = ANY(\(Array(outsideRefs)))
+                """, logger: logger).decode((String, Int64).self) { storedByRef[ref] = id }
+            let storedIds = Set(try await conn.query("""
+                SELECT id FROM household WHERE district_id = \(districtId) AND id = ANY(\(Array(outsideIds)))
+                """, logger: logger).decode(Int64.self).all())
+            let takenIdNumbers = Set(try await conn.query("""
+                SELECT id_number FROM resident WHERE id_number = ANY(\(data.residents.map(\.value.idNumber.value)))
+                """, logger: logger).decode(String.self).all())
+            for r in data.residents {
+                switch r.value.household {
+                case .ref(let ref) where !fileRefs.contains(ref) && storedByRef[ref] == nil:
+                    errors.append(.init(file: residentsFile, line: r.line, reason: "household_ref: no household \(ref) in this import or district \(districtId)"))
+                case .id(let id) where !storedIds.contains(id):
+                    errors.append(.init(file: residentsFile, line: r.line, reason: "household_id: no household \(id) in district \(districtId)"))
+                default: break
+                }
+                if takenIdNumbers.contains(r.value.idNumber.value) {
+                    errors.append(.init(file: residentsFile, line: r.line, reason: "id_number: a resident with ID-card number \(r.value.idNumber.masked) already exists"))
+                }
+            }
+            if !errors.isEmpty {
+                throw ImportFailure(items: errors.sorted { ($0.file, $0.line) < ($1.file, $1.line) })
+            }
+
+            let ids = try await conn.reserveIds(table: "household", count: data.households.count, logger: logger)
+            var idOfRef = storedByRef
+            for (i, h) in data.households.enumerated() { idOfRef[h.value.externalRef!] = ids[i] }
+            try await conn.copyRows(table: "household", columns: ["id", "district_id", "micro_grid_id", "external_ref", "address", "latitude", "longitude", "code_token"],
+                                    count: data.households.count, logger: logger) { i, line in
+                let h = data.households[i].value
+                line.add(ids[i]); line.add(districtId); line.add(h.microGridId); line.add(h.externalRef)
+                line.add(h.address); line.add(h.latitude); line.add(h.longitude); line.add(HouseholdStore.newCodeToken())
+            }
+            try await conn.copyRows(table: "resident", columns: ["district_id", "household_id", "name", "sex", "birth_date", "id_number", "phone", "conditions", "circumstances"],
+                                    count: data.residents.count, logger: logger) { i, line in
+                let r = data.residents[i].value
+                let household: Int64 = switch r.household {
+                case .id(let id): id
+                case .ref(let ref): idOfRef[ref]!
+                }
+                line.add(districtId); line.add(household); line.add(r.name); line.add(r.sex.rawValue)
+                line.add(r.birthDate.iso); line.add(r.idNumber.value); line.add(r.phone)
+                line.add(array: r.conditions.map(\.rawValue)); line.add(array: r.circumstances.map(\.rawValue))
+            }
+            return Summary(households: data.households.count, residents: data.residents.count)
+        }
+    }
+}

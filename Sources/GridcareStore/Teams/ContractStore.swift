@@ -1,0 +1,119 @@
+import Foundation
+import GridcareCore
+import Logging
+import PostgresNIO
+
+/// Contracts (签约): sign, renew, switch team, end. Overlaps are refused by an exclusion constraint.
+public struct ContractStore: Sendable {
+    let db: Database
+    public init(_ db: Database) { self.db = db }
+
+    typealias Row = (Int64, Int64, Int64, Int64, String, String, String?, String?, Int64?, Int)
+    static let columns = """
+        id, district_id, resident_id, team_id, to_char(starts_on, 'YYYY-MM-DD'), to_char(term_ends_on, 'YYYY-MM-DD'),
+        to_char(ended_on, 'YYYY-MM-DD'), end_reason, previous_id, version
+        """
+    static func contract(_ r: Row) -> Contract {
+        Contract(id: r.0, districtId: r.1, residentId: r.2, teamId: r.3, startsOn: SimpleDate(iso: r.4)!,
+                 termEndsOn: SimpleDate(iso: r.5)!, endedOn: r.6.flatMap(SimpleDate.init(iso:)),
+                 endReason: r.7.flatMap(ContractEndReason.init(rawValue:)), previousId: r.8, version: r.9)
+    }
+
+    /// Signs `residentId` with `teamId`; the team must cover the resident's micro-grid.
+    public func sign(residentId: Int64, teamId: Int64, startsOn: SimpleDate, years: Int, logger: Logger) async throws -> Contract {
+        let end = try ContractTerms.termEnd(start: startsOn, years: years)
+        return try await db.transaction(logger: logger) { conn in
+            try await insert(residentId: residentId, teamId: teamId, start: startsOn, end: end, previous: nil, on: conn, logger: logger)
+        }
+    }
+
+    func insert(residentId: Int64, teamId: Int64, start: SimpleDate, end: SimpleDate, previous: Int64?,
+                on conn: PostgresConnection, logger: Logger) async throws -> Contract {
+        let rows = try await conn.query("""
+            INSERT INTO contract (district_id, resident_id, team_id, starts_on, term_ends_on, previous_id)
+            SELECT r.district_id, r.id, c.team_id, \(start.iso)::date, \(end.iso)::date, \(previous)
+            FROM resident r
+            JOIN household h ON h.id = r.household_id
+            JOIN care_team_catchment c ON c.micro_grid_id = h.micro_grid_id
+            WHERE r.id = \(residentId) AND c.team_id = \(teamId)
+            RETURNING \(unescaped: Self.columns)
+            """, logger: logger).decode(Row.self).all()
+        if let row = rows.first { return Self.contract(row) }
+        let exists = try await conn.query("SELECT 1 FROM resident WHERE id = \(residentId)", logger: logger).collect().count > 0
+        throw ValidationFailure([exists
+            ? FieldError("teamId", "the team does not cover the resident's micro-grid")
+            : FieldError("residentId", "no such resident")])
+    }
+
+    public func get(_ id: Int64, logger: Logger) async throws -> Contract {
+        let rows = try await db.client.query("SELECT \(unescaped: Self.columns) FROM contract WHERE id = \(id)", logger: logger)
+        for try await row in rows.decode(Row.self) { return Self.contract(row) }
+        throw StoreError.notFound("contract")
+    }
+
+    public func list(residentId: Int64?, teamId: Int64?, activeOn: SimpleDate?, page: PageRequest, logger: Logger) async throws -> Page<Contract> {
+        let rows = try await db.client.query("""
+            SELECT \(unescaped: Self.columns) FROM contract
+            WHERE id > \(page.afterId)
+              AND (\(residentId)::bigint IS NULL OR resident_id = \(residentId))
+              AND (\(teamId)::bigint IS NULL OR team_id = \(teamId))
+              AND (\(activeOn?.iso)::date IS NULL OR period @> \(activeOn?.iso)::date)
+            ORDER BY id LIMIT \(page.fetch)
+            """, logger: logger)
+        return page.page(try await rows.decode(Row.self).all().map(Self.contract), id: \.id)
+    }
+
+    /// Locks the contract for a change that depends on its current state.
+    func locked(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> Contract {
+        let rows = try await conn.query("SELECT \(unescaped: Self.columns) FROM contract WHERE id = \(id) FOR UPDATE", logger: logger)
+        for try await row in rows.decode(Row.self) { return Self.contract(row) }
+        throw StoreError.notFound("contract")
+    }
+
+    /// Renews for `years` more with the same team, continuing the day the term ends.
+    public func renew(_ id: Int64, years: Int, logger: Logger) async throws -> Contract {
+        try await db.transaction(logger: logger) { conn in
+            let current = try await locked(id, on: conn, logger: logger)
+            let (start, end) = try ContractTerms.renewal(of: current, years: years)
+            try await conn.query("""
+                UPDATE contract SET ended_on = term_ends_on, end_reason = 'renewed', version = version + 1, updated_at = now()
+                WHERE id = \(id)
+                """, logger: logger)
+            return try await insert(residentId: current.residentId, teamId: current.teamId, start: start, end: end,
+                                    previous: id, on: conn, logger: logger)
+        }
+    }
+
+    /// Ends the contract on `day` and signs the resident with `teamId` from that day.
+    public func switchTeam(_ id: Int64, teamId: Int64, on day: SimpleDate, years: Int, logger: Logger) async throws -> Contract {
+        let termEnd = try ContractTerms.termEnd(start: day, years: years)
+        return try await db.transaction(logger: logger) { conn in
+            let current = try await locked(id, on: conn, logger: logger)
+            try ContractTerms.checkEnd(of: current, on: day)
+            guard current.teamId != teamId else { throw ValidationFailure([FieldError("teamId", "is already the contract's team")]) }
+            try await end(id, on: day, reason: .switched, conn: conn, logger: logger)
+            return try await insert(residentId: current.residentId, teamId: teamId, start: day, end: termEnd,
+                                    previous: id, on: conn, logger: logger)
+        }
+    }
+
+    /// Ends the contract early (moved away, deceased, terminated at the resident's request).
+    public func end(_ id: Int64, on day: SimpleDate, reason: ContractEndReason, logger: Logger) async throws -> Contract {
+        guard reason != .renewed, reason != .switched else {
+            throw ValidationFailure([FieldError("reason", "use renew or switch for \(reason.rawValue)")])
+        }
+        try await db.transaction(logger: logger) { conn in
+            let current = try await locked(id, on: conn, logger: logger)
+            try ContractTerms.checkEnd(of: current, on: day)
+            try await end(id, on: day, reason: reason, conn: conn, logger: logger)
+        }
+        return try await get(id, logger: logger)
+    }
+
+    private func end(_ id: Int64, on day: SimpleDate, reason: ContractEndReason, conn: PostgresConnection, logger: Logger) async throws {
+        try await conn.query("""
+            UPDATE contract SET ended_on = \(day.iso)::date, end_reason = \(reason.rawValue), version = version + 1, updated_at = now()
+            WHERE id = \(id)
+            """, logger: logger)
+    }
+}
