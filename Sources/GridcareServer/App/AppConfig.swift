@@ -1,0 +1,50 @@
+import Configuration
+import Foundation
+import GridcareCore
+
+/// Every setting the service reads: Config/gridcare.yaml, overridden by GRIDCARE_* environment variables,
+/// overridden by CLI options. Keys are listed in the README.
+public struct AppConfig: Sendable {
+    public var host: String
+    public var port: Int
+    /// `database.url`; nil means "run the embedded cluster".
+    public var databaseURL: String?
+    public var embeddedDataDirectory: String
+    public var embeddedBinDirectory: String?
+    public var migrationsDirectory: String?
+    public var poolSize: Int
+    public var requestDeadline: Duration
+    public var maxBodyBytes: Int
+    public var coverage: CoverageRules
+    public var logLevel: String
+
+    public init(reader: ConfigReader) {
+        host = reader.string(forKey: "http.host", default: "127.0.0.1")
+        port = reader.int(forKey: "http.port", default: 8080)
+        databaseURL = reader.string(forKey: "database.url").flatMap { $0.isEmpty ? nil : $0 }
+        embeddedDataDirectory = reader.string(forKey: "database.embedded.dataDirectory", default: ".gridcare/pg")
+        embeddedBinDirectory = reader.string(forKey: "database.embedded.binDirectory")
+        migrationsDirectory = reader.string(forKey: "database.migrations")
+        poolSize = reader.int(forKey: "database.poolSize", default: 16)
+        requestDeadline = .milliseconds(reader.int(forKey: "http.requestDeadlineMs", default: 5_000))
+        maxBodyBytes = reader.int(forKey: "http.maxBodyBytes", default: 1 << 20)
+        let low = reader.int(forKey: "rules.microGrid.minHouseholds", default: 30)
+        let high = reader.int(forKey: "rules.microGrid.maxHouseholds", default: 100)
+        coverage = CoverageRules(householdsPerMicroGrid: low...max(low, high))
+        logLevel = reader.string(forKey: "log.level", default: "info")
+    }
+
+    /// Reads the YAML file (when present) under the environment, with `overrides` (CLI options) on top.
+    public static func load(file: String = "Config/gridcare.yaml", overrides: [String: ConfigValue] = [:]) async throws -> AppConfig {
+        AppConfig(reader: try await reader(file: file, overrides: overrides))
+    }
+
+    public static func reader(file: String = "Config/gridcare.yaml", overrides: [String: ConfigValue] = [:]) async throws -> ConfigReader {
+        var providers: [any ConfigProvider] = [
+            InMemoryProvider(values: Dictionary(uniqueKeysWithValues: overrides.map { (AbsoluteConfigKey($0.key.split(separator: ".").map(String.init)), $0.value) })),
+            EnvironmentVariablesProvider().prefixKeys(with: ConfigKey(["gridcare"])),
+        ]
+        providers.append(try await FileProvider<YAMLSnapshot>(filePath: .init(file), allowMissing: true))
+        return ConfigReader(providers: providers)
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import GridcareAPI
+import GridcareCore
+import GridcareStore
+import Hummingbird
+import Logging
+import OpenAPIHummingbird
+import OpenAPIRuntime
+import PostgresNIO
+
+/// Builds the HTTP application on an already migrated database. The caller owns the PostgresClient's
+/// lifetime only through the returned application's services.
+public func buildApplication(config: AppConfig, client: PostgresClient, logger: Logger) throws -> some ApplicationProtocol {
+    let router = try buildRouter(config: config, client: client, logger: logger)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "gridcare"),
+        services: [client],
+        logger: logger
+    )
+}
+
+/// The router alone, for tests that drive it without a socket.
+public func buildRouter(config: AppConfig, client: PostgresClient, logger: Logger) throws -> Router<BasicRequestContext> {
+    let db = Database(client: client, logger: logger)
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: BodyLimitMiddleware(maxBytes: config.maxBodyBytes))
+    let document = try OpenAPIDocument.yaml()
+    router.get("/openapi.yaml") { _, _ in
+        Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: document)))
+    }
+    let handler = APIHandler(db: db, config: config)
+    try handler.registerHandlers(on: router, middlewares: [DeadlineMiddleware(deadline: config.requestDeadline)])
+    return router
+}
+
+/// The implementation of every operation in openapi.yaml; one file per feature holds its part.
+struct APIHandler: APIProtocol {
+    let db: Database
+    let config: AppConfig
+
+    var logger: Logger { RequestScope.logger }
+
+    /// Today in the service's zone (China has one: Asia/Shanghai).
+    var today: SimpleDate { SimpleDate.today() }
+
+    func health(_ input: Operations.Health.Input) async throws -> Operations.Health.Output {
+        try await db.client.query("SELECT 1", logger: logger)
+        return .ok(.init(body: .json(.init(status: "ok", database: "ok"))))
+    }
+}
+
+extension SimpleDate {
+    /// Today in Asia/Shanghai.
+    static func today(in zone: TimeZone = TimeZone(identifier: "Asia/Shanghai")!) -> SimpleDate {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let c = calendar.dateComponents([.year, .month, .day], from: Date())
+        return SimpleDate(year: c.year!, month: c.month!, day: c.day!)!
+    }
+}
+
+/// Reads the optional `If-Match` header: the version number, quoted or not.
+func version(ifMatch: String?) throws -> Int? {
+    guard let raw = ifMatch?.trimmingCharacters(in: .whitespaces), !raw.isEmpty, raw != "*" else { return nil }
+    let digits = raw.replacingOccurrences(of: "W/", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+    guard let v = Int(digits) else {
+        throw Problem(status: .preconditionFailed, detail: "If-Match must carry a version this service issued.",
+                      errors: [FieldError("If-Match", "is not a version")])
+    }
+    return v
+}
+
+/// Parses a `YYYY-MM-DD` parameter or body field.
+func date(_ raw: String?, field: String) throws -> SimpleDate? {
+    guard let raw else { return nil }
+    guard let d = SimpleDate(iso: raw) else { throw FieldError(field, "must be a date YYYY-MM-DD") }
+    return d
+}
+
+func pageRequest(cursor: String?, limit: Int?) throws -> PageRequest {
+    try PageRequest(cursor: cursor, limit: limit)
+}

@@ -1,0 +1,89 @@
+import Foundation
+import GridcareCore
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import OpenAPIRuntime
+
+/// Request-scoped values the generated handlers cannot receive as arguments.
+enum RequestScope {
+    @TaskLocal static var logger = Logger(label: "gridcare")
+}
+
+/// Turns every thrown error into problem+json, and never lets a 500 carry a driver's words.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await RequestScope.$logger.withValue(context.logger) {
+                try await next(request, context)
+            }
+        } catch {
+            return Self.response(Problem.from(error, logger: context.logger))
+        }
+    }
+
+    static func response(_ problem: Problem) -> Response {
+        let data = (try? JSONEncoder.gridcare.encode(problem)) ?? Data()
+        var headers = HTTPFields()
+        headers[.contentType] = "application/problem+json"
+        return Response(status: .init(code: problem.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Refuses bodies over the limit with 413 before the OpenAPI runtime (which reads bodies unbounded) sees them.
+struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
+    let maxBytes: Int
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes {
+            throw Problem(status: .contentTooLarge, detail: "The body is over \(maxBytes) bytes.")
+        }
+        var request = request
+        do {
+            _ = try await request.collectBody(upTo: maxBytes)
+        } catch {
+            throw Problem(status: .contentTooLarge, detail: "The body is over \(maxBytes) bytes.")
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Answers 503 when a request (in practice, its database work) outlives the deadline, instead of letting
+/// the pool wait a minute for a connection. The work is cancelled when the deadline passes; the pool's
+/// lease wait and the driver honour cancellation, so the answer leaves on time.
+struct DeadlineMiddleware: ServerMiddleware {
+    let deadline: Duration
+
+    func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        let logger = RequestScope.logger
+        let deadline = self.deadline
+        return try await withoutActuallyEscaping(next) { next in
+            try await withThrowingTaskGroup(of: (HTTPResponse, HTTPBody?)?.self) { group in
+                group.addTask { try await RequestScope.$logger.withValue(logger) { try await next(request, body, metadata) } }
+                group.addTask {
+                    try await Task.sleep(for: deadline)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let response = first else {
+                    throw Problem(status: .serviceUnavailable,
+                                  detail: "The request did not finish within \(deadline); the database may be unavailable.")
+                }
+                return response
+            }
+        }
+    }
+}
+
+extension JSONEncoder {
+    /// The service's one JSON encoder configuration, shared with tests.
+    static var gridcare: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import GridcareCore
+import GridcareStore
+import HTTPTypes
+import Hummingbird
+import OpenAPIRuntime
+import PostgresNIO
+
+/// An RFC 9457 problem: the one shape every error leaves the service in.
+public struct Problem: Error, Sendable, Codable, Equatable {
+    public struct Item: Sendable, Codable, Equatable {
+        public var field: String
+        public var reason: String
+    }
+
+    public var type: String
+    public var title: String
+    public var status: Int
+    public var detail: String?
+    public var field: String?
+    public var errors: [Item]?
+
+    public init(status: HTTPResponse.Status, detail: String? = nil, errors: [FieldError] = []) {
+        self.type = "https://gridcare.example/problems/\(status.code)"
+        self.title = status.reasonPhrase
+        self.status = status.code
+        self.detail = detail
+        self.field = errors.first?.field
+        self.errors = errors.isEmpty ? nil : errors.map { Item(field: $0.field, reason: $0.reason) }
+    }
+
+    static func notFound(_ what: String = "resource") -> Problem {
+        Problem(status: .notFound, detail: "No such \(what).")
+    }
+}
+
+extension Problem {
+    /// Maps any error a handler or the runtime throws to the problem a client sees. Driver messages never
+    /// reach clients; constraint names are translated to the API's field names.
+    static func from(_ error: any Error, logger: Logger) -> Problem {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let failure as ValidationFailure:
+            return Problem(status: .unprocessableContent, detail: "The request has invalid fields.", errors: failure.errors)
+        case let field as FieldError:
+            return Problem(status: .unprocessableContent, detail: "The request has an invalid field.", errors: [field])
+        case StoreError.notFound(let what):
+            return .notFound(what)
+        case StoreError.versionMismatch(let current):
+            return Problem(status: .preconditionFailed, detail: "The record changed since it was read; its version is now \(current).",
+                           errors: [FieldError("If-Match", "is stale")])
+        case let server as ServerError:
+            return fromRuntime(server, logger: logger)
+        case let http as HTTPError:
+            return Problem(status: http.status, detail: http.body)
+        default:
+            if let violation = ConstraintViolation(error) {
+                return ConstraintProblems.problem(for: violation)
+            }
+            if isDatabaseUnavailable(error) {
+                logger.error("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
+                return Problem(status: .serviceUnavailable, detail: "The database is not answering; try again shortly.")
+            }
+            logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            return Problem(status: .internalServerError, detail: "An unexpected error occurred; it has been logged.")
+        }
+    }
+
+    /// The OpenAPI runtime wraps both our handlers' errors and its own decoding errors.
+    static func fromRuntime(_ error: ServerError, logger: Logger) -> Problem {
+        let underlying = error.underlyingError
+        if underlying is Problem || underlying is ValidationFailure || underlying is FieldError || underlying is StoreError
+            || ConstraintViolation(underlying) != nil || underlying is PSQLError || underlying is CancellationError {
+            return from(underlying, logger: logger)
+        }
+        if let decoding = underlying as? DecodingError {
+            return Problem(status: .unprocessableContent, detail: "The request body does not match the schema.",
+                           errors: [decodingField(decoding)])
+        }
+        // Missing or malformed parameters, wrong content type and the like: the runtime's own words.
+        return Problem(status: .badRequest, detail: error.causeDescription)
+    }
+
+    static func decodingField(_ error: DecodingError) -> FieldError {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case .keyNotFound(let key, let ctx):
+            return FieldError(path(ctx.codingPath + [key]), "is required")
+        case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx):
+            return FieldError(path(ctx.codingPath), "has the wrong type")
+        case .dataCorrupted(let ctx):
+            let field = path(ctx.codingPath)
+            return FieldError(field.isEmpty ? "body" : field, ctx.debugDescription.count < 200 ? ctx.debugDescription : "is not valid")
+        @unknown default:
+            return FieldError("body", "is not valid")
+        }
+    }
+}
+
+/// Constraint names from db/migrations translated to API fields and statuses: the one place SQLSTATEs
+/// meet HTTP (23505 unique and 23P01 exclusion → 409, 23514 check and 23503 reference → 422).
+enum ConstraintProblems {
+    static let fields: [String: (field: String, reason: String)] = [
+        "resident_id_number_key": ("idNumber", "a resident with this ID-card number already exists"),
+        "area_sibling_name_key": ("name", "an area of this level with this name already exists under the parent"),
+        "area_parent_fkey": ("parentId", "is not an area of the level this one must sit under"),
+        "facility_name_key": ("name", "a facility of this kind with this name already exists in the district"),
+        "care_team_name_key": ("name", "a team with this name already exists at the centre"),
+        "care_team_catchment_pkey": ("microGridIds", "a micro-grid is already in a team's catchment"),
+        "care_team_catchment_micro_grid_fkey": ("microGridIds", "is not a micro-grid of the team's district"),
+        "care_team_member_party_key": ("members", "a team has exactly one party member"),
+        "care_team_member_pkey": ("members", "a worker is listed twice"),
+        "contract_overlap_excl": ("startsOn", "the resident already has a contract covering this period"),
+        "household_external_ref_key": ("externalRef", "a household with this reference already exists in the district"),
+        "household_micro_grid_fkey": ("microGridId", "is not a micro-grid of the household's district"),
+        "resident_household_fkey": ("householdId", "is not a household of the resident's district"),
+    ]
+
+    static func problem(for v: ConstraintViolation) -> Problem {
+        let known = v.constraint.flatMap { fields[$0] }
+        let field = known.map { FieldError($0.field, $0.reason) } ?? FieldError("body", "violates a data rule")
+        switch v.sqlState {
+        case "23505", "23P01":
+            return Problem(status: .conflict, detail: "The request conflicts with a stored record.", errors: [field])
+        default:
+            return Problem(status: .unprocessableContent, detail: "The request breaks a data rule.", errors: [field])
+        }
+    }
+}

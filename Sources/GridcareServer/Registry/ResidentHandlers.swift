@@ -1,0 +1,42 @@
+import GridcareAPI
+import GridcareCore
+import GridcareStore
+
+extension APIHandler {
+    var residents: ResidentStore { ResidentStore(db) }
+
+    func listResidents(_ input: Operations.ListResidents.Input) async throws -> Operations.ListResidents.Output {
+        let q = input.query
+        if let lo = q.minAge, let hi = q.maxAge, lo > hi {
+            throw FieldError("maxAge", "must not be below minAge")
+        }
+        let filter = ResidentStore.Filter(microGridId: q.microGridId, gridId: q.gridId, districtId: q.districtId, teamId: q.teamId,
+                                          householdId: q.householdId, namePrefix: q.name, minAge: q.minAge, maxAge: q.maxAge)
+        let today = self.today
+        let page = try await residents.list(filter, today: today, page: try pageRequest(cursor: q.cursor, limit: q.limit), logger: logger)
+        return .ok(.init(body: .json(.init(items: page.items.map { .init($0, today: today) }, nextCursor: page.nextCursor))))
+    }
+
+    func createResident(_ input: Operations.CreateResident.Input) async throws -> Operations.CreateResident.Output {
+        guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
+        let draft = try ResidentDraft.make(
+            household: .id(b.householdId), name: b.name, sex: b.sex.rawValue, birthDate: b.birthDate, idNumber: b.idNumber,
+            phone: b.phone, conditions: (b.conditions ?? []).map(\.rawValue), circumstances: (b.circumstances ?? []).map(\.rawValue),
+            today: today)
+        return .created(.init(body: .json(.init(try await residents.create(draft, logger: logger), today: today))))
+    }
+
+    func getResident(_ input: Operations.GetResident.Input) async throws -> Operations.GetResident.Output {
+        .ok(.init(body: .json(.init(try await residents.get(input.path.id, logger: logger), today: today))))
+    }
+
+    func updateResident(_ input: Operations.UpdateResident.Input) async throws -> Operations.UpdateResident.Output {
+        guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
+        let change = ResidentStore.Change(
+            name: b.name, phone: b.phone, householdId: b.householdId,
+            conditions: b.conditions.map { $0.map { Condition(rawValue: $0.rawValue)! } },
+            circumstances: b.circumstances.map { $0.map { Circumstance(rawValue: $0.rawValue)! } })
+        let r = try await residents.update(input.path.id, change, ifVersion: try version(ifMatch: input.headers.ifMatch), logger: logger)
+        return .ok(.init(body: .json(.init(r, today: today))))
+    }
+}
