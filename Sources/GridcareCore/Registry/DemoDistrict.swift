@@ -78,10 +78,9 @@ private struct Generator {
                                         latitude: baseLat + Double(h) * 0.01, longitude: baseLon - 0.01))
             for _ in 0..<2 { addWorker(.doctor, hospital: out.facilities.count - 1) }
         }
-        let microGridsNeeded = max(1, Int((Double(target) / 2.6 / 65).rounded(.up)))
-        var made = 0
         var streetIndex = 0
-        while made < microGridsNeeded {
+        func needMore(_ out: DemoDistrict) -> Bool { out.residents.count < target }
+        while needMore(out) {
             streetIndex += 1
             let sLat = baseLat + Double(streetIndex % 5) * 0.03, sLon = baseLon + Double(streetIndex / 5) * 0.03
             let street = add(.street, district, "\(pick(Names.places))街道\(streetIndex)")
@@ -90,21 +89,26 @@ private struct Generator {
                                         name: "\(out.areas[street].name)社区卫生服务中心", latitude: sLat, longitude: sLon))
             var streetMicroGrids: [Int] = []
             let communities = int(6...10)
-            for c in 0..<communities where made < microGridsNeeded {
+            var communityNames = Set<String>()
+            for c in 0..<communities where needMore(out) {
                 let cLat = sLat + Double(c % 3) * 0.008, cLon = sLon + Double(c / 3) * 0.008
-                let community = add(.community, street, "\(pick(Names.places))\(c % 2 == 0 ? "社区" : "村")")
+                var communityName: String
+                repeat { communityName = "\(pick(Names.places))\(c % 2 == 0 ? "社区" : "村")" } while !communityNames.insert(communityName).inserted
+                let community = add(.community, street, communityName)
                 out.facilities.append(.init(kind: .station, area: community, centre: centre,
-                                            name: "\(out.areas[community].name)卫生站", latitude: cLat, longitude: cLon))
+                                            name: "\(out.areas[street].name)\(communityName)卫生站", latitude: cLat, longitude: cLon))
                 if rng.chance(0.3) { _ = add(.dedicatedGrid, community, "\(out.areas[community].name)学校专属网格", institution: "school") }
-                for gi in 0..<int(3...5) where made < microGridsNeeded {
+                for gi in 0..<int(3...5) where needMore(out) {
                     let grid = add(.grid, community, "第\(gi + 1)网格")
-                    for mi in 0..<int(6...10) where made < microGridsNeeded {
+                    for mi in 0..<int(6...10) where needMore(out) {
                         let microGrid = add(.microGrid, grid, "第\(gi + 1)-\(mi + 1)微网格")
                         let mLat = cLat + Double(gi) * 0.002 + Double(mi % 3) * 0.0008
                         let mLon = cLon + Double(mi / 3) * 0.0008
-                        populate(microGrid: microGrid, lat: mLat, lon: mLon, households: int(30...100))
+                        // The last micro-grid is sized to what is left, but never below 30 households.
+                        let remaining = Double(target - out.residents.count) / 2.7
+                        let households = min(int(30...100), max(30, Int(remaining.rounded(.up))))
+                        populate(microGrid: microGrid, lat: mLat, lon: mLon, households: households)
                         streetMicroGrids.append(microGrid)
-                        made += 1
                     }
                 }
             }
@@ -220,13 +224,10 @@ private struct Generator {
                      conditions: conditions, circumstances: [])
     }
 
-    /// Households are generated whole; the last one may overshoot, so drop residents past the target.
+    /// Families are generated whole; the last ones may overshoot, so drop residents past the target. Their
+    /// households stay, as vacant flats, so the last micro-grid keeps its size.
     mutating func trimResidents(to target: Int) {
         if out.residents.count > target { out.residents.removeLast(out.residents.count - target) }
-        let used = Set(out.residents.map(\.household))
-        if used.count < out.households.count && target > 0 {
-            out.households.removeLast(out.households.count - (used.max()! + 1))
-        }
     }
 
     /// About 45% of residents sign, and most of the key population (65+, chronic disease, disabled).

@@ -64,8 +64,9 @@ public struct EmbeddedPostgres: Sendable {
                 state.port = try Self.freePort()
                 try writeState(state)
             }
+            // The server inherits pg_ctl's output; a pipe would stay open for the server's lifetime.
             try run(pg("pg_ctl"), ["-D", dataDirectory, "-l", dataDirectory + "/server.log", "-w", "-t", "60",
-                                   "-o", "-p \(state.port)", "start"])
+                                   "-o", "-p \(state.port)", "start"], detached: true)
             startedHere = true
             logger.info("started embedded PostgreSQL", metadata: ["data": "\(dataDirectory)", "port": "\(state.port)"])
         }
@@ -137,7 +138,7 @@ public struct EmbeddedPostgres: Sendable {
 
     /// Runs a cluster command, as the service user when we are root; throws with its output on failure.
     @discardableResult
-    func run(_ executable: String, _ arguments: [String], quiet: Bool = false) throws -> String {
+    func run(_ executable: String, _ arguments: [String], quiet: Bool = false, detached: Bool = false) throws -> String {
         let process = Process()
         let asServiceUser = isRoot && executable.hasPrefix(binDirectory)
         if asServiceUser {
@@ -148,13 +149,16 @@ public struct EmbeddedPostgres: Sendable {
             process.arguments = arguments
         }
         let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
+        process.standardOutput = detached ? FileHandle.nullDevice : output
+        process.standardError = detached ? FileHandle.nullDevice : output
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let data = detached ? Data() : output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
+        var text = String(decoding: data, as: UTF8.self)
+        if detached, process.terminationStatus != 0 {
+            text = (try? String(contentsOfFile: dataDirectory + "/server.log", encoding: .utf8))?.suffix(2000).description ?? ""
+        }
         guard process.terminationStatus == 0 else {
             if quiet { throw EmbeddedPostgresError("") }
             throw EmbeddedPostgresError("\((executable as NSString).lastPathComponent) failed (\(process.terminationStatus)): \(text.suffix(2000))")

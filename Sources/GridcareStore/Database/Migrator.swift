@@ -1,4 +1,5 @@
 import Foundation
+import GridcareCore
 import Logging
 import PostgresNIO
 
@@ -100,15 +101,17 @@ public struct Migrator: Sendable {
                 continue
             }
             do {
-                _ = try await connection.simpleQuery("BEGIN").get()
-                _ = try await connection.simpleQuery(migration.sql).get()
+                try await connection.query("BEGIN", logger: logger)
+                for statement in SQLScript.statements(migration.sql) {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
                 try await connection.query("""
                     INSERT INTO gridcare_migration (version, name, checksum)
                     VALUES (\(migration.version), \(migration.name), \(checksum))
                     """, logger: logger)
-                _ = try await connection.simpleQuery("COMMIT").get()
+                try await connection.query("COMMIT", logger: logger)
             } catch {
-                _ = try? await connection.simpleQuery("ROLLBACK").get()
+                _ = try? await connection.query("ROLLBACK", logger: logger)
                 let detail = (error as? PSQLError)?.serverInfo?[.message] ?? "\(error)"
                 throw MigrationError("\(migration.name) failed and was rolled back: \(detail)")
             }

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import PostgresNIO
+
+/// `gridcare`: the Gridcare service and its scheduling tools.
+@main
+struct Gridcare: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gridcare",
+        abstract: "Scheduler and record system for family-doctor teams in the micro-grid model.",
+        subcommands: [Serve.self, Migrate.self, Demo.self, Import.self, Report.self, DB.self]
+    )
+
+    /// Runs the chosen command; database errors are printed with the server's message, not the driver's
+    /// generic text, since the operator at the terminal needs it.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var async = command as? any AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as PSQLError {
+            let info = error.serverInfo
+            let message = [info?[.message], info?[.detail], info?[.hint]].compactMap { $0 }.joined(separator: " — ")
+            FileHandle.standardError.write(Data("Error: database: \(message.isEmpty ? "\(error.code)" : message)\n".utf8))
+            Foundation.exit(1)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import GridcareStore
+
+/// Applies pending migrations from db/migrations (or lists them with --dry-run).
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations.")
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "List pending migrations without applying them.") var dryRun = false
+
+    func run() async throws {
+        let config = try await global.load()
+        let outcomes = try await global.withDatabase(config, migrate: false) { info in
+            let migrator = try Migrator(directory: Migrator.defaultDirectory(configured: config.migrationsDirectory))
+            return try await withClient(info.url, poolSize: 1) { client in
+                try await migrator.migrate(client, dryRun: dryRun, logger: info.logger)
+            }
+        }
+        if outcomes.isEmpty { print("Database is up to date.") }
+        for outcome in outcomes {
+            switch outcome {
+            case .applied(let name): print("applied  \(name)")
+            case .pending(let name): print("pending  \(name)")
+            }
+        }
+    }
+}

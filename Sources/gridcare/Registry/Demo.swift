@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import GridcareCore
+import GridcareStore
+
+/// Generates and loads a realistic, deterministic demo district.
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Generate and load a realistic demo district.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "About how many residents.") var residents: Int = 20_000
+    @Option(help: "Seed: the same seed gives the same district.") var seed: UInt64 = 1
+    @Flag(help: "Do nothing when a district of this seed is already loaded.") var ifMissing = false
+
+    func validate() throws {
+        guard (1...25_000_000).contains(residents) else { throw ValidationError("--residents must be between 1 and 25,000,000") }
+    }
+
+    func run() async throws {
+        let config = try await global.load()
+        let clock = ContinuousClock()
+        let started = clock.now
+        let demo = DemoDistrict.generate(residents: residents, seed: seed, today: SimpleDate.todayInChina)
+        let generated = clock.now - started
+        do {
+            let summary = try await global.withDatabase(config) { info in
+                try await withClient(info.url, poolSize: 1) { client in
+                    try await DemoLoader(Database(client: client, logger: info.logger)).load(demo, logger: info.logger)
+                }
+            }
+            let total = clock.now - started
+            print("Loaded \(demo.name) (district \(summary.districtId)): \(summary.areas) areas, \(summary.facilities) facilities, "
+                + "\(summary.workers) workers, \(summary.teams) teams, \(summary.households) households, "
+                + "\(summary.residents) residents, \(summary.contracts) contracts.")
+            print("Generated in \(generated.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))), "
+                + "total \(total.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))).")
+        } catch let error as DemoError where ifMissing {
+            print("\(error); nothing to do.")
+        }
+    }
+}
+
+extension SimpleDate {
+    /// Today in Asia/Shanghai.
+    static var todayInChina: SimpleDate {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+        let c = calendar.dateComponents([.year, .month, .day], from: Date())
+        return SimpleDate(year: c.year!, month: c.month!, day: c.day!)!
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import GridcareCore
+import GridcareStore
+
+/// Loads households and residents from CSV in one transaction; any bad row and nothing is kept.
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import households and residents from CSV (all or nothing).",
+        discussion: """
+            households.csv columns: ref, micro_grid_id, address, latitude, longitude
+            residents.csv columns: name, sex, birth_date, id_number, and household_ref or household_id;
+              optional phone, conditions, circumstances (lists separated by ';')
+            Every bad row is reported as FILE:LINE: reason, and the exit code is 2.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "District the rows belong to.") var district: Int64
+    @Option(help: "Households CSV file.") var households: String?
+    @Option(help: "Residents CSV file.") var residents: String?
+    @Option(help: "How many bad rows to print at most.") var maxErrors: Int = 200
+
+    func validate() throws {
+        guard households != nil || residents != nil else { throw ValidationError("give --households, --residents or both") }
+    }
+
+    func run() async throws {
+        let config = try await global.load()
+        func read(_ path: String?) throws -> (String, [UInt8])? {
+            guard let path else { return nil }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("cannot read \(path)")
+            }
+            return (path, [UInt8](data))
+        }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let parsed = RegistryImport.parse(households: try read(households), residents: try read(residents), today: SimpleDate.todayInChina)
+        do {
+            let data = try parsed.get()
+            let summary = try await global.withDatabase(config) { info in
+                try await withClient(info.url, poolSize: 1) { client in
+                    try await ImportStore(Database(client: client, logger: info.logger)).load(
+                        data, districtId: district, householdsFile: households ?? "", residentsFile: residents ?? "", logger: info.logger)
+                }
+            }
+            let seconds = Double((clock.now - started).components.attoseconds) / 1e18 + Double((clock.now - started).components.seconds)
+            let rows = summary.households + summary.residents
+            print("Imported \(summary.households) households and \(summary.residents) residents in \(String(format: "%.1f", seconds)) s (\(Int(Double(rows) / max(seconds, 0.001))) rows/s).")
+        } catch let failure as ImportFailure {
+            var stderr = StandardError()
+            for item in failure.items.prefix(maxErrors) { print(item.description, to: &stderr) }
+            if failure.items.count > maxErrors { print("… and \(failure.items.count - maxErrors) more", to: &stderr) }
+            print("Nothing was imported: \(failure.items.count) bad row(s).", to: &stderr)
+            throw ExitCodes.badInput
+        }
+    }
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) { FileHandle.standardError.write(Data(string.utf8)) }
+}

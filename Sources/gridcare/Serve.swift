@@ -1,0 +1,32 @@
+import ArgumentParser
+import Configuration
+import GridcareServer
+import GridcareStore
+import Hummingbird
+import Logging
+import PostgresNIO
+
+/// Runs the HTTP service (migrating first); stops the embedded database on shutdown if it started it.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the REST API.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Address to listen on.") var host: String?
+    @Option(help: "Port to listen on.") var port: Int?
+
+    func run() async throws {
+        var extra: [String: ConfigValue] = [:]
+        if let host { extra["http.host"] = .init(.string(host), isSecret: false) }
+        if let port { extra["http.port"] = .init(.int(port), isSecret: false) }
+        let config = try await global.load(extra: extra)
+        try await global.withDatabase(config) { info in
+            var pool = info.url.clientConfiguration
+            pool.options.maximumConnections = config.poolSize
+            let client = PostgresClient(configuration: pool, backgroundLogger: info.logger)
+            let app = try buildApplication(config: config, client: client, logger: info.logger)
+            info.logger.info("gridcare listening", metadata: ["address": "http://\(config.host):\(config.port)", "database": "\(info.url)"])
+            try await app.runService()
+        }
+    }
+}
