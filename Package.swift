@@ -71,6 +71,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "GridcareTestSupport",
+            dependencies: ["GridcareStore", "GridcareCore", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "GridcareCoreTests",
             dependencies: ["GridcareCore"],
@@ -78,13 +83,13 @@ let package = Package(
         ),
         .testTarget(
             name: "GridcareStoreTests",
-            dependencies: ["GridcareStore", "GridcareCore"],
+            dependencies: ["GridcareStore", "GridcareCore", "GridcareTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "GridcareServerTests",
             dependencies: [
-                "GridcareServer", "GridcareStore", "GridcareCore", "GridcareAPI",
+                "GridcareServer", "GridcareStore", "GridcareCore", "GridcareAPI", "GridcareTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
