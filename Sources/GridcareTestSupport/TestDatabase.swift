@@ -12,6 +12,7 @@ public actor TestDatabase {
 
     let logger = Logger(label: "gridcare-test", factory: { _ in SwiftLogNoOpLogHandler() })
     var server: DatabaseURL?
+    var preparing: Task<DatabaseURL, any Error>?
     var counter = 0
 
     static let template = "gridcare_template"
@@ -21,13 +22,17 @@ public actor TestDatabase {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     }()
 
-    /// A fresh, migrated, empty database of its own.
-    public func fresh() async throws -> DatabaseURL {
-        let server = try await prepare()
+    /// A fresh database of its own: migrated (cloned from the template), or blank for migrator tests.
+    public func fresh(migrated: Bool = true) async throws -> DatabaseURL {
+        let server: DatabaseURL
+        do { server = try await prepare() } catch let error as PSQLError {
+            throw DescribedDatabaseError(description: String(reflecting: error))
+        }
         counter += 1
         let name = "gc_test_\(getpid())_\(counter)"
+        let template = migrated ? Self.template : "template0"
         try await admin(server) { client in
-            try await client.query("CREATE DATABASE \(unescaped: name) TEMPLATE \(unescaped: Self.template)", logger: self.logger)
+            try await client.query("CREATE DATABASE \(unescaped: name) TEMPLATE \(unescaped: template)", logger: self.logger)
         }
         return server.with(database: name)
     }
@@ -40,8 +45,18 @@ public actor TestDatabase {
         }
     }
 
+    /// Prepares the server and template once, however many tests ask at the same time (the actor is
+    /// re-entered at every await, so the work is shared through one task).
     func prepare() async throws -> DatabaseURL {
-        if let server { return server }
+        if let preparing { return try await preparing.value }
+        let task = Task { try await self.makeTemplate() }
+        preparing = task
+        let url = try await task.value
+        server = url
+        return url
+    }
+
+    func makeTemplate() async throws -> DatabaseURL {
         let url: DatabaseURL
         if let configured = ProcessInfo.processInfo.environment["GRIDCARE_TEST_DATABASE_URL"] {
             url = try DatabaseURL(parsing: configured)
@@ -64,7 +79,6 @@ public actor TestDatabase {
         try await withClient(url.with(database: Self.template), poolSize: 1) { client in
             try await migrator.migrate(client, logger: self.logger)
         }
-        server = url
         return url
     }
 
@@ -75,9 +89,10 @@ public actor TestDatabase {
 
 /// Runs `body` with a running client on a fresh database, and drops the database afterwards.
 public func withTestDatabase<T: Sendable>(
+    migrated: Bool = true,
     _ body: @Sendable (Database, DatabaseURL) async throws -> T
 ) async throws -> T {
-    let url = try await TestDatabase.shared.fresh()
+    let url = try await TestDatabase.shared.fresh(migrated: migrated)
     let logger = Logger(label: "gridcare-test", factory: { _ in SwiftLogNoOpLogHandler() })
     do {
         let result = try await withClient(url, poolSize: 8) { client in
@@ -85,10 +100,19 @@ public func withTestDatabase<T: Sendable>(
         }
         try await TestDatabase.shared.drop(url)
         return result
+    } catch let error as PSQLError {
+        try? await TestDatabase.shared.drop(url)
+        // The driver hides the server's message by default; tests need it to say what went wrong.
+        throw DescribedDatabaseError(description: String(reflecting: error))
     } catch {
         try? await TestDatabase.shared.drop(url)
         throw error
     }
+}
+
+/// A database error with the server's message, for test reports.
+public struct DescribedDatabaseError: Error, CustomStringConvertible {
+    public var description: String
 }
 
 extension AsyncSequence {

@@ -78,3 +78,8 @@ enum SQLScript {
         return nil
     }
 }
+
+/// The statement splitter, exposed for tests.
+public enum SQLScriptProbe {
+    public static func split(_ sql: String) -> [String] { SQLScript.statements(sql) }
+}

@@ -12,6 +12,7 @@ public struct ImportStore: Sendable {
     public struct Summary: Sendable, Equatable {
         public var households: Int
         public var residents: Int
+        public init(households: Int, residents: Int) { self.households = households; self.residents = residents }
     }
 
     public func load(_ data: RegistryImport, districtId: Int64, householdsFile: String, residentsFile: String,
