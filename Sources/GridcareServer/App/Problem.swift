@@ -75,8 +75,14 @@ extension Problem {
             return from(underlying, logger: logger)
         }
         if let decoding = underlying as? DecodingError {
-            return Problem(status: .unprocessableContent, detail: "The request body does not match the schema.",
-                           errors: [decodingField(decoding)])
+            let field = decodingField(decoding)
+            // A body that decodes wrongly is 422; a malformed path or query parameter (the runtime reports
+            // those without a coding path, so the exact name is unknown) is 400.
+            if error.requestBody == nil || (field.field == "body" && error.request.path?.contains("?") == true) {
+                return Problem(status: .badRequest, detail: "A path or query parameter is malformed: \(field.reason).",
+                               errors: [FieldError(field.field == "body" ? "query" : field.field, field.reason)])
+            }
+            return Problem(status: .unprocessableContent, detail: "The request body does not match the schema.", errors: [field])
         }
         // Missing or malformed parameters, wrong content type and the like: the runtime's own words.
         return Problem(status: .badRequest, detail: error.causeDescription)
@@ -90,7 +96,8 @@ extension Problem {
         case .keyNotFound(let key, let ctx):
             return FieldError(path(ctx.codingPath + [key]), "is required")
         case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx):
-            return FieldError(path(ctx.codingPath), "has the wrong type")
+            let field = path(ctx.codingPath)
+            return FieldError(field.isEmpty ? "body" : field, "has the wrong type")
         case .dataCorrupted(let ctx):
             let field = path(ctx.codingPath)
             return FieldError(field.isEmpty ? "body" : field, ctx.debugDescription.count < 200 ? ctx.debugDescription : "is not valid")
