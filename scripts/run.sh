@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Sets everything up and runs Gridcare on its own embedded PostgreSQL with a demo district loaded.
+# Extra arguments go to `gridcare serve` (e.g. --port 9090). GRIDCARE_DEMO_RESIDENTS and
+# GRIDCARE_DEMO_SEED choose the demo district (default 20,000 residents, seed 1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/ensure-postgres.sh
+swift build -c release --product gridcare
+bin=.build/release/gridcare
+"$bin" demo --residents "${GRIDCARE_DEMO_RESIDENTS:-20000}" --seed "${GRIDCARE_DEMO_SEED:-1}" --if-missing
+exec "$bin" serve "$@"
