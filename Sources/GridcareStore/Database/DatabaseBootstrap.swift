@@ -23,14 +23,20 @@ public struct DatabaseBootstrap: Sendable {
             url = u
             if startedHere { started = cluster }
         }
-        try await url.createDatabaseIfMissing(logger: logger)
-        if migrate {
-            let migrator = try Migrator(directory: Migrator.defaultDirectory(configured: migrationsDirectory))
-            try await withClient(url, poolSize: 1) { client in
-                try await migrator.migrate(client, logger: logger)
+        let boot = DatabaseBootstrap(url: url, startedCluster: started)
+        do {
+            try await url.createDatabaseIfMissing(logger: logger)
+            if migrate {
+                let migrator = try Migrator(directory: Migrator.defaultDirectory(configured: migrationsDirectory))
+                try await withClient(url, poolSize: 1) { client in
+                    try await migrator.migrate(client, logger: logger)
+                }
             }
+        } catch {
+            boot.close()
+            throw error
         }
-        return DatabaseBootstrap(url: url, startedCluster: started)
+        return boot
     }
 
     /// Stops the embedded cluster if this process started it.

@@ -20,10 +20,32 @@ public struct EmbeddedPostgres: Sendable {
     static let serviceUser = "postgres"
 
     public init(dataDirectory: String, binDirectory: String? = nil, databaseName: String = "gridcare", logger: Logger) throws {
-        self.dataDirectory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
+        let requested = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
         self.binDirectory = try binDirectory ?? Self.findBinDirectory()
         self.databaseName = databaseName
         self.logger = logger
+        self.dataDirectory = Self.reachable(requested, logger: logger)
+    }
+
+    /// As root, the server runs as `postgres`, which must be able to pass through every parent folder. A
+    /// checkout under a private home folder is not, so the cluster then lives under /var/tmp instead, in a
+    /// folder named after the requested path (so each checkout still gets its own cluster).
+    static func reachable(_ path: String, logger: Logger) -> String {
+        guard getuid() == 0 else { return path }
+        let parent = (path as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+        probe.arguments = ["-u", serviceUser, "--", "test", "-x", parent]
+        guard (try? probe.run()) != nil else { return path }
+        probe.waitUntilExit()
+        if probe.terminationStatus == 0 { return path }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in path.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0100_0000_01b3 }
+        let moved = "/var/tmp/gridcare-\(String(hash, radix: 16))/pg"
+        logger.notice("\(serviceUser) cannot reach \(parent); keeping the embedded cluster in \(moved)")
+        try? FileManager.default.createDirectory(atPath: (moved as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        return moved
     }
 
     /// The newest `/usr/lib/postgresql/N/bin` that has `initdb`, or the directory of `pg_ctl` on PATH.
@@ -137,31 +159,21 @@ public struct EmbeddedPostgres: Sendable {
     func pg(_ tool: String) -> String { binDirectory + "/" + tool }
 
     /// Runs a cluster command, as the service user when we are root; throws with its output on failure.
+    /// Output goes to a file, not a pipe: a server started by pg_ctl would hold a pipe open for its lifetime.
     @discardableResult
     func run(_ executable: String, _ arguments: [String], quiet: Bool = false, detached: Bool = false) throws -> String {
-        let process = Process()
         let asServiceUser = isRoot && executable.hasPrefix(binDirectory)
-        if asServiceUser {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", Self.serviceUser, "--", executable] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        }
-        let output = Pipe()
-        process.standardOutput = detached ? FileHandle.nullDevice : output
-        process.standardError = detached ? FileHandle.nullDevice : output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = detached ? Data() : output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        var text = String(decoding: data, as: UTF8.self)
-        if detached, process.terminationStatus != 0 {
-            text = (try? String(contentsOfFile: dataDirectory + "/server.log", encoding: .utf8))?.suffix(2000).description ?? ""
-        }
-        guard process.terminationStatus == 0 else {
+        let (path, args) = asServiceUser
+            ? ("/usr/sbin/runuser", ["-u", Self.serviceUser, "--", executable] + arguments)
+            : (executable, arguments)
+        let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("gridcare-pg-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: outputFile) }
+        let status = try ChildProcess.run(path, args, outputFile: detached ? nil : outputFile)
+        var text = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
+        guard status == 0 else {
             if quiet { throw EmbeddedPostgresError("") }
-            throw EmbeddedPostgresError("\((executable as NSString).lastPathComponent) failed (\(process.terminationStatus)): \(text.suffix(2000))")
+            if detached { text = (try? String(contentsOfFile: dataDirectory + "/server.log", encoding: .utf8)).map { String($0.suffix(2000)) } ?? "" }
+            throw EmbeddedPostgresError("\((executable as NSString).lastPathComponent) failed (\(status)): \(text.suffix(2000))")
         }
         return text
     }
