@@ -87,6 +87,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "gridcareTests",
+            dependencies: ["GridcareStore", "GridcareCore", "GridcareTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "GridcareServerTests",
             dependencies: [
                 "GridcareServer", "GridcareStore", "GridcareCore", "GridcareAPI", "GridcareTestSupport",

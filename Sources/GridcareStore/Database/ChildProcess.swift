@@ -6,9 +6,11 @@ import Glibc
 
 /// Runs a program and waits for it with posix_spawn and waitpid. Foundation's Process can miss the exit
 /// of a child that forks a daemon (pg_ctl start), leaving waitUntilExit blocked on a zombie.
-enum ChildProcess {
+public enum ChildProcess {
     /// Runs `path` with `arguments`; output goes to `outputFile` (or /dev/null). Returns the exit status.
-    static func run(_ path: String, _ arguments: [String], outputFile: String?) throws -> Int32 {
+    /// `environment` replaces this process's environment when given.
+    public static func run(_ path: String, _ arguments: [String], outputFile: String?,
+                           environment: [String: String]? = nil) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -17,8 +19,10 @@ enum ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
+        let envp: [UnsafeMutablePointer<CChar>?]? = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer { envp?.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        let spawned = envp.map { posix_spawn(&pid, path, &actions, nil, argv, $0) } ?? posix_spawn(&pid, path, &actions, nil, argv, environ)
         guard spawned == 0 else { throw EmbeddedPostgresError("cannot start \(path): \(String(cString: strerror(spawned)))") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 {

@@ -1,0 +1,96 @@
+import Foundation
+import GridcareCore
+import GridcareStore
+import GridcareTestSupport
+import PostgresNIO
+import Testing
+
+/// Runs the built `gridcare` binary as a user would, against a fresh test database.
+struct CLI {
+    var url: DatabaseURL
+
+    static var binary: String { TestDatabase.packageRoot + "/.build/debug/gridcare" }
+
+    struct Result {
+        var status: Int32
+        var output: String
+    }
+
+    func run(_ arguments: String..., cwd: String = TestDatabase.packageRoot) throws -> Result {
+        #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build the CLI first: swift build")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("gc-cli-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var env = ProcessInfo.processInfo.environment
+        env["GRIDCARE_DATABASE_URL"] = url.connectionString
+        env["GRIDCARE_LOG_LEVEL"] = "warning"
+        let status = try ChildProcess.run(Self.binary, arguments, outputFile: out, environment: env)
+        return Result(status: status, output: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
+    }
+
+    static func write(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gc-\(UUID().uuidString).csv").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}
+
+@Suite struct CLITests {
+    func count(_ db: Database, _ table: String) async throws -> Int {
+        try await db.client.query("SELECT count(*)::int FROM \(unescaped: table)").decode(Int.self).all()[0]
+    }
+
+    @Test func aBadImportReportsEveryLineExitsTwoAndLoadsNothing() async throws {
+        try await withTestDatabase { db, url in
+            let f = try await Fixture.make(db)
+            let born = SimpleDate(year: 1960, month: 5, day: 5)!
+            let good = IDCardNumber.make(region: 510104, birth: born, sequence: 2).value
+            let households = try CLI.write("ref,micro_grid_id,address,latitude,longitude\nN1,\(f.microGridIds[1]),光华街3号,30.6,104.0\nN2,\(f.microGridIds[1]),光华街4号,95,104.0\n")
+            let residents = try CLI.write("household_ref,name,sex,birth_date,id_number\nN1,甲,female,1960-05-05,\(good)\nN1,乙,male,1960-05-05,\(good)\n")
+            let result = try CLI(url: url).run("import", "--district", "\(f.districtId)", "--households", households, "--residents", residents)
+            #expect(result.status == 2)
+            #expect(result.output.contains("\(households):3: latitude"))
+            #expect(result.output.contains("\(residents):3:"))
+            #expect(result.output.contains("Nothing was imported"))
+            #expect(try await count(db, "household") == 2)
+            #expect(try await count(db, "resident") == 0)
+        }
+    }
+
+    @Test func aGoodImportLoadsAndTheCoverageReportReadsIt() async throws {
+        try await withTestDatabase { db, url in
+            let f = try await Fixture.make(db)
+            let born = SimpleDate(year: 1960, month: 5, day: 5)!
+            var rows = "household_ref,name,sex,birth_date,id_number,conditions\n"
+            for i in 1...40 { rows += "H1,居民\(i),female,1960-05-05,\(IDCardNumber.make(region: 510104, birth: born, sequence: i * 2).value),hypertension\n" }
+            let residents = try CLI.write(rows)
+            let cli = CLI(url: url)
+            let imported = try cli.run("import", "--district", "\(f.districtId)", "--residents", residents)
+            #expect(imported.status == 0, "\(imported.output)")
+            #expect(imported.output.contains("Imported 0 households and 40 residents"))
+            #expect(try await count(db, "resident") == 40)
+
+            let report = try cli.run("report", "coverage", "--district", "\(f.districtId)", "--format", "json")
+            #expect(report.status == 0)
+            let json = try JSONSerialization.jsonObject(with: Data(report.output.utf8)) as? [[String: String]]
+            #expect(json?.contains { $0["finding"] == "uncovered" && $0["what"] == "micro-grid \(f.microGridIds[2])" } == true)
+            let table = try cli.run("report", "coverage", "--district", "\(f.districtId)")
+            #expect(table.output.contains("2 of 3 micro-grids covered"))
+        }
+    }
+
+    @Test func demoLoadsOnceAndMigrateReportsUpToDate() async throws {
+        try await withTestDatabase { db, url in
+            let cli = CLI(url: url)
+            let first = try cli.run("demo", "--residents", "800", "--seed", "9")
+            #expect(first.status == 0, "\(first.output)")
+            #expect(try await count(db, "resident") == 800)
+            let again = try cli.run("demo", "--residents", "800", "--seed", "9")
+            #expect(again.status != 0)
+            #expect(again.output.contains("already loaded"))
+            #expect(try cli.run("demo", "--residents", "800", "--seed", "9", "--if-missing").status == 0)
+            let migrate = try cli.run("migrate")
+            #expect(migrate.output.contains("Database is up to date."))
+            #expect(try cli.run("import", "--district", "1").status != 0)
+        }
+    }
+}
