@@ -123,6 +123,8 @@ public struct CSVTable: Sendable {
 extension String {
     /// The string without leading and trailing whitespace.
     public var trimmed: String {
+        // Fast path: most cells have no surrounding space.
+        if let f = utf8.first, let l = utf8.last, f > 32, l > 32, f < 128, l < 128 { return self }
         var s = Substring(self)
         while let f = s.first, f.isWhitespace { s.removeFirst() }
         while let l = s.last, l.isWhitespace { s.removeLast() }

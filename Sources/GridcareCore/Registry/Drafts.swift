@@ -88,11 +88,17 @@ public struct ResidentDraft: Sendable, Equatable {
         }
         try c.finish()
         return ResidentDraft(household: household!, name: name!.trimmed, sex: parsedSex!, birthDate: parsedBirth!,
-                             idNumber: id!, phone: phone, conditions: Array(Set(parsedConditions)).sorted { $0.rawValue < $1.rawValue },
-                             circumstances: Array(Set(parsedCircumstances)).sorted { $0.rawValue < $1.rawValue })
+                             idNumber: id!, phone: phone, conditions: distinctSorted(parsedConditions),
+                             circumstances: distinctSorted(parsedCircumstances))
     }
 
     public static func isPlausiblePhone(_ phone: String) -> Bool {
-        (5...20).contains(phone.count) && phone.allSatisfy { $0.isASCIIDigit || $0 == "+" || $0 == "-" || $0 == " " }
+        (5...20).contains(phone.utf8.count)
+            && phone.utf8.allSatisfy { isDigit($0) || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: " ") }
     }
+}
+
+/// Removes repeats and orders by raw value, so the same set is always stored the same way.
+func distinctSorted<T: RawRepresentable & Hashable>(_ values: [T]) -> [T] where T.RawValue == String {
+    values.count < 2 ? values : Array(Set(values)).sorted { $0.rawValue < $1.rawValue }
 }

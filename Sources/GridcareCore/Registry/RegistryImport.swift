@@ -1,3 +1,21 @@
+import Foundation
+
+/// `transform` over `items` on every core, results in order.
+func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
+    let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, items.count / 10_000))
+    guard chunks > 1 else { return items.map(transform) }
+    let size = (items.count + chunks - 1) / chunks
+    let parts = UnsafeMutableBufferPointer<[R]>.allocate(capacity: chunks)
+    parts.initialize(repeating: [])
+    defer { parts.deallocate() }
+    nonisolated(unsafe) let out = parts
+    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        let range = (c * size)..<min((c + 1) * size, items.count)
+        out[c] = items[range].map(transform)
+    }
+    return Array(parts.joined())
+}
+
 /// A row of an import file after validation, with the line it came from.
 public struct Lined<Value: Sendable>: Sendable {
     public var line: Int
@@ -55,35 +73,23 @@ public struct RegistryImport: Sendable {
         if let (name, bytes) = residents {
             do {
                 let table = try CSVTable(bytes, required: residentColumns.required, optional: residentColumns.optional)
+                // Rows are checked independently, so they are checked in parallel; duplicates across rows
+                // are found afterwards, in file order.
+                let checked = parallelMap(table.records) { record in Self.resident(record, table: table, today: today) }
                 var idLines = [String: Int]()
-                for record in table.records {
-                    var link: HouseholdLink?
-                    var pre: [FieldError] = []
-                    if let ref = table.value(record, "household_ref") {
-                        // A ref that is not in this file may name a household imported earlier: the store resolves it.
-                        link = .ref(ref)
-                    } else if let raw = table.value(record, "household_id") {
-                        if let id = Int64(raw) { link = .id(id) } else { pre.append(FieldError("household_id", "must be a whole number")) }
-                    } else {
-                        pre.append(FieldError("household_ref", "either household_ref or household_id is required"))
-                    }
-                    let list: (String) -> [String] = { col in
-                        table.value(record, col)?.split(separator: ";").map { String($0).trimmed }.filter { !$0.isEmpty } ?? []
-                    }
-                    do {
-                        let draft = try ResidentDraft.make(
-                            household: link ?? .id(0), name: table.value(record, "name"), sex: table.value(record, "sex"),
-                            birthDate: table.value(record, "birth_date"), idNumber: table.value(record, "id_number"),
-                            phone: table.value(record, "phone"), conditions: list("conditions"),
-                            circumstances: list("circumstances"), today: today)
+                for (record, outcome) in zip(table.records, checked) {
+                    var pre: [FieldError]
+                    switch outcome {
+                    case .success(let draft):
+                        pre = []
                         if let first = idLines[draft.idNumber.value] {
                             pre.append(FieldError("id_number", "duplicates the ID-card number on line \(first)"))
                         } else {
                             idLines[draft.idNumber.value] = record.line
+                            people.append(Lined(line: record.line, value: draft))
                         }
-                        if pre.isEmpty { people.append(Lined(line: record.line, value: draft)) }
-                    } catch {
-                        pre += error.errors.map { FieldError(Self.csvName($0.field), $0.reason) }
+                    case .failure(let failure):
+                        pre = failure.errors
                     }
                     errors += pre.map { .init(file: name, line: record.line, reason: "\($0.field): \($0.reason)") }
                 }
@@ -93,6 +99,33 @@ public struct RegistryImport: Sendable {
         }
         if !errors.isEmpty { return .failure(ImportFailure(items: errors)) }
         return .success(RegistryImport(households: houses, residents: people))
+    }
+
+    /// One residents row, checked on its own (field names in CSV spelling).
+    static func resident(_ record: CSVRecord, table: CSVTable, today: SimpleDate) -> Result<ResidentDraft, ValidationFailure> {
+        var link: HouseholdLink?
+        var pre: [FieldError] = []
+        if let ref = table.value(record, "household_ref") {
+            // A ref that is not in this file may name a household imported earlier: the store resolves it.
+            link = .ref(ref)
+        } else if let raw = table.value(record, "household_id") {
+            if let id = Int64(raw) { link = .id(id) } else { pre.append(FieldError("household_id", "must be a whole number")) }
+        } else {
+            pre.append(FieldError("household_ref", "either household_ref or household_id is required"))
+        }
+        let list: (String) -> [String] = { col in
+            table.value(record, col)?.split(separator: ";").map { String($0).trimmed }.filter { !$0.isEmpty } ?? []
+        }
+        do {
+            let draft = try ResidentDraft.make(
+                household: link ?? .id(0), name: table.value(record, "name"), sex: table.value(record, "sex"),
+                birthDate: table.value(record, "birth_date"), idNumber: table.value(record, "id_number"),
+                phone: table.value(record, "phone"), conditions: list("conditions"),
+                circumstances: list("circumstances"), today: today)
+            return pre.isEmpty ? .success(draft) : .failure(ValidationFailure(pre))
+        } catch {
+            return .failure(ValidationFailure(pre + error.errors.map { FieldError(csvName($0.field), $0.reason) }))
+        }
     }
 
     /// API field names in CSV spelling (birthDate → birth_date).

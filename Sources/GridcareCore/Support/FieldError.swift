@@ -40,9 +40,11 @@ public struct FieldChecker: Sendable {
             if required { errors.append(FieldError(field, "is required")) }
             return
         }
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
-        if trimmed.isEmpty, required { errors.append(FieldError(field, "must not be blank")) }
-        if value.count > max { errors.append(FieldError(field, "must be at most \(max) characters")) }
+        if required, value.trimmed.isEmpty { errors.append(FieldError(field, "must not be blank")) }
+        // Counting scalars, not grapheme clusters, is enough for a length limit and much cheaper.
+        if value.utf8.count > max, value.unicodeScalars.count > max {
+            errors.append(FieldError(field, "must be at most \(max) characters"))
+        }
     }
 
     public mutating func coordinate(latitude: Double?, longitude: Double?, prefix: String = "") {

@@ -13,20 +13,24 @@ public struct SimpleDate: Sendable, Hashable, Comparable, Codable, CustomStringC
 
     /// Parses `YYYYMMDD`.
     public init?(yyyymmdd: String) {
-        let c = Array(yyyymmdd)
-        guard c.count == 8, c.allSatisfy(\.isASCIIDigit),
-              let y = Int(String(c[0..<4])), let m = Int(String(c[4..<6])), let d = Int(String(c[6..<8]))
-        else { return nil }
-        self.init(year: y, month: m, day: d)
+        self.init(digits: Array(yyyymmdd.utf8)[...])
+    }
+
+    /// Parses eight ASCII digits `YYYYMMDD`.
+    init?(digits b: ArraySlice<UInt8>) {
+        guard b.count == 8, b.allSatisfy(isDigit) else { return nil }
+        let i = b.startIndex
+        func n(_ from: Int, _ len: Int) -> Int { b[(i + from)..<(i + from + len)].reduce(0) { $0 * 10 + Int($1 - 48) } }
+        self.init(year: n(0, 4), month: n(4, 2), day: n(6, 2))
     }
 
     /// Parses ISO `YYYY-MM-DD`.
     public init?(iso: String) {
-        let parts = iso.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
-        else { return nil }
-        self.init(year: y, month: m, day: d)
+        var b = Array(iso.utf8)
+        guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return nil }
+        b.remove(at: 7)
+        b.remove(at: 4)
+        self.init(digits: b[...])
     }
 
     public static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }

@@ -16,11 +16,20 @@ public struct HouseholdStore: Sendable {
     }
 
     /// A random token for the household's QR code: 16 characters without look-alikes (0/O, 1/I/L).
+    /// Two 64-bit draws from the system's secure generator give the 16 characters (about 78 bits).
     public static func newCodeToken() -> String {
-        let alphabet = Array("ABCDEFGHJKMNPQRSTVWXYZ23456789")
         var rng = SystemRandomNumberGenerator()
-        return String((0..<16).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
+        var words = [rng.next(), rng.next()]
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for i in 0..<16 {
+            let w = i % 2
+            bytes[i] = tokenAlphabet[Int(words[w] % UInt64(tokenAlphabet.count))]
+            words[w] /= UInt64(tokenAlphabet.count)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
+
+    static let tokenAlphabet = Array("ABCDEFGHJKMNPQRSTVWXYZ23456789".utf8)
 
     public func create(_ d: HouseholdDraft, logger: Logger) async throws -> Household {
         try d.validate()

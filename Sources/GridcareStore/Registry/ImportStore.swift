@@ -17,6 +17,26 @@ public struct ImportStore: Sendable {
 
     public func load(_ data: RegistryImport, districtId: Int64, householdsFile: String, residentsFile: String,
                      logger: Logger) async throws -> Summary {
+        do {
+            return try await copy(data, districtId: districtId, householdsFile: householdsFile, residentsFile: residentsFile, logger: logger)
+        } catch let error where ConstraintViolation(error)?.constraint == "resident_id_number_key" {
+            // Identity numbers are checked optimistically by the unique index during COPY (a million-row
+            // lookup up front cost more than the load itself); when it fires, the transaction is gone and
+            // this finds every line that clashes.
+            let taken = Set(try await db.client.query("""
+                SELECT id_number FROM resident WHERE id_number = ANY(\(data.residents.map(\.value.idNumber.value)))
+                """, logger: logger).decode(String.self).all())
+            let items = data.residents.filter { taken.contains($0.value.idNumber.value) }.map {
+                ImportFailure.Item(file: residentsFile, line: $0.line,
+                                   reason: "id_number: a resident with ID-card number \($0.value.idNumber.masked) already exists")
+            }
+            if items.isEmpty { throw error }
+            throw ImportFailure(items: items)
+        }
+    }
+
+    func copy(_ data: RegistryImport, districtId: Int64, householdsFile: String, residentsFile: String,
+              logger: Logger) async throws -> Summary {
         try await db.transaction(logger: logger) { conn in
             let district = try await conn.query("SELECT 1 FROM area WHERE id = \(districtId) AND level = 'district'", logger: logger).collect()
             guard !district.isEmpty else { throw ImportFailure(items: [.init(file: "--district", line: 0, reason: "no district \(districtId)")]) }
@@ -56,9 +76,6 @@ public struct ImportStore: Sendable {
             let storedIds = Set(try await conn.query("""
                 SELECT id FROM household WHERE district_id = \(districtId) AND id = ANY(\(Array(outsideIds)))
                 """, logger: logger).decode(Int64.self).all())
-            let takenIdNumbers = Set(try await conn.query("""
-                SELECT id_number FROM resident WHERE id_number = ANY(\(data.residents.map(\.value.idNumber.value)))
-                """, logger: logger).decode(String.self).all())
             for r in data.residents {
                 switch r.value.household {
                 case .ref(let ref) where !fileRefs.contains(ref) && storedByRef[ref] == nil:
@@ -66,9 +83,6 @@ public struct ImportStore: Sendable {
                 case .id(let id) where !storedIds.contains(id):
                     errors.append(.init(file: residentsFile, line: r.line, reason: "household_id: no household \(id) in district \(districtId)"))
                 default: break
-                }
-                if takenIdNumbers.contains(r.value.idNumber.value) {
-                    errors.append(.init(file: residentsFile, line: r.line, reason: "id_number: a resident with ID-card number \(r.value.idNumber.masked) already exists"))
                 }
             }
             if !errors.isEmpty {

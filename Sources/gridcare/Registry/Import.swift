@@ -36,6 +36,8 @@ struct Import: AsyncParsableCommand {
         let clock = ContinuousClock()
         let started = clock.now
         let parsed = RegistryImport.parse(households: try read(households), residents: try read(residents), today: SimpleDate.todayInChina)
+        let logger = global.logger(config)
+        logger.debug("parsed and validated", metadata: ["seconds": "\(clock.now - started)"])
         do {
             let data = try parsed.get()
             let summary = try await global.withDatabase(config) { info in

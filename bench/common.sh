@@ -1,0 +1,17 @@
+# Shared by the benchmarks: a release build, the embedded cluster, and a fresh database per run.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+scripts/ensure-postgres.sh
+swift build -c release --product gridcare >/dev/null
+BIN="$PWD/.build/release/gridcare"
+OUT="$PWD/bench/out"
+mkdir -p "$OUT"
+# The embedded cluster's address, with the database name swapped for the benchmark's own.
+SERVER_URL=$("$BIN" db start 2>/dev/null | tail -1)
+bench_db() { # name → fresh database URL
+  local name=$1
+  psql "$SERVER_URL" -qAtc "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null
+  psql "$SERVER_URL" -qAtc "CREATE DATABASE $name" >/dev/null
+  echo "${SERVER_URL%/*}/$name"
+}
+now() { date +%s.%N; }

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# gridcare import vs psql \copy into the same schema with the same indexes, side by side in one run.
+# Also times `gridcare demo` for the same district. Usage: bench/import.sh [RESIDENTS]   (default 1,000,000)
+source "$(dirname "$0")/common.sh"
+N=${1:-1000000}
+# REUSE=1 keeps the database and CSV files of the previous run (skips the demo timing).
+if [ "${REUSE:-0}" = 1 ]; then
+  URL="${SERVER_URL%/*}/gc_bench_import"; demo_s=0
+else
+  URL=$(bench_db gc_bench_import)
+fi
+export GRIDCARE_DATABASE_URL="$URL"
+if [ "${REUSE:-0}" != 1 ]; then
+  t0=$(now); "$BIN" demo --residents "$N" --seed 77 --log-level warning; t1=$(now)
+  demo_s=$(echo "$t1 - $t0" | bc)
+fi
+D=$(psql "$URL" -qAtc "SELECT id FROM area WHERE level = 'district' LIMIT 1")
+
+# The same rows in both files: the import format (refs) and the table format (ids), for the two loaders.
+[ "${REUSE:-0}" = 1 ] || {
+psql "$URL" -qc "\copy (SELECT external_ref AS ref, micro_grid_id, address, latitude, longitude FROM household ORDER BY id) TO '$OUT/households.csv' CSV HEADER"
+psql "$URL" -qc "\copy (SELECT h.external_ref AS household_ref, r.name, r.sex, r.birth_date, r.id_number, r.phone, array_to_string(r.conditions, ';') AS conditions, array_to_string(r.circumstances, ';') AS circumstances FROM resident r JOIN household h ON h.id = r.household_id ORDER BY r.id) TO '$OUT/residents.csv' CSV HEADER"
+psql "$URL" -qc "\copy (SELECT id, district_id, micro_grid_id, external_ref, address, latitude, longitude, code_token FROM household ORDER BY id) TO '$OUT/households.table.csv' CSV"
+psql "$URL" -qc "\copy (SELECT district_id, household_id, name, sex, birth_date, id_number, phone, conditions, circumstances FROM resident ORDER BY id) TO '$OUT/residents.table.csv' CSV"
+}
+H=$(($(wc -l < "$OUT/households.table.csv"))); R=$(($(wc -l < "$OUT/residents.table.csv")))
+rows=$((H + R))
+empty() { psql "$URL" -qc "TRUNCATE contract, resident, household" >/dev/null; psql "$URL" -qc "CHECKPOINT" >/dev/null; }
+
+for round in 1 2; do
+  empty
+  t0=$(now); "$BIN" import --district "$D" --households "$OUT/households.csv" --residents "$OUT/residents.csv" --log-level warning >/dev/null; t1=$(now)
+  ours=$(echo "$t1 - $t0" | bc)
+  empty
+  t0=$(now)
+  psql "$URL" -q -v ON_ERROR_STOP=1 <<SQL
+BEGIN;
+\copy household (id, district_id, micro_grid_id, external_ref, address, latitude, longitude, code_token) FROM '$OUT/households.table.csv' CSV
+\copy resident (district_id, household_id, name, sex, birth_date, id_number, phone, conditions, circumstances) FROM '$OUT/residents.table.csv' CSV
+COMMIT;
+SQL
+  t1=$(now)
+  peer=$(echo "$t1 - $t0" | bc)
+  printf 'round %d: gridcare import %.1f s (%d rows/s) | psql \\copy %.1f s (%d rows/s) | ratio %.0f%%\n' "$round" \
+    "$ours" "$(echo "$rows / $ours" | bc)" "$peer" "$(echo "$rows / $peer" | bc)" "$(echo "100 * $peer / $ours" | bc -l)"
+done
+printf 'rows: %d households + %d residents; demo --residents %d: %.1f s\n' "$H" "$R" "$N" "$demo_s"
