@@ -69,4 +69,18 @@ import Testing
             #expect((try await count(db, "household"), try await count(db, "resident")) == before)
         }
     }
+
+    @Test func anIdentityNumberAlreadyStoredIsReportedByLineWhenItIsTheOnlyProblem() async throws {
+        try await withTestDatabase { db, _ in
+            let f = try await Fixture.make(db)
+            _ = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 1), logger: logger)
+            let dup = Fixture.residentDraft(household: f.householdIds[0], n: 1).idNumber.value
+            let fresh = IDCardNumber.make(region: 510104, birth: SimpleDate(year: 1960, month: 5, day: 5)!, sequence: 8).value
+            let residents = "household_id,name,sex,birth_date,id_number\n\(f.householdIds[1]),甲,female,1960-05-05,\(fresh)\n\(f.householdIds[1]),乙,female,1950-03-09,\(dup)\n"
+            let data = try RegistryImport.parse(households: nil, residents: ("r.csv", Array(residents.utf8)), today: today).get()
+            await #expect { try await ImportStore(db).load(data, districtId: f.districtId, householdsFile: "", residentsFile: "r.csv", logger: logger) }
+                throws: { ($0 as? ImportFailure)?.items.map(\.line) == [3] }
+            #expect(try await count(db, "resident") == 1)
+        }
+    }
 }

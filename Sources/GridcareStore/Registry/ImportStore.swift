@@ -20,18 +20,22 @@ public struct ImportStore: Sendable {
         do {
             return try await copy(data, districtId: districtId, householdsFile: householdsFile, residentsFile: residentsFile, logger: logger)
         } catch let error where ConstraintViolation(error)?.constraint == "resident_id_number_key" {
-            // Identity numbers are checked optimistically by the unique index during COPY (a million-row
-            // lookup up front cost more than the load itself); when it fires, the transaction is gone and
-            // this finds every line that clashes.
-            let taken = Set(try await db.client.query("""
-                SELECT id_number FROM resident WHERE id_number = ANY(\(data.residents.map(\.value.idNumber.value)))
-                """, logger: logger).decode(String.self).all())
-            let items = data.residents.filter { taken.contains($0.value.idNumber.value) }.map {
-                ImportFailure.Item(file: residentsFile, line: $0.line,
-                                   reason: "id_number: a resident with ID-card number \($0.value.idNumber.masked) already exists")
-            }
+            // Identity numbers are checked optimistically by the unique index during COPY, which is free on
+            // the path that succeeds; when it fires, the transaction is gone and this finds every clash.
+            let items = try await takenIdNumbers(data, residentsFile: residentsFile, logger: logger)
             if items.isEmpty { throw error }
             throw ImportFailure(items: items)
+        }
+    }
+
+    /// Lines whose identity number is already stored.
+    func takenIdNumbers(_ data: RegistryImport, residentsFile: String, logger: Logger) async throws -> [ImportFailure.Item] {
+        let taken = Set(try await db.client.query("""
+            SELECT id_number FROM resident WHERE id_number = ANY(\(data.residents.map(\.value.idNumber.value)))
+            """, logger: logger).decode(String.self).all())
+        return data.residents.filter { taken.contains($0.value.idNumber.value) }.map {
+            ImportFailure.Item(file: residentsFile, line: $0.line,
+                               reason: "id_number: a resident with ID-card number \($0.value.idNumber.masked) already exists")
         }
     }
 
@@ -86,6 +90,8 @@ public struct ImportStore: Sendable {
                 }
             }
             if !errors.isEmpty {
+                // The file fails anyway: report the identity-number clashes with the rest.
+                errors += try await takenIdNumbers(data, residentsFile: residentsFile, logger: logger)
                 throw ImportFailure(items: errors.sorted { ($0.file, $0.line) < ($1.file, $1.line) })
             }
 
