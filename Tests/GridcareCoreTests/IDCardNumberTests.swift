@@ -1,3 +1,4 @@
+import Foundation
 import GridcareCore
 import Testing
 
@@ -65,5 +66,13 @@ import Testing
         #expect(SimpleDate(iso: "2026-1-5") == nil)
         #expect(SimpleDate(iso: "2026-13-01") == nil)
         #expect(SimpleDate(iso: "yesterday") == nil)
+    }
+}
+
+@Suite struct TodayInChinaTests {
+    @Test func chinaIsEightHoursAheadOfUTC() {
+        // 2026-11-26 15:59:59 UTC is 23:59:59 in Beijing; one second later it is the 27th there.
+        #expect(SimpleDate.todayInChina(now: Date(timeIntervalSince1970: 1_795_708_799)).iso == "2026-11-26")
+        #expect(SimpleDate.todayInChina(now: Date(timeIntervalSince1970: 1_795_708_800)).iso == "2026-11-27")
     }
 }

@@ -39,6 +39,10 @@ struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes {
             throw Problem(status: .contentTooLarge, detail: "The body is over \(maxBytes) bytes.")
         }
+        // Requests without a body have nothing to measure.
+        if request.headers[.contentLength] == nil && request.headers[.transferEncoding] == nil {
+            return try await next(request, context)
+        }
         var request = request
         do {
             _ = try await request.collectBody(upTo: maxBytes)

@@ -20,7 +20,7 @@ struct Demo: AsyncParsableCommand {
         let config = try await global.load()
         let clock = ContinuousClock()
         let started = clock.now
-        let demo = DemoDistrict.generate(residents: residents, seed: seed, today: SimpleDate.todayInChina)
+        let demo = DemoDistrict.generate(residents: residents, seed: seed, today: SimpleDate.todayInChina())
         let generated = clock.now - started
         do {
             let summary = try await global.withDatabase(config) { info in
@@ -37,15 +37,5 @@ struct Demo: AsyncParsableCommand {
         } catch let error as DemoError where ifMissing {
             print("\(error); nothing to do.")
         }
-    }
-}
-
-extension SimpleDate {
-    /// Today in Asia/Shanghai.
-    static var todayInChina: SimpleDate {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
-        let c = calendar.dateComponents([.year, .month, .day], from: Date())
-        return SimpleDate(year: c.year!, month: c.month!, day: c.day!)!
     }
 }

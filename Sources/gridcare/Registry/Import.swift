@@ -35,7 +35,7 @@ struct Import: AsyncParsableCommand {
         }
         let clock = ContinuousClock()
         let started = clock.now
-        let parsed = RegistryImport.parse(households: try read(households), residents: try read(residents), today: SimpleDate.todayInChina)
+        let parsed = RegistryImport.parse(households: try read(households), residents: try read(residents), today: SimpleDate.todayInChina())
         let logger = global.logger(config)
         logger.debug("parsed and validated", metadata: ["seconds": "\(clock.now - started)"])
         do {
