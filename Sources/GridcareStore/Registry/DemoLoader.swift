@@ -56,6 +56,9 @@ public struct DemoLoader: Sendable {
                                     count: catchment.count, logger: logger) { i, line in
                 line.add(areaIds[catchment[i].1]); line.add(districtId); line.add(teamIds[catchment[i].0])
             }
+            // Foreign-key checks plan their lookups from table statistics; a fresh database thinks these tables
+            // are empty and checks every household against a sequential scan of areas (77 s instead of 5 s).
+            try await conn.query("ANALYZE area, facility, worker, care_team, care_team_catchment", logger: logger)
             let householdIds = try await conn.reserveIds(table: "household", count: demo.households.count, logger: logger)
             try await conn.copyRows(table: "household", columns: ["id", "district_id", "micro_grid_id", "external_ref", "address", "latitude", "longitude", "code_token"],
                                     count: demo.households.count, logger: logger) { i, line in
@@ -63,6 +66,7 @@ public struct DemoLoader: Sendable {
                 line.add(householdIds[i]); line.add(districtId); line.add(areaIds[h.microGrid]); line.add(h.ref)
                 line.add(h.address); line.add(h.latitude); line.add(h.longitude); line.add(h.token)
             }
+            try await conn.query("ANALYZE household", logger: logger)
             let residentIds = try await conn.reserveIds(table: "resident", count: demo.residents.count, logger: logger)
             try await conn.copyRows(table: "resident", columns: ["id", "district_id", "household_id", "name", "sex", "birth_date", "id_number", "phone", "conditions", "circumstances"],
                                     count: demo.residents.count, logger: logger) { i, line in
@@ -71,6 +75,7 @@ public struct DemoLoader: Sendable {
                 line.add(r.sex.rawValue); line.add(r.birthDate.iso); line.add(r.idNumber); line.add(r.phone)
                 line.add(array: r.conditions.map(\.rawValue)); line.add(array: r.circumstances.map(\.rawValue))
             }
+            try await conn.query("ANALYZE resident", logger: logger)
             try await conn.copyRows(table: "contract", columns: ["district_id", "resident_id", "team_id", "starts_on", "term_ends_on"],
                                     count: demo.contracts.count, logger: logger) { i, line in
                 let c = demo.contracts[i]
