@@ -57,9 +57,8 @@ public struct AreaStore: Sendable {
     }
 
     public func get(_ id: Int64, logger: Logger) async throws -> Area {
-        let rows = try await db.client.query("SELECT \(unescaped: Self.columns) FROM area WHERE id = \(id)", logger: logger)
-        for try await row in rows.decode(Row.self) { return Self.area(row) }
-        throw StoreError.notFound("area")
+        try await db.client.first("SELECT \(unescaped: Self.columns) FROM area WHERE id = \(id)", as: Row.self, logger: logger)
+            .map(Self.area).orThrow(StoreError.notFound("area"))
     }
 
     public func list(_ f: Filter, page: PageRequest, logger: Logger) async throws -> Page<Area> {

@@ -53,9 +53,8 @@ public struct FacilityStore: Sendable {
     }
 
     public func get(_ id: Int64, logger: Logger) async throws -> Facility {
-        let rows = try await db.client.query("SELECT \(unescaped: Self.columns) FROM facility WHERE id = \(id)", logger: logger)
-        for try await row in rows.decode(Row.self) { return Self.facility(row) }
-        throw StoreError.notFound("facility")
+        try await db.client.first("SELECT \(unescaped: Self.columns) FROM facility WHERE id = \(id)", as: Row.self, logger: logger)
+            .map(Self.facility).orThrow(StoreError.notFound("facility"))
     }
 
     public func list(kind: FacilityKind?, districtId: Int64?, centreId: Int64?, page: PageRequest, logger: Logger) async throws -> Page<Facility> {

@@ -44,16 +44,14 @@ public struct HouseholdStore: Sendable {
     }
 
     public func get(_ id: Int64, logger: Logger) async throws -> Household {
-        let rows = try await db.client.query("SELECT \(unescaped: Self.columns) FROM household WHERE id = \(id)", logger: logger)
-        for try await row in rows.decode(Row.self) { return Self.household(row) }
-        throw StoreError.notFound("household")
+        try await db.client.first("SELECT \(unescaped: Self.columns) FROM household WHERE id = \(id)", as: Row.self, logger: logger)
+            .map(Self.household).orThrow(StoreError.notFound("household"))
     }
 
     /// The household a scanned QR code names.
     public func byCode(_ token: String, logger: Logger) async throws -> Household {
-        let rows = try await db.client.query("SELECT \(unescaped: Self.columns) FROM household WHERE code_token = \(token)", logger: logger)
-        for try await row in rows.decode(Row.self) { return Self.household(row) }
-        throw StoreError.notFound("household")
+        try await db.client.first("SELECT \(unescaped: Self.columns) FROM household WHERE code_token = \(token)", as: Row.self, logger: logger)
+            .map(Self.household).orThrow(StoreError.notFound("household"))
     }
 
     public func list(microGridId: Int64?, gridId: Int64?, districtId: Int64?, page: PageRequest, logger: Logger) async throws -> Page<Household> {

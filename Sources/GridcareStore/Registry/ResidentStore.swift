@@ -50,9 +50,8 @@ public struct ResidentStore: Sendable {
     }
 
     public func get(_ id: Int64, logger: Logger) async throws -> Resident {
-        let rows = try await db.client.query("\(unescaped: Self.select) WHERE r.id = \(id)", logger: logger)
-        for try await row in rows.decode(Row.self) { return Self.resident(row) }
-        throw StoreError.notFound("resident")
+        try await db.client.first("\(unescaped: Self.select) WHERE r.id = \(id)", as: Row.self, logger: logger)
+            .map(Self.resident).orThrow(StoreError.notFound("resident"))
     }
 
     public func list(_ f: Filter, today: SimpleDate, page: PageRequest, logger: Logger) async throws -> Page<Resident> {

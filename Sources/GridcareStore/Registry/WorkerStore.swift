@@ -52,9 +52,8 @@ public struct WorkerStore: Sendable {
     }
 
     public func get(_ id: Int64, logger: Logger) async throws -> Worker {
-        let rows = try await db.client.query("SELECT \(unescaped: Self.columns) FROM worker WHERE id = \(id)", logger: logger)
-        for try await row in rows.decode(Row.self) { return Self.worker(row) }
-        throw StoreError.notFound("worker")
+        try await db.client.first("SELECT \(unescaped: Self.columns) FROM worker WHERE id = \(id)", as: Row.self, logger: logger)
+            .map(Self.worker).orThrow(StoreError.notFound("worker"))
     }
 
     public func list(role: WorkerRole?, districtId: Int64?, centreId: Int64?, areaId: Int64?, namePrefix: String?,

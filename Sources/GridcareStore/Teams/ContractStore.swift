@@ -46,9 +46,8 @@ public struct ContractStore: Sendable {
     }
 
     public func get(_ id: Int64, logger: Logger) async throws -> Contract {
-        let rows = try await db.client.query("SELECT \(unescaped: Self.columns) FROM contract WHERE id = \(id)", logger: logger)
-        for try await row in rows.decode(Row.self) { return Self.contract(row) }
-        throw StoreError.notFound("contract")
+        try await db.client.first("SELECT \(unescaped: Self.columns) FROM contract WHERE id = \(id)", as: Row.self, logger: logger)
+            .map(Self.contract).orThrow(StoreError.notFound("contract"))
     }
 
     public func list(residentId: Int64?, teamId: Int64?, activeOn: SimpleDate?, page: PageRequest, logger: Logger) async throws -> Page<Contract> {

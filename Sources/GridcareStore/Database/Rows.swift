@@ -1,0 +1,20 @@
+import Logging
+import PostgresNIO
+
+extension PostgresClient {
+    /// The first row of `query`, decoded, or nil when there is none.
+    func first<each Column: PostgresDecodable>(
+        _ query: PostgresQuery, as _: (repeat each Column).Type, logger: Logger
+    ) async throws -> (repeat each Column)? {
+        for try await row in try await self.query(query, logger: logger).decode((repeat each Column).self) { return row }
+        return nil
+    }
+}
+
+extension Optional {
+    /// The value, or `error` thrown when there is none.
+    func orThrow(_ error: @autoclosure () -> any Error) throws -> Wrapped {
+        guard let self else { throw error() }
+        return self
+    }
+}
