@@ -32,7 +32,8 @@ public func buildRouter(config: AppConfig, client: PostgresClient, logger: Logge
     }
     let handler = APIHandler(db: db, config: config)
     // A deadline of 0 turns the middleware off (for measuring what it costs).
-    let middlewares: [any ServerMiddleware] = config.requestDeadline > .zero ? [DeadlineMiddleware(deadline: config.requestDeadline)] : []
+    var middlewares: [any ServerMiddleware] = config.requestDeadline > .zero ? [DeadlineMiddleware(deadline: config.requestDeadline)] : []
+    middlewares.append(IdempotencyMiddleware(store: IdempotencyStore(db), maxBodyBytes: config.maxBodyBytes))
     try handler.registerHandlers(on: router, middlewares: middlewares)
     return router
 }

@@ -1,0 +1,68 @@
+import Foundation
+import GridcareCore
+import GridcareServer
+import GridcareTestSupport
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+private let key = HTTPField.Name("Idempotency-Key")!
+
+@Suite struct IdempotencyTests {
+    func body(_ f: Fixture, n: Int) -> [String: Any] {
+        let born = SimpleDate(year: 1950, month: 3, day: 9)!
+        return ["householdId": f.householdIds[0], "name": "陈阿婆", "sex": "female", "birthDate": born.iso,
+                "idNumber": IDCardNumber.make(region: 510104, birth: born, sequence: n * 2).value]
+    }
+
+    @Test func aReplayReturnsTheFirstResponseAndCreatesNothing() async throws {
+        try await withAPI { client, f in
+            let (first, created, _) = try await client.call(.post, "/v1/residents", json: body(f, n: 1), headers: [key: "abc-1"])
+            #expect(first == .created)
+            let (again, replayed, headers) = try await client.call(.post, "/v1/residents", json: body(f, n: 1), headers: [key: "abc-1"])
+            #expect(again == .created)
+            #expect(replayed.id == created.id)
+            #expect(headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            let (_, page, _) = try await client.call(.get, "/v1/residents?householdId=\(f.householdIds[0])")
+            #expect(page.items.count == 1)
+
+            let (other, problem, _) = try await client.call(.post, "/v1/residents", json: body(f, n: 2), headers: [key: "abc-1"])
+            #expect(other == .unprocessableContent)
+            #expect(problem.field == "Idempotency-Key")
+        }
+    }
+
+    @Test func aRefusedRequestDoesNotHoldItsKey() async throws {
+        try await withAPI { client, f in
+            var bad = body(f, n: 1)
+            bad["householdId"] = 999_999
+            let (refused, _, _) = try await client.call(.post, "/v1/residents", json: bad, headers: [key: "k-2"])
+            #expect(refused == .unprocessableContent)
+            let (again, _, _) = try await client.call(.post, "/v1/residents", json: bad, headers: [key: "k-2"])
+            #expect(again == .unprocessableContent)
+        }
+    }
+
+    @Test func aHundredConcurrentRequestsUnderOneKeyCreateOneRecord() async throws {
+        try await withAPI { client, f in
+            let payload = try JSONSerialization.data(withJSONObject: body(f, n: 7))
+            let ids = try await withThrowingTaskGroup(of: (HTTPResponse.Status, Int64).self) { group in
+                for _ in 0..<100 {
+                    group.addTask {
+                        try await client.execute(uri: "/v1/residents", method: .post,
+                                                 headers: [key: "same-key", .contentType: "application/json"],
+                                                 body: .init(bytes: payload)) { response in
+                            let json = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]
+                            return (response.status, json.id)
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(ids.allSatisfy { $0.0 == .created })
+            #expect(Set(ids.map(\.1)).count == 1)
+            let (_, page, _) = try await client.call(.get, "/v1/residents?householdId=\(f.householdIds[0])")
+            #expect(page.items.count == 1)
+        }
+    }
+}
