@@ -21,9 +21,7 @@ struct Serve: AsyncParsableCommand {
         if let port { extra["http.port"] = .init(.int(port), isSecret: false) }
         let config = try await global.load(extra: extra)
         try await global.withDatabase(config) { info in
-            var pool = info.url.clientConfiguration
-            pool.options.maximumConnections = config.poolSize
-            let client = PostgresClient(configuration: pool, backgroundLogger: info.logger)
+            let client = makeServiceClient(url: info.url, config: config, logger: info.logger)
             let app = try buildApplication(config: config, client: client, logger: info.logger)
             info.logger.info("gridcare listening", metadata: ["address": "http://\(config.host):\(config.port)", "database": "\(info.url)"])
             try await app.runService()

@@ -1,6 +1,7 @@
 import Configuration
 import GridcareServer
 import GridcareStore
+import GridcareTestSupport
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
@@ -21,6 +22,37 @@ import Testing
                 #expect(status == .serviceUnavailable)
                 #expect(problem["status"] as? Int == 503)
                 #expect(clock.now - start < .seconds(5))
+            }
+        }
+    }
+
+    /// A query stuck behind a lock must not hold the answer past the deadline either. The lock is held for
+    /// 8 s, so without the server-side statement timeout the answer would come after it, failing the check.
+    @Test func aQueryStuckBehindALockAnswers503WithinTheDeadline() async throws {
+        try await withTestDatabase { db, url in
+            let f = try await Fixture.make(db)
+            let config = testConfig(["http.requestDeadlineMs": .init(.int(500), isSecret: false)])
+            let service = makeServiceClient(url: url, config: config, logger: quiet)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await service.run() }
+                group.addTask {
+                    try await db.client.withConnection { locker in
+                        try await locker.query("BEGIN")
+                        try await locker.query("LOCK TABLE household IN ACCESS EXCLUSIVE MODE")
+                        try await locker.query("SELECT pg_sleep(8)")
+                        try await locker.query("ROLLBACK")
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(300))
+                let app = Application(router: try buildRouter(config: config, client: service, logger: quiet))
+                try await app.test(.router) { client in
+                    let clock = ContinuousClock()
+                    let start = clock.now
+                    let (status, _, _) = try await client.call(.get, "/v1/households/\(f.householdIds[0])")
+                    #expect(status == .serviceUnavailable)
+                    #expect(clock.now - start < .seconds(5))
+                }
+                group.cancelAll()
             }
         }
     }

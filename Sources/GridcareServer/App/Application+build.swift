@@ -20,6 +20,19 @@ public func buildApplication(config: AppConfig, client: PostgresClient, logger: 
     )
 }
 
+/// The service's connection pool. Every statement carries the request deadline as `statement_timeout`, so
+/// a query stuck behind a lock ends when its request's deadline does (cancelling the request's task stops
+/// waiting for a connection, but not a statement the server is already running).
+public func makeServiceClient(url: DatabaseURL, config: AppConfig, logger: Logger) -> PostgresClient {
+    var pool = url.clientConfiguration
+    pool.options.maximumConnections = config.poolSize
+    if config.requestDeadline > .zero {
+        let ms = config.requestDeadline.components.seconds * 1000 + config.requestDeadline.components.attoseconds / 1_000_000_000_000_000
+        pool.options.additionalStartupParameters = [("statement_timeout", "\(ms)")]
+    }
+    return PostgresClient(configuration: pool, backgroundLogger: logger)
+}
+
 /// The router alone, for tests that drive it without a socket.
 public func buildRouter(config: AppConfig, client: PostgresClient, logger: Logger) throws -> Router<BasicRequestContext> {
     let db = Database(client: client, logger: logger)
