@@ -126,9 +126,13 @@ import Testing
     @Test func aStaleIfMatchIsPreconditionFailed() async throws {
         try await withAPI { client, f in
             let path = "/v1/households/\(f.householdIds[0])"
-            let (ok, updated, _) = try await client.call(.patch, path, json: ["address": "新址1号"], headers: [.ifMatch: "\"1\""])
+            let (_, _, read) = try await client.call(.get, path)
+            let tag = try #require(read[.eTag])
+            #expect(tag == "\"1\"")
+            let (ok, updated, written) = try await client.call(.patch, path, json: ["address": "新址1号"], headers: [.ifMatch: tag])
             #expect(ok == .ok)
             #expect(updated["version"] as? Int == 2)
+            #expect(written[.eTag] == "\"2\"")
             let (stale, problem, _) = try await client.call(.patch, path, json: ["address": "新址2号"], headers: [.ifMatch: "\"1\""])
             #expect(stale == .preconditionFailed)
             #expect(problem.field == "If-Match")

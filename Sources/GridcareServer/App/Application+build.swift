@@ -39,6 +39,7 @@ public func buildRouter(config: AppConfig, client: PostgresClient, logger: Logge
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: BodyLimitMiddleware(maxBytes: config.maxBodyBytes))
+    router.add(middleware: ETagQuotesMiddleware())
     let document = try OpenAPIDocument.yaml()
     router.get("/openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: document)))
@@ -66,6 +67,9 @@ struct APIHandler: APIProtocol {
         return .ok(.init(body: .json(.init(status: "ok", database: "ok"))))
     }
 }
+
+/// The ETag of a record at `version`; `version(ifMatch:)` reads it back.
+func etag(_ version: Int) -> String { "\"\(version)\"" }
 
 /// Reads the optional `If-Match` header: the version number, quoted or not.
 func version(ifMatch: String?) throws -> Int? {

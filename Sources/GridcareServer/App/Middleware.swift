@@ -31,6 +31,18 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
+/// The OpenAPI runtime percent-encodes header values, which turns an entity tag `"3"` into `%223%22`;
+/// this puts the quotes back so clients can echo the tag as If-Match, as HTTP intends.
+struct ETagQuotesMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        if let tag = response.headers[.eTag], tag.contains("%") {
+            response.headers[.eTag] = tag.removingPercentEncoding ?? tag
+        }
+        return response
+    }
+}
+
 /// Refuses bodies over the limit with 413 before the OpenAPI runtime (which reads bodies unbounded) sees them.
 struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     let maxBytes: Int

@@ -21,13 +21,14 @@ extension APIHandler {
     }
 
     func getArea(_ input: Operations.GetArea.Input) async throws -> Operations.GetArea.Output {
-        .ok(.init(body: .json(.init(try await areas.get(input.path.id, logger: logger)))))
+        let area = Components.Schemas.Area(try await areas.get(input.path.id, logger: logger))
+        return .ok(.init(headers: .init(eTag: etag(area.version)), body: .json(area)))
     }
 
     func updateArea(_ input: Operations.UpdateArea.Input) async throws -> Operations.UpdateArea.Output {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
         let area = try await areas.update(input.path.id, name: b.name, code: b.code,
                                           ifVersion: try version(ifMatch: input.headers.ifMatch), logger: logger)
-        return .ok(.init(body: .json(.init(area))))
+        return .ok(.init(headers: .init(eTag: etag(area.version)), body: .json(.init(area))))
     }
 }

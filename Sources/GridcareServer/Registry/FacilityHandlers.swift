@@ -20,13 +20,14 @@ extension APIHandler {
     }
 
     func getFacility(_ input: Operations.GetFacility.Input) async throws -> Operations.GetFacility.Output {
-        .ok(.init(body: .json(.init(try await facilities.get(input.path.id, logger: logger)))))
+        let f = Components.Schemas.Facility(try await facilities.get(input.path.id, logger: logger))
+        return .ok(.init(headers: .init(eTag: etag(f.version)), body: .json(f)))
     }
 
     func updateFacility(_ input: Operations.UpdateFacility.Input) async throws -> Operations.UpdateFacility.Output {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
         let f = try await facilities.update(input.path.id, name: b.name, address: b.address, latitude: b.latitude,
                                             longitude: b.longitude, ifVersion: try version(ifMatch: input.headers.ifMatch), logger: logger)
-        return .ok(.init(body: .json(.init(f))))
+        return .ok(.init(headers: .init(eTag: etag(f.version)), body: .json(.init(f))))
     }
 }

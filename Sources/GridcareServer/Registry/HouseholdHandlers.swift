@@ -20,17 +20,19 @@ extension APIHandler {
     }
 
     func getHousehold(_ input: Operations.GetHousehold.Input) async throws -> Operations.GetHousehold.Output {
-        .ok(.init(body: .json(.init(try await households.get(input.path.id, logger: logger)))))
+        let h = Components.Schemas.Household(try await households.get(input.path.id, logger: logger))
+        return .ok(.init(headers: .init(eTag: etag(h.version)), body: .json(h)))
     }
 
     func getHouseholdByCode(_ input: Operations.GetHouseholdByCode.Input) async throws -> Operations.GetHouseholdByCode.Output {
-        .ok(.init(body: .json(.init(try await households.byCode(input.path.token, logger: logger)))))
+        let h = Components.Schemas.Household(try await households.byCode(input.path.token, logger: logger))
+        return .ok(.init(headers: .init(eTag: etag(h.version)), body: .json(h)))
     }
 
     func updateHousehold(_ input: Operations.UpdateHousehold.Input) async throws -> Operations.UpdateHousehold.Output {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
         let h = try await households.update(input.path.id, address: b.address, latitude: b.latitude, longitude: b.longitude,
                                             microGridId: b.microGridId, ifVersion: try version(ifMatch: input.headers.ifMatch), logger: logger)
-        return .ok(.init(body: .json(.init(h))))
+        return .ok(.init(headers: .init(eTag: etag(h.version)), body: .json(.init(h))))
     }
 }

@@ -27,7 +27,8 @@ extension APIHandler {
     }
 
     func getResident(_ input: Operations.GetResident.Input) async throws -> Operations.GetResident.Output {
-        .ok(.init(body: .json(.init(try await residents.get(input.path.id, logger: logger), today: today))))
+        let r = Components.Schemas.Resident(try await residents.get(input.path.id, logger: logger), today: today)
+        return .ok(.init(headers: .init(eTag: etag(r.version)), body: .json(r)))
     }
 
     func updateResident(_ input: Operations.UpdateResident.Input) async throws -> Operations.UpdateResident.Output {
@@ -37,6 +38,6 @@ extension APIHandler {
             conditions: b.conditions.map { $0.map { Condition(rawValue: $0.rawValue)! } },
             circumstances: b.circumstances.map { $0.map { Circumstance(rawValue: $0.rawValue)! } })
         let r = try await residents.update(input.path.id, change, ifVersion: try version(ifMatch: input.headers.ifMatch), logger: logger)
-        return .ok(.init(body: .json(.init(r, today: today))))
+        return .ok(.init(headers: .init(eTag: etag(r.version)), body: .json(.init(r, today: today))))
     }
 }

@@ -21,13 +21,14 @@ extension APIHandler {
     }
 
     func getWorker(_ input: Operations.GetWorker.Input) async throws -> Operations.GetWorker.Output {
-        .ok(.init(body: .json(.init(try await workers.get(input.path.id, logger: logger)))))
+        let w = Components.Schemas.Worker(try await workers.get(input.path.id, logger: logger))
+        return .ok(.init(headers: .init(eTag: etag(w.version)), body: .json(w)))
     }
 
     func updateWorker(_ input: Operations.UpdateWorker.Input) async throws -> Operations.UpdateWorker.Output {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
         let w = try await workers.update(input.path.id, name: b.name, phone: b.phone, active: b.active,
                                          ifVersion: try version(ifMatch: input.headers.ifMatch), logger: logger)
-        return .ok(.init(body: .json(.init(w))))
+        return .ok(.init(headers: .init(eTag: etag(w.version)), body: .json(.init(w))))
     }
 }

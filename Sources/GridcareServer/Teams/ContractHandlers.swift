@@ -31,7 +31,8 @@ extension APIHandler {
     }
 
     func getContract(_ input: Operations.GetContract.Input) async throws -> Operations.GetContract.Output {
-        .ok(.init(body: .json(.init(try await contracts.get(input.path.id, logger: logger), today: today))))
+        let c = Components.Schemas.Contract(try await contracts.get(input.path.id, logger: logger), today: today)
+        return .ok(.init(headers: .init(eTag: etag(c.version)), body: .json(c)))
     }
 
     func renewContract(_ input: Operations.RenewContract.Input) async throws -> Operations.RenewContract.Output {

@@ -34,14 +34,15 @@ extension APIHandler {
     }
 
     func getCareTeam(_ input: Operations.GetCareTeam.Input) async throws -> Operations.GetCareTeam.Output {
-        .ok(.init(body: .json(.init(try await teams.get(input.path.id, logger: logger)))))
+        let team = Components.Schemas.CareTeam(try await teams.get(input.path.id, logger: logger))
+        return .ok(.init(headers: .init(eTag: etag(team.version)), body: .json(team)))
     }
 
     func updateCareTeam(_ input: Operations.UpdateCareTeam.Input) async throws -> Operations.UpdateCareTeam.Output {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
         let team = try await teams.update(input.path.id, name: b.name, members: b.members?.map(TeamStore.Member.init),
                                           ifVersion: try version(ifMatch: input.headers.ifMatch), logger: logger)
-        return .ok(.init(body: .json(.init(team))))
+        return .ok(.init(headers: .init(eTag: etag(team.version)), body: .json(.init(team))))
     }
 
     func addCatchment(_ input: Operations.AddCatchment.Input) async throws -> Operations.AddCatchment.Output {
