@@ -1,6 +1,7 @@
 import Foundation
 import GridcareCore
 import GridcareServer
+import GridcareStore
 import GridcareTestSupport
 import HTTPTypes
 import HummingbirdTesting
@@ -63,6 +64,23 @@ private let key = HTTPField.Name("Idempotency-Key")!
             #expect(Set(ids.map(\.1)).count == 1)
             let (_, page, _) = try await client.call(.get, "/v1/residents?householdId=\(f.householdIds[0])")
             #expect(page.items.count == 1)
+        }
+    }
+}
+
+@Suite struct IdempotencyExpiryTests {
+    @Test func keysOlderThanADayAreSweptWhenANewKeyFinishes() async throws {
+        try await withTestDatabase { db, _ in
+            try await db.client.query("""
+                INSERT INTO idempotency_key (operation, key, request_body, status, created_at)
+                VALUES ('createArea', 'old', '\\x7b7d', 201, now() - interval '25 hours'),
+                       ('createArea', 'recent', '\\x7b7d', 201, now() - interval '23 hours')
+                """)
+            let store = IdempotencyStore(db)
+            #expect(try await store.claim(operation: "createArea", key: "new", body: [1], logger: quiet) == .first)
+            try await store.finish(operation: "createArea", key: "new", status: 201, contentType: nil, body: [], logger: quiet)
+            let keys = try await db.client.query("SELECT key FROM idempotency_key ORDER BY key").decode(String.self).all()
+            #expect(keys == ["new", "recent"])
         }
     }
 }

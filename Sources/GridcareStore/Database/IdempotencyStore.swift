@@ -19,6 +19,9 @@ public struct IdempotencyStore: Sendable {
         case mismatch
     }
 
+    /// How long a finished key is remembered.
+    static let keepHours = 24
+
     /// How long a claim may stay unfinished before a retry may take it over (the first request died).
     static let abandonAfterSeconds = 60
 
@@ -51,6 +54,12 @@ public struct IdempotencyStore: Sendable {
         try await db.client.query("""
             UPDATE idempotency_key SET status = \(status), content_type = \(contentType), response = \(ByteBuffer(bytes: body))
             WHERE operation = \(operation) AND key = \(key)
+            """, logger: logger)
+        // Keys are kept for a day; each finished key sweeps a few expired ones, so the table stays small
+        // without a separate job. A failed sweep costs nothing but a retry next time.
+        _ = try? await db.client.query("""
+            DELETE FROM idempotency_key WHERE ctid = ANY(ARRAY(
+                SELECT ctid FROM idempotency_key WHERE created_at < now() - \(Self.keepHours) * interval '1 hour' LIMIT 100))
             """, logger: logger)
     }
 
