@@ -96,6 +96,21 @@ import Testing
         }
     }
 
+    @Test func aKnownPathWithAnUnlistedMethodIs405WithAllow() async throws {
+        try await withAPI { client, f in
+            var (status, _, headers) = try await client.call(.put, "/v1/areas/\(f.districtId)", json: ["name": "x"])
+            #expect(status == .methodNotAllowed)
+            #expect(headers[.allow] == "GET, PATCH")
+            (status, _, headers) = try await client.call(.delete, "/v1/workers?role=doctor")
+            #expect(status == .methodNotAllowed)
+            #expect(headers[.allow] == "GET, POST")
+            (status, _, _) = try await client.call(.get, "/v1/care-teams/\(f.teamId)/catchment/\(f.microGridIds[0])")
+            #expect(status == .methodNotAllowed)
+            (status, _, _) = try await client.call(.get, "/v1/no-such-thing")
+            #expect(status == .notFound)
+        }
+    }
+
     @Test func aBodyOverOneMebibyteIsRefusedWith413() async throws {
         try await withAPI { client, _ in
             let big = ByteBuffer(repeating: UInt8(ascii: "a"), count: (1 << 20) + 10)

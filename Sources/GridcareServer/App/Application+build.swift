@@ -37,10 +37,10 @@ public func makeServiceClient(url: DatabaseURL, config: AppConfig, logger: Logge
 public func buildRouter(config: AppConfig, client: PostgresClient, logger: Logger) throws -> Router<BasicRequestContext> {
     let db = Database(client: client, logger: logger)
     let router = Router(context: BasicRequestContext.self)
-    router.add(middleware: ProblemMiddleware())
+    let document = try OpenAPIDocument.yaml()
+    router.add(middleware: ProblemMiddleware(routes: RouteTable(openAPIYAML: String(decoding: document, as: UTF8.self))))
     router.add(middleware: BodyLimitMiddleware(maxBytes: config.maxBodyBytes))
     router.add(middleware: ETagQuotesMiddleware())
-    let document = try OpenAPIDocument.yaml()
     router.get("/openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: document)))
     }

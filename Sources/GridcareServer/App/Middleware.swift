@@ -13,11 +13,21 @@ enum RequestScope {
 
 /// Turns every thrown error into problem+json, and never lets a 500 carry a driver's words.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    let routes: RouteTable
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await RequestScope.$logger.withValue(context.logger) {
                 try await next(request, context)
             }
+        } catch let error as HTTPError where error.status == .notFound {
+            // The router says 404 for a known path with an unknown method too; tell them apart.
+            guard let allowed = routes.methods(for: request.uri.path), !allowed.contains(request.method.rawValue) else {
+                return Self.response(Problem.from(error, logger: context.logger))
+            }
+            var response = Self.response(Problem(status: .methodNotAllowed, detail: "\(request.method) is not allowed here."))
+            response.headers[.allow] = allowed.joined(separator: ", ")
+            return response
         } catch {
             return Self.response(Problem.from(error, logger: context.logger))
         }
