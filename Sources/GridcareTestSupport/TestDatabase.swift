@@ -114,12 +114,3 @@ public func withTestDatabase<T: Sendable>(
 public struct DescribedDatabaseError: Error, CustomStringConvertible {
     public var description: String
 }
-
-extension AsyncSequence {
-    /// Every element, in order.
-    public func all() async throws -> [Element] {
-        var out: [Element] = []
-        for try await e in self { out.append(e) }
-        return out
-    }
-}

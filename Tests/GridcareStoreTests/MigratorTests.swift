@@ -1,5 +1,5 @@
 import Foundation
-import GridcareStore
+@testable import GridcareStore
 import GridcareTestSupport
 import Logging
 import PostgresNIO
@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func splitsStatementsRespectingQuotesAndDollarBodies() {
-        let parts = SQLScriptProbe.split("SELECT ';'; /* ; */ SELECT $x$ ; $x$; SELECT \"a;b\" FROM t -- ;\n;")
+        let parts = SQLScript.statements("SELECT ';'; /* ; */ SELECT $x$ ; $x$; SELECT \"a;b\" FROM t -- ;\n;")
         #expect(parts == ["SELECT ';'", "SELECT $x$ ; $x$", "SELECT \"a;b\" FROM t"])
     }
 }

@@ -18,7 +18,6 @@ public struct IDCardNumber: Sendable, Hashable, CustomStringConvertible {
         guard let birth = SimpleDate(digits: bytes[6..<14]), birth.year >= 1880 else {
             throw FieldError("idNumber", "has an impossible birth date")
         }
-        _ = birth
         var sum = 0
         for i in 0..<17 { sum += Int(bytes[i] - 48) * Self.weights[i] }
         guard Self.checkBytes[sum % 11] == bytes[17] else {
@@ -62,10 +61,6 @@ public struct IDCardNumber: Sendable, Hashable, CustomStringConvertible {
 func pad(_ n: Int, _ width: Int) -> String {
     let s = String(n)
     return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-}
-
-extension Character {
-    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }
 
 @inline(__always) func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }

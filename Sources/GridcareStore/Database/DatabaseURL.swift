@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresNIO
 
 /// A `postgres://user:password@host:port/database` address, or a unix socket given as `?host=/path`.
@@ -67,4 +68,24 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
 public struct DatabaseURLError: Error, CustomStringConvertible {
     public var text: String
     public var description: String { "database.url must look like postgres://user:password@host:5432/database" }
+}
+
+extension DatabaseURL {
+    /// Creates the database on its server when it is missing (connecting to the `postgres` database).
+    public func createDatabaseIfMissing(logger: Logger) async throws {
+        let admin = PostgresClient(configuration: with(database: "postgres").clientConfiguration)
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await admin.run() }
+            defer { group.cancelAll() }
+            let exists = try await admin.query("SELECT 1 FROM pg_database WHERE datname = \(database)", logger: logger)
+                .collect().count > 0
+            if !exists {
+                do {
+                    try await admin.query("CREATE DATABASE \(unescaped: "\"" + database.replacingOccurrences(of: "\"", with: "\"\"") + "\"")", logger: logger)
+                } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42P04" {
+                    // Another process created it in the meantime.
+                }
+            }
+        }
+    }
 }

@@ -132,23 +132,3 @@ public struct MigrationError: Error, CustomStringConvertible, Equatable {
     public var description: String
     public init(_ description: String) { self.description = description }
 }
-
-extension DatabaseURL {
-    /// Creates the database on its server when it is missing (connecting to the `postgres` database).
-    public func createDatabaseIfMissing(logger: Logger) async throws {
-        let admin = PostgresClient(configuration: with(database: "postgres").clientConfiguration)
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { await admin.run() }
-            defer { group.cancelAll() }
-            let exists = try await admin.query("SELECT 1 FROM pg_database WHERE datname = \(database)", logger: logger)
-                .collect().count > 0
-            if !exists {
-                do {
-                    try await admin.query("CREATE DATABASE \(unescaped: "\"" + database.replacingOccurrences(of: "\"", with: "\"\"") + "\"")", logger: logger)
-                } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42P04" {
-                    // Another process created it in the meantime.
-                }
-            }
-        }
-    }
-}

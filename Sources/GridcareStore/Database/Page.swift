@@ -56,7 +56,7 @@ public struct PageRequest: Sendable, Equatable {
 
 extension AsyncSequence {
     /// Every element, in order (for decoded row sequences, which have no `collect()`).
-    func all() async throws -> [Element] {
+    public func all() async throws -> [Element] {
         var out: [Element] = []
         for try await e in self { out.append(e) }
         return out

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 
@@ -17,4 +18,9 @@ extension Optional {
         guard let self else { throw error() }
         return self
     }
+}
+
+/// Escapes LIKE wildcards so a name filter matches literally.
+func likePrefix(_ s: String) -> String {
+    s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
 }

@@ -79,7 +79,3 @@ enum SQLScript {
     }
 }
 
-/// The statement splitter, exposed for tests.
-public enum SQLScriptProbe {
-    public static func split(_ sql: String) -> [String] { SQLScript.statements(sql) }
-}

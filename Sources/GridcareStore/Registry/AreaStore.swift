@@ -90,8 +90,3 @@ public struct AreaStore: Sendable {
         throw StoreError.versionMismatch(current: current.version)
     }
 }
-
-/// Escapes LIKE wildcards so a name filter matches literally.
-func likePrefix(_ s: String) -> String {
-    s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
-}
