@@ -21,7 +21,7 @@ D=$(psql "$URL" -qAtc "SELECT id FROM area WHERE level = 'district' LIMIT 1")
 psql "$URL" -qc "\copy (SELECT external_ref AS ref, micro_grid_id, address, latitude, longitude FROM household ORDER BY id) TO '$OUT/households.csv' CSV HEADER"
 psql "$URL" -qc "\copy (SELECT h.external_ref AS household_ref, r.name, r.sex, r.birth_date, r.id_number, r.phone, array_to_string(r.conditions, ';') AS conditions, array_to_string(r.circumstances, ';') AS circumstances FROM resident r JOIN household h ON h.id = r.household_id ORDER BY r.id) TO '$OUT/residents.csv' CSV HEADER"
 psql "$URL" -qc "\copy (SELECT id, district_id, micro_grid_id, external_ref, address, latitude, longitude, code_token FROM household ORDER BY id) TO '$OUT/households.table.csv' CSV"
-psql "$URL" -qc "\copy (SELECT district_id, household_id, name, sex, birth_date, id_number, phone, conditions, circumstances FROM resident ORDER BY id) TO '$OUT/residents.table.csv' CSV"
+psql "$URL" -qc "\copy (SELECT district_id, household_id, micro_grid_id, name, sex, birth_date, id_number, phone, conditions, circumstances FROM resident ORDER BY id) TO '$OUT/residents.table.csv' CSV"
 }
 H=$(($(wc -l < "$OUT/households.table.csv"))); R=$(($(wc -l < "$OUT/residents.table.csv")))
 rows=$((H + R))
@@ -36,7 +36,7 @@ for round in 1 2; do
   psql "$URL" -q -v ON_ERROR_STOP=1 <<SQL
 BEGIN;
 \copy household (id, district_id, micro_grid_id, external_ref, address, latitude, longitude, code_token) FROM '$OUT/households.table.csv' CSV
-\copy resident (district_id, household_id, name, sex, birth_date, id_number, phone, conditions, circumstances) FROM '$OUT/residents.table.csv' CSV
+\copy resident (district_id, household_id, micro_grid_id, name, sex, birth_date, id_number, phone, conditions, circumstances) FROM '$OUT/residents.table.csv' CSV
 COMMIT;
 SQL
   t1=$(now)

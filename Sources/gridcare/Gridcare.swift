@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import GridcareCore
+import GridcareStore
 import PostgresNIO
 
 /// `gridcare`: the Gridcare service and its scheduling tools.
@@ -8,7 +10,7 @@ struct Gridcare: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gridcare",
         abstract: "Scheduler and record system for family-doctor teams in the micro-grid model.",
-        subcommands: [Serve.self, Migrate.self, Demo.self, Import.self, Report.self, DB.self]
+        subcommands: [Serve.self, Migrate.self, Demo.self, Import.self, Report.self, Users.self, Tokens.self, Audit.self, DB.self]
     )
 
     /// Runs the chosen command; database errors are printed with the server's message, not the driver's
@@ -21,6 +23,12 @@ struct Gridcare: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch CLIError.badInput(let message) {
+            fail(message)
+        } catch let failure as ValidationFailure {
+            fail(failure.errors.map(\.description).joined(separator: "; "))
+        } catch let field as FieldError {
+            fail(field.description)
         } catch let error as PSQLError {
             let info = error.serverInfo
             let message = [info?[.message], info?[.detail], info?[.hint]].compactMap { $0 }.joined(separator: " — ")
@@ -29,5 +37,11 @@ struct Gridcare: AsyncParsableCommand {
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// Bad input: the message, and exit code 2 (nothing was changed).
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+        Foundation.exit(ExitCodes.badInput.rawValue)
     }
 }

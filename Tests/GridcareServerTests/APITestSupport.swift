@@ -8,29 +8,56 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import PostgresNIO
 import Testing
 
 let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
 func testConfig(_ values: [AbsoluteConfigKey: ConfigValue] = [:]) -> AppConfig {
-    AppConfig(reader: ConfigReader(provider: InMemoryProvider(values: values)))
+    var values = values
+    values[AbsoluteConfigKey(["auth", "bcryptCost"])] = values[AbsoluteConfigKey(["auth", "bcryptCost"])] ?? .init(.int(TestUsers.bcryptCost), isSecret: false)
+    return AppConfig(reader: ConfigReader(provider: InMemoryProvider(values: values)))
 }
 
-/// Runs `body` against the real router on a fresh database holding the fixture district.
-func withAPI(config: AppConfig = testConfig(),
-             _ body: @Sendable @escaping (any TestClientProtocol, Fixture) async throws -> Void) async throws {
-    try await withTestDatabase { db, _ in
+/// The token `call` sends when none is given: withAPI sets the administrator's.
+enum TestAuth {
+    @TaskLocal static var token: String?
+}
+
+/// Runs `body` against the real router on a fresh database holding the fixture district and a user of
+/// each role. The router's pool connects as the service role, so row-level security is in force.
+func withScopedAPI(config: AppConfig = testConfig(), poolSize: Int? = nil,
+                   _ body: @Sendable @escaping (any TestClientProtocol, Fixture, TestUsers, Database) async throws -> Void) async throws {
+    try await withTestDatabase { db, url in
         let fixture = try await Fixture.make(db)
-        let app = Application(router: try buildRouter(config: config, client: db.client, logger: quiet))
-        try await app.test(.router) { client in try await body(client, fixture) }
+        let users = try await TestUsers.make(db, fixture)
+        var config = config
+        if let poolSize { config.poolSize = poolSize }
+        let service = makeServiceClient(url: url, config: config, logger: quiet)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await service.run() }
+            defer { group.cancelAll() }
+            let app = Application(router: try buildRouter(config: config, client: service, logger: quiet))
+            try await app.test(.router) { client in
+                try await TestAuth.$token.withValue(users[.admin]) { try await body(client, fixture, users, db) }
+            }
+        }
     }
 }
 
+/// withScopedAPI for tests that act as the administrator throughout.
+func withAPI(config: AppConfig = testConfig(),
+             _ body: @Sendable @escaping (any TestClientProtocol, Fixture) async throws -> Void) async throws {
+    try await withScopedAPI(config: config) { client, f, _, _ in try await body(client, f) }
+}
+
 extension TestClientProtocol {
-    /// Sends JSON (or nothing) and returns the status and the decoded JSON body.
+    /// Sends JSON (or nothing) with a bearer token and returns the status and the decoded JSON body.
     @discardableResult
-    func call(_ method: HTTPRequest.Method, _ uri: String, json: Any? = nil, headers: HTTPFields = [:]) async throws -> (HTTPResponse.Status, [String: Any], HTTPFields) {
+    func call(_ method: HTTPRequest.Method, _ uri: String, json: Any? = nil, headers: HTTPFields = [:],
+              token: String? = TestAuth.token) async throws -> (HTTPResponse.Status, [String: Any], HTTPFields) {
         var headers = headers
+        if let token, headers[.authorization] == nil { headers[.authorization] = "Bearer \(token)" }
         var body: ByteBuffer?
         if let json {
             headers[.contentType] = "application/json"
@@ -41,6 +68,18 @@ extension TestClientProtocol {
             let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
             return (response.status, object, response.headers)
         }
+    }
+
+    /// The raw body, for comparing two answers byte for byte.
+    func raw(_ method: HTTPRequest.Method, _ uri: String, json: Any? = nil, token: String?) async throws -> (HTTPResponse.Status, String) {
+        var headers: HTTPFields = [:]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        var body: ByteBuffer?
+        if let json {
+            headers[.contentType] = "application/json"
+            body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))
+        }
+        return try await execute(uri: uri, method: method, headers: headers, body: body) { ($0.status, String(buffer: $0.body)) }
     }
 }
 

@@ -18,7 +18,7 @@ import Testing
             try await app.test(.router) { client in
                 let clock = ContinuousClock()
                 let start = clock.now
-                let (status, problem, _) = try await client.call(.get, "/v1/residents/1")
+                let (status, problem, _) = try await client.call(.get, "/v1/residents/1", token: "gct_signing_in_needs_the_database")
                 #expect(status == .serviceUnavailable)
                 #expect(problem["status"] as? Int == 503)
                 #expect(clock.now - start < .seconds(5))
@@ -31,6 +31,7 @@ import Testing
     @Test func aQueryStuckBehindALockAnswers503WithinTheDeadline() async throws {
         try await withTestDatabase { db, url in
             let f = try await Fixture.make(db)
+            let users = try await TestUsers.make(db, f)
             let config = testConfig(["http.requestDeadlineMs": .init(.int(500), isSecret: false)])
             let service = makeServiceClient(url: url, config: config, logger: quiet)
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -48,7 +49,7 @@ import Testing
                 try await app.test(.router) { client in
                     let clock = ContinuousClock()
                     let start = clock.now
-                    let (status, _, _) = try await client.call(.get, "/v1/households/\(f.householdIds[0])")
+                    let (status, _, _) = try await client.call(.get, "/v1/households/\(f.householdIds[0])", token: users[.admin])
                     #expect(status == .serviceUnavailable)
                     #expect(clock.now - start < .seconds(5))
                 }

@@ -51,7 +51,7 @@ private let key = HTTPField.Name("Idempotency-Key")!
                 for _ in 0..<100 {
                     group.addTask {
                         try await client.execute(uri: "/v1/residents", method: .post,
-                                                 headers: [key: "same-key", .contentType: "application/json"],
+                                                 headers: [key: "same-key", .contentType: "application/json", .authorization: "Bearer \(TestAuth.token!)"],
                                                  body: .init(bytes: payload)) { response in
                             let json = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]
                             return (response.status, json.id)
@@ -77,8 +77,8 @@ private let key = HTTPField.Name("Idempotency-Key")!
                        ('createArea', 'recent', '\\x7b7d', 201, now() - interval '23 hours')
                 """)
             let store = IdempotencyStore(db)
-            #expect(try await store.claim(operation: "createArea", key: "new", body: [1], logger: quiet) == .first)
-            try await store.finish(operation: "createArea", key: "new", status: 201, contentType: nil, body: [], logger: quiet)
+            #expect(try await store.claim(userId: 0, operation: "createArea", key: "new", body: [1], logger: quiet) == .first)
+            try await store.finish(userId: 0, operation: "createArea", key: "new", status: 201, contentType: nil, body: [], logger: quiet)
             let keys = try await db.client.query("SELECT key FROM idempotency_key ORDER BY key").decode(String.self).all()
             #expect(keys == ["new", "recent"])
         }

@@ -34,9 +34,10 @@ import Testing
             #expect(!r.idNumberMasked.contains(String(draft.idNumber.value.dropFirst(6).prefix(8))))
             #expect(r.teamId == f.teamId)
             #expect(r.microGridId == f.microGridIds[0])
-            await #expect { try await residents.create(draft, logger: logger) }
-                throws: { ConstraintViolation($0)?.constraint == "resident_id_number_key" }
-            #expect(try await residents.exists(idNumber: draft.idNumber, logger: logger) == r.id)
+            await #expect(throws: StoreError.conflict(field: "idNumber", reason: "a resident with this ID-card number is already registered")) {
+                try await residents.create(draft, logger: logger)
+            }
+            #expect(try await residents.find(idNumber: draft.idNumber, logger: logger) == r.id)
         }
     }
 

@@ -17,6 +17,13 @@ public struct AppConfig: Sendable {
     public var maxBodyBytes: Int
     public var coverage: CoverageRules
     public var logLevel: String
+    /// `database.serviceRole`: the role the service acts as (row-level security applies to it); empty
+    /// means the URL's own user, for a deployment that logs in as the service role directly.
+    public var serviceRole: String
+    /// `auth.tokenTtlMinutes`: how long a token from sign-in lives.
+    public var tokenLifetime: Duration
+    /// `auth.bcryptCost`: the work factor of new password hashes (12 ≈ 0.25 s here).
+    public var bcryptCost: Int
 
     public init(reader: ConfigReader) {
         host = reader.string(forKey: "http.host", default: "127.0.0.1")
@@ -32,6 +39,9 @@ public struct AppConfig: Sendable {
         let high = reader.int(forKey: "rules.microGrid.maxHouseholds", default: 100)
         coverage = CoverageRules(householdsPerMicroGrid: low...max(low, high))
         logLevel = reader.string(forKey: "log.level", default: "info")
+        serviceRole = reader.string(forKey: "database.serviceRole", default: "gridcare_service")
+        tokenLifetime = .seconds(60 * max(1, reader.int(forKey: "auth.tokenTtlMinutes", default: 720)))
+        bcryptCost = reader.int(forKey: "auth.bcryptCost", default: 12)
     }
 
     /// Reads the YAML file (when present) under the environment, with `overrides` (CLI options) on top.

@@ -20,7 +20,7 @@ public func buildApplication(config: AppConfig, client: PostgresClient, logger: 
     )
 }
 
-/// The service's connection pool. Every statement carries the request deadline as `statement_timeout`, so
+/// The service's connection pool, acting as the service role. Every statement carries the request deadline as `statement_timeout`, so
 /// a query stuck behind a lock ends when its request's deadline does (cancelling the request's task stops
 /// waiting for a connection, but not a statement the server is already running).
 public func makeServiceClient(url: DatabaseURL, config: AppConfig, logger: Logger) -> PostgresClient {
@@ -28,7 +28,12 @@ public func makeServiceClient(url: DatabaseURL, config: AppConfig, logger: Logge
     pool.options.maximumConnections = config.poolSize
     if config.requestDeadline > .zero {
         let ms = config.requestDeadline.components.seconds * 1000 + config.requestDeadline.components.attoseconds / 1_000_000_000_000_000
-        pool.options.additionalStartupParameters = [("statement_timeout", "\(ms)")]
+        pool.options.additionalStartupParameters.append(("statement_timeout", "\(ms)"))
+    }
+    // Every service connection acts as the service role from its first statement, so row-level security
+    // and the audit trail's append-only grants apply to everything the API runs.
+    if !config.serviceRole.isEmpty {
+        pool.options.additionalStartupParameters.append(("role", config.serviceRole))
     }
     return PostgresClient(configuration: pool, backgroundLogger: logger)
 }
@@ -44,9 +49,10 @@ public func buildRouter(config: AppConfig, client: PostgresClient, logger: Logge
     router.get("/openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: document)))
     }
-    let handler = APIHandler(db: db, config: config)
+    let handler = APIHandler(database: db, config: config)
     // A deadline of 0 turns the middleware off (for measuring what it costs).
     var middlewares: [any ServerMiddleware] = config.requestDeadline > .zero ? [DeadlineMiddleware(deadline: config.requestDeadline)] : []
+    middlewares.append(AuthMiddleware(db: db))
     middlewares.append(IdempotencyMiddleware(store: IdempotencyStore(db), maxBodyBytes: config.maxBodyBytes))
     try handler.registerHandlers(on: router, middlewares: middlewares)
     return router
@@ -54,16 +60,20 @@ public func buildRouter(config: AppConfig, client: PostgresClient, logger: Logge
 
 /// The implementation of every operation in openapi.yaml; one file per feature holds its part.
 struct APIHandler: APIProtocol {
-    let db: Database
+    /// The unscoped pool; handlers use `db`, which is the caller's view of it.
+    let database: Database
     let config: AppConfig
 
     var logger: Logger { RequestScope.logger }
+
+    /// The database as the signed-in caller sees it: every store built on it runs in their scope.
+    var db: Database { database.scoped(RequestScope.actor?.scope, operation: RequestScope.operation) }
 
     /// Today in the service's zone (China has one: Asia/Shanghai).
     var today: SimpleDate { SimpleDate.todayInChina() }
 
     func health(_ input: Operations.Health.Input) async throws -> Operations.Health.Output {
-        try await db.client.query("SELECT 1", logger: logger)
+        try await database.client.query("SELECT 1", logger: logger)
         return .ok(.init(body: .json(.init(status: "ok", database: "ok"))))
     }
 }

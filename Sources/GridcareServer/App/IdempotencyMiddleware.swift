@@ -25,11 +25,13 @@ struct IdempotencyMiddleware: ServerMiddleware {
             throw FieldError("Idempotency-Key", "must be 1 to 200 characters")
         }
         let logger = RequestScope.logger
+        // Keys are the sender's own: another user's identical key is another request.
+        let user = RequestScope.actor?.userId ?? 0
         let bytes = try await Self.collect(body, upTo: maxBodyBytes)
         while true {
-            switch try await store.claim(operation: operationID, key: key, body: Self.canonical(bytes), logger: logger) {
+            switch try await store.claim(userId: user, operation: operationID, key: key, body: Self.canonical(bytes), logger: logger) {
             case .first:
-                return try await runFirst(request, bytes, metadata, operationID, key, next)
+                return try await runFirst(request, bytes, metadata, operationID, key, user, next)
             case .replay(let status, let contentType, let stored):
                 var response = HTTPResponse(status: .init(code: status))
                 if let contentType { response.headerFields[HTTPField.Name.contentType] = contentType }
@@ -59,21 +61,21 @@ struct IdempotencyMiddleware: ServerMiddleware {
     }
 
     private func runFirst(
-        _ request: HTTPRequest, _ bytes: [UInt8], _ metadata: ServerRequestMetadata, _ operationID: String, _ key: String,
+        _ request: HTTPRequest, _ bytes: [UInt8], _ metadata: ServerRequestMetadata, _ operationID: String, _ key: String, _ user: Int64,
         _ next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
         let logger = RequestScope.logger
         do {
             let (response, body) = try await next(request, HTTPBody(bytes), metadata)
             let out = try await Self.collect(body, upTo: 16 << 20)
-            try await store.finish(operation: operationID, key: key, status: response.status.code,
+            try await store.finish(userId: user, operation: operationID, key: key, status: response.status.code,
                                    contentType: response.headerFields[.contentType], body: out, logger: logger)
             return (response, HTTPBody(out))
         } catch {
             // A refused or failed request created nothing: let a retry run it afresh. The release must
             // happen even when the deadline cancelled this task.
             let store = self.store
-            await Task.detached { try? await store.release(operation: operationID, key: key, logger: logger) }.value
+            await Task.detached { try? await store.release(userId: user, operation: operationID, key: key, logger: logger) }.value
             throw error
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GridcareCore
+import GridcareStore
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -9,6 +10,10 @@ import OpenAPIRuntime
 /// Request-scoped values the generated handlers cannot receive as arguments.
 enum RequestScope {
     @TaskLocal static var logger = Logger(label: "gridcare")
+    /// The signed-in caller; nil only for the operations that need no token.
+    @TaskLocal static var actor: Caller?
+    /// The operationId being served, for the audit trail.
+    @TaskLocal static var operation = ""
 }
 
 /// Turns every thrown error into problem+json, and never lets a 500 carry a driver's words.
@@ -37,6 +42,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         let data = (try? JSONEncoder.gridcare.encode(problem)) ?? Data()
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
+        if problem.status == 401 { headers[.wwwAuthenticate] = "Bearer realm=\"gridcare\"" }
         return Response(status: .init(code: problem.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

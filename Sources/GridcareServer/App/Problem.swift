@@ -47,6 +47,8 @@ extension Problem {
             return Problem(status: .unprocessableContent, detail: "The request has an invalid field.", errors: [field])
         case StoreError.notFound(let what):
             return .notFound(what)
+        case StoreError.conflict(let field, let reason):
+            return Problem(status: .conflict, detail: "The request conflicts with a stored record.", errors: [FieldError(field, reason)])
         case StoreError.versionMismatch(let current):
             return Problem(status: .preconditionFailed, detail: "The record changed since it was read; its version is now \(current).",
                            errors: [FieldError("If-Match", "is stale")])
@@ -57,6 +59,13 @@ extension Problem {
         default:
             if let violation = ConstraintViolation(error) {
                 return ConstraintProblems.problem(for: violation)
+            }
+            // A row-level security check refused a write into another scope: the stores' own checks should
+            // have said which field; this is the second wall answering.
+            if let psql = error as? PSQLError, psql.serverInfo?[.sqlState] == "42501" {
+                logger.warning("row-level security refused a write", metadata: ["error": "\(psql.serverInfo?[.message] ?? "")"])
+                return Problem(status: .unprocessableContent, detail: "The request refers to a record that does not exist.",
+                               errors: [FieldError("body", "refers to a record that does not exist")])
             }
             if isDatabaseUnavailable(error) {
                 logger.error("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
@@ -98,6 +107,9 @@ extension Problem {
         case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx):
             let field = path(ctx.codingPath)
             return FieldError(field.isEmpty ? "body" : field, "has the wrong type")
+        case .dataCorrupted(let ctx) where ctx.debugDescription.hasPrefix("Additional properties are disabled"):
+            // Server-owned fields (id, version, districtId…) and unknown ones are refused, never ignored.
+            return FieldError(path(ctx.codingPath), "is not a field a client may send")
         case .dataCorrupted(let ctx):
             let field = path(ctx.codingPath)
             return FieldError(field.isEmpty ? "body" : field, ctx.debugDescription.count < 200 ? ctx.debugDescription : "is not valid")

@@ -10,8 +10,10 @@ extension APIHandler {
         if let lo = q.minAge, let hi = q.maxAge, lo > hi {
             throw FieldError("maxAge", "must not be below minAge")
         }
+        let idNumber = try q.idNumber.map { raw throws(FieldError) in try IDCardNumber(raw) }
         let filter = ResidentStore.Filter(microGridId: q.microGridId, gridId: q.gridId, districtId: q.districtId, teamId: q.teamId,
-                                          householdId: q.householdId, namePrefix: q.name, minAge: q.minAge, maxAge: q.maxAge)
+                                          householdId: q.householdId, namePrefix: q.name, minAge: q.minAge, maxAge: q.maxAge,
+                                          idNumber: idNumber)
         let today = self.today
         let page = try await residents.list(filter, today: today, page: try pageRequest(cursor: q.cursor, limit: q.limit), logger: logger)
         return .ok(.init(body: .json(.init(items: page.items.map { .init($0, today: today) }, nextCursor: page.nextCursor))))
@@ -24,6 +26,12 @@ extension APIHandler {
             phone: b.phone, conditions: (b.conditions ?? []).map(\.rawValue), circumstances: (b.circumstances ?? []).map(\.rawValue),
             today: today)
         return .created(.init(body: .json(.init(try await residents.create(draft, logger: logger), today: today))))
+    }
+
+    func checkIdNumber(_ input: Operations.CheckIdNumber.Input) async throws -> Operations.CheckIdNumber.Output {
+        guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
+        let id = try await residents.find(idNumber: try IDCardNumber(b.idNumber), logger: logger)
+        return .ok(.init(body: .json(.init(registered: id != nil, residentId: id))))
     }
 
     func getResident(_ input: Operations.GetResident.Input) async throws -> Operations.GetResident.Output {

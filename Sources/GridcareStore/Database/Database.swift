@@ -3,13 +3,29 @@ import Logging
 import PostgresNIO
 
 /// The service's handle on PostgreSQL: a pooled client plus the transaction helper every store uses.
+/// A scoped handle runs every statement in a transaction that first sets the caller's scope, so the
+/// row-level security policies see who is asking; an unscoped one (the CLI, as the owner) sees all.
 public struct Database: Sendable {
     public let client: PostgresClient
     public let logger: Logger
+    /// The caller's scope; nil for the owner's tools (import, demo, reports run from the CLI).
+    public private(set) var scope: Scope?
+    /// What the caller is doing (an operationId, or a CLI command), for the audit trail.
+    public private(set) var operation: String
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PostgresClient, logger: Logger, scope: Scope? = nil, operation: String = "cli") {
         self.client = client
         self.logger = logger
+        self.scope = scope
+        self.operation = operation
+    }
+
+    /// The same database, seen by `scope` while doing `operation`.
+    public func scoped(_ scope: Scope?, operation: String) -> Database {
+        var copy = self
+        copy.scope = scope
+        copy.operation = operation
+        return copy
     }
 
     /// Runs `body` in one transaction on one pooled connection. The original error is rethrown (not wrapped),
@@ -23,6 +39,7 @@ public struct Database: Sendable {
         return try await client.withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             do {
+                try await scope?.apply(on: connection, logger: logger)
                 let value = try await body(connection)
                 try await connection.query("COMMIT", logger: logger)
                 return value
@@ -34,14 +51,53 @@ public struct Database: Sendable {
         }
     }
 
-    /// Runs `body` on one pooled connection without a transaction (reads).
-    public func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withConnection { try await body($0) }
+    /// Runs `body` on one pooled connection: without a transaction when unscoped, and in one (which the
+    /// scope needs) otherwise.
+    public func read<T: Sendable>(logger: Logger? = nil, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        if scope != nil { return try await transaction(logger: logger, body) }
+        return try await client.withConnection { try await body($0) }
+    }
+
+    /// Every row of one statement, read within the caller's scope.
+    public func query(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
+        try await read(logger: logger) { try await $0.query(query, logger: logger).collect() }
+    }
+
+    /// Every row of one statement, decoded.
+    public func rows<each Column: PostgresDecodable & Sendable>(
+        _ query: PostgresQuery, as _: (repeat each Column).Type, logger: Logger
+    ) async throws -> [(repeat each Column)] {
+        try await read(logger: logger) { try await $0.rows(query, as: (repeat each Column).self, logger: logger) }
+    }
+
+    /// The first row of one statement, decoded, or nil when there is none.
+    public func first<each Column: PostgresDecodable & Sendable>(
+        _ query: PostgresQuery, as _: (repeat each Column).Type, logger: Logger
+    ) async throws -> (repeat each Column)? {
+        try await read(logger: logger) { try await $0.first(query, as: (repeat each Column).self, logger: logger) }
+    }
+}
+
+/// The end of a transaction whose refusal must still commit (it wrote an audit row saying so).
+public enum Refusable<T: Sendable>: Sendable {
+    case done(T)
+    case refused(any Error)
+}
+
+extension Database {
+    /// Runs `body` in one transaction that commits either way; a refusal is thrown after the commit.
+    public func audited<T: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> Refusable<T>) async throws -> T {
+        switch try await transaction(logger: logger, body) {
+        case .done(let value): return value
+        case .refused(let error): throw error
+        }
     }
 }
 
 /// Reasons a store refuses a request, independent of HTTP.
 public enum StoreError: Error, Sendable, Equatable {
+    /// The request clashes with a stored record (a duplicate the constraint would also refuse).
+    case conflict(field: String, reason: String)
     /// No such record, or one the caller may not see: the two are told apart nowhere.
     case notFound(String)
     /// The record changed since the caller read it (an If-Match that no longer holds).

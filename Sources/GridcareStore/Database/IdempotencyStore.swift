@@ -25,23 +25,23 @@ public struct IdempotencyStore: Sendable {
     /// How long a claim may stay unfinished before a retry may take it over (the first request died).
     static let abandonAfterSeconds = 60
 
-    public func claim(operation: String, key: String, body: [UInt8], logger: Logger) async throws -> Claim {
+    public func claim(userId: Int64, operation: String, key: String, body: [UInt8], logger: Logger) async throws -> Claim {
         let bytes = ByteBuffer(bytes: body)
         let inserted = try await db.client.query("""
-            INSERT INTO idempotency_key (operation, key, request_body) VALUES (\(operation), \(key), \(bytes))
+            INSERT INTO idempotency_key (user_id, operation, key, request_body) VALUES (\(userId), \(operation), \(key), \(bytes))
             ON CONFLICT DO NOTHING RETURNING 1
             """, logger: logger).collect()
         if !inserted.isEmpty { return .first }
         let takenOver = try await db.client.query("""
             UPDATE idempotency_key SET created_at = now()
-            WHERE operation = \(operation) AND key = \(key) AND request_body = \(bytes) AND status IS NULL
+            WHERE user_id = \(userId) AND operation = \(operation) AND key = \(key) AND request_body = \(bytes) AND status IS NULL
               AND created_at < now() - make_interval(secs => \(Self.abandonAfterSeconds))
             RETURNING 1
             """, logger: logger).collect()
         if !takenOver.isEmpty { return .first }
         let rows = try await db.client.query("""
             SELECT request_body = \(bytes), status, content_type, response FROM idempotency_key
-            WHERE operation = \(operation) AND key = \(key)
+            WHERE user_id = \(userId) AND operation = \(operation) AND key = \(key)
             """, logger: logger).decode((Bool, Int?, String?, ByteBuffer?).self).all()
         guard let (same, status, contentType, response) = rows.first else { return .pending }
         guard same else { return .mismatch }
@@ -50,10 +50,10 @@ public struct IdempotencyStore: Sendable {
     }
 
     /// Keeps the first request's response for replays.
-    public func finish(operation: String, key: String, status: Int, contentType: String?, body: [UInt8], logger: Logger) async throws {
+    public func finish(userId: Int64, operation: String, key: String, status: Int, contentType: String?, body: [UInt8], logger: Logger) async throws {
         try await db.client.query("""
             UPDATE idempotency_key SET status = \(status), content_type = \(contentType), response = \(ByteBuffer(bytes: body))
-            WHERE operation = \(operation) AND key = \(key)
+            WHERE user_id = \(userId) AND operation = \(operation) AND key = \(key)
             """, logger: logger)
         // Keys are kept for a day; each finished key sweeps a few expired ones, so the table stays small
         // without a separate job. A failed sweep costs nothing but a retry next time.
@@ -64,8 +64,8 @@ public struct IdempotencyStore: Sendable {
     }
 
     /// Forgets a claim whose request failed, so a retry runs it again.
-    public func release(operation: String, key: String, logger: Logger) async throws {
-        try await db.client.query("DELETE FROM idempotency_key WHERE operation = \(operation) AND key = \(key) AND status IS NULL",
+    public func release(userId: Int64, operation: String, key: String, logger: Logger) async throws {
+        try await db.client.query("DELETE FROM idempotency_key WHERE user_id = \(userId) AND operation = \(operation) AND key = \(key) AND status IS NULL",
                                   logger: logger)
     }
 }

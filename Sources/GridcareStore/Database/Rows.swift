@@ -2,13 +2,20 @@ import Foundation
 import Logging
 import PostgresNIO
 
-extension PostgresClient {
+extension PostgresConnection {
     /// The first row of `query`, decoded, or nil when there is none.
-    func first<each Column: PostgresDecodable>(
+    public func first<each Column: PostgresDecodable & Sendable>(
         _ query: PostgresQuery, as _: (repeat each Column).Type, logger: Logger
     ) async throws -> (repeat each Column)? {
         for try await row in try await self.query(query, logger: logger).decode((repeat each Column).self) { return row }
         return nil
+    }
+
+    /// Every row of `query`, decoded.
+    public func rows<each Column: PostgresDecodable & Sendable>(
+        _ query: PostgresQuery, as _: (repeat each Column).Type, logger: Logger
+    ) async throws -> [(repeat each Column)] {
+        try await self.query(query, logger: logger).decode((repeat each Column).self).all()
     }
 }
 

@@ -36,33 +36,33 @@ public struct AreaStore: Sendable {
         c.require((level == .dedicatedGrid) == (institution != nil), "institution",
                   level == .dedicatedGrid ? "is required for a dedicated grid" : "is only for dedicated grids")
         try c.finish()
-        let rows: PostgresRowSequence
+        let insert: PostgresQuery
         if let parentId {
-            rows = try await db.client.query("""
+            insert = """
                 INSERT INTO area (level, parent_id, district_id, name, code, institution)
                 SELECT \(level.rawValue)::area_level, p.id, p.district_id, \(name.trimmed), \(code), \(institution)
                 FROM area p WHERE p.id = \(parentId)
                 RETURNING \(unescaped: Self.columns)
-                """, logger: logger)
+                """
         } else {
-            rows = try await db.client.query("""
+            insert = """
                 WITH n AS (SELECT nextval(pg_get_serial_sequence('area', 'id')) AS id)
                 INSERT INTO area (id, level, district_id, name, code)
                 SELECT n.id, 'district', n.id, \(name.trimmed), \(code) FROM n
                 RETURNING \(unescaped: Self.columns)
-                """, logger: logger)
+                """
         }
-        for try await row in rows.decode(Row.self) { return Self.area(row) }
+        if let row = try await db.first(insert, as: Row.self, logger: logger) { return Self.area(row) }
         throw ValidationFailure([FieldError("parentId", "no such area")])
     }
 
     public func get(_ id: Int64, logger: Logger) async throws -> Area {
-        try await db.client.first("SELECT \(unescaped: Self.columns) FROM area WHERE id = \(id)", as: Row.self, logger: logger)
+        try await db.first("SELECT \(unescaped: Self.columns) FROM area WHERE id = \(id)", as: Row.self, logger: logger)
             .map(Self.area).orThrow(StoreError.notFound("area"))
     }
 
     public func list(_ f: Filter, page: PageRequest, logger: Logger) async throws -> Page<Area> {
-        let rows = try await db.client.query("""
+        let rows = try await db.rows("""
             SELECT \(unescaped: Self.columns) FROM area
             WHERE id > \(page.afterId)
               AND (\(f.level?.rawValue)::area_level IS NULL OR level = \(f.level?.rawValue)::area_level)
@@ -70,8 +70,8 @@ public struct AreaStore: Sendable {
               AND (\(f.districtId)::bigint IS NULL OR district_id = \(f.districtId))
               AND (\(f.namePrefix)::text IS NULL OR name LIKE \(f.namePrefix.map(likePrefix)) || '%')
             ORDER BY id LIMIT \(page.fetch)
-            """, logger: logger)
-        return page.page(try await rows.decode(Row.self).all().map(Self.area), id: \.id)
+            """, as: Row.self, logger: logger)
+        return page.page(rows.map(Self.area), id: \.id)
     }
 
     public func update(_ id: Int64, name: String?, code: String?, ifVersion: Int?, logger: Logger) async throws -> Area {
@@ -79,13 +79,14 @@ public struct AreaStore: Sendable {
         if let name { c.text(name, "name", max: 200) }
         c.text(code, "code", max: 32, required: false)
         try c.finish()
-        let rows = try await db.client.query("""
+        if let row = try await db.first("""
             UPDATE area SET name = coalesce(\(name?.trimmed), name), code = coalesce(\(code), code),
                    version = version + 1, updated_at = now()
             WHERE id = \(id) AND (\(ifVersion)::int IS NULL OR version = \(ifVersion))
             RETURNING \(unescaped: Self.columns)
-            """, logger: logger)
-        for try await row in rows.decode(Row.self) { return Self.area(row) }
+            """, as: Row.self, logger: logger) {
+            return Self.area(row)
+        }
         let current = try await get(id, logger: logger)
         throw StoreError.versionMismatch(current: current.version)
     }

@@ -35,38 +35,39 @@ public struct FacilityStore: Sendable {
         if let tz = d.timeZone { c.require(TimeZone(identifier: tz) != nil, "timeZone", "is not an IANA time zone") }
         try c.finish()
         if let centre = d.centreId {
-            let ok = try await db.client.query("""
+            let ok = try await !db.query("""
                 SELECT 1 FROM facility f JOIN area a ON a.id = \(d.areaId)
                 WHERE f.id = \(centre) AND f.kind = 'health_centre' AND f.district_id = a.district_id
-                """, logger: logger).collect().count > 0
+                """, logger: logger).isEmpty
             guard ok else { throw ValidationFailure([FieldError("centreId", "is not a health centre of the same district")]) }
         }
-        let rows = try await db.client.query("""
+        if let row = try await db.first("""
             INSERT INTO facility (kind, district_id, area_id, centre_id, name, address, latitude, longitude, time_zone)
             SELECT \(d.kind.rawValue)::facility_kind, a.district_id, a.id, \(d.centreId), \(d.name.trimmed), \(d.address),
                    \(d.latitude), \(d.longitude), coalesce(\(d.timeZone), 'Asia/Shanghai')
             FROM area a WHERE a.id = \(d.areaId)
             RETURNING \(unescaped: Self.columns)
-            """, logger: logger)
-        for try await row in rows.decode(Row.self) { return Self.facility(row) }
+            """, as: Row.self, logger: logger) {
+            return Self.facility(row)
+        }
         throw ValidationFailure([FieldError("areaId", "no such area")])
     }
 
     public func get(_ id: Int64, logger: Logger) async throws -> Facility {
-        try await db.client.first("SELECT \(unescaped: Self.columns) FROM facility WHERE id = \(id)", as: Row.self, logger: logger)
+        try await db.first("SELECT \(unescaped: Self.columns) FROM facility WHERE id = \(id)", as: Row.self, logger: logger)
             .map(Self.facility).orThrow(StoreError.notFound("facility"))
     }
 
     public func list(kind: FacilityKind?, districtId: Int64?, centreId: Int64?, page: PageRequest, logger: Logger) async throws -> Page<Facility> {
-        let rows = try await db.client.query("""
+        let rows = try await db.rows("""
             SELECT \(unescaped: Self.columns) FROM facility
             WHERE id > \(page.afterId)
               AND (\(kind?.rawValue)::facility_kind IS NULL OR kind = \(kind?.rawValue)::facility_kind)
               AND (\(districtId)::bigint IS NULL OR district_id = \(districtId))
               AND (\(centreId)::bigint IS NULL OR centre_id = \(centreId))
             ORDER BY id LIMIT \(page.fetch)
-            """, logger: logger)
-        return page.page(try await rows.decode(Row.self).all().map(Self.facility), id: \.id)
+            """, as: Row.self, logger: logger)
+        return page.page(rows.map(Self.facility), id: \.id)
     }
 
     public func update(_ id: Int64, name: String?, address: String?, latitude: Double?, longitude: Double?,
@@ -76,14 +77,15 @@ public struct FacilityStore: Sendable {
         c.text(address, "address", max: 300, required: false)
         c.coordinate(latitude: latitude, longitude: longitude)
         try c.finish()
-        let rows = try await db.client.query("""
+        if let row = try await db.first("""
             UPDATE facility SET name = coalesce(\(name?.trimmed), name), address = coalesce(\(address), address),
                    latitude = coalesce(\(latitude), latitude), longitude = coalesce(\(longitude), longitude),
                    version = version + 1, updated_at = now()
             WHERE id = \(id) AND (\(ifVersion)::int IS NULL OR version = \(ifVersion))
             RETURNING \(unescaped: Self.columns)
-            """, logger: logger)
-        for try await row in rows.decode(Row.self) { return Self.facility(row) }
+            """, as: Row.self, logger: logger) {
+            return Self.facility(row)
+        }
         throw StoreError.versionMismatch(current: try await get(id, logger: logger).version)
     }
 }

@@ -33,37 +33,43 @@ public struct HouseholdStore: Sendable {
 
     public func create(_ d: HouseholdDraft, logger: Logger) async throws -> Household {
         try d.validate()
-        let rows = try await db.client.query("""
+        if let row = try await db.first("""
             INSERT INTO household (district_id, micro_grid_id, external_ref, address, latitude, longitude, code_token)
             SELECT a.district_id, a.id, \(d.externalRef), \(d.address.trimmed), \(d.latitude), \(d.longitude), \(Self.newCodeToken())
             FROM area a WHERE a.id = \(d.microGridId) AND a.level = 'micro_grid'
             RETURNING \(unescaped: Self.columns)
-            """, logger: logger)
-        for try await row in rows.decode(Row.self) { return Self.household(row) }
+            """, as: Row.self, logger: logger) {
+            return Self.household(row)
+        }
         throw ValidationFailure([FieldError("microGridId", "no such micro-grid")])
     }
 
     public func get(_ id: Int64, logger: Logger) async throws -> Household {
-        try await db.client.first("SELECT \(unescaped: Self.columns) FROM household WHERE id = \(id)", as: Row.self, logger: logger)
+        try await db.first("SELECT \(unescaped: Self.columns) FROM household WHERE id = \(id)", as: Row.self, logger: logger)
             .map(Self.household).orThrow(StoreError.notFound("household"))
     }
 
     /// The household a scanned QR code names.
     public func byCode(_ token: String, logger: Logger) async throws -> Household {
-        try await db.client.first("SELECT \(unescaped: Self.columns) FROM household WHERE code_token = \(token)", as: Row.self, logger: logger)
+        try await db.first("SELECT \(unescaped: Self.columns) FROM household WHERE code_token = \(token)", as: Row.self, logger: logger)
             .map(Self.household).orThrow(StoreError.notFound("household"))
     }
 
     public func list(microGridId: Int64?, gridId: Int64?, districtId: Int64?, page: PageRequest, logger: Logger) async throws -> Page<Household> {
-        let rows = try await db.client.query("""
-            SELECT \(unescaped: Self.columns) FROM household
-            WHERE id > \(page.afterId)
-              AND (\(microGridId)::bigint IS NULL OR micro_grid_id = \(microGridId))
-              AND (\(gridId)::bigint IS NULL OR micro_grid_id IN (SELECT id FROM area WHERE parent_id = \(gridId)))
-              AND (\(districtId)::bigint IS NULL OR district_id = \(districtId))
-            ORDER BY id LIMIT \(page.fetch)
-            """, logger: logger)
-        return page.page(try await rows.decode(Row.self).all().map(Self.household), id: \.id)
+        // The caller's scope, repeated here as an indexable first wall; row-level security is the second.
+        let districtScope = db.scope?.districtId
+        let gridScope = db.scope?.microGridIds
+        let rows = try await db.rows("""
+            SELECT \(unescaped: Self.columns) FROM household h
+            WHERE h.id > \(page.afterId)
+              AND (\(microGridId)::bigint IS NULL OR h.micro_grid_id = \(microGridId))
+              AND (\(gridId)::bigint IS NULL OR h.micro_grid_id IN (SELECT id FROM area WHERE parent_id = \(gridId)))
+              AND (\(districtId)::bigint IS NULL OR h.district_id = \(districtId))
+              AND (\(districtScope)::bigint IS NULL OR h.district_id = \(districtScope))
+              AND (\(gridScope)::bigint[] IS NULL OR h.micro_grid_id = ANY(\(gridScope)))
+            ORDER BY h.id LIMIT \(page.fetch)
+            """, as: Row.self, logger: logger)
+        return page.page(rows.map(Self.household), id: \.id)
     }
 
     public func update(_ id: Int64, address: String?, latitude: Double?, longitude: Double?, microGridId: Int64?,
@@ -74,23 +80,24 @@ public struct HouseholdStore: Sendable {
         try c.finish()
         if let microGridId {
             // A household moves only within its district: district_id is the sharding key.
-            let ok = try await db.client.query("""
+            let ok = try await !db.query("""
                 SELECT 1 FROM area a JOIN household h ON h.id = \(id)
                 WHERE a.id = \(microGridId) AND a.level = 'micro_grid' AND a.district_id = h.district_id
-                """, logger: logger).collect().count > 0
+                """, logger: logger).isEmpty
             if !ok {
                 _ = try await get(id, logger: logger)
                 throw ValidationFailure([FieldError("microGridId", "is not a micro-grid of the household's district")])
             }
         }
-        let rows = try await db.client.query("""
+        if let row = try await db.first("""
             UPDATE household SET address = coalesce(\(address?.trimmed), address), latitude = coalesce(\(latitude), latitude),
                    longitude = coalesce(\(longitude), longitude), micro_grid_id = coalesce(\(microGridId), micro_grid_id),
                    version = version + 1, updated_at = now()
             WHERE id = \(id) AND (\(ifVersion)::int IS NULL OR version = \(ifVersion))
             RETURNING \(unescaped: Self.columns)
-            """, logger: logger)
-        for try await row in rows.decode(Row.self) { return Self.household(row) }
+            """, as: Row.self, logger: logger) {
+            return Self.household(row)
+        }
         throw StoreError.versionMismatch(current: try await get(id, logger: logger).version)
     }
 }

@@ -74,12 +74,15 @@ public struct ImportStore: Sendable {
                 }
             }
             var storedByRef: [String: Int64] = [:]
-            for try await (ref, id) in try await conn.query("""
-                SELECT external_ref, id FROM household WHERE district_id = \(districtId) AND external_ref = ANY(\(Array(outsideRefs)))
-                """, logger: logger).decode((String, Int64).self) { storedByRef[ref] = id }
-            let storedIds = Set(try await conn.query("""
-                SELECT id FROM household WHERE district_id = \(districtId) AND id = ANY(\(Array(outsideIds)))
-                """, logger: logger).decode(Int64.self).all())
+            // Every household a resident may join, with its micro-grid (a resident row carries it).
+            var microGridOf: [Int64: Int64] = [:]
+            for (ref, id, grid) in try await conn.rows("""
+                SELECT external_ref, id, micro_grid_id FROM household WHERE district_id = \(districtId) AND external_ref = ANY(\(Array(outsideRefs)))
+                """, as: (String, Int64, Int64).self, logger: logger) { storedByRef[ref] = id; microGridOf[id] = grid }
+            for (id, grid) in try await conn.rows("""
+                SELECT id, micro_grid_id FROM household WHERE district_id = \(districtId) AND id = ANY(\(Array(outsideIds)))
+                """, as: (Int64, Int64).self, logger: logger) { microGridOf[id] = grid }
+            let storedIds = Set(microGridOf.keys)
             for r in data.residents {
                 switch r.value.household {
                 case .ref(let ref) where !fileRefs.contains(ref) && storedByRef[ref] == nil:
@@ -97,24 +100,29 @@ public struct ImportStore: Sendable {
 
             let ids = try await conn.reserveIds(table: "household", count: data.households.count, logger: logger)
             var idOfRef = storedByRef
-            for (i, h) in data.households.enumerated() { idOfRef[h.value.externalRef!] = ids[i] }
+            for (i, h) in data.households.enumerated() {
+                idOfRef[h.value.externalRef!] = ids[i]
+                microGridOf[ids[i]] = h.value.microGridId
+            }
             try await conn.copyRows(table: "household", columns: ["id", "district_id", "micro_grid_id", "external_ref", "address", "latitude", "longitude", "code_token"],
                                     count: data.households.count, logger: logger) { i, line in
                 let h = data.households[i].value
                 line.add(ids[i]); line.add(districtId); line.add(h.microGridId); line.add(h.externalRef)
                 line.add(h.address); line.add(h.latitude); line.add(h.longitude); line.add(HouseholdStore.newCodeToken())
             }
-            try await conn.copyRows(table: "resident", columns: ["district_id", "household_id", "name", "sex", "birth_date", "id_number", "phone", "conditions", "circumstances"],
+            try await conn.copyRows(table: "resident", columns: ["district_id", "household_id", "micro_grid_id", "name", "sex", "birth_date", "id_number", "phone", "conditions", "circumstances"],
                                     count: data.residents.count, logger: logger) { i, line in
                 let r = data.residents[i].value
                 let household: Int64 = switch r.household {
                 case .id(let id): id
                 case .ref(let ref): idOfRef[ref]!
                 }
-                line.add(districtId); line.add(household); line.add(r.name); line.add(r.sex.rawValue)
+                line.add(districtId); line.add(household); line.add(microGridOf[household]!); line.add(r.name); line.add(r.sex.rawValue)
                 line.add(r.birthDate.iso); line.add(r.idNumber.value); line.add(r.phone)
                 line.add(array: r.conditions.map(\.rawValue)); line.add(array: r.circumstances.map(\.rawValue))
             }
+            // One row for the whole file: a row per imported resident would double the import's work.
+            try await AuditLog(db).record(.import, residents: [], detail: "district \(districtId): \(data.households.count) households, \(data.residents.count) residents from \(residentsFile)", on: conn, logger: logger)
             return Summary(households: data.households.count, residents: data.residents.count)
         }
     }

@@ -4,49 +4,38 @@ import Logging
 import PostgresNIO
 
 /// Residents. The identity number is masked inside SQL, so the full number never leaves the database.
+/// Every read, search and change, and every refused attempt, writes audit rows in the same transaction.
 public struct ResidentStore: Sendable {
     let db: Database
+    var audit: AuditLog { AuditLog(db) }
     public init(_ db: Database) { self.db = db }
 
     public struct Filter: Sendable {
         public var microGridId: Int64?; public var gridId: Int64?; public var districtId: Int64?; public var teamId: Int64?
         public var householdId: Int64?; public var namePrefix: String?; public var minAge: Int?; public var maxAge: Int?
+        public var idNumber: IDCardNumber?
         public init(microGridId: Int64? = nil, gridId: Int64? = nil, districtId: Int64? = nil, teamId: Int64? = nil,
-                    householdId: Int64? = nil, namePrefix: String? = nil, minAge: Int? = nil, maxAge: Int? = nil) {
+                    householdId: Int64? = nil, namePrefix: String? = nil, minAge: Int? = nil, maxAge: Int? = nil,
+                    idNumber: IDCardNumber? = nil) {
             self.microGridId = microGridId; self.gridId = gridId; self.districtId = districtId; self.teamId = teamId
             self.householdId = householdId; self.namePrefix = namePrefix; self.minAge = minAge; self.maxAge = maxAge
+            self.idNumber = idNumber
         }
     }
 
     typealias Row = (Int64, Int64, Int64, Int64, String, String, String, String, String?, [String], [String], Int64?, Int)
     static let select = """
-        SELECT r.id, r.district_id, r.household_id, h.micro_grid_id, r.name, r.sex::text, to_char(r.birth_date, 'YYYY-MM-DD'),
+        SELECT r.id, r.district_id, r.household_id, r.micro_grid_id, r.name, r.sex::text, to_char(r.birth_date, 'YYYY-MM-DD'),
                left(r.id_number, 6) || '********' || right(r.id_number, 4), r.phone, r.conditions, r.circumstances,
                c.team_id, r.version
         FROM resident r
-        JOIN household h ON h.id = r.household_id
-        LEFT JOIN care_team_catchment c ON c.micro_grid_id = h.micro_grid_id
+        LEFT JOIN care_team_catchment c ON c.micro_grid_id = r.micro_grid_id
         """
     static func resident(_ r: Row) -> Resident {
         Resident(id: r.0, districtId: r.1, householdId: r.2, microGridId: r.3, name: r.4, sex: Sex(rawValue: r.5)!,
                  birthDate: SimpleDate(iso: r.6)!, idNumberMasked: r.7, phone: r.8,
                  conditions: r.9.compactMap(Condition.init(rawValue:)), circumstances: r.10.compactMap(Circumstance.init(rawValue:)),
                  teamId: r.11, version: r.12)
-    }
-
-    public func create(_ d: ResidentDraft, logger: Logger) async throws -> Resident {
-        guard case .id(let householdId) = d.household else {
-            throw ValidationFailure([FieldError("householdId", "is required")])
-        }
-        let rows = try await db.client.query("""
-            INSERT INTO resident (district_id, household_id, name, sex, birth_date, id_number, phone, conditions, circumstances)
-            SELECT h.district_id, h.id, \(d.name), \(d.sex.rawValue)::sex, \(d.birthDate.iso)::date, \(d.idNumber.value),
-                   \(d.phone), \(d.conditions.map(\.rawValue)), \(d.circumstances.map(\.rawValue))
-            FROM household h WHERE h.id = \(householdId)
-            RETURNING id
-            """, logger: logger)
-        for try await id in rows.decode(Int64.self) { return try await get(id, logger: logger) }
-        throw ValidationFailure([FieldError("householdId", "no such household")])
     }
 
     /// The hottest read of the service, so a named prepared statement: parsed and planned once per connection.
@@ -62,36 +51,93 @@ public struct ResidentStore: Sendable {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
+    func fetch(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> Resident? {
+        for try await row in try await conn.execute(ByID(id: id), logger: logger) { return Self.resident(row) }
+        return nil
+    }
+
+    /// Not found and not visible are one answer, and both are audited as denied.
+    func denied(_ id: Int64, _ action: AuditAction, on conn: PostgresConnection, logger: Logger) async throws -> Refusable<Resident> {
+        try await audit.record(action, residents: [id], outcome: .denied, on: conn, logger: logger)
+        return .refused(StoreError.notFound("resident"))
+    }
+
+    public func create(_ d: ResidentDraft, logger: Logger) async throws -> Resident {
+        guard case .id(let householdId) = d.household else {
+            throw ValidationFailure([FieldError("householdId", "is required")])
+        }
+        return try await db.audited(logger: logger) { conn in
+            guard try await conn.first("SELECT 1 FROM household WHERE id = \(householdId)", as: Int.self, logger: logger) != nil else {
+                try await audit.record(.create, residents: [], outcome: .denied, detail: "household \(householdId)", on: conn, logger: logger)
+                return .refused(ValidationFailure([FieldError("householdId", "no such household")]))
+            }
+            // ON CONFLICT instead of a failed insert: the refusal's audit row must commit, and a clash with a
+            // resident outside the caller's scope must read exactly like one inside it.
+            let id = try await conn.first("""
+                INSERT INTO resident (district_id, household_id, micro_grid_id, name, sex, birth_date, id_number, phone, conditions, circumstances)
+                SELECT h.district_id, h.id, h.micro_grid_id, \(d.name), \(d.sex.rawValue)::sex, \(d.birthDate.iso)::date,
+                       \(d.idNumber.value), \(d.phone), \(d.conditions.map(\.rawValue)), \(d.circumstances.map(\.rawValue))
+                FROM household h WHERE h.id = \(householdId)
+                ON CONFLICT (id_number) DO NOTHING
+                RETURNING id
+                """, as: Int64.self, logger: logger)
+            guard let id else {
+                try await audit.record(.create, residents: [], outcome: .refused, detail: "identity number already registered",
+                                       on: conn, logger: logger)
+                return .refused(StoreError.conflict(field: "idNumber", reason: "a resident with this ID-card number is already registered"))
+            }
+            try await audit.record(.create, residents: [id], on: conn, logger: logger)
+            return .done(try await fetch(id, on: conn, logger: logger)!)
+        }
+    }
+
     public func get(_ id: Int64, logger: Logger) async throws -> Resident {
-        for try await row in try await db.client.execute(ByID(id: id), logger: logger) { return Self.resident(row) }
-        throw StoreError.notFound("resident")
+        try await db.audited(logger: logger) { conn in
+            guard let r = try await fetch(id, on: conn, logger: logger) else { return try await denied(id, .read, on: conn, logger: logger) }
+            try await audit.record(.read, residents: [id], on: conn, logger: logger)
+            return .done(r)
+        }
     }
 
     public func list(_ f: Filter, today: SimpleDate, page: PageRequest, logger: Logger) async throws -> Page<Resident> {
         // Age bounds become birth-date bounds so the index on (district_id, birth_date) can serve them.
         let bornOnOrBefore = f.minAge.map { today.adding(years: -$0).iso }
         let bornAfter = f.maxAge.map { today.adding(years: -($0 + 1)).iso }
-        let rows = try await db.client.query("""
-            \(unescaped: Self.select)
-            WHERE r.id > \(page.afterId)
-              AND (\(f.microGridId)::bigint IS NULL OR h.micro_grid_id = \(f.microGridId))
-              AND (\(f.gridId)::bigint IS NULL OR h.micro_grid_id IN (SELECT id FROM area WHERE parent_id = \(f.gridId)))
-              AND (\(f.districtId)::bigint IS NULL OR r.district_id = \(f.districtId))
-              AND (\(f.teamId)::bigint IS NULL OR c.team_id = \(f.teamId))
-              AND (\(f.householdId)::bigint IS NULL OR r.household_id = \(f.householdId))
-              AND (\(f.namePrefix)::text IS NULL OR r.name LIKE \(f.namePrefix.map(likePrefix)) || '%')
-              AND (\(bornOnOrBefore)::date IS NULL OR r.birth_date <= \(bornOnOrBefore)::date)
-              AND (\(bornAfter)::date IS NULL OR r.birth_date > \(bornAfter)::date)
-            ORDER BY r.id LIMIT \(page.fetch)
-            """, logger: logger)
-        return page.page(try await rows.decode(Row.self).all().map(Self.resident), id: \.id)
+        // The caller's scope as plain predicates, which the planner can use indexes for; the row-level
+        // security policy enforces the same scope again.
+        let districtScope = db.scope?.districtId, gridScope = db.scope?.microGridIds
+        return try await db.transaction(logger: logger) { conn in
+            let rows = try await conn.rows("""
+                \(unescaped: Self.select)
+                WHERE r.id > \(page.afterId)
+                  AND (\(districtScope)::bigint IS NULL OR r.district_id = \(districtScope))
+                  AND (\(gridScope)::bigint[] IS NULL OR r.micro_grid_id = ANY(\(gridScope)))
+                  AND (\(f.microGridId)::bigint IS NULL OR r.micro_grid_id = \(f.microGridId))
+                  AND (\(f.gridId)::bigint IS NULL OR r.micro_grid_id IN (SELECT id FROM area WHERE parent_id = \(f.gridId)))
+                  AND (\(f.districtId)::bigint IS NULL OR r.district_id = \(f.districtId))
+                  AND (\(f.teamId)::bigint IS NULL OR c.team_id = \(f.teamId))
+                  AND (\(f.householdId)::bigint IS NULL OR r.household_id = \(f.householdId))
+                  AND (\(f.idNumber?.value)::text IS NULL OR r.id_number = \(f.idNumber?.value))
+                  AND (\(f.namePrefix)::text IS NULL OR r.name LIKE \(f.namePrefix.map(likePrefix)) || '%')
+                  AND (\(bornOnOrBefore)::date IS NULL OR r.birth_date <= \(bornOnOrBefore)::date)
+                  AND (\(bornAfter)::date IS NULL OR r.birth_date > \(bornAfter)::date)
+                ORDER BY r.id LIMIT \(page.fetch)
+                """, as: Row.self, logger: logger)
+            let result = page.page(rows.map(Self.resident), id: \.id)
+            try await audit.record(.search, residents: result.items.map(\.id),
+                                   detail: result.items.isEmpty ? "no results" : nil, on: conn, logger: logger)
+            return result
+        }
     }
 
-    /// Whether a resident with this identity number exists (for duplicate checks that must not leak the row).
-    public func exists(idNumber: IDCardNumber, logger: Logger) async throws -> Int64? {
-        let rows = try await db.client.query("SELECT id FROM resident WHERE id_number = \(idNumber.value)", logger: logger)
-        for try await id in rows.decode(Int64.self) { return id }
-        return nil
+    /// The id of the resident with this identity number, when the caller may see them: a resident outside
+    /// the scope and a missing one give the same nil.
+    public func find(idNumber: IDCardNumber, logger: Logger) async throws -> Int64? {
+        try await db.transaction(logger: logger) { conn in
+            let id = try await conn.first("SELECT id FROM resident WHERE id_number = \(idNumber.value)", as: Int64.self, logger: logger)
+            try await audit.record(.search, residents: id.map { [$0] } ?? [], detail: id == nil ? "no results" : nil, on: conn, logger: logger)
+            return id
+        }
     }
 
     public struct Change: Sendable {
@@ -109,26 +155,35 @@ public struct ResidentStore: Sendable {
         if let name = change.name { c.text(name, "name", max: 100) }
         if let phone = change.phone { c.require(ResidentDraft.isPlausiblePhone(phone), "phone", "must be 5–20 digits, spaces, + or -") }
         try c.finish()
-        if let householdId = change.householdId {
-            let ok = try await db.client.query("""
-                SELECT 1 FROM household h JOIN resident r ON r.id = \(id)
-                WHERE h.id = \(householdId) AND h.district_id = r.district_id
-                """, logger: logger).collect().count > 0
-            if !ok {
-                _ = try await get(id, logger: logger)
-                throw ValidationFailure([FieldError("householdId", "is not a household of the resident's district")])
+        return try await db.audited(logger: logger) { conn in
+            guard let current = try await fetch(id, on: conn, logger: logger) else { return try await denied(id, .update, on: conn, logger: logger) }
+            var moveTo: Int64?
+            if let householdId = change.householdId {
+                // A household outside the caller's scope reads as one of another district: not a place to move to.
+                moveTo = try await conn.first("""
+                    SELECT micro_grid_id FROM household WHERE id = \(householdId) AND district_id = \(current.districtId)
+                    """, as: Int64.self, logger: logger)
+                if moveTo == nil {
+                    try await audit.record(.update, residents: [id], outcome: .refused, detail: "household \(householdId)", on: conn, logger: logger)
+                    return .refused(ValidationFailure([FieldError("householdId", "is not a household of the resident's district")]))
+                }
             }
+            let updated = try await conn.first("""
+                UPDATE resident SET name = coalesce(\(change.name?.trimmed), name), phone = coalesce(\(change.phone), phone),
+                       household_id = coalesce(\(change.householdId), household_id),
+                       micro_grid_id = coalesce(\(moveTo), micro_grid_id),
+                       conditions = coalesce(\(change.conditions?.map(\.rawValue)), conditions),
+                       circumstances = coalesce(\(change.circumstances?.map(\.rawValue)), circumstances),
+                       version = version + 1, updated_at = now()
+                WHERE id = \(id) AND (\(ifVersion)::int IS NULL OR version = \(ifVersion))
+                RETURNING id
+                """, as: Int64.self, logger: logger)
+            guard updated != nil else {
+                try await audit.record(.update, residents: [id], outcome: .refused, detail: "stale version", on: conn, logger: logger)
+                return .refused(StoreError.versionMismatch(current: current.version))
+            }
+            try await audit.record(.update, residents: [id], on: conn, logger: logger)
+            return .done(try await fetch(id, on: conn, logger: logger)!)
         }
-        let rows = try await db.client.query("""
-            UPDATE resident SET name = coalesce(\(change.name?.trimmed), name), phone = coalesce(\(change.phone), phone),
-                   household_id = coalesce(\(change.householdId), household_id),
-                   conditions = coalesce(\(change.conditions?.map(\.rawValue)), conditions),
-                   circumstances = coalesce(\(change.circumstances?.map(\.rawValue)), circumstances),
-                   version = version + 1, updated_at = now()
-            WHERE id = \(id) AND (\(ifVersion)::int IS NULL OR version = \(ifVersion))
-            RETURNING id
-            """, logger: logger)
-        for try await rid in rows.decode(Int64.self) { return try await get(rid, logger: logger) }
-        throw StoreError.versionMismatch(current: try await get(id, logger: logger).version)
     }
 }

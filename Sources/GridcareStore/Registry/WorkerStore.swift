@@ -31,34 +31,34 @@ public struct WorkerStore: Sendable {
         if let phone = d.phone { c.require(ResidentDraft.isPlausiblePhone(phone), "phone", "must be 5–20 digits, spaces, + or -") }
         try c.finish()
         // Each reference must exist, be of the right kind and sit in the worker's district.
-        let checks = try await db.client.query("""
+        let checks = try await db.rows("""
             SELECT
               EXISTS (SELECT 1 FROM area WHERE id = \(d.districtId) AND level = 'district'),
               \(d.centreId)::bigint IS NULL OR EXISTS (SELECT 1 FROM facility WHERE id = \(d.centreId) AND kind = 'health_centre' AND district_id = \(d.districtId)),
               \(d.hospitalId)::bigint IS NULL OR EXISTS (SELECT 1 FROM facility WHERE id = \(d.hospitalId) AND kind = 'hospital' AND district_id = \(d.districtId)),
               \(d.areaId)::bigint IS NULL OR EXISTS (SELECT 1 FROM area WHERE id = \(d.areaId) AND district_id = \(d.districtId))
-            """, logger: logger).decode((Bool, Bool, Bool, Bool).self).all()[0]
+            """, as: (Bool, Bool, Bool, Bool).self, logger: logger)[0]
         c.require(checks.0, "districtId", "no such district")
         c.require(checks.1, "centreId", "is not a health centre of this district")
         c.require(checks.2, "hospitalId", "is not a hospital of this district")
         c.require(checks.3, "areaId", "is not an area of this district")
         try c.finish()
-        let rows = try await db.client.query("""
+        let rows = try await db.rows("""
             INSERT INTO worker (district_id, role, name, phone, centre_id, hospital_id, area_id)
             VALUES (\(d.districtId), \(d.role.rawValue)::worker_role, \(d.name.trimmed), \(d.phone), \(d.centreId), \(d.hospitalId), \(d.areaId))
             RETURNING \(unescaped: Self.columns)
-            """, logger: logger)
-        return Self.worker(try await rows.decode(Row.self).all()[0])
+            """, as: Row.self, logger: logger)
+        return Self.worker(rows[0])
     }
 
     public func get(_ id: Int64, logger: Logger) async throws -> Worker {
-        try await db.client.first("SELECT \(unescaped: Self.columns) FROM worker WHERE id = \(id)", as: Row.self, logger: logger)
+        try await db.first("SELECT \(unescaped: Self.columns) FROM worker WHERE id = \(id)", as: Row.self, logger: logger)
             .map(Self.worker).orThrow(StoreError.notFound("worker"))
     }
 
     public func list(role: WorkerRole?, districtId: Int64?, centreId: Int64?, areaId: Int64?, namePrefix: String?,
                      page: PageRequest, logger: Logger) async throws -> Page<Worker> {
-        let rows = try await db.client.query("""
+        let rows = try await db.rows("""
             SELECT \(unescaped: Self.columns) FROM worker
             WHERE id > \(page.afterId)
               AND (\(role?.rawValue)::worker_role IS NULL OR role = \(role?.rawValue)::worker_role)
@@ -67,8 +67,8 @@ public struct WorkerStore: Sendable {
               AND (\(areaId)::bigint IS NULL OR area_id = \(areaId))
               AND (\(namePrefix)::text IS NULL OR name LIKE \(namePrefix.map(likePrefix)) || '%')
             ORDER BY id LIMIT \(page.fetch)
-            """, logger: logger)
-        return page.page(try await rows.decode(Row.self).all().map(Self.worker), id: \.id)
+            """, as: Row.self, logger: logger)
+        return page.page(rows.map(Self.worker), id: \.id)
     }
 
     public func update(_ id: Int64, name: String?, phone: String?, active: Bool?, ifVersion: Int?, logger: Logger) async throws -> Worker {
@@ -76,13 +76,14 @@ public struct WorkerStore: Sendable {
         if let name { c.text(name, "name", max: 100) }
         if let phone { c.require(ResidentDraft.isPlausiblePhone(phone), "phone", "must be 5–20 digits, spaces, + or -") }
         try c.finish()
-        let rows = try await db.client.query("""
+        if let row = try await db.first("""
             UPDATE worker SET name = coalesce(\(name?.trimmed), name), phone = coalesce(\(phone), phone),
                    active = coalesce(\(active), active), version = version + 1, updated_at = now()
             WHERE id = \(id) AND (\(ifVersion)::int IS NULL OR version = \(ifVersion))
             RETURNING \(unescaped: Self.columns)
-            """, logger: logger)
-        for try await row in rows.decode(Row.self) { return Self.worker(row) }
+            """, as: Row.self, logger: logger) {
+            return Self.worker(row)
+        }
         throw StoreError.versionMismatch(current: try await get(id, logger: logger).version)
     }
 }

@@ -19,60 +19,97 @@ public struct ContractStore: Sendable {
                  endReason: r.7.flatMap(ContractEndReason.init(rawValue:)), previousId: r.8, version: r.9)
     }
 
+    var audit: AuditLog { AuditLog(db) }
+
     /// Signs `residentId` with `teamId`; the team must cover the resident's micro-grid.
     public func sign(residentId: Int64, teamId: Int64, startsOn: SimpleDate, years: Int, logger: Logger) async throws -> Contract {
         let end = try ContractTerms.termEnd(start: startsOn, years: years)
-        return try await db.transaction(logger: logger) { conn in
+        return try await db.audited(logger: logger) { conn in
             try await insert(residentId: residentId, teamId: teamId, start: startsOn, end: end, previous: nil, on: conn, logger: logger)
         }
     }
 
     func insert(residentId: Int64, teamId: Int64, start: SimpleDate, end: SimpleDate, previous: Int64?,
-                on conn: PostgresConnection, logger: Logger) async throws -> Contract {
-        let rows = try await conn.query("""
+                on conn: PostgresConnection, logger: Logger) async throws -> Refusable<Contract> {
+        let row = try await conn.first("""
             INSERT INTO contract (district_id, resident_id, team_id, starts_on, term_ends_on, previous_id)
             SELECT r.district_id, r.id, c.team_id, \(start.iso)::date, \(end.iso)::date, \(previous)
             FROM resident r
-            JOIN household h ON h.id = r.household_id
-            JOIN care_team_catchment c ON c.micro_grid_id = h.micro_grid_id
+            JOIN care_team_catchment c ON c.micro_grid_id = r.micro_grid_id
             WHERE r.id = \(residentId) AND c.team_id = \(teamId)
             RETURNING \(unescaped: Self.columns)
-            """, logger: logger).decode(Row.self).all()
-        if let row = rows.first { return Self.contract(row) }
-        let exists = try await conn.query("SELECT 1 FROM resident WHERE id = \(residentId)", logger: logger).collect().count > 0
-        throw ValidationFailure([exists
+            """, as: Row.self, logger: logger)
+        if let row {
+            try await audit.record(.create, residents: [residentId], detail: "contract \(row.0)", on: conn, logger: logger)
+            return .done(Self.contract(row))
+        }
+        let visible = try await conn.first("SELECT 1 FROM resident WHERE id = \(residentId)", as: Int.self, logger: logger) != nil
+        try await audit.record(.create, residents: [residentId], outcome: visible ? .refused : .denied, detail: "contract", on: conn, logger: logger)
+        return .refused(ValidationFailure([visible
             ? FieldError("teamId", "the team does not cover the resident's micro-grid")
-            : FieldError("residentId", "no such resident")])
+            : FieldError("residentId", "no such resident")]))
     }
 
     public func get(_ id: Int64, logger: Logger) async throws -> Contract {
-        try await db.client.first("SELECT \(unescaped: Self.columns) FROM contract WHERE id = \(id)", as: Row.self, logger: logger)
-            .map(Self.contract).orThrow(StoreError.notFound("contract"))
+        try await db.audited(logger: logger) { conn in
+            guard let row = try await conn.first("SELECT \(unescaped: Self.columns) FROM contract WHERE id = \(id)", as: Row.self, logger: logger) else {
+                try await audit.record(.read, outcome: .denied, detail: "contract \(id)", on: conn, logger: logger)
+                return .refused(StoreError.notFound("contract"))
+            }
+            try await audit.record(.read, residents: [row.2], detail: "contract \(id)", on: conn, logger: logger)
+            return .done(Self.contract(row))
+        }
     }
 
     public func list(residentId: Int64?, teamId: Int64?, activeOn: SimpleDate?, page: PageRequest, logger: Logger) async throws -> Page<Contract> {
-        let rows = try await db.client.query("""
-            SELECT \(unescaped: Self.columns) FROM contract
-            WHERE id > \(page.afterId)
-              AND (\(residentId)::bigint IS NULL OR resident_id = \(residentId))
-              AND (\(teamId)::bigint IS NULL OR team_id = \(teamId))
-              AND (\(activeOn?.iso)::date IS NULL OR period @> \(activeOn?.iso)::date)
-            ORDER BY id LIMIT \(page.fetch)
-            """, logger: logger)
-        return page.page(try await rows.decode(Row.self).all().map(Self.contract), id: \.id)
+        try await db.transaction(logger: logger) { conn in
+            let rows = try await conn.rows("""
+                SELECT \(unescaped: Self.columns) FROM contract
+                WHERE id > \(page.afterId)
+                  AND (\(residentId)::bigint IS NULL OR resident_id = \(residentId))
+                  AND (\(teamId)::bigint IS NULL OR team_id = \(teamId))
+                  AND (\(activeOn?.iso)::date IS NULL OR period @> \(activeOn?.iso)::date)
+                ORDER BY id LIMIT \(page.fetch)
+                """, as: Row.self, logger: logger)
+            let result = page.page(rows.map(Self.contract), id: \.id)
+            try await audit.record(.search, residents: result.items.map(\.residentId),
+                                   detail: result.items.isEmpty ? "contracts: no results" : "contracts", on: conn, logger: logger)
+            return result
+        }
     }
 
-    /// Locks the contract for a change that depends on its current state.
-    func locked(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> Contract {
-        let rows = try await conn.query("SELECT \(unescaped: Self.columns) FROM contract WHERE id = \(id) FOR UPDATE", logger: logger)
-        for try await row in rows.decode(Row.self) { return Self.contract(row) }
-        throw StoreError.notFound("contract")
+    /// Locks the contract for a change that depends on its current state; nil when it is not there (or not visible).
+    func locked(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> Contract? {
+        try await conn.first("SELECT \(unescaped: Self.columns) FROM contract WHERE id = \(id) FOR UPDATE", as: Row.self, logger: logger)
+            .map(Self.contract)
+    }
+
+    /// Runs a change of contract `id` in one audited transaction: a missing or foreign contract is a denied
+    /// attempt, a rule the change breaks a refused one; both rows commit.
+    func change(_ id: Int64, logger: Logger, _ body: (Contract, PostgresConnection) async throws -> Refusable<Contract>) async throws -> Contract {
+        try await db.audited(logger: logger) { conn in
+            guard let current = try await locked(id, on: conn, logger: logger) else {
+                try await audit.record(.update, outcome: .denied, detail: "contract \(id)", on: conn, logger: logger)
+                return .refused(StoreError.notFound("contract"))
+            }
+            // A refused change undoes its own partial work (a renewal's first half) but keeps the audit row.
+            try await conn.query("SAVEPOINT contract_change", logger: logger)
+            let outcome: Refusable<Contract>
+            do {
+                outcome = try await body(current, conn)
+            } catch let failure where failure is ValidationFailure || failure is FieldError {
+                outcome = .refused(failure)
+            }
+            guard case .refused(let failure) = outcome else { return outcome }
+            try await conn.query("ROLLBACK TO SAVEPOINT contract_change", logger: logger)
+            try await audit.record(.update, residents: [current.residentId], outcome: .refused, detail: "contract \(id)", on: conn, logger: logger)
+            return .refused(failure)
+        }
     }
 
     /// Renews for `years` more with the same team, continuing the day the term ends.
     public func renew(_ id: Int64, years: Int, logger: Logger) async throws -> Contract {
-        try await db.transaction(logger: logger) { conn in
-            let current = try await locked(id, on: conn, logger: logger)
+        try await change(id, logger: logger) { current, conn in
             let (start, end) = try ContractTerms.renewal(of: current, years: years)
             try await conn.query("""
                 UPDATE contract SET ended_on = term_ends_on, end_reason = 'renewed', version = version + 1, updated_at = now()
@@ -86,8 +123,7 @@ public struct ContractStore: Sendable {
     /// Ends the contract on `day` and signs the resident with `teamId` from that day.
     public func switchTeam(_ id: Int64, teamId: Int64, on day: SimpleDate, years: Int, logger: Logger) async throws -> Contract {
         let termEnd = try ContractTerms.termEnd(start: day, years: years)
-        return try await db.transaction(logger: logger) { conn in
-            let current = try await locked(id, on: conn, logger: logger)
+        return try await change(id, logger: logger) { current, conn in
             try ContractTerms.checkEnd(of: current, on: day)
             guard current.teamId != teamId else { throw ValidationFailure([FieldError("teamId", "is already the contract's team")]) }
             try await end(id, on: day, reason: .switched, conn: conn, logger: logger)
@@ -101,12 +137,13 @@ public struct ContractStore: Sendable {
         guard reason != .renewed, reason != .switched else {
             throw ValidationFailure([FieldError("reason", "use renew or switch for \(reason.rawValue)")])
         }
-        try await db.transaction(logger: logger) { conn in
-            let current = try await locked(id, on: conn, logger: logger)
+        return try await change(id, logger: logger) { current, conn in
             try ContractTerms.checkEnd(of: current, on: day)
             try await end(id, on: day, reason: reason, conn: conn, logger: logger)
+            try await audit.record(.update, residents: [current.residentId], detail: "contract \(id) ended", on: conn, logger: logger)
+            let row = try await conn.first("SELECT \(unescaped: Self.columns) FROM contract WHERE id = \(id)", as: Row.self, logger: logger)
+            return .done(Self.contract(row!))
         }
-        return try await get(id, logger: logger)
     }
 
     private func end(_ id: Int64, on day: SimpleDate, reason: ContractEndReason, conn: PostgresConnection, logger: Logger) async throws {

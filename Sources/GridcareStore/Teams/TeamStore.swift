@@ -78,7 +78,7 @@ public struct TeamStore: Sendable {
     }
 
     func list(ids: [Int64]?, districtId: Int64?, centreId: Int64?, page: PageRequest, logger: Logger) async throws -> Page<CareTeam> {
-        let rows = try await db.client.query("""
+        let rows = try await db.rows("""
             SELECT t.id, t.district_id, t.centre_id, t.name, t.version,
                    coalesce((SELECT array_agg(m.worker_id ORDER BY m.worker_id) FROM care_team_member m WHERE m.team_id = t.id), '{}'),
                    coalesce((SELECT array_agg(m.team_role::text ORDER BY m.worker_id) FROM care_team_member m WHERE m.team_id = t.id), '{}'),
@@ -91,13 +91,12 @@ public struct TeamStore: Sendable {
               AND (\(districtId)::bigint IS NULL OR t.district_id = \(districtId))
               AND (\(centreId)::bigint IS NULL OR t.centre_id = \(centreId))
             ORDER BY t.id LIMIT \(page.fetch)
-            """, logger: logger)
-        var teams: [CareTeam] = []
-        for try await r in rows.decode((Int64, Int64, Int64, String, Int, [Int64], [String], [String], [Bool], [Int64]).self) {
+            """, as: (Int64, Int64, Int64, String, Int, [Int64], [String], [String], [Bool], [Int64]).self, logger: logger)
+        let teams = rows.map { r in
             let seats = r.5.indices.map { i in
                 TeamSeat(workerId: r.5[i], teamRole: TeamRole(rawValue: r.6[i])!, workerRole: WorkerRole(rawValue: r.7[i])!, active: r.8[i])
             }
-            teams.append(CareTeam(id: r.0, districtId: r.1, centreId: r.2, name: r.3, members: seats, microGridIds: r.9, version: r.4))
+            return CareTeam(id: r.0, districtId: r.1, centreId: r.2, name: r.3, members: seats, microGridIds: r.9, version: r.4)
         }
         return page.page(teams, id: \.id)
     }
@@ -131,7 +130,7 @@ public struct TeamStore: Sendable {
     /// Adds micro-grids to a team's catchment; one already in a catchment is a conflict.
     public func addToCatchment(_ id: Int64, microGridIds: [Int64], logger: Logger) async throws -> CareTeam {
         let team = try await get(id, logger: logger)
-        try await db.client.query("""
+        _ = try await db.query("""
             INSERT INTO care_team_catchment (micro_grid_id, district_id, team_id)
             SELECT DISTINCT unnest(\(microGridIds)::bigint[]), \(team.districtId), \(id)
             """, logger: logger)
@@ -139,9 +138,9 @@ public struct TeamStore: Sendable {
     }
 
     public func removeFromCatchment(_ id: Int64, microGridId: Int64, logger: Logger) async throws -> CareTeam {
-        let rows = try await db.client.query("""
+        let rows = try await db.query("""
             DELETE FROM care_team_catchment WHERE team_id = \(id) AND micro_grid_id = \(microGridId) RETURNING micro_grid_id
-            """, logger: logger).collect()
+            """, logger: logger)
         guard !rows.isEmpty else { throw StoreError.notFound("catchment entry") }
         return try await get(id, logger: logger)
     }

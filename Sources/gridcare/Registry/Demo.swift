@@ -11,10 +11,14 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "About how many residents.") var residents: Int = 20_000
     @Option(help: "Seed: the same seed gives the same district.") var seed: UInt64 = 1
     @Flag(help: "Do nothing when a district of this seed is already loaded.") var ifMissing = false
+    @Flag(help: "Skip the demo users (admin, manager, doctor, gridworker, hospital).") var noUsers = false
 
     func validate() throws {
         guard (1...25_000_000).contains(residents) else { throw ValidationError("--residents must be between 1 and 25,000,000") }
     }
+
+    static let defaultPassword = "gridcare-demo"
+    static var password: String { ProcessInfo.processInfo.environment["GRIDCARE_DEMO_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultPassword }
 
     func run() async throws {
         let config = try await global.load()
@@ -25,7 +29,16 @@ struct Demo: AsyncParsableCommand {
         do {
             let summary = try await global.withDatabase(config) { info in
                 try await withClient(info.url, poolSize: 1) { client in
-                    try await DemoLoader(Database(client: client, logger: info.logger)).load(demo, logger: info.logger)
+                    let db = Database(client: client, logger: info.logger, operation: "cli demo")
+                    let summary = try await DemoLoader(db).load(demo, logger: info.logger)
+                    if !noUsers {
+                        let created = try await DemoUsers.create(districtId: summary.districtId, password: Self.password,
+                                                                 bcryptCost: config.bcryptCost, db: db, logger: info.logger)
+                        if !created.isEmpty {
+                            print("Demo users \(created.joined(separator: ", ")), password from GRIDCARE_DEMO_PASSWORD (default \"\(Self.defaultPassword)\").")
+                        }
+                    }
+                    return summary
                 }
             }
             let total = clock.now - started

@@ -64,3 +64,8 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 enum ExitCodes {
     static let badInput = ExitCode(2)
 }
+
+/// A refusal the operator can fix: printed without a stack of wrappers, exit code 2.
+enum CLIError: Error {
+    case badInput(String)
+}

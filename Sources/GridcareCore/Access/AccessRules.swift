@@ -1,0 +1,37 @@
+/// The one place that says which roles may call each operation of openapi.yaml. An operation missing
+/// here is refused to everyone (and a test fails), so a new endpoint is never born open.
+public enum AccessRules {
+    /// Operations that answer without a token.
+    public static let anonymous: Set<String> = ["health", "signIn"]
+
+    static let everyone = Set(Role.allCases)
+    static let readers: Set<Role> = [.admin, .centreStaff, .gridWorker, .districtManager]
+    static let fieldStaff: Set<Role> = [.admin, .centreStaff, .gridWorker]
+    static let clinicians: Set<Role> = [.admin, .centreStaff]
+    static let adminOnly: Set<Role> = [.admin]
+
+    /// operationId → the roles that may call it.
+    public static let roles: [String: Set<Role>] = [
+        "signOut": everyone, "whoAmI": everyone,
+        // The administrative map and facilities are public knowledge within a district.
+        "listAreas": everyone, "getArea": everyone, "listFacilities": everyone, "getFacility": everyone,
+        "createArea": adminOnly, "updateArea": adminOnly, "createFacility": adminOnly, "updateFacility": adminOnly,
+        "listWorkers": readers, "getWorker": readers, "createWorker": adminOnly, "updateWorker": adminOnly,
+        // Grid workers register households and residents of their own micro-grids.
+        "listHouseholds": readers, "getHousehold": readers, "getHouseholdByCode": readers,
+        "createHousehold": fieldStaff, "updateHousehold": fieldStaff,
+        "listResidents": readers, "getResident": readers, "checkIdNumber": fieldStaff,
+        "createResident": fieldStaff, "updateResident": fieldStaff,
+        "listCareTeams": readers, "getCareTeam": readers,
+        "createCareTeam": adminOnly, "updateCareTeam": adminOnly, "addCatchment": adminOnly, "removeCatchment": adminOnly,
+        "listContracts": readers, "getContract": readers,
+        "signContract": clinicians, "renewContract": clinicians, "switchContract": clinicians, "endContract": clinicians,
+        "coverageReport": [.admin, .centreStaff, .districtManager],
+        "listAuditEvents": adminOnly,
+    ]
+
+    /// Whether `role` may call `operation`; false for an operation without a rule.
+    public static func allows(_ role: Role, _ operation: String) -> Bool {
+        roles[operation]?.contains(role) ?? false
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import GridcareAPI
+import GridcareCore
+import GridcareStore
+
+extension Components.Schemas.Me {
+    init(_ a: Caller) {
+        self.init(userId: a.userId, username: a.username, role: .init(rawValue: a.role.rawValue)!, districtId: a.scope.districtId,
+                  workerId: a.workerId, hospitalId: a.hospitalId, microGridIds: a.scope.microGridIds, tokenExpiresAt: a.expiresAt)
+    }
+}
+
+extension Components.Schemas.AuditEvent {
+    init(_ e: AuditEvent) {
+        self.init(id: e.id, at: e.at, userId: e.userId, role: e.role, districtId: e.districtId, operation: e.operation,
+                  action: .init(rawValue: e.action.rawValue)!, residentId: e.residentId,
+                  outcome: .init(rawValue: e.outcome.rawValue)!, detail: e.detail)
+    }
+}
+
+extension APIHandler {
+    func signIn(_ input: Operations.SignIn.Input) async throws -> Operations.SignIn.Output {
+        guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
+        guard let user = try await UserStore(database).verify(username: b.username, password: b.password, logger: logger) else {
+            try await AuditLog(database.scoped(nil, operation: "signIn"))
+                .record(.call, outcome: .denied, detail: "sign-in as \(b.username.prefix(64))", logger: logger)
+            // One answer for an unknown user, a wrong password, a locked or a disabled account.
+            throw Problem(status: .unauthorized, detail: "The username or password is wrong, or the account is locked.",
+                          errors: [FieldError("password", "does not match")])
+        }
+        let tokens = TokenStore(database)
+        let issued = try await tokens.issue(userId: user.id, lifetime: config.tokenLifetime, label: "sign-in", logger: logger)
+        guard let actor = try await tokens.authenticate(issued.token, logger: logger) else {
+            throw Problem(status: .unauthorized, detail: "The account cannot sign in.")
+        }
+        return .created(.init(body: .json(.init(token: issued.token, expiresAt: issued.expiresAt, user: .init(actor)))))
+    }
+
+    func signOut(_ input: Operations.SignOut.Input) async throws -> Operations.SignOut.Output {
+        if let actor = RequestScope.actor { try await TokenStore(database).revoke(id: actor.tokenId, logger: logger) }
+        return .noContent(.init())
+    }
+
+    func whoAmI(_ input: Operations.WhoAmI.Input) async throws -> Operations.WhoAmI.Output {
+        guard let actor = RequestScope.actor else { throw Problem(status: .unauthorized) }
+        return .ok(.init(body: .json(.init(actor))))
+    }
+
+    func listAuditEvents(_ input: Operations.ListAuditEvents.Input) async throws -> Operations.ListAuditEvents.Output {
+        let q = input.query
+        let page = try await AuditLog(db).list(.init(residentId: q.residentId, userId: q.userId),
+                                               page: try pageRequest(cursor: q.cursor, limit: q.limit), logger: logger)
+        return .ok(.init(body: .json(.init(items: page.items.map(Components.Schemas.AuditEvent.init), nextCursor: page.nextCursor))))
+    }
+}

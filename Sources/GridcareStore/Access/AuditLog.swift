@@ -1,0 +1,79 @@
+import Foundation
+import GridcareCore
+import Logging
+import PostgresNIO
+
+/// What an audit row records.
+public enum AuditAction: String, Sendable, CaseIterable {
+    case read, search, create, update, `import`, call
+}
+
+/// How the attempt ended: done, refused because the caller may not (role or scope), or refused as invalid.
+public enum AuditOutcome: String, Sendable, CaseIterable {
+    case ok, denied, refused
+}
+
+public struct AuditEvent: Sendable, Equatable {
+    public var id: Int64
+    public var at: Date
+    public var userId: Int64?
+    public var role: String?
+    public var districtId: Int64?
+    public var operation: String
+    public var action: AuditAction
+    public var residentId: Int64?
+    public var outcome: AuditOutcome
+    public var detail: String?
+}
+
+/// The append-only audit trail of residents' data. Rows are written on the connection of the change they
+/// record, so they commit or roll back with it; the service role may insert and read them, never change them.
+public struct AuditLog: Sendable {
+    let db: Database
+    public init(_ db: Database) { self.db = db }
+
+    /// Records one row per resident (or one without a resident) inside the caller's transaction.
+    public func record(_ action: AuditAction, residents: [Int64] = [], outcome: AuditOutcome = .ok, detail: String? = nil,
+                       on conn: PostgresConnection, logger: Logger) async throws {
+        let s = db.scope
+        try await conn.query("""
+            INSERT INTO audit_event (user_id, role, district_id, operation, action, resident_id, outcome, detail)
+            SELECT \(s?.userId), \(s?.role.rawValue), \(s?.districtId), \(db.operation), \(action.rawValue),
+                   r, \(outcome.rawValue), \(detail)
+            FROM unnest(CASE WHEN cardinality(\(residents)::bigint[]) = 0 THEN ARRAY[NULL]::bigint[] ELSE \(residents)::bigint[] END) AS r
+            """, logger: logger)
+    }
+
+    /// Records an attempt in a transaction of its own (refusals that happen before any data is touched).
+    public func record(_ action: AuditAction, residents: [Int64] = [], outcome: AuditOutcome, detail: String? = nil,
+                       logger: Logger) async throws {
+        try await db.client.withConnection { conn in
+            try await record(action, residents: residents, outcome: outcome, detail: detail, on: conn, logger: logger)
+        }
+    }
+
+    public struct Filter: Sendable {
+        public var residentId: Int64?, userId: Int64?
+        public init(residentId: Int64? = nil, userId: Int64? = nil) { self.residentId = residentId; self.userId = userId }
+    }
+
+    /// Newest first. An administrator of one district sees that district's rows (and its refusals).
+    public func list(_ f: Filter, page: PageRequest, logger: Logger) async throws -> Page<AuditEvent> {
+        let district = db.scope?.districtId
+        // Newest first, so the cursor counts down: an absent cursor starts above every id.
+        let before = page.afterId == 0 ? Int64.max : page.afterId
+        let rows = try await db.rows("""
+            SELECT id, at, user_id, role, district_id, operation, action, resident_id, outcome, detail FROM audit_event
+            WHERE id < \(before)
+              AND (\(f.residentId)::bigint IS NULL OR resident_id = \(f.residentId))
+              AND (\(f.userId)::bigint IS NULL OR user_id = \(f.userId))
+              AND (\(district)::bigint IS NULL OR district_id = \(district))
+            ORDER BY id DESC LIMIT \(page.fetch)
+            """, as: (Int64, Date, Int64?, String?, Int64?, String, String, Int64?, String, String?).self, logger: logger)
+        return page.page(rows.map {
+            AuditEvent(id: $0.0, at: $0.1, userId: $0.2, role: $0.3, districtId: $0.4, operation: $0.5,
+                       action: AuditAction(rawValue: $0.6) ?? .call, residentId: $0.7,
+                       outcome: AuditOutcome(rawValue: $0.8) ?? .denied, detail: $0.9)
+        }, id: \.id)
+    }
+}

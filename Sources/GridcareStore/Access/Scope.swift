@@ -1,0 +1,36 @@
+import Foundation
+import GridcareCore
+import PostgresNIO
+
+/// Who is asking and what they may see, as the database enforces it: row-level security policies read
+/// these values from transaction-local settings, so a pooled connection never carries one caller's
+/// scope into another's request.
+public struct Scope: Sendable, Equatable {
+    public var userId: Int64
+    public var role: Role
+    /// nil: every district (a deployment-wide administrator).
+    public var districtId: Int64?
+    /// nil: every micro-grid of the district(s); empty: none (hospital staff see no registry residents).
+    public var microGridIds: [Int64]?
+
+    public init(userId: Int64, role: Role, districtId: Int64?, microGridIds: [Int64]?) {
+        self.userId = userId; self.role = role; self.districtId = districtId; self.microGridIds = microGridIds
+    }
+
+    /// The settings the policies read (see 0004_access.sql): '*' means unrestricted.
+    var settings: (district: String, microGrids: String) {
+        (districtId.map(String.init) ?? "*",
+         microGridIds.map { "{" + $0.map(String.init).joined(separator: ",") + "}" } ?? "*")
+    }
+
+    /// Sets the scope for the rest of the current transaction only.
+    func apply(on conn: PostgresConnection, logger: Logger) async throws {
+        let s = settings
+        try await conn.query("""
+            SELECT set_config('gridcare.user_id', \(String(userId)), true),
+                   set_config('gridcare.role', \(role.rawValue), true),
+                   set_config('gridcare.scope_district', \(s.district), true),
+                   set_config('gridcare.scope_micro_grids', \(s.microGrids), true)
+            """, logger: logger)
+    }
+}
