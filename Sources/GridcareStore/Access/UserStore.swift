@@ -129,7 +129,7 @@ public struct UserStore: Sendable {
                 try await db.query("""
                     UPDATE app_user SET failed_sign_ins = failed_sign_ins + 1,
                         locked_until = CASE WHEN failed_sign_ins + 1 >= \(Self.maxFailures)
-                                            THEN now() + make_interval(mins => \(Self.lockMinutes)) ELSE locked_until END
+                                            THEN now() + make_interval(mins => \(Self.lockMinutes)::int) ELSE locked_until END
                     WHERE id = \(user.id)
                     """, logger: logger)
             }

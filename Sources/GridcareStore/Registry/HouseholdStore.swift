@@ -33,10 +33,13 @@ public struct HouseholdStore: Sendable {
 
     public func create(_ d: HouseholdDraft, logger: Logger) async throws -> Household {
         try d.validate()
+        // A micro-grid outside the caller's scope is, to them, no micro-grid at all.
+        let gridScope = db.scope?.microGridIds
         if let row = try await db.first("""
             INSERT INTO household (district_id, micro_grid_id, external_ref, address, latitude, longitude, code_token)
             SELECT a.district_id, a.id, \(d.externalRef), \(d.address.trimmed), \(d.latitude), \(d.longitude), \(Self.newCodeToken())
             FROM area a WHERE a.id = \(d.microGridId) AND a.level = 'micro_grid'
+              AND (\(gridScope)::bigint[] IS NULL OR a.id = ANY(\(gridScope)))
             RETURNING \(unescaped: Self.columns)
             """, as: Row.self, logger: logger) {
             return Self.household(row)
@@ -80,9 +83,11 @@ public struct HouseholdStore: Sendable {
         try c.finish()
         if let microGridId {
             // A household moves only within its district: district_id is the sharding key.
+            let gridScope = db.scope?.microGridIds
             let ok = try await !db.query("""
                 SELECT 1 FROM area a JOIN household h ON h.id = \(id)
                 WHERE a.id = \(microGridId) AND a.level = 'micro_grid' AND a.district_id = h.district_id
+                  AND (\(gridScope)::bigint[] IS NULL OR a.id = ANY(\(gridScope)))
                 """, logger: logger).isEmpty
             if !ok {
                 _ = try await get(id, logger: logger)
