@@ -3,7 +3,10 @@ import GridcareCore
 import GridcareStore
 import GridcareTestSupport
 import PostgresNIO
+import Logging
 import Testing
+
+let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
 /// Runs the built `gridcare` binary as a user would, against a fresh test database.
 struct CLI {
@@ -16,14 +19,17 @@ struct CLI {
         var output: String
     }
 
-    func run(_ arguments: String..., cwd: String = TestDatabase.packageRoot) throws -> Result {
+    func run(_ arguments: String..., cwd: String = TestDatabase.packageRoot, input: String? = nil) throws -> Result {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build the CLI first: swift build")
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("gc-cli-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: out) }
         var env = ProcessInfo.processInfo.environment
         env["GRIDCARE_DATABASE_URL"] = url.connectionString
         env["GRIDCARE_LOG_LEVEL"] = "warning"
-        let status = try ChildProcess.run(Self.binary, arguments, outputFile: out, environment: env)
+        env["GRIDCARE_AUTH_BCRYPT_COST"] = "4"
+        let inputFile = try input.map(Self.write)
+        defer { if let inputFile { try? FileManager.default.removeItem(atPath: inputFile) } }
+        let status = try ChildProcess.run(Self.binary, arguments, outputFile: out, environment: env, inputFile: inputFile)
         return Result(status: status, output: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
     }
 
@@ -91,6 +97,47 @@ struct CLI {
             let migrate = try cli.run("migrate")
             #expect(migrate.output.contains("Database is up to date."))
             #expect(try cli.run("import", "--district", "1").status != 0)
+        }
+    }
+
+    @Test func administratorsAddUsersIssueAndRevokeTokensAndReadTheAuditTrail() async throws {
+        try await withTestDatabase { db, url in
+            let f = try await Fixture.make(db)
+            let cli = CLI(url: url)
+            let added = try cli.run("user", "add", "--username", "Li.Doctor", "--role", "centre_staff", "--worker", "\(f.doctorId)",
+                                    input: "a long enough password\n")
+            #expect(added.status == 0, "\(added.output)")
+            #expect(added.output.contains("li.doctor (centre_staff, district \(f.districtId))"))
+            // The password never goes on the command line, and bad input names the field with exit code 2.
+            let noPassword = try cli.run("user", "add", "--username", "someone", "--role", "admin")
+            #expect(noPassword.status == 2 && noPassword.output.contains("password"))
+            let wrongWorker = try cli.run("user", "add", "--username", "nurse.as.grid", "--role", "grid_worker", "--worker", "\(f.nurseId)",
+                                          input: "a long enough password\n")
+            #expect(wrongWorker.status == 2 && wrongWorker.output.contains("worker: is a nurse"), "\(wrongWorker.output)")
+            let taken = try cli.run("user", "add", "--username", "li.doctor", "--role", "admin", input: "a long enough password\n")
+            #expect(taken.status == 2 && taken.output.contains("username: li.doctor is taken"), "\(taken.output)")
+
+            let issued = try cli.run("token", "issue", "--user", "li.doctor", "--ttl-hours", "2", "--quiet")
+            #expect(issued.status == 0)
+            let token = issued.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(token.hasPrefix("gct_"))
+            let caller = try await TokenStore(db).authenticate(token, logger: quiet)
+            #expect(caller?.role == .centreStaff)
+            #expect(caller?.scope.microGridIds == Array(f.microGridIds.prefix(2)))
+            let revoked = try cli.run("token", "revoke", "--user", "li.doctor")
+            #expect(revoked.status == 0 && revoked.output.contains("revoked 1 token(s)"))
+            #expect(try await TokenStore(db).authenticate(token, logger: quiet) == nil)
+            #expect(try cli.run("token", "revoke", "--id", "999999").status == 2)
+
+            let scoped = db.scoped(caller!.scope, operation: "getResident")
+            let resident = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 3), logger: quiet)
+            _ = try await ResidentStore(scoped).get(resident.id, logger: quiet)
+            let audit = try cli.run("audit", "--resident", "\(resident.id)", "--format", "csv")
+            #expect(audit.status == 0)
+            let lines = audit.output.split(separator: "\n")
+            #expect(lines.count == 3, "\(audit.output)")   // header, the read, the creation (newest first)
+            #expect(lines[1].contains(",centre_staff,getResident,read,\(resident.id),ok,"))
+            #expect(lines[2].contains(",cli,create,\(resident.id),ok,"))
         }
     }
 }

@@ -7,14 +7,14 @@ import Glibc
 /// Runs a program and waits for it with posix_spawn and waitpid. Foundation's Process can miss the exit
 /// of a child that forks a daemon (pg_ctl start), leaving waitUntilExit blocked on a zombie.
 public enum ChildProcess {
-    /// Runs `path` with `arguments`; output goes to `outputFile` (or /dev/null). Returns the exit status.
-    /// `environment` replaces this process's environment when given.
+    /// Runs `path` with `arguments`; input comes from `inputFile` and output goes to `outputFile` (each
+    /// /dev/null when nil). Returns the exit status. `environment` replaces this process's environment when given.
     public static func run(_ path: String, _ arguments: [String], outputFile: String?,
-                           environment: [String: String]? = nil) throws -> Int32 {
+                           environment: [String: String]? = nil, inputFile: String? = nil) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, inputFile ?? "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputFile ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
