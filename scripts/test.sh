@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite against a real PostgreSQL that the suite starts itself
-# (.gridcare/test-pg), or the one named by GRIDCARE_TEST_DATABASE_URL.
+# (.gridcare/test-pg), or the one named by GRIDCARE_TEST_DATABASE_URL; then fuzzes the served API with
+# schemathesis once per role (scripts/fuzz.sh; GRIDCARE_SKIP_FUZZ=1 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-postgres.sh
@@ -11,4 +12,11 @@ swift test --skip-build "$@" || status=$?
 if [ -z "${GRIDCARE_TEST_DATABASE_URL:-}" ] && [ -d .gridcare/test-pg ]; then
   GRIDCARE_DATABASE_EMBEDDED_DATA_DIRECTORY="$PWD/.gridcare/test-pg" .build/debug/gridcare db stop || true
 fi
+if [ -z "${GRIDCARE_SKIP_FUZZ:-}" ] && [ $# -eq 0 ]; then
+  fuzz=0
+  scripts/fuzz.sh || fuzz=$?
+  echo "schemathesis: $([ $fuzz -eq 0 ] && echo 'no server errors, no failed checks' || echo 'FAILED')"
+  [ $fuzz -eq 0 ] || status=$fuzz
+fi
+echo "scripts/test.sh: $([ $status -eq 0 ] && echo 'all passed' || echo "FAILED (exit $status)")"
 exit $status

@@ -118,6 +118,33 @@ import Testing
         }
     }
 
+    /// What a schema says and the generated decoders do not check: nulls, malformed If-Match, repeated
+    /// list values, absurd page sizes, control characters.
+    @Test func inputTheSchemaForbidsIsRefusedByField() async throws {
+        try await withAPI { client, f in
+            var (status, problem, _) = try await client.call(.patch, "/v1/households/\(f.householdIds[0])", json: ["longitude": NSNull()])
+            #expect(status == .unprocessableContent && problem.field == "longitude")
+            (status, problem, _) = try await client.call(.post, "/v1/care-teams", json: [
+                "centreId": f.centreId, "name": "x", "members": [["workerId": NSNull(), "role": "doctor"]], "microGridIds": []])
+            #expect(status == .unprocessableContent && problem.field == "members[0].workerId")
+            (status, problem, _) = try await client.call(.patch, "/v1/households/\(f.householdIds[0])", json: ["address": "新址"], headers: [.ifMatch: "_2$"])
+            #expect(status == .badRequest && problem.field == "If-Match")
+            (status, problem, _) = try await client.call(.patch, "/v1/households/\(f.householdIds[0])", json: ["address": "新址\u{0}"])
+            #expect(status == .unprocessableContent && problem.field == "address")
+            (status, problem, _) = try await client.call(.get, "/v1/residents?limit=100001")
+            #expect(status == .unprocessableContent && problem.field == "limit")
+            (status, problem, _) = try await client.call(.get, "/v1/residents?minAge=-1")
+            #expect(status == .unprocessableContent && problem.field == "minAge")
+            let d = Fixture.residentDraft(household: f.householdIds[0], n: 702)
+            (status, problem, _) = try await client.call(.post, "/v1/residents", json: [
+                "householdId": f.householdIds[0], "name": "赵", "sex": "female", "birthDate": d.birthDate.iso, "idNumber": d.idNumber.value,
+                "conditions": ["hypertension", "hypertension"]])
+            #expect(status == .unprocessableContent && problem.field == "conditions")
+            let (_, page, _) = try await client.call(.get, "/v1/households?limit=100000")
+            #expect(page.items.count == 2)
+        }
+    }
+
     @Test func aStaleIfMatchLosesNoUpdate() async throws {
         try await withAPI { client, f in
             let (_, r, headers) = try await client.call(.post, "/v1/residents", json: [

@@ -41,6 +41,10 @@ public struct FieldChecker: Sendable {
             return
         }
         if required, value.trimmed.isEmpty { errors.append(FieldError(field, "must not be blank")) }
+        // PostgreSQL text cannot hold NUL, and no name or address needs a control character.
+        if value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+            errors.append(FieldError(field, "must not contain control characters"))
+        }
         // Counting scalars, not grapheme clusters, is enough for a length limit and much cheaper.
         if value.utf8.count > max, value.unicodeScalars.count > max {
             errors.append(FieldError(field, "must be at most \(max) characters"))

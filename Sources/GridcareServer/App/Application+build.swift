@@ -53,6 +53,7 @@ public func buildRouter(config: AppConfig, client: PostgresClient, logger: Logge
     // A deadline of 0 turns the middleware off (for measuring what it costs).
     var middlewares: [any ServerMiddleware] = config.requestDeadline > .zero ? [DeadlineMiddleware(deadline: config.requestDeadline)] : []
     middlewares.append(AuthMiddleware(db: db))
+    middlewares.append(NoNullsMiddleware(maxBodyBytes: config.maxBodyBytes))
     middlewares.append(IdempotencyMiddleware(store: IdempotencyStore(db), maxBodyBytes: config.maxBodyBytes))
     try handler.registerHandlers(on: router, middlewares: middlewares)
     return router
@@ -81,12 +82,15 @@ struct APIHandler: APIProtocol {
 /// The ETag of a record at `version`; `version(ifMatch:)` reads it back.
 func etag(_ version: Int) -> String { "\"\(version)\"" }
 
-/// Reads the optional `If-Match` header: the version number, quoted or not.
+/// Reads the optional `If-Match` header: `*`, or the version as an entity tag (`"3"`, `W/"3"`) or bare (`3`).
+/// Anything else is a malformed header (400), not a failed precondition.
 func version(ifMatch: String?) throws -> Int? {
-    guard let raw = ifMatch?.trimmingCharacters(in: .whitespaces), !raw.isEmpty, raw != "*" else { return nil }
-    let digits = raw.replacingOccurrences(of: "W/", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-    guard let v = Int(digits) else {
-        throw Problem(status: .preconditionFailed, detail: "If-Match must carry a version this service issued.",
+    guard let raw = ifMatch, raw != "*" else { return nil }
+    var digits = Substring(raw)
+    if digits.hasPrefix("W/") { digits = digits.dropFirst(2) }
+    if digits.count >= 2, digits.hasPrefix("\""), digits.hasSuffix("\"") { digits = digits.dropFirst().dropLast() }
+    guard (1...9).contains(digits.count), digits.allSatisfy(\.isASCII), let v = Int(digits), digits.allSatisfy(\.isNumber) else {
+        throw Problem(status: .badRequest, detail: "If-Match must be * or an ETag this service issued.",
                       errors: [FieldError("If-Match", "is not a version")])
     }
     return v
@@ -99,6 +103,12 @@ func date(_ raw: String?, field: String) throws -> SimpleDate? {
     return d
 }
 
-func pageRequest(cursor: String?, limit: Int?) throws -> PageRequest {
-    try PageRequest(cursor: cursor, limit: limit)
+func pageRequest(cursor: String?, limit: Int32?) throws -> PageRequest {
+    try PageRequest(cursor: cursor, limit: limit.map(Int.init))
+}
+
+/// Refuses a list that names a value twice (the schema says `uniqueItems`).
+func distinct(_ values: [String]?, _ field: String) throws(FieldError) {
+    guard let values, Set(values).count != values.count else { return }
+    throw FieldError(field, "lists a value twice")
 }

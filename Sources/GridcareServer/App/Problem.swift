@@ -60,6 +60,12 @@ extension Problem {
             if let violation = ConstraintViolation(error) {
                 return ConstraintProblems.problem(for: violation)
             }
+            // Class 22 is the database refusing a value (a NUL in text, a number out of range): the client's data.
+            if let psql = error as? PSQLError, let state = psql.serverInfo?[.sqlState], state.hasPrefix("22") {
+                logger.notice("database refused a value", metadata: ["sqlstate": "\(state)"])
+                return Problem(status: .unprocessableContent, detail: "A value cannot be stored (\(state)).",
+                               errors: [FieldError("body", "holds a value the database cannot store")])
+            }
             // A row-level security check refused a write into another scope: the stores' own checks should
             // have said which field; this is the second wall answering.
             if let psql = error as? PSQLError, psql.serverInfo?[.sqlState] == "42501" {

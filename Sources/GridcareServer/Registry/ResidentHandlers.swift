@@ -7,6 +7,9 @@ extension APIHandler {
 
     func listResidents(_ input: Operations.ListResidents.Input) async throws -> Operations.ListResidents.Output {
         let q = input.query
+        for (name, age) in [("minAge", q.minAge), ("maxAge", q.maxAge)] where age.map({ !(0...150).contains($0) }) ?? false {
+            throw FieldError(name, "must be 0–150")
+        }
         if let lo = q.minAge, let hi = q.maxAge, lo > hi {
             throw FieldError("maxAge", "must not be below minAge")
         }
@@ -21,6 +24,8 @@ extension APIHandler {
 
     func createResident(_ input: Operations.CreateResident.Input) async throws -> Operations.CreateResident.Output {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
+        try distinct(b.conditions?.map(\.rawValue), "conditions")
+        try distinct(b.circumstances?.map(\.rawValue), "circumstances")
         let draft = try ResidentDraft.make(
             household: .id(b.householdId), name: b.name, sex: b.sex.rawValue, birthDate: b.birthDate, idNumber: b.idNumber,
             phone: b.phone, conditions: (b.conditions ?? []).map(\.rawValue), circumstances: (b.circumstances ?? []).map(\.rawValue),
@@ -41,6 +46,8 @@ extension APIHandler {
 
     func updateResident(_ input: Operations.UpdateResident.Input) async throws -> Operations.UpdateResident.Output {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
+        try distinct(b.conditions?.map(\.rawValue), "conditions")
+        try distinct(b.circumstances?.map(\.rawValue), "circumstances")
         let change = ResidentStore.Change(
             name: b.name, phone: b.phone, householdId: b.householdId,
             conditions: b.conditions.map { $0.map { Condition(rawValue: $0.rawValue)! } },

@@ -16,13 +16,15 @@ public struct Page<Item: Sendable>: Sendable {
 public struct PageRequest: Sendable, Equatable {
     public static let defaultLimit = 50
     public static let maximumLimit = 200
+    /// Larger limits are served as `maximumLimit`; beyond this one they are refused as nonsense.
+    public static let largestAcceptedLimit = 100_000
 
     public var afterId: Int64
     public var limit: Int
 
     /// Reads a client's cursor and limit; the limit is capped, not refused, so generic clients keep working.
     public init(cursor: String?, limit: Int?) throws(FieldError) {
-        if let limit, limit < 1 { throw FieldError("limit", "must be at least 1") }
+        if let limit, limit < 1 || limit > Self.largestAcceptedLimit { throw FieldError("limit", "must be 1–\(Self.largestAcceptedLimit)") }
         self.limit = min(limit ?? Self.defaultLimit, Self.maximumLimit)
         if let cursor {
             guard let data = Data(base64Encoded: Self.padded(cursor)),
