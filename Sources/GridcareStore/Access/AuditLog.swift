@@ -36,12 +36,34 @@ public struct AuditLog: Sendable {
     public func record(_ action: AuditAction, residents: [Int64] = [], outcome: AuditOutcome = .ok, detail: String? = nil,
                        on conn: PostgresConnection, logger: Logger) async throws {
         let s = db.scope
-        try await conn.query("""
+        _ = try await conn.execute(Insert(userId: s?.userId, role: s?.role.rawValue, districtId: s?.districtId, operation: db.operation,
+                                          action: action.rawValue, outcome: outcome.rawValue, detail: detail, residents: residents),
+                                   logger: logger)
+    }
+
+    /// Written with nearly every request, so a named prepared statement.
+    struct Insert: PostgresPreparedStatement {
+        static let sql = """
             INSERT INTO audit_event (user_id, role, district_id, operation, action, resident_id, outcome, detail)
-            SELECT \(s?.userId), \(s?.role.rawValue), \(s?.districtId), \(db.operation), \(action.rawValue),
-                   r, \(outcome.rawValue), \(detail)
-            FROM unnest(CASE WHEN cardinality(\(residents)::bigint[]) = 0 THEN ARRAY[NULL]::bigint[] ELSE \(residents)::bigint[] END) AS r
-            """, logger: logger)
+            SELECT $1::bigint, $2::text, $3::bigint, $4::text, $5::text, r, $6::text, $7::text
+            FROM unnest(CASE WHEN cardinality($8::bigint[]) = 0 THEN ARRAY[NULL]::bigint[] ELSE $8::bigint[] END) AS r
+            """
+        typealias Row = ()
+        let userId: Int64?
+        let role: String?
+        let districtId: Int64?
+        let operation: String
+        let action: String
+        let outcome: String
+        let detail: String?
+        let residents: [Int64]
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings(capacity: 8)
+            b.append(userId); b.append(role); b.append(districtId); b.append(operation); b.append(action)
+            b.append(outcome); b.append(detail); b.append(residents)
+            return b
+        }
+        func decodeRow(_ row: PostgresRow) throws -> Row { () }
     }
 
     /// Records an attempt in a transaction of its own (refusals that happen before any data is touched).

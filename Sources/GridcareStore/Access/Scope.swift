@@ -26,11 +26,23 @@ public struct Scope: Sendable, Equatable {
     /// Sets the scope for the rest of the current transaction only.
     func apply(on conn: PostgresConnection, logger: Logger) async throws {
         let s = settings
-        try await conn.query("""
-            SELECT set_config('gridcare.user_id', \(String(userId)), true),
-                   set_config('gridcare.role', \(role.rawValue), true),
-                   set_config('gridcare.scope_district', \(s.district), true),
-                   set_config('gridcare.scope_micro_grids', \(s.microGrids), true)
-            """, logger: logger)
+        _ = try await conn.execute(Apply(user: String(userId), role: role.rawValue, district: s.district, microGrids: s.microGrids),
+                                   logger: logger)
+    }
+
+    /// Runs on every request, so a named prepared statement: parsed and planned once per connection.
+    struct Apply: PostgresPreparedStatement {
+        static let sql = """
+            SELECT set_config('gridcare.user_id', $1, true), set_config('gridcare.role', $2, true),
+                   set_config('gridcare.scope_district', $3, true), set_config('gridcare.scope_micro_grids', $4, true)
+            """
+        typealias Row = ()
+        var user: String, role: String, district: String, microGrids: String
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings(capacity: 4)
+            b.append(user); b.append(role); b.append(district); b.append(microGrids)
+            return b
+        }
+        func decodeRow(_ row: PostgresRow) throws -> Row { () }
     }
 }

@@ -71,12 +71,26 @@ public struct TokenStore: Sendable {
     /// token, or a disabled user.
     public func authenticate(_ token: String, logger: Logger) async throws -> Caller? {
         guard token.hasPrefix(Self.prefix), token.utf8.count < 100 else { return nil }
-        let row = try await db.first("""
-            SELECT user_id, username, role, district_id, worker_id, hospital_id, token_id, expires_at, micro_grid_ids
-            FROM gridcare_authenticate(sha256(convert_to(\(token), 'UTF8')))
-            """, as: (Int64, String, String, Int64?, Int64?, Int64?, Int64, Date, [Int64]?).self, logger: logger)
-        guard let row, let role = Role(rawValue: row.2) else { return nil }
+        var found: Authenticate.Row?
+        for try await row in try await db.client.execute(Authenticate(token: token), logger: logger) { found = row }
+        guard let row = found, let role = Role(rawValue: row.2) else { return nil }
         let scope = Scope(userId: row.0, role: role, districtId: row.3, microGridIds: row.8)
         return Caller(scope: scope, username: row.1, tokenId: row.6, expiresAt: row.7, workerId: row.4, hospitalId: row.5)
+    }
+
+    /// Runs on every request, so a named prepared statement.
+    struct Authenticate: PostgresPreparedStatement {
+        static let sql = """
+            SELECT user_id, username, role, district_id, worker_id, hospital_id, token_id, expires_at, micro_grid_ids
+            FROM gridcare_authenticate(sha256(convert_to($1, 'UTF8')))
+            """
+        typealias Row = (Int64, String, String, Int64?, Int64?, Int64?, Int64, Date, [Int64]?)
+        var token: String
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings(capacity: 1)
+            b.append(token)
+            return b
+        }
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 }
