@@ -43,6 +43,9 @@ let expectedAccess: [String: String] = [
     "listCareTeams": "ACGM", "getCareTeam": "ACGM", "createCareTeam": "A", "updateCareTeam": "A", "addCatchment": "A", "removeCatchment": "A",
     "listContracts": "ACGM", "getContract": "ACGM", "signContract": "AC", "renewContract": "AC", "switchContract": "AC", "endContract": "AC",
     "coverageReport": "ACM",
+    "listFlags": "ACG", "getFlag": "ACG", "raiseFlag": "AG", "decideFlag": "AC", "closeFlag": "ACG",
+    "getCaseSheet": "ACG", "recordService": "ACG", "recordReading": "AC",
+    "listAlerts": "ACG", "acknowledgeAlert": "ACG", "closeAlert": "ACG", "listDueVisits": "ACG", "myResidents": "ACG",
 ]
 let roleLetters: [Role: Character] = [.admin: "A", .centreStaff: "C", .gridWorker: "G", .hospitalStaff: "H", .districtManager: "M"]
 

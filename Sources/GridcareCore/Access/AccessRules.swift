@@ -9,6 +9,8 @@ public enum AccessRules {
     static let fieldStaff: Set<Role> = [.admin, .centreStaff, .gridWorker]
     static let clinicians: Set<Role> = [.admin, .centreStaff]
     static let adminOnly: Set<Role> = [.admin]
+    /// Health records of named people: the people who care for them, not the district's statisticians.
+    static let carers: Set<Role> = [.admin, .centreStaff, .gridWorker]
 
     /// operationId → the roles that may call it.
     public static let roles: [String: Set<Role>] = [
@@ -28,6 +30,12 @@ public enum AccessRules {
         "signContract": clinicians, "renewContract": clinicians, "switchContract": clinicians, "endContract": clinicians,
         "coverageReport": [.admin, .centreStaff, .districtManager],
         "listAuditEvents": adminOnly,
+        // The daily loop: grid workers notice, doctors confirm and treat.
+        "listFlags": carers, "getFlag": carers, "raiseFlag": [.admin, .gridWorker],
+        "decideFlag": clinicians, "closeFlag": carers,
+        "getCaseSheet": carers, "recordService": carers, "recordReading": clinicians,
+        "listAlerts": carers, "acknowledgeAlert": carers, "closeAlert": carers,
+        "listDueVisits": carers, "myResidents": carers,
     ]
 
     /// Whether `role` may call `operation`; false for an operation without a rule.

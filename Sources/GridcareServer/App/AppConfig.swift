@@ -16,6 +16,8 @@ public struct AppConfig: Sendable {
     public var requestDeadline: Duration
     public var maxBodyBytes: Int
     public var coverage: CoverageRules
+    /// `rules.visits.*` and `rules.readings.*`: what makes visits due and readings alarming.
+    public var visitRules: VisitRules
     public var logLevel: String
     /// `database.serviceRole`: the role the service acts as (row-level security applies to it); empty
     /// means the URL's own user, for a deployment that logs in as the service role directly.
@@ -38,6 +40,7 @@ public struct AppConfig: Sendable {
         let low = reader.int(forKey: "rules.microGrid.minHouseholds", default: 30)
         let high = reader.int(forKey: "rules.microGrid.maxHouseholds", default: 100)
         coverage = CoverageRules(householdsPerMicroGrid: low...max(low, high))
+        visitRules = Self.visitRules(reader)
         logLevel = reader.string(forKey: "log.level", default: "info")
         serviceRole = reader.string(forKey: "database.serviceRole", default: "gridcare_service")
         tokenLifetime = .seconds(60 * max(1, reader.int(forKey: "auth.tokenTtlMinutes", default: 720)))
@@ -56,5 +59,25 @@ public struct AppConfig: Sendable {
         ]
         providers.append(try await FileProvider<YAMLSnapshot>(filePath: .init(file), allowMissing: true))
         return ConfigReader(providers: providers)
+    }
+
+    static func visitRules(_ reader: ConfigReader) -> VisitRules {
+        var r = VisitRules()
+        r.chronicFollowUpsPerYear = max(1, reader.int(forKey: "rules.visits.chronicFollowUpsPerYear", default: r.chronicFollowUpsPerYear))
+        r.annualCheckAge = reader.int(forKey: "rules.visits.annualCheckAge", default: r.annualCheckAge)
+        r.disabledElderlyHomeVisitsPerYear = max(1, reader.int(forKey: "rules.visits.disabledElderlyHomeVisitsPerYear",
+                                                               default: r.disabledElderlyHomeVisitsPerYear))
+        for tier in Tier.allCases {
+            r.welfareDays[tier] = max(1, reader.int(forKey: ConfigKey(["rules", "visits", "welfareDays", tier.rawValue]), default: r.welfareDays[tier]!))
+        }
+        r.followUpWithinDays = max(1, reader.int(forKey: "rules.visits.followUpWithinDays", default: r.followUpWithinDays))
+        r.urgentSystolic = reader.int(forKey: "rules.readings.urgentSystolic", default: r.urgentSystolic)
+        r.urgentDiastolic = reader.int(forKey: "rules.readings.urgentDiastolic", default: r.urgentDiastolic)
+        r.urgentGlucoseHigh = reader.double(forKey: "rules.readings.urgentGlucoseHigh", default: r.urgentGlucoseHigh)
+        r.urgentGlucoseLow = reader.double(forKey: "rules.readings.urgentGlucoseLow", default: r.urgentGlucoseLow)
+        r.uncontrolledSystolic = reader.int(forKey: "rules.readings.uncontrolledSystolic", default: r.uncontrolledSystolic)
+        r.uncontrolledDiastolic = reader.int(forKey: "rules.readings.uncontrolledDiastolic", default: r.uncontrolledDiastolic)
+        r.uncontrolledFastingGlucose = reader.double(forKey: "rules.readings.uncontrolledFastingGlucose", default: r.uncontrolledFastingGlucose)
+        return r
     }
 }

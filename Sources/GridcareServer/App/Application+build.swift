@@ -112,3 +112,10 @@ func distinct(_ values: [String]?, _ field: String) throws(FieldError) {
     guard let values, Set(values).count != values.count else { return }
     throw FieldError(field, "lists a value twice")
 }
+
+/// An optional count parameter, defaulted and bounded (the runtime does not check the schema's bounds).
+func bounded(_ value: Int32?, _ field: String, default fallback: Int, max: Int) throws(FieldError) -> Int {
+    guard let value else { return fallback }
+    guard value >= 1, value <= max else { throw FieldError(field, "must be 1–\(max)") }
+    return Int(value)
+}

@@ -102,6 +102,8 @@ public enum StoreError: Error, Sendable, Equatable {
     case notFound(String)
     /// The record changed since the caller read it (an If-Match that no longer holds).
     case versionMismatch(current: Int)
+    /// The caller sees the record but their role in it does not allow this (a nurse confirming a flag).
+    case notAllowed(String)
 }
 
 /// How the database reported a broken constraint, for the one place that maps it to HTTP.

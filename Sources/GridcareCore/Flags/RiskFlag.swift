@@ -1,0 +1,44 @@
+/// What a grid worker flags a resident for (特殊群体台账).
+public enum FlagCategory: String, Sendable, CaseIterable, Codable {
+    case disabledElderly = "disabled_elderly"
+    case emptyNest = "empty_nest"
+    case livingAlone = "living_alone"
+    case extremelyPoor = "extremely_poor"
+    case leftBehindChild = "left_behind_child"
+    case disabled, hypertension
+    case type2Diabetes = "type2_diabetes"
+    case severeMentalIllness = "severe_mental_illness"
+    case pregnant, other
+}
+
+/// 三色: how urgently a flagged resident needs attention.
+public enum Tier: String, Sendable, CaseIterable, Codable {
+    case red, yellow, green
+}
+
+/// 重点人群 / 次重点人群.
+public enum Population: String, Sendable, CaseIterable, Codable {
+    case key, secondary
+}
+
+/// The risk flag's state machine: raised by a grid worker, confirmed or dismissed by a doctor of the
+/// resident's team, then closed. This type is its only owner.
+public enum FlagStatus: String, Sendable, CaseIterable, Codable {
+    case raised, confirmed, dismissed, closed
+
+    public enum Action: String, Sendable, CaseIterable, Codable {
+        case confirm, dismiss, close
+    }
+
+    /// The state `action` leads to, or a refusal naming why.
+    public func after(_ action: Action) throws(FieldError) -> FlagStatus {
+        switch (self, action) {
+        case (.raised, .confirm): return .confirmed
+        case (.raised, .dismiss): return .dismissed
+        case (.confirmed, .close), (.dismissed, .close): return .closed
+        case (.raised, .close): throw FieldError("action", "a raised flag is confirmed or dismissed before it is closed")
+        case (.closed, _): throw FieldError("action", "the flag is closed")
+        default: throw FieldError("action", "a \(rawValue) flag cannot be \(action.rawValue)ed")
+        }
+    }
+}

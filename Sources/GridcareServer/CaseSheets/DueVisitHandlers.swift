@@ -1,0 +1,75 @@
+import GridcareAPI
+import GridcareCore
+import GridcareStore
+
+extension Components.Schemas.DueVisit {
+    init(_ d: DueVisit) {
+        self.init(residentId: d.residentId, residentName: d.residentName, microGridId: d.microGridId, teamId: d.teamId,
+                  visit: .init(rawValue: d.visit.rawValue)!, rule: .init(rawValue: d.rule.rawValue)!, dueOn: d.dueOn.iso,
+                  overdueDays: d.overdueDays, lastDone: d.lastDone?.iso, tier: d.tier.map { .init(rawValue: $0.rawValue)! }, openAlert: d.openAlert)
+    }
+}
+
+extension APIHandler {
+    var dueVisits: DueVisitStore { DueVisitStore(db, rules: config.visitRules) }
+
+    /// Due by `until`, today + 14 days when not given.
+    func dueUntil(_ raw: String?) throws -> SimpleDate {
+        let today = self.today
+        let until = try date(raw, field: "until") ?? today.adding(days: 14)
+        guard until >= today.adding(days: -366), until <= today.adding(days: 366) else { throw FieldError("until", "must be within a year of today") }
+        return until
+    }
+
+    func listDueVisits(_ input: Operations.ListDueVisits.Input) async throws -> Operations.ListDueVisits.Output {
+        let today = self.today
+        // A team the caller cannot see has no due visits they may read: the same 404 as a missing team.
+        _ = try await TeamStore(db).get(input.path.id, logger: logger)
+        let (items, total) = try await dueVisits.due(.init(teamId: input.path.id, today: today, until: try dueUntil(input.query.until),
+                                                           limit: try bounded(input.query.limit, "limit", default: 500, max: 5000)), logger: logger)
+        return .ok(.init(body: .json(.init(items: items.map { .init($0) }, total: total))))
+    }
+
+    func myResidents(_ input: Operations.MyResidents.Input) async throws -> Operations.MyResidents.Output {
+        let today = self.today
+        let limit = try bounded(input.query.limit, "limit", default: 200, max: 2000)
+        let (due, _) = try await dueVisits.due(.init(today: today, until: try dueUntil(input.query.until), limit: 20_000), logger: logger)
+        let open = try await flags.list(.init(openOnly: true), page: try PageRequest(cursor: nil, limit: PageRequest.maximumLimit), logger: logger).items
+        let alerted = try await alerts.list(teamId: nil, microGridId: nil, includeClosed: false, limit: 2000, logger: logger)
+        let list = MyResidents.build(due: due, flags: open, alerts: alerted, limit: limit)
+        return .ok(.init(body: .json(.init(items: list.map { r in
+            .init(residentId: r.residentId, name: r.name, microGridId: r.microGridId, tier: r.tier.map { .init(rawValue: $0.rawValue)! },
+                  flags: r.flags.map { .init($0) }, openAlerts: r.openAlerts, due: r.due.map { .init($0) })
+        }))))
+    }
+}
+
+/// A caller's residents that need something, most urgent first.
+enum MyResidents {
+    struct Entry {
+        var residentId: Int64, name: String, microGridId: Int64, tier: Tier?, flags: [RiskFlag], openAlerts: Int, due: [DueVisit]
+    }
+
+    static func build(due: [DueVisit], flags: [RiskFlag], alerts: [Alert], limit: Int) -> [Entry] {
+        var entries: [Int64: Entry] = [:]
+        for d in due {
+            entries[d.residentId, default: Entry(residentId: d.residentId, name: d.residentName, microGridId: d.microGridId, tier: nil,
+                                                 flags: [], openAlerts: 0, due: [])].due.append(d)
+        }
+        for f in flags where entries[f.residentId] != nil || f.status == .raised || f.status == .confirmed {
+            entries[f.residentId, default: Entry(residentId: f.residentId, name: f.residentName, microGridId: f.microGridId, tier: nil,
+                                                 flags: [], openAlerts: 0, due: [])].flags.append(f)
+        }
+        for a in alerts where a.status == .open { entries[a.residentId]?.openAlerts += 1 }
+        let rank: [Tier: Int] = [.red: 0, .yellow: 1, .green: 2]
+        var list = Array(entries.values)
+        for i in list.indices {
+            list[i].tier = list[i].flags.filter { $0.status == .confirmed }.map(\.tier).min { rank[$0]! < rank[$1]! }
+        }
+        func urgency(_ e: Entry) -> (Int, Int, Int, Int64) {
+            (e.openAlerts > 0 ? 0 : 1, e.tier.map { rank[$0]! } ?? 3, e.due.map(\.dueOn.dayNumber).min() ?? Int.max, e.residentId)
+        }
+        list.sort { urgency($0) < urgency($1) }
+        return Array(list.prefix(limit))
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import GridcareCore
+import Logging
+import PostgresNIO
+
+public struct Alert: Sendable, Equatable {
+    public var id: Int64, residentId: Int64, microGridId: Int64, readingId: Int64, teamId: Int64?
+    public var reason: String, suggestsGreenChannel: Bool, status: AlertStatus, openedAt: Date
+    public var acknowledgedBy: Int64?, acknowledgedAt: Date?, closedBy: Int64?, closedAt: Date?, version: Int
+}
+
+/// Alerts from alarming readings, for the resident's team and the workers of the resident's micro-grid
+/// (both see them through their scope). Open ones come first wherever alerts are listed.
+public struct AlertStore: Sendable {
+    let db: Database
+    var audit: AuditLog { AuditLog(db) }
+    public init(_ db: Database) { self.db = db }
+
+    typealias Row = (Int64, Int64, Int64, Int64, Int64?, String, Bool, String, Date, Int64?, Date?, Int64?, Date?, Int)
+    static let select = """
+        SELECT a.id, a.resident_id, r.micro_grid_id, a.reading_id, a.team_id, a.reason, a.suggests_green_channel, a.status::text,
+               a.opened_at, a.acknowledged_by, a.acknowledged_at, a.closed_by, a.closed_at, a.version
+        FROM alert a JOIN resident r ON r.id = a.resident_id
+        """
+    /// Open first, then acknowledged, then closed; the oldest open one on top.
+    static let order = "ORDER BY a.status, a.opened_at, a.id"
+    static func alert(_ r: Row) -> Alert {
+        Alert(id: r.0, residentId: r.1, microGridId: r.2, readingId: r.3, teamId: r.4, reason: r.5, suggestsGreenChannel: r.6,
+              status: AlertStatus(rawValue: r.7)!, openedAt: r.8, acknowledgedBy: r.9, acknowledgedAt: r.10, closedBy: r.11,
+              closedAt: r.12, version: r.13)
+    }
+
+    func fetch(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> Alert? {
+        try await conn.first("\(unescaped: Self.select) WHERE a.id = \(id)", as: Row.self, logger: logger).map(Self.alert)
+    }
+
+    func forResident(_ residentId: Int64, on conn: PostgresConnection, logger: Logger) async throws -> [Alert] {
+        try await conn.rows("\(unescaped: Self.select) WHERE a.resident_id = \(residentId) \(unescaped: Self.order) LIMIT 200",
+                            as: Row.self, logger: logger).map(Self.alert)
+    }
+
+    /// The caller's alerts (open and acknowledged unless `includeClosed`), open first; at most `limit`.
+    public func list(teamId: Int64?, microGridId: Int64?, includeClosed: Bool, limit: Int, logger: Logger) async throws -> [Alert] {
+        let gridScope = db.scope?.microGridIds
+        return try await db.transaction(logger: logger) { conn in
+            let alerts = try await conn.rows("""
+                \(unescaped: Self.select)
+                WHERE (\(includeClosed) OR a.status <> 'closed')
+                  AND (\(gridScope)::bigint[] IS NULL OR r.micro_grid_id = ANY(\(gridScope)))
+                  AND (\(teamId)::bigint IS NULL OR a.team_id = \(teamId))
+                  AND (\(microGridId)::bigint IS NULL OR r.micro_grid_id = \(microGridId))
+                \(unescaped: Self.order) LIMIT \(limit)
+                """, as: Row.self, logger: logger).map(Self.alert)
+            try await audit.record(.search, residents: Array(Set(alerts.map(\.residentId))).sorted(),
+                                   detail: alerts.isEmpty ? "alerts: no results" : "alerts", on: conn, logger: logger)
+            return alerts
+        }
+    }
+
+    public func act(_ id: Int64, _ action: AlertStatus.Action, ifVersion: Int?, logger: Logger) async throws -> Alert {
+        guard let user = db.scope?.userId else { throw StoreError.notAllowed("alerts are handled by signed-in users") }
+        return try await db.audited(logger: logger) { conn in
+            guard let current = try await conn.first("\(unescaped: Self.select) WHERE a.id = \(id) FOR UPDATE OF a", as: Row.self, logger: logger)
+                .map(Self.alert) else {
+                try await audit.record(.update, outcome: .denied, detail: "alert \(id)", on: conn, logger: logger)
+                return .refused(StoreError.notFound("alert"))
+            }
+            let next: AlertStatus
+            do {
+                if let ifVersion, ifVersion != current.version { throw StoreError.versionMismatch(current: current.version) }
+                next = try current.status.after(action)
+            } catch {
+                try await audit.record(.update, residents: [current.residentId], outcome: .refused, detail: "alert \(id)", on: conn, logger: logger)
+                return .refused(error)
+            }
+            try await conn.query("""
+                UPDATE alert SET status = \(next.rawValue)::alert_status, version = version + 1,
+                       acknowledged_by = CASE WHEN \(action == .acknowledge) THEN \(user) ELSE acknowledged_by END,
+                       acknowledged_at = CASE WHEN \(action == .acknowledge) THEN now() ELSE acknowledged_at END,
+                       closed_by = CASE WHEN \(action == .close) THEN \(user) ELSE closed_by END,
+                       closed_at = CASE WHEN \(action == .close) THEN now() ELSE closed_at END
+                WHERE id = \(id)
+                """, logger: logger)
+            try await audit.record(.update, residents: [current.residentId], detail: "alert \(id) \(next.rawValue)", on: conn, logger: logger)
+            return .done(try await fetch(id, on: conn, logger: logger)!)
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import GridcareCore
+import Logging
+import PostgresNIO
+
+/// A visit the rules make due: who, which kind, by when, how late, and which rule.
+public struct DueVisit: Sendable, Equatable {
+    public var residentId: Int64, residentName: String, microGridId: Int64, teamId: Int64
+    public var visit: VisitKind, rule: DueRule, dueOn: SimpleDate, overdueDays: Int, lastDone: SimpleDate?
+    /// The most urgent tier among the resident's confirmed flags, and whether an alert is open.
+    public var tier: Tier?, openAlert: Bool
+}
+
+/// Due visits, computed from today's records by the rules in VisitRules (nothing is stored, so a
+/// recorded service or a closed flag changes the list at once). One statement, set-based, so a whole
+/// district is one query; the caller's scope applies as everywhere.
+public struct DueVisitStore: Sendable {
+    let db: Database
+    let rules: VisitRules
+    public init(_ db: Database, rules: VisitRules = VisitRules()) { self.db = db; self.rules = rules }
+
+    public struct Query: Sendable {
+        public var teamId: Int64?, districtId: Int64?, residentIds: [Int64]?
+        public var today: SimpleDate, until: SimpleDate, limit: Int
+        public init(teamId: Int64? = nil, districtId: Int64? = nil, residentIds: [Int64]? = nil, today: SimpleDate, until: SimpleDate, limit: Int) {
+            self.teamId = teamId; self.districtId = districtId; self.residentIds = residentIds
+            self.today = today; self.until = until; self.limit = limit
+        }
+    }
+
+    /// Residents with an open alert first, then the most overdue; `total` counts beyond the limit.
+    public func due(_ q: Query, logger: Logger) async throws -> (items: [DueVisit], total: Int) {
+        let r = rules
+        let yearStart = SimpleDate(year: q.today.year, month: 1, day: 1)!
+        let gridScope = db.scope?.microGridIds
+        let scoped = db.scope != nil
+        return try await db.transaction(logger: logger) { conn in
+        let rows = try await conn.rows("""
+            WITH people AS MATERIALIZED (
+                SELECT r.id, r.name, r.micro_grid_id, r.birth_date, r.conditions, c.team_id
+                FROM resident r JOIN care_team_catchment c ON c.micro_grid_id = r.micro_grid_id
+                WHERE (\(q.teamId)::bigint IS NULL OR c.team_id = \(q.teamId))
+                  AND (\(q.districtId)::bigint IS NULL OR r.district_id = \(q.districtId))
+                  AND (\(q.residentIds)::bigint[] IS NULL OR r.id = ANY(\(q.residentIds)))
+                  AND (\(gridScope)::bigint[] IS NULL OR r.micro_grid_id = ANY(\(gridScope)))
+            ),
+            contracted AS (
+                SELECT p.*, k.starts_on FROM people p JOIN contract k ON k.resident_id = p.id AND k.period @> \(q.today.iso)::date
+            ),
+            last AS MATERIALIZED (
+                SELECT s.resident_id, s.visit, max((s.performed_at AT TIME ZONE 'Asia/Shanghai')::date) AS last_on
+                FROM service_entry s JOIN people p ON p.id = s.resident_id
+                WHERE s.visit IS NOT NULL GROUP BY s.resident_id, s.visit
+            ),
+            flags AS MATERIALIZED (
+                SELECT f.resident_id, f.category, f.tier, (f.decided_at AT TIME ZONE 'Asia/Shanghai')::date AS since
+                FROM risk_flag f JOIN people p ON p.id = f.resident_id WHERE f.status = 'confirmed'
+            ),
+            due AS (
+                SELECT c.id, 'doctor_follow_up' AS visit, 'chronic_follow_up' AS rule,
+                       coalesce(l.last_on + \(r.chronicIntervalDays)::int, greatest(c.starts_on, \(yearStart.iso)::date)) AS due_on, l.last_on
+                FROM contracted c LEFT JOIN last l ON l.resident_id = c.id AND l.visit = 'doctor_follow_up'
+                WHERE c.conditions && \(r.chronicConditions.map(\.rawValue))::text[]
+              UNION ALL
+                SELECT c.id, 'annual_check', 'annual_check',
+                       coalesce(l.last_on + 365, greatest((c.birth_date + make_interval(years => \(r.annualCheckAge)::int))::date, \(yearStart.iso)::date)),
+                       l.last_on
+                FROM contracted c LEFT JOIN last l ON l.resident_id = c.id AND l.visit = 'annual_check'
+                WHERE c.birth_date <= (\(q.today.iso)::date - make_interval(years => \(r.annualCheckAge)::int))::date
+              UNION ALL
+                SELECT f.resident_id, 'home_visit', 'disabled_elderly_home_visit', coalesce(l.last_on + \(r.homeVisitIntervalDays)::int, f.since), l.last_on
+                FROM flags f LEFT JOIN last l ON l.resident_id = f.resident_id AND l.visit = 'home_visit'
+                WHERE f.category = 'disabled_elderly'
+              UNION ALL
+                SELECT w.resident_id, 'welfare_visit', 'welfare_visit', coalesce(l.last_on + w.days, w.since), l.last_on
+                FROM (SELECT DISTINCT ON (f.resident_id) f.resident_id, f.since,
+                             CASE f.tier WHEN 'red' THEN \(r.welfareDays[.red] ?? 7) WHEN 'yellow' THEN \(r.welfareDays[.yellow] ?? 14)
+                                         ELSE \(r.welfareDays[.green] ?? 30) END::int AS days
+                      FROM flags f ORDER BY f.resident_id, f.tier) w
+                LEFT JOIN last l ON l.resident_id = w.resident_id AND l.visit = 'welfare_visit'
+              UNION ALL
+                SELECT u.resident_id, 'doctor_follow_up', 'follow_up_after_reading', min(u.due_by), NULL::date
+                FROM follow_up u JOIN people p ON p.id = u.resident_id WHERE u.done_by_service IS NULL GROUP BY u.resident_id
+            ),
+            listed AS (
+                SELECT d.*, p.name, p.micro_grid_id, p.team_id,
+                       (SELECT min(f.tier) FROM flags f WHERE f.resident_id = d.id)::text AS tier,
+                       EXISTS (SELECT 1 FROM alert a WHERE a.resident_id = d.id AND a.status = 'open') AS alerted
+                FROM due d JOIN people p ON p.id = d.id
+                WHERE d.due_on <= \(q.until.iso)::date
+            )
+            SELECT id, name, micro_grid_id, team_id, visit, rule, to_char(due_on, 'YYYY-MM-DD'),
+                   greatest(0, \(q.today.iso)::date - due_on), to_char(last_on, 'YYYY-MM-DD'), tier, alerted, count(*) OVER ()
+            FROM listed
+            ORDER BY alerted DESC, due_on, id, visit
+            LIMIT \(q.limit)
+            """, as: (Int64, String, Int64, Int64, String, String, String, Int, String?, String?, Bool, Int).self, logger: logger)
+        let items = rows.map {
+            DueVisit(residentId: $0.0, residentName: $0.1, microGridId: $0.2, teamId: $0.3, visit: VisitKind(rawValue: $0.4)!,
+                     rule: DueRule(rawValue: $0.5)!, dueOn: SimpleDate(iso: $0.6)!, overdueDays: $0.7,
+                     lastDone: $0.8.flatMap(SimpleDate.init(iso:)), tier: $0.9.flatMap(Tier.init(rawValue:)), openAlert: $0.10)
+        }
+        // A signed-in caller leaves a row per resident listed; the CLI's district-wide run one for the run.
+        let listed = scoped ? Array(Set(items.map(\.residentId))).sorted() : []
+        try await AuditLog(db).record(.search, residents: listed, detail: "due visits: \(rows.first?.11 ?? 0)", on: conn, logger: logger)
+        return (items, rows.first?.11 ?? 0)
+        }
+    }
+}

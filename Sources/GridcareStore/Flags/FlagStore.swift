@@ -1,0 +1,173 @@
+import Foundation
+import GridcareCore
+import Logging
+import PostgresNIO
+
+/// A risk flag as stored, with who raised, decided and closed it.
+public struct RiskFlag: Sendable, Equatable {
+    public var id: Int64, residentId: Int64, residentName: String, microGridId: Int64
+    public var category: FlagCategory, tier: Tier, population: Population, note: String?
+    public var status: FlagStatus
+    public var raisedBy: Int64, raisedAt: Date
+    public var decidedBy: Int64?, decidedAt: Date?, closedBy: Int64?, closedAt: Date?
+    public var version: Int
+}
+
+/// One step of a flag's history.
+public struct FlagEvent: Sendable, Equatable {
+    public var at: Date, userId: Int64, username: String, action: String, note: String?
+}
+
+/// Risk flags (特殊群体台账): raised by grid workers on residents they see, confirmed or dismissed by a
+/// doctor of the resident's team, closed, never deleted; every step is a history event and an audit row.
+public struct FlagStore: Sendable {
+    let db: Database
+    var audit: AuditLog { AuditLog(db) }
+    public init(_ db: Database) { self.db = db }
+
+    typealias Row = (Int64, Int64, String, Int64, String, String, String, String?, String, Int64, Date, Int64?, Date?, Int64?, Date?, Int)
+    static let select = """
+        SELECT f.id, f.resident_id, r.name, r.micro_grid_id, f.category::text, f.tier::text, f.population::text, f.note, f.status::text,
+               f.raised_by, f.raised_at, f.decided_by, f.decided_at, f.closed_by, f.closed_at, f.version
+        FROM risk_flag f JOIN resident r ON r.id = f.resident_id
+        """
+    static func flag(_ r: Row) -> RiskFlag {
+        RiskFlag(id: r.0, residentId: r.1, residentName: r.2, microGridId: r.3, category: FlagCategory(rawValue: r.4)!, tier: Tier(rawValue: r.5)!,
+                 population: Population(rawValue: r.6)!, note: r.7, status: FlagStatus(rawValue: r.8)!, raisedBy: r.9, raisedAt: r.10,
+                 decidedBy: r.11, decidedAt: r.12, closedBy: r.13, closedAt: r.14, version: r.15)
+    }
+
+    var userId: Int64 {
+        get throws {
+            guard let id = db.scope?.userId else { throw StoreError.notAllowed("flags are raised and decided by signed-in users") }
+            return id
+        }
+    }
+
+    public func raise(residentId: Int64, category: FlagCategory, tier: Tier, population: Population, note: String?,
+                      logger: Logger) async throws -> RiskFlag {
+        var c = FieldChecker()
+        c.text(note, "note", max: 1000, required: false)
+        try c.finish()
+        let user = try userId
+        return try await db.audited(logger: logger) { conn in
+            guard try await conn.first("SELECT 1 FROM resident WHERE id = \(residentId)", as: Int.self, logger: logger) != nil else {
+                try await audit.record(.create, residents: [residentId], outcome: .denied, detail: "flag", on: conn, logger: logger)
+                return .refused(ValidationFailure([FieldError("residentId", "no such resident")]))
+            }
+            // The partial unique index keeps one open flag per category, whatever the race.
+            guard let id = try await conn.first("""
+                INSERT INTO risk_flag (district_id, resident_id, category, tier, population, note, raised_by)
+                SELECT r.district_id, r.id, \(category.rawValue)::flag_category, \(tier.rawValue)::flag_tier,
+                       \(population.rawValue)::flag_population, \(note?.trimmed), \(user)
+                FROM resident r WHERE r.id = \(residentId)
+                ON CONFLICT (resident_id, category) WHERE status <> 'closed' AND status <> 'dismissed' DO NOTHING
+                RETURNING id
+                """, as: Int64.self, logger: logger) else {
+                try await audit.record(.create, residents: [residentId], outcome: .refused, detail: "flag already open", on: conn, logger: logger)
+                return .refused(StoreError.conflict(field: "category", reason: "the resident already has an open \(category.rawValue) flag"))
+            }
+            try await event(id, user: user, action: "raised", note: note, on: conn, logger: logger)
+            try await audit.record(.create, residents: [residentId], detail: "flag \(id)", on: conn, logger: logger)
+            return .done(try await fetch(id, on: conn, logger: logger)!)
+        }
+    }
+
+    /// Confirms, dismisses or closes a flag. Confirming and dismissing is for a doctor of the team that
+    /// covers the resident's micro-grid (or an administrator).
+    public func act(_ id: Int64, _ action: FlagStatus.Action, note: String?, ifVersion: Int?, logger: Logger) async throws -> RiskFlag {
+        var c = FieldChecker()
+        c.text(note, "note", max: 1000, required: false)
+        try c.finish()
+        let user = try userId
+        let role = db.scope?.role
+        return try await db.audited(logger: logger) { conn in
+            guard let current = try await conn.first("\(unescaped: Self.select) WHERE f.id = \(id) FOR UPDATE OF f", as: Row.self, logger: logger)
+                .map(Self.flag) else {
+                try await audit.record(.update, outcome: .denied, detail: "flag \(id)", on: conn, logger: logger)
+                return .refused(StoreError.notFound("flag"))
+            }
+            func refuse(_ error: any Error) async throws -> Refusable<RiskFlag> {
+                try await audit.record(.update, residents: [current.residentId], outcome: .refused, detail: "flag \(id) \(action.rawValue)",
+                                       on: conn, logger: logger)
+                return .refused(error)
+            }
+            if let ifVersion, ifVersion != current.version { return try await refuse(StoreError.versionMismatch(current: current.version)) }
+            let next: FlagStatus
+            do { next = try current.status.after(action) } catch { return try await refuse(error) }
+            if action != .close, role != .admin {
+                let doctor = try await conn.first("""
+                    SELECT 1 FROM app_user u
+                    JOIN care_team_member m ON m.worker_id = u.worker_id AND m.team_role = 'doctor'
+                    JOIN care_team_catchment c ON c.team_id = m.team_id AND c.micro_grid_id = \(current.microGridId)
+                    WHERE u.id = \(user)
+                    """, as: Int.self, logger: logger)
+                if doctor == nil { return try await refuse(StoreError.notAllowed("only a doctor of the resident's team may \(action.rawValue) a flag")) }
+            }
+            try await conn.query("""
+                UPDATE risk_flag SET status = \(next.rawValue)::flag_status, version = version + 1,
+                       decided_by = CASE WHEN \(action != .close) THEN \(user) ELSE decided_by END,
+                       decided_at = CASE WHEN \(action != .close) THEN now() ELSE decided_at END,
+                       closed_by = CASE WHEN \(action == .close) THEN \(user) ELSE closed_by END,
+                       closed_at = CASE WHEN \(action == .close) THEN now() ELSE closed_at END
+                WHERE id = \(id)
+                """, logger: logger)
+            try await event(id, user: user, action: next.rawValue, note: note, on: conn, logger: logger)
+            try await audit.record(.update, residents: [current.residentId], detail: "flag \(id) \(next.rawValue)", on: conn, logger: logger)
+            return .done(try await fetch(id, on: conn, logger: logger)!)
+        }
+    }
+
+    public func get(_ id: Int64, logger: Logger) async throws -> (RiskFlag, [FlagEvent]) {
+        try await db.audited(logger: logger) { conn in
+            guard let flag = try await fetch(id, on: conn, logger: logger) else {
+                try await audit.record(.read, outcome: .denied, detail: "flag \(id)", on: conn, logger: logger)
+                return .refused(StoreError.notFound("flag"))
+            }
+            let history = try await conn.rows("""
+                SELECT e.at, e.user_id, u.username, e.action, e.note FROM risk_flag_event e JOIN app_user u ON u.id = e.user_id
+                WHERE e.flag_id = \(id) ORDER BY e.id
+                """, as: (Date, Int64, String, String, String?).self, logger: logger)
+                .map { FlagEvent(at: $0.0, userId: $0.1, username: $0.2, action: $0.3, note: $0.4) }
+            try await audit.record(.read, residents: [flag.residentId], detail: "flag \(id)", on: conn, logger: logger)
+            return .done((flag, history))
+        }
+    }
+
+    public struct Filter: Sendable {
+        public var residentId: Int64?, status: FlagStatus?, microGridId: Int64?, teamId: Int64?, openOnly: Bool
+        public init(residentId: Int64? = nil, status: FlagStatus? = nil, microGridId: Int64? = nil, teamId: Int64? = nil, openOnly: Bool = false) {
+            self.residentId = residentId; self.status = status; self.microGridId = microGridId; self.teamId = teamId; self.openOnly = openOnly
+        }
+    }
+
+    public func list(_ f: Filter, page: PageRequest, logger: Logger) async throws -> Page<RiskFlag> {
+        let gridScope = db.scope?.microGridIds
+        return try await db.transaction(logger: logger) { conn in
+            let rows = try await conn.rows("""
+                \(unescaped: Self.select)
+                WHERE f.id > \(page.afterId)
+                  AND (\(gridScope)::bigint[] IS NULL OR r.micro_grid_id = ANY(\(gridScope)))
+                  AND (\(f.residentId)::bigint IS NULL OR f.resident_id = \(f.residentId))
+                  AND (\(f.status?.rawValue)::flag_status IS NULL OR f.status = \(f.status?.rawValue)::flag_status)
+                  AND (NOT \(f.openOnly) OR f.status IN ('raised', 'confirmed'))
+                  AND (\(f.microGridId)::bigint IS NULL OR r.micro_grid_id = \(f.microGridId))
+                  AND (\(f.teamId)::bigint IS NULL OR r.micro_grid_id IN (SELECT micro_grid_id FROM care_team_catchment WHERE team_id = \(f.teamId)))
+                ORDER BY f.id LIMIT \(page.fetch)
+                """, as: Row.self, logger: logger)
+            let result = page.page(rows.map(Self.flag), id: \.id)
+            try await audit.record(.search, residents: Array(Set(result.items.map(\.residentId))).sorted(),
+                                   detail: result.items.isEmpty ? "flags: no results" : "flags", on: conn, logger: logger)
+            return result
+        }
+    }
+
+    func fetch(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> RiskFlag? {
+        try await conn.first("\(unescaped: Self.select) WHERE f.id = \(id)", as: Row.self, logger: logger).map(Self.flag)
+    }
+
+    func event(_ id: Int64, user: Int64, action: String, note: String?, on conn: PostgresConnection, logger: Logger) async throws {
+        try await conn.query("INSERT INTO risk_flag_event (flag_id, user_id, action, note) VALUES (\(id), \(user), \(action), \(note?.trimmed))",
+                             logger: logger)
+    }
+}
