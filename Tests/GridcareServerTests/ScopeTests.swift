@@ -30,6 +30,15 @@ struct Placed: Sendable {
     }
 }
 
+extension Placed {
+    /// A token for the third grid worker, who sits on no team: a grid worker whose scope holds none of these residents.
+    static func otherGridWorker(_ db: Database, _ f: Fixture) async throws -> String {
+        let user = try await UserStore(db).add(.init(username: "grid3", role: .gridWorker, password: TestUsers.password,
+                                                     workerId: f.gridWorkerIds[2]), bcryptCost: 4, logger: quiet)
+        return try await TestUsers.token(for: user.id, db)
+    }
+}
+
 @Suite struct ScopeTests {
     @Test func aRecordOutsideTheScopeAnswersExactlyAsAMissingOne() async throws {
         try await withScopedAPI { client, f, users, db in

@@ -47,6 +47,8 @@ extension Problem {
             return Problem(status: .unprocessableContent, detail: "The request has an invalid field.", errors: [field])
         case StoreError.notFound(let what):
             return .notFound(what)
+        case StoreError.notAllowed(let why):
+            return Problem(status: .forbidden, detail: why.prefix(1).uppercased() + why.dropFirst() + ".")
         case StoreError.conflict(let field, let reason):
             return Problem(status: .conflict, detail: "The request conflicts with a stored record.", errors: [FieldError(field, reason)])
         case StoreError.versionMismatch(let current):
