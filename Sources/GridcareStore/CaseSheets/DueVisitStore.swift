@@ -53,40 +53,45 @@ public struct DueVisitStore: Sendable {
                 WHERE s.visit IS NOT NULL GROUP BY s.resident_id, s.visit
             ),
             flags AS MATERIALIZED (
-                SELECT f.resident_id, f.category, f.tier, (f.decided_at AT TIME ZONE 'Asia/Shanghai')::date AS since
+                SELECT f.resident_id, p.name, p.micro_grid_id, p.team_id, f.category, f.tier,
+                       (f.decided_at AT TIME ZONE 'Asia/Shanghai')::date AS since
                 FROM risk_flag f JOIN people p ON p.id = f.resident_id WHERE f.status = 'confirmed'
             ),
-            due AS (
-                SELECT c.id, 'doctor_follow_up' AS visit, 'chronic_follow_up' AS rule,
+            -- Every branch carries the person's columns, so the rows are never joined back to people:
+            -- with row-level security the planner cannot estimate such a join and picked a nested loop.
+            due AS MATERIALIZED (
+                SELECT c.id, c.name, c.micro_grid_id, c.team_id, 'doctor_follow_up' AS visit, 'chronic_follow_up' AS rule,
                        coalesce(l.last_on + \(r.chronicIntervalDays)::int, greatest(c.starts_on, \(yearStart.iso)::date)) AS due_on, l.last_on
                 FROM contracted c LEFT JOIN last l ON l.resident_id = c.id AND l.visit = 'doctor_follow_up'
                 WHERE c.conditions && \(r.chronicConditions.map(\.rawValue))::text[]
               UNION ALL
-                SELECT c.id, 'annual_check', 'annual_check',
+                SELECT c.id, c.name, c.micro_grid_id, c.team_id, 'annual_check', 'annual_check',
                        coalesce(l.last_on + 365, greatest((c.birth_date + make_interval(years => \(r.annualCheckAge)::int))::date, \(yearStart.iso)::date)),
                        l.last_on
                 FROM contracted c LEFT JOIN last l ON l.resident_id = c.id AND l.visit = 'annual_check'
                 WHERE c.birth_date <= (\(q.today.iso)::date - make_interval(years => \(r.annualCheckAge)::int))::date
               UNION ALL
-                SELECT f.resident_id, 'home_visit', 'disabled_elderly_home_visit', coalesce(l.last_on + \(r.homeVisitIntervalDays)::int, f.since), l.last_on
+                SELECT f.resident_id, f.name, f.micro_grid_id, f.team_id, 'home_visit', 'disabled_elderly_home_visit',
+                       coalesce(l.last_on + \(r.homeVisitIntervalDays)::int, f.since), l.last_on
                 FROM flags f LEFT JOIN last l ON l.resident_id = f.resident_id AND l.visit = 'home_visit'
                 WHERE f.category = 'disabled_elderly'
               UNION ALL
-                SELECT w.resident_id, 'welfare_visit', 'welfare_visit', coalesce(l.last_on + w.days, w.since), l.last_on
-                FROM (SELECT DISTINCT ON (f.resident_id) f.resident_id, f.since,
+                SELECT w.resident_id, w.name, w.micro_grid_id, w.team_id, 'welfare_visit', 'welfare_visit', coalesce(l.last_on + w.days, w.since), l.last_on
+                FROM (SELECT DISTINCT ON (f.resident_id) f.resident_id, f.name, f.micro_grid_id, f.team_id, f.since,
                              CASE f.tier WHEN 'red' THEN \(r.welfareDays[.red] ?? 7) WHEN 'yellow' THEN \(r.welfareDays[.yellow] ?? 14)
                                          ELSE \(r.welfareDays[.green] ?? 30) END::int AS days
                       FROM flags f ORDER BY f.resident_id, f.tier) w
                 LEFT JOIN last l ON l.resident_id = w.resident_id AND l.visit = 'welfare_visit'
               UNION ALL
-                SELECT u.resident_id, 'doctor_follow_up', 'follow_up_after_reading', min(u.due_by), NULL::date
-                FROM follow_up u JOIN people p ON p.id = u.resident_id WHERE u.done_by_service IS NULL GROUP BY u.resident_id
+                SELECT p.id, p.name, p.micro_grid_id, p.team_id, 'doctor_follow_up', 'follow_up_after_reading', u.due_by, NULL::date
+                FROM (SELECT resident_id, min(due_by) AS due_by FROM follow_up WHERE done_by_service IS NULL GROUP BY resident_id) u
+                JOIN people p ON p.id = u.resident_id
             ),
+            tiers AS (SELECT resident_id, min(tier)::text AS tier FROM flags GROUP BY resident_id),
+            alerted AS (SELECT DISTINCT a.resident_id FROM alert a WHERE a.status = 'open'),
             listed AS (
-                SELECT d.*, p.name, p.micro_grid_id, p.team_id,
-                       (SELECT min(f.tier) FROM flags f WHERE f.resident_id = d.id)::text AS tier,
-                       EXISTS (SELECT 1 FROM alert a WHERE a.resident_id = d.id AND a.status = 'open') AS alerted
-                FROM due d JOIN people p ON p.id = d.id
+                SELECT d.*, t.tier, (a.resident_id IS NOT NULL) AS alerted
+                FROM due d LEFT JOIN tiers t ON t.resident_id = d.id LEFT JOIN alerted a ON a.resident_id = d.id
                 WHERE d.due_on <= \(q.until.iso)::date
             )
             SELECT id, name, micro_grid_id, team_id, visit, rule, to_char(due_on, 'YYYY-MM-DD'),
