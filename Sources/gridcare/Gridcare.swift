@@ -29,6 +29,8 @@ struct Gridcare: AsyncParsableCommand {
             fail(failure.errors.map(\.description).joined(separator: "; "))
         } catch let field as FieldError {
             fail(field.description)
+        } catch StoreError.notFound(let what) {
+            fail("no such \(what)")
         } catch let error as PSQLError {
             let info = error.serverInfo
             let message = [info?[.message], info?[.detail], info?[.hint]].compactMap { $0 }.joined(separator: " — ")

@@ -140,4 +140,37 @@ struct CLI {
             #expect(lines[2].contains(",cli,create,\(resident.id),ok,"))
         }
     }
+
+    @Test func dueListsAndCaseSheetsPrintForPeople() async throws {
+        try await withTestDatabase { db, url in
+            let f = try await Fixture.make(db)
+            let users = try await TestUsers.make(db, f)
+            let today = SimpleDate.todayInChina()
+            let r = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 11, name: "周大爷",
+                                                                             conditions: [.hypertension]), logger: quiet)
+            _ = try await ContractStore(db).sign(residentId: r.id, teamId: f.teamId, startsOn: today.adding(days: -10), years: 1, logger: quiet)
+            let doctor = try #require(try await TokenStore(db).authenticate(users[.centreStaff], logger: quiet))
+            let sheets = CaseSheetStore(db.scoped(doctor.scope, operation: "test"))
+            let outcome = try await sheets.addReading(residentId: r.id, vitals: Vitals(systolic: 200, diastolic: 120), measuredAt: Date(),
+                                                      serviceId: nil, logger: quiet)
+            #expect(outcome.alert != nil)
+
+            let cli = CLI(url: url)
+            let due = try cli.run("due", "--team", "\(f.teamId)")
+            #expect(due.status == 0, "\(due.output)")
+            #expect(due.output.contains("周大爷") && due.output.contains("chronic_follow_up") && due.output.contains("ALERT"))
+            let json = try cli.run("due", "--team", "\(f.teamId)", "--format", "json")
+            let rows = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: String]]
+            #expect(Set(rows?.map { $0["rule"] ?? "" } ?? []) == ["chronic_follow_up", "annual_check", "follow_up_after_reading"])
+            #expect(try cli.run("due").status == 64)
+
+            let sheet = try cli.run("case-sheet", "\(r.id)")
+            #expect(sheet.status == 0, "\(sheet.output)")
+            #expect(sheet.output.contains("周大爷 (resident \(r.id))"))
+            #expect(sheet.output.contains("blood pressure 200/120 mmHg — consider a green-channel referral"))
+            #expect(sheet.output.contains("200/120"))
+            #expect(!sheet.output.contains(Fixture.residentDraft(household: 0, n: 11).idNumber.value))
+            #expect(try cli.run("case-sheet", "999999").status != 0)
+        }
+    }
 }

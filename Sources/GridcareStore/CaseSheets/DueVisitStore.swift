@@ -34,6 +34,11 @@ public struct DueVisitStore: Sendable {
         let yearStart = SimpleDate(year: q.today.year, month: 1, day: 1)!
         let gridScope = db.scope?.microGridIds
         let scoped = db.scope != nil
+        // Every branch of `due` carries the person's columns, so its rows are never joined back to people:
+        // under row-level security the planner cannot estimate such a join, and picked a nested loop (>5 s).
+        // The last visit of each kind is an index lookup per candidate (LATERAL), not a join against a
+        // grouped table of all services, for the same reason (380 ms → see BENCHMARKS.md). Active contracts are
+        // found by dates rather than `period @>`, which lured the planner onto the slower GiST index.
         return try await db.transaction(logger: logger) { conn in
         let rows = try await conn.rows("""
             WITH people AS MATERIALIZED (
@@ -45,35 +50,33 @@ public struct DueVisitStore: Sendable {
                   AND (\(gridScope)::bigint[] IS NULL OR r.micro_grid_id = ANY(\(gridScope)))
             ),
             contracted AS (
-                SELECT p.*, k.starts_on FROM people p JOIN contract k ON k.resident_id = p.id AND k.period @> \(q.today.iso)::date
-            ),
-            last AS MATERIALIZED (
-                SELECT s.resident_id, s.visit, max((s.performed_at AT TIME ZONE 'Asia/Shanghai')::date) AS last_on
-                FROM service_entry s JOIN people p ON p.id = s.resident_id
-                WHERE s.visit IS NOT NULL GROUP BY s.resident_id, s.visit
+                SELECT p.*, k.starts_on FROM people p
+                JOIN contract k ON k.resident_id = p.id AND k.starts_on <= \(q.today.iso)::date
+                               AND coalesce(k.ended_on, k.term_ends_on) > \(q.today.iso)::date
             ),
             flags AS MATERIALIZED (
                 SELECT f.resident_id, p.name, p.micro_grid_id, p.team_id, f.category, f.tier,
                        (f.decided_at AT TIME ZONE 'Asia/Shanghai')::date AS since
                 FROM risk_flag f JOIN people p ON p.id = f.resident_id WHERE f.status = 'confirmed'
             ),
-            -- Every branch carries the person's columns, so the rows are never joined back to people:
-            -- with row-level security the planner cannot estimate such a join and picked a nested loop.
             due AS MATERIALIZED (
                 SELECT c.id, c.name, c.micro_grid_id, c.team_id, 'doctor_follow_up' AS visit, 'chronic_follow_up' AS rule,
                        coalesce(l.last_on + \(r.chronicIntervalDays)::int, greatest(c.starts_on, \(yearStart.iso)::date)) AS due_on, l.last_on
-                FROM contracted c LEFT JOIN last l ON l.resident_id = c.id AND l.visit = 'doctor_follow_up'
+                FROM contracted c LEFT JOIN LATERAL (SELECT max((s.performed_at AT TIME ZONE 'Asia/Shanghai')::date) AS last_on FROM service_entry s
+                           WHERE s.resident_id = c.id AND s.visit = 'doctor_follow_up') l ON true
                 WHERE c.conditions && \(r.chronicConditions.map(\.rawValue))::text[]
               UNION ALL
                 SELECT c.id, c.name, c.micro_grid_id, c.team_id, 'annual_check', 'annual_check',
                        coalesce(l.last_on + 365, greatest((c.birth_date + make_interval(years => \(r.annualCheckAge)::int))::date, \(yearStart.iso)::date)),
                        l.last_on
-                FROM contracted c LEFT JOIN last l ON l.resident_id = c.id AND l.visit = 'annual_check'
+                FROM contracted c LEFT JOIN LATERAL (SELECT max((s.performed_at AT TIME ZONE 'Asia/Shanghai')::date) AS last_on FROM service_entry s
+                           WHERE s.resident_id = c.id AND s.visit = 'annual_check') l ON true
                 WHERE c.birth_date <= (\(q.today.iso)::date - make_interval(years => \(r.annualCheckAge)::int))::date
               UNION ALL
                 SELECT f.resident_id, f.name, f.micro_grid_id, f.team_id, 'home_visit', 'disabled_elderly_home_visit',
                        coalesce(l.last_on + \(r.homeVisitIntervalDays)::int, f.since), l.last_on
-                FROM flags f LEFT JOIN last l ON l.resident_id = f.resident_id AND l.visit = 'home_visit'
+                FROM flags f LEFT JOIN LATERAL (SELECT max((s.performed_at AT TIME ZONE 'Asia/Shanghai')::date) AS last_on FROM service_entry s
+                           WHERE s.resident_id = f.resident_id AND s.visit = 'home_visit') l ON true
                 WHERE f.category = 'disabled_elderly'
               UNION ALL
                 SELECT w.resident_id, w.name, w.micro_grid_id, w.team_id, 'welfare_visit', 'welfare_visit', coalesce(l.last_on + w.days, w.since), l.last_on
@@ -81,7 +84,8 @@ public struct DueVisitStore: Sendable {
                              CASE f.tier WHEN 'red' THEN \(r.welfareDays[.red] ?? 7) WHEN 'yellow' THEN \(r.welfareDays[.yellow] ?? 14)
                                          ELSE \(r.welfareDays[.green] ?? 30) END::int AS days
                       FROM flags f ORDER BY f.resident_id, f.tier) w
-                LEFT JOIN last l ON l.resident_id = w.resident_id AND l.visit = 'welfare_visit'
+                LEFT JOIN LATERAL (SELECT max((s.performed_at AT TIME ZONE 'Asia/Shanghai')::date) AS last_on FROM service_entry s
+                           WHERE s.resident_id = w.resident_id AND s.visit = 'welfare_visit') l ON true
               UNION ALL
                 SELECT p.id, p.name, p.micro_grid_id, p.team_id, 'doctor_follow_up', 'follow_up_after_reading', u.due_by, NULL::date
                 FROM (SELECT resident_id, min(due_by) AS due_by FROM follow_up WHERE done_by_service IS NULL GROUP BY resident_id) u

@@ -37,6 +37,14 @@ struct Demo: AsyncParsableCommand {
                         if !created.isEmpty {
                             print("Demo users \(created.joined(separator: ", ")), password from GRIDCARE_DEMO_PASSWORD (default \"\(Self.defaultPassword)\").")
                         }
+                        // Care records need a grid worker who raised the flags and a doctor who decided them.
+                        let users = UserStore(db)
+                        if let grid = created.first(where: { $0.hasPrefix("gridworker") }), let doctor = created.first(where: { $0.hasPrefix("doctor") }),
+                           let g = try await users.find(username: grid, logger: info.logger), let d = try await users.find(username: doctor, logger: info.logger) {
+                            let care = try await DemoCare.seed(districtId: summary.districtId, raisedBy: g.id, decidedBy: d.id,
+                                                               today: SimpleDate.todayInChina(), db: db, logger: info.logger)
+                            print("Care records: \(care.flags) confirmed flags, \(care.services) past services.")
+                        }
                     }
                     return summary
                 }
