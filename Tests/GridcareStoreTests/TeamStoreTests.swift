@@ -116,3 +116,29 @@ import Testing
         }
     }
 }
+
+@Suite struct MicroGridFollowsTests {
+    /// Scope policies read micro_grid_id on residents, contracts and care records; when a household moves,
+    /// the foreign keys carry the new micro-grid down to all of them.
+    @Test func aHouseholdThatMovesTakesItsResidentsAndTheirRecordsAlong() async throws {
+        try await withTestDatabase { db, _ in
+            let f = try await Fixture.make(db)
+            let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+            let r = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 1), logger: logger)
+            _ = try await ContractStore(db).sign(residentId: r.id, teamId: f.teamId, startsOn: SimpleDate.todayInChina(), years: 1, logger: logger)
+            try await db.client.query("""
+                INSERT INTO app_user (username, role, password_hash) VALUES ('owner', 'admin', 'x');
+                """)
+            try await db.client.query("""
+                INSERT INTO service_entry (district_id, resident_id, micro_grid_id, kind, performed_by, performed_at)
+                SELECT district_id, id, micro_grid_id, 'home_visit', (SELECT id FROM app_user), now() FROM resident WHERE id = \(r.id)
+                """)
+            _ = try await HouseholdStore(db).update(f.householdIds[0], address: nil, latitude: nil, longitude: nil,
+                                                    microGridId: f.microGridIds[1], ifVersion: nil, logger: logger)
+            for table in ["resident", "contract", "service_entry"] {
+                let grids = try await db.client.query("SELECT DISTINCT micro_grid_id FROM \(unescaped: table)").decode(Int64.self).all()
+                #expect(grids == [f.microGridIds[1]], "\(table)")
+            }
+        }
+    }
+}

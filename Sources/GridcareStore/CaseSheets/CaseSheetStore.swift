@@ -69,8 +69,8 @@ public struct CaseSheetStore: Sendable {
                 return .refused(ValidationFailure([FieldError("residentId", "no such resident")]))
             }
             let id = try await conn.first("""
-                INSERT INTO service_entry (district_id, resident_id, kind, visit, performed_by, performed_at, notes)
-                SELECT r.district_id, r.id, \(kind.rawValue)::service_kind, \(visit?.rawValue)::visit_kind, \(userId), \(performedAt), \(notes?.trimmed)
+                INSERT INTO service_entry (district_id, resident_id, micro_grid_id, kind, visit, performed_by, performed_at, notes)
+                SELECT r.district_id, r.id, r.micro_grid_id, \(kind.rawValue)::service_kind, \(visit?.rawValue)::visit_kind, \(userId), \(performedAt), \(notes?.trimmed)
                 FROM resident r WHERE r.id = \(residentId)
                 RETURNING id
                 """, as: Int64.self, logger: logger)!
@@ -104,9 +104,9 @@ public struct CaseSheetStore: Sendable {
             }
             let v = vitals
             let id = try await conn.first("""
-                INSERT INTO vital_reading (district_id, resident_id, service_id, measured_at, measured_by, systolic, diastolic,
+                INSERT INTO vital_reading (district_id, resident_id, micro_grid_id, service_id, measured_at, measured_by, systolic, diastolic,
                     glucose_fasting, glucose_random, heart_rate, temperature, spo2, weight)
-                SELECT r.district_id, r.id, \(serviceId), \(measuredAt), \(userId), \(v.systolic), \(v.diastolic),
+                SELECT r.district_id, r.id, r.micro_grid_id, \(serviceId), \(measuredAt), \(userId), \(v.systolic), \(v.diastolic),
                        \(v.glucoseFasting)::numeric, \(v.glucoseRandom)::numeric, \(v.heartRate), \(v.temperature)::numeric, \(v.spo2), \(v.weight)::numeric
                 FROM resident r WHERE r.id = \(residentId)
                 RETURNING id
@@ -124,8 +124,8 @@ public struct CaseSheetStore: Sendable {
             case .urgent(let reasons):
                 let reason = reasons.joined(separator: "; ")
                 let alertId = try await conn.first("""
-                    INSERT INTO alert (district_id, resident_id, reading_id, team_id, reason)
-                    SELECT r.district_id, r.id, \(id), \(team), \(reason) FROM resident r WHERE r.id = \(residentId)
+                    INSERT INTO alert (district_id, resident_id, micro_grid_id, reading_id, team_id, reason)
+                    SELECT r.district_id, r.id, r.micro_grid_id, \(id), \(team), \(reason) FROM resident r WHERE r.id = \(residentId)
                     RETURNING id
                     """, as: Int64.self, logger: logger)!
                 alert = try await AlertStore(db).fetch(alertId, on: conn, logger: logger)
@@ -167,8 +167,8 @@ public struct CaseSheetStore: Sendable {
     func insertFollowUp(_ residentId: Int64, reason: String, rule: String, reading: Int64, due: SimpleDate,
                         on conn: PostgresConnection, logger: Logger) async throws -> FollowUp {
         let row = try await conn.first("""
-            INSERT INTO follow_up (district_id, resident_id, reason, rule, reading_id, due_by)
-            SELECT r.district_id, r.id, \(reason), \(rule), \(reading), \(due.iso)::date FROM resident r WHERE r.id = \(residentId)
+            INSERT INTO follow_up (district_id, resident_id, micro_grid_id, reason, rule, reading_id, due_by)
+            SELECT r.district_id, r.id, r.micro_grid_id, \(reason), \(rule), \(reading), \(due.iso)::date FROM resident r WHERE r.id = \(residentId)
             RETURNING id, resident_id, reason, rule, reading_id, to_char(due_by, 'YYYY-MM-DD')
             """, as: (Int64, Int64, String, String, Int64?, String).self, logger: logger)!
         return Self.followUp(row)

@@ -12,8 +12,8 @@ public enum DemoCare {
     public static func seed(districtId: Int64, raisedBy: Int64, decidedBy: Int64, today: SimpleDate, db: Database, logger: Logger) async throws -> Summary {
         try await db.transaction(logger: logger) { conn in
             let flags = try await conn.query("""
-                INSERT INTO risk_flag (district_id, resident_id, category, tier, population, status, raised_by, raised_at, decided_by, decided_at)
-                SELECT r.district_id, r.id, c.category::flag_category,
+                INSERT INTO risk_flag (district_id, resident_id, micro_grid_id, category, tier, population, status, raised_by, raised_at, decided_by, decided_at)
+                SELECT r.district_id, r.id, r.micro_grid_id, c.category::flag_category,
                        (ARRAY['red', 'yellow', 'green', 'green']::flag_tier[])[1 + (r.id * 7919) % 4],
                        CASE WHEN c.category IN ('living_alone', 'extremely_poor') THEN 'key' ELSE 'secondary' END::flag_population,
                        'confirmed', \(raisedBy), d.at - interval '3 days', \(decidedBy), d.at
@@ -25,8 +25,8 @@ public enum DemoCare {
                 """, logger: logger).collect().count
             // 60% of chronic patients were followed up in the last 120 days; 50% of the over-65s were checked this year.
             let services = try await conn.query("""
-                INSERT INTO service_entry (district_id, resident_id, kind, visit, performed_by, performed_at, notes)
-                SELECT r.district_id, r.id, 'clinic_visit', v.visit::visit_kind, \(decidedBy),
+                INSERT INTO service_entry (district_id, resident_id, micro_grid_id, kind, visit, performed_by, performed_at, notes)
+                SELECT r.district_id, r.id, r.micro_grid_id, 'clinic_visit', v.visit::visit_kind, \(decidedBy),
                        (\(today.iso)::date - ((r.id * 31337) % v.days)::int)::timestamptz + interval '9 hours', 'demo'
                 FROM resident r
                 CROSS JOIN LATERAL (VALUES ('doctor_follow_up', 120, r.conditions && '{hypertension,type2_diabetes,severe_mental_illness}' AND r.id % 5 < 3),

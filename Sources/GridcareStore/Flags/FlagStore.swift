@@ -57,8 +57,8 @@ public struct FlagStore: Sendable {
             }
             // The partial unique index keeps one open flag per category, whatever the race.
             guard let id = try await conn.first("""
-                INSERT INTO risk_flag (district_id, resident_id, category, tier, population, note, raised_by)
-                SELECT r.district_id, r.id, \(category.rawValue)::flag_category, \(tier.rawValue)::flag_tier,
+                INSERT INTO risk_flag (district_id, resident_id, micro_grid_id, category, tier, population, note, raised_by)
+                SELECT r.district_id, r.id, r.micro_grid_id, \(category.rawValue)::flag_category, \(tier.rawValue)::flag_tier,
                        \(population.rawValue)::flag_population, \(note?.trimmed), \(user)
                 FROM resident r WHERE r.id = \(residentId)
                 ON CONFLICT (resident_id, category) WHERE status <> 'closed' AND status <> 'dismissed' DO NOTHING

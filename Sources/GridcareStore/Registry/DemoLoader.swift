@@ -77,10 +77,11 @@ public struct DemoLoader: Sendable {
                 line.add(array: r.conditions.map(\.rawValue)); line.add(array: r.circumstances.map(\.rawValue))
             }
             try await conn.query("ANALYZE resident", logger: logger)
-            try await conn.copyRows(table: "contract", columns: ["district_id", "resident_id", "team_id", "starts_on", "term_ends_on"],
+            try await conn.copyRows(table: "contract", columns: ["district_id", "resident_id", "micro_grid_id", "team_id", "starts_on", "term_ends_on"],
                                     count: demo.contracts.count, logger: logger) { i, line in
                 let c = demo.contracts[i]
-                line.add(districtId); line.add(residentIds[c.resident]); line.add(teamIds[c.team])
+                line.add(districtId); line.add(residentIds[c.resident])
+                line.add(areaIds[demo.households[demo.residents[c.resident].household].microGrid]); line.add(teamIds[c.team])
                 line.add(c.startsOn.iso); line.add(c.startsOn.adding(years: 1).iso)
             }
             try await conn.query("ANALYZE", logger: logger)

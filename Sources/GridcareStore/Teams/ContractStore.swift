@@ -32,8 +32,8 @@ public struct ContractStore: Sendable {
     func insert(residentId: Int64, teamId: Int64, start: SimpleDate, end: SimpleDate, previous: Int64?,
                 on conn: PostgresConnection, logger: Logger) async throws -> Refusable<Contract> {
         let row = try await conn.first("""
-            INSERT INTO contract (district_id, resident_id, team_id, starts_on, term_ends_on, previous_id)
-            SELECT r.district_id, r.id, c.team_id, \(start.iso)::date, \(end.iso)::date, \(previous)
+            INSERT INTO contract (district_id, resident_id, micro_grid_id, team_id, starts_on, term_ends_on, previous_id)
+            SELECT r.district_id, r.id, r.micro_grid_id, c.team_id, \(start.iso)::date, \(end.iso)::date, \(previous)
             FROM resident r
             JOIN care_team_catchment c ON c.micro_grid_id = r.micro_grid_id
             WHERE r.id = \(residentId) AND c.team_id = \(teamId)
