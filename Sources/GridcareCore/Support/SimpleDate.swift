@@ -60,6 +60,9 @@ public struct SimpleDate: Sendable, Hashable, Comparable, Codable, CustomStringC
         return era * 146_097 + doe - 719_468
     }
 
+    /// ISO weekday: 1 Monday … 7 Sunday (1970-01-01 was a Thursday).
+    public var isoWeekday: Int { ((dayNumber + 3) % 7 + 7) % 7 + 1 }
+
     public init(dayNumber z0: Int) {
         let z = z0 + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097

@@ -18,6 +18,10 @@ public struct AppConfig: Sendable {
     public var coverage: CoverageRules
     /// `rules.visits.*` and `rules.readings.*`: what makes visits due and readings alarming.
     public var visitRules: VisitRules
+    /// `rules.clinics.holidaysDirectory`: one holiday calendar file per year.
+    public var holidaysDirectory: String
+    /// `rules.clinics.onHoliday`: `next_workday` (default) or `cancel`.
+    public var onHoliday: HolidayRule
     public var logLevel: String
     /// `database.serviceRole`: the role the service acts as (row-level security applies to it); empty
     /// means the URL's own user, for a deployment that logs in as the service role directly.
@@ -41,6 +45,8 @@ public struct AppConfig: Sendable {
         let high = reader.int(forKey: "rules.microGrid.maxHouseholds", default: 100)
         coverage = CoverageRules(householdsPerMicroGrid: low...max(low, high))
         visitRules = Self.visitRules(reader)
+        holidaysDirectory = reader.string(forKey: "rules.clinics.holidaysDirectory", default: "Config/holidays")
+        onHoliday = HolidayRule(rawValue: reader.string(forKey: "rules.clinics.onHoliday", default: "next_workday")) ?? .nextWorkday
         logLevel = reader.string(forKey: "log.level", default: "info")
         serviceRole = reader.string(forKey: "database.serviceRole", default: "gridcare_service")
         tokenLifetime = .seconds(60 * max(1, reader.int(forKey: "auth.tokenTtlMinutes", default: 720)))

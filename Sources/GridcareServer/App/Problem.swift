@@ -144,6 +144,9 @@ enum ConstraintProblems {
         "household_external_ref_key": ("externalRef", "a household with this reference already exists in the district"),
         "household_micro_grid_fkey": ("microGridId", "is not a micro-grid of the household's district"),
         "resident_household_fkey": ("householdId", "is not a household of the resident's district"),
+        "clinic_team_overlap_excl": ("startsAt", "the team already holds a clinic at this time on this weekday"),
+        "clinic_station_overlap_excl": ("stationId", "the station already hosts a clinic at this time on this weekday"),
+        "booking_resident_session_key": ("residentId", "the resident is already booked for this session"),
     ]
 
     static func problem(for v: ConstraintViolation) -> Problem {

@@ -1,0 +1,156 @@
+import Foundation
+import GridcareCore
+import Logging
+import PostgresNIO
+
+public struct Booking: Sendable, Equatable {
+    public var id: Int64, residentId: Int64, residentName: String, sessionId: Int64, slot: Int?, walkIn: Bool
+    public var status: BookingStatus, serviceId: Int64?, version: Int
+}
+
+/// A booking that a cancelled or moved session left behind: someone must call the resident.
+public struct CallListEntry: Sendable, Equatable {
+    public var bookingId: Int64, residentId: Int64, residentName: String, phone: String?, sessionId: Int64
+    public var day: SimpleDate, stationName: String, status: String, reason: String?
+}
+
+/// Bookings of clinic sessions. A place is taken with a conditional UPDATE of the slot (never more than
+/// its capacity, whatever the race); one live booking per resident and session is a unique index.
+public struct BookingStore: Sendable {
+    let db: Database
+    var audit: AuditLog { AuditLog(db) }
+    public init(_ db: Database) { self.db = db }
+
+    typealias Row = (Int64, Int64, String, Int64, Int?, Bool, String, Int64?, Int)
+    static let select = """
+        SELECT b.id, b.resident_id, r.name, b.session_id, b.slot, b.walk_in, b.status::text, b.service_id, b.version
+        FROM booking b JOIN resident r ON r.id = b.resident_id
+        """
+    static func booking(_ r: Row) -> Booking {
+        Booking(id: r.0, residentId: r.1, residentName: r.2, sessionId: r.3, slot: r.4, walkIn: r.5,
+                status: BookingStatus(rawValue: r.6)!, serviceId: r.7, version: r.8)
+    }
+
+    /// Books `residentId` into the first free slot of a scheduled session (or, for a walk-in, checks them
+    /// in without a slot). The resident must live in the catchment of the clinic's team and be visible.
+    public func book(sessionId: Int64, residentId: Int64, walkIn: Bool, logger: Logger) async throws -> Booking {
+        guard let user = db.scope?.userId else { throw StoreError.notAllowed("bookings are made by signed-in users") }
+        return try await db.audited(logger: logger) { conn in
+            guard try await conn.first("""
+                SELECT 1 FROM resident r JOIN care_team_catchment k ON k.micro_grid_id = r.micro_grid_id
+                JOIN clinic c ON c.team_id = k.team_id JOIN clinic_session cs ON cs.clinic_id = c.id AND cs.id = \(sessionId)
+                WHERE r.id = \(residentId)
+                """, as: Int.self, logger: logger) != nil else {
+                try await audit.record(.create, residents: [residentId], outcome: .denied, detail: "booking", on: conn, logger: logger)
+                return .refused(ValidationFailure([FieldError("residentId", "no such resident in the catchment of this clinic's team")]))
+            }
+            guard let status = try await conn.first("SELECT status::text FROM clinic_session WHERE id = \(sessionId)", as: String.self, logger: logger),
+                  status == "scheduled" else {
+                return .refused(ValidationFailure([FieldError("sessionId", "the session is not open for booking")]))
+            }
+            if try await conn.first("""
+                SELECT 1 FROM booking WHERE session_id = \(sessionId) AND resident_id = \(residentId) AND status <> 'cancelled'
+                """, as: Int.self, logger: logger) != nil {
+                return .refused(StoreError.conflict(field: "residentId", reason: "the resident is already booked for this session"))
+            }
+            var slot: Int?
+            if !walkIn {
+                // Try the free slots in order; a racing booking that took the place first makes this one move on.
+                let candidates = try await conn.rows("""
+                    SELECT slot FROM session_slot WHERE session_id = \(sessionId) AND booked < capacity ORDER BY slot
+                    """, as: Int.self, logger: logger)
+                for candidate in candidates {
+                    if try await conn.first("""
+                        UPDATE session_slot SET booked = booked + 1
+                        WHERE session_id = \(sessionId) AND slot = \(candidate) AND booked < capacity RETURNING slot
+                        """, as: Int.self, logger: logger) != nil { slot = candidate; break }
+                }
+                guard slot != nil else {
+                    return .refused(StoreError.conflict(field: "sessionId", reason: "the session is full"))
+                }
+            }
+            let id = try await conn.first("""
+                INSERT INTO booking (district_id, resident_id, micro_grid_id, session_id, slot, walk_in, status, booked_by)
+                SELECT r.district_id, r.id, r.micro_grid_id, \(sessionId), \(slot), \(walkIn),
+                       \(walkIn ? "checked_in" : "booked")::booking_status, \(user)
+                FROM resident r WHERE r.id = \(residentId)
+                RETURNING id
+                """, as: Int64.self, logger: logger)!
+            try await audit.record(.create, residents: [residentId], detail: "booking \(id)", on: conn, logger: logger)
+            return .done(try await fetch(id, on: conn, logger: logger)!)
+        }
+    }
+
+    /// Checks in, completes (a clinic-visit entry on the case sheet that satisfies `visit`), marks a no-show
+    /// or cancels (the place returns to the slot).
+    public func act(_ id: Int64, _ action: BookingStatus.Action, visit: VisitKind?, logger: Logger) async throws -> Booking {
+        guard let user = db.scope?.userId else { throw StoreError.notAllowed("bookings are changed by signed-in users") }
+        return try await db.audited(logger: logger) { conn in
+            guard let current = try await conn.first("\(unescaped: Self.select) WHERE b.id = \(id) FOR UPDATE OF b", as: Row.self, logger: logger)
+                .map(Self.booking) else {
+                try await audit.record(.update, outcome: .denied, detail: "booking \(id)", on: conn, logger: logger)
+                return .refused(StoreError.notFound("booking"))
+            }
+            let next: BookingStatus
+            do { next = try current.status.after(action) } catch {
+                try await audit.record(.update, residents: [current.residentId], outcome: .refused, detail: "booking \(id)", on: conn, logger: logger)
+                return .refused(error)
+            }
+            var service: Int64?
+            if next == .completed {
+                service = try await conn.first("""
+                    INSERT INTO service_entry (district_id, resident_id, micro_grid_id, kind, visit, performed_by, performed_at, notes)
+                    SELECT district_id, resident_id, micro_grid_id, 'clinic_visit', \((visit ?? .doctorFollowUp).rawValue)::visit_kind, \(user), now(),
+                           'clinic session ' || session_id
+                    FROM booking WHERE id = \(id)
+                    RETURNING id
+                    """, as: Int64.self, logger: logger)
+                if (visit ?? .doctorFollowUp) == .doctorFollowUp {
+                    try await conn.query("UPDATE follow_up SET done_by_service = \(service) WHERE resident_id = \(current.residentId) AND done_by_service IS NULL",
+                                         logger: logger)
+                }
+            }
+            if !next.holdsPlace, current.status.holdsPlace, let slot = current.slot {
+                try await conn.query("UPDATE session_slot SET booked = booked - 1 WHERE session_id = \(current.sessionId) AND slot = \(slot)", logger: logger)
+            }
+            try await conn.query("""
+                UPDATE booking SET status = \(next.rawValue)::booking_status, changed_by = \(user), changed_at = now(),
+                       service_id = coalesce(\(service), service_id), version = version + 1
+                WHERE id = \(id)
+                """, logger: logger)
+            try await audit.record(.update, residents: [current.residentId], detail: "booking \(id) \(next.rawValue)", on: conn, logger: logger)
+            return .done(try await fetch(id, on: conn, logger: logger)!)
+        }
+    }
+
+    public func forSession(_ sessionId: Int64, logger: Logger) async throws -> [Booking] {
+        try await db.transaction(logger: logger) { conn in
+            let list = try await conn.rows("\(unescaped: Self.select) WHERE b.session_id = \(sessionId) ORDER BY b.slot NULLS LAST, b.id",
+                                           as: Row.self, logger: logger).map(Self.booking)
+            try await audit.record(.search, residents: list.map(\.residentId), detail: "bookings of session \(sessionId)", on: conn, logger: logger)
+            return list
+        }
+    }
+
+    /// Residents booked on sessions that were cancelled or moved, from `since` on.
+    public func callList(since: SimpleDate, logger: Logger) async throws -> [CallListEntry] {
+        try await db.transaction(logger: logger) { conn in
+            let list = try await conn.rows("""
+                SELECT b.id, r.id, r.name, r.phone, cs.id, to_char(cs.on_date, 'YYYY-MM-DD'), s.name, cs.status::text, cs.reason
+                FROM booking b JOIN resident r ON r.id = b.resident_id JOIN clinic_session cs ON cs.id = b.session_id
+                JOIN clinic c ON c.id = cs.clinic_id JOIN facility s ON s.id = c.station_id
+                WHERE b.status = 'booked' AND cs.status IN ('cancelled', 'moved') AND cs.on_date >= \(since.iso)::date
+                ORDER BY cs.on_date, s.name, r.name
+                """, as: (Int64, Int64, String, String?, Int64, String, String, String, String?).self, logger: logger).map {
+                CallListEntry(bookingId: $0.0, residentId: $0.1, residentName: $0.2, phone: $0.3, sessionId: $0.4,
+                              day: SimpleDate(iso: $0.5)!, stationName: $0.6, status: $0.7, reason: $0.8)
+            }
+            try await audit.record(.search, residents: list.map(\.residentId), detail: "call list", on: conn, logger: logger)
+            return list
+        }
+    }
+
+    func fetch(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> Booking? {
+        try await conn.first("\(unescaped: Self.select) WHERE b.id = \(id)", as: Row.self, logger: logger).map(Self.booking)
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import GridcareCore
+import Logging
+import PostgresNIO
+
+public struct Clinic: Sendable, Equatable {
+    public var id: Int64, districtId: Int64, stationId: Int64, stationName: String, teamId: Int64, rule: ClinicRule, version: Int
+}
+
+/// A session with its free places, for timetables and booking.
+public struct ClinicSession: Sendable, Equatable {
+    public var id: Int64, clinicId: Int64, stationId: Int64, stationName: String, teamId: Int64, day: SimpleDate
+    public var startMinute: Int, endMinute: Int, status: String, reason: String?, places: Int, free: Int
+}
+
+/// What generating sessions did.
+public struct GenerationSummary: Sendable, Equatable {
+    public var created = 0, cancelled = 0, moved = 0, unchanged = 0
+    /// Days generated beyond the last year the holiday calendar knows.
+    public var uncoveredDays = 0
+}
+
+/// Weekly fixed-day clinics and their sessions. The overlap rules are exclusion constraints; session
+/// generation writes what GridcareCore.SessionPlanner plans, one row per clinic and day.
+public struct ClinicStore: Sendable {
+    let db: Database
+    public init(_ db: Database) { self.db = db }
+
+    public static func minute(_ t: String) -> Int {
+        let p = t.split(separator: ":").compactMap { Int($0) }
+        return p.count >= 2 ? p[0] * 60 + p[1] : 0
+    }
+    public static func time(_ m: Int) -> String { String(format: "%02d:%02d", m / 60, m % 60) }
+
+    typealias Row = (Int64, Int64, Int64, String, Int64, Int, String, String, Int, Int, String, String?, Int)
+    static let select = """
+        SELECT c.id, c.district_id, c.station_id, s.name, c.team_id, c.weekday::int, to_char(c.starts_at, 'HH24:MI'),
+               to_char(c.ends_at, 'HH24:MI'), c.slot_minutes, c.capacity_per_slot, to_char(c.valid_from, 'YYYY-MM-DD'),
+               to_char(c.valid_until, 'YYYY-MM-DD'), c.version
+        FROM clinic c JOIN facility s ON s.id = c.station_id
+        """
+    static func clinic(_ r: Row) -> Clinic {
+        Clinic(id: r.0, districtId: r.1, stationId: r.2, stationName: r.3, teamId: r.4,
+               rule: ClinicRule(weekday: r.5, startMinute: minute(r.6), endMinute: minute(r.7), slotMinutes: r.8, capacityPerSlot: r.9,
+                                validFrom: SimpleDate(iso: r.10)!, validUntil: r.11.flatMap(SimpleDate.init(iso:))),
+               version: r.12)
+    }
+
+    /// A clinic of `teamId` at `stationId`: the station must be one of the team's centre.
+    public func create(stationId: Int64, teamId: Int64, rule: ClinicRule, logger: Logger) async throws -> Clinic {
+        try rule.validate()
+        let row = try await db.first("""
+            INSERT INTO clinic (district_id, station_id, team_id, weekday, starts_at, ends_at, slot_minutes, capacity_per_slot, valid_from, valid_until)
+            SELECT t.district_id, s.id, t.id, \(rule.weekday), \(Self.time(rule.startMinute))::time, \(Self.time(rule.endMinute))::time,
+                   \(rule.slotMinutes), \(rule.capacityPerSlot), \(rule.validFrom.iso)::date, \(rule.validUntil?.iso)::date
+            FROM care_team t JOIN facility s ON s.id = \(stationId) AND s.kind = 'station' AND s.centre_id = t.centre_id
+            WHERE t.id = \(teamId)
+            RETURNING id
+            """, as: Int64.self, logger: logger)
+        guard let id = row else {
+            throw ValidationFailure([FieldError("stationId", "is not a station of the team's health centre")])
+        }
+        return try await get(id, logger: logger)
+    }
+
+    public func get(_ id: Int64, logger: Logger) async throws -> Clinic {
+        try await db.first("\(unescaped: Self.select) WHERE c.id = \(id)", as: Row.self, logger: logger).map(Self.clinic)
+            .orThrow(StoreError.notFound("clinic"))
+    }
+
+    public func list(stationId: Int64?, teamId: Int64?, logger: Logger) async throws -> [Clinic] {
+        try await db.rows("""
+            \(unescaped: Self.select)
+            WHERE (\(stationId)::bigint IS NULL OR c.station_id = \(stationId)) AND (\(teamId)::bigint IS NULL OR c.team_id = \(teamId))
+            ORDER BY c.station_id, c.weekday, c.starts_at
+            """, as: Row.self, logger: logger).map(Self.clinic)
+    }
+
+    /// Materializes sessions from `from` through `through` for every clinic (or one). Running it twice
+    /// changes nothing; a scheduled session that a newly added holiday now falls on is cancelled or moved,
+    /// and its bookings appear on the call list.
+    public func generate(from: SimpleDate, through: SimpleDate, clinicId: Int64? = nil, calendar: HolidayCalendar,
+                         onHoliday: HolidayRule, logger: Logger) async throws -> GenerationSummary {
+        let clinics = try await db.rows("""
+            \(unescaped: Self.select)
+            WHERE (\(clinicId)::bigint IS NULL OR c.id = \(clinicId))
+              AND c.valid_from <= \(through.iso)::date AND (c.valid_until IS NULL OR c.valid_until >= \(from.iso)::date)
+            ORDER BY c.id
+            """, as: Row.self, logger: logger).map(Self.clinic)
+        var summary = GenerationSummary()
+        var day = from
+        while day <= through { if !calendar.covers(day) { summary.uncoveredDays += 1 }; day = day.adding(days: 1) }
+        for clinic in clinics {
+            let plan = SessionPlanner.plan(clinic.rule, from: from, through: through, calendar: calendar, onHoliday: onHoliday)
+            try await db.transaction(logger: logger) { conn in
+                var idOf: [SimpleDate: Int64] = [:]
+                for p in plan where p.status == .scheduled {
+                    idOf[p.day] = try await upsertScheduled(clinic, p, on: conn, summary: &summary, logger: logger)
+                }
+                for p in plan where p.status != .scheduled {
+                    let moved = p.movedTo.flatMap { idOf[$0] }
+                    let changed = try await conn.first("""
+                        INSERT INTO clinic_session (district_id, clinic_id, on_date, starts_at, ends_at, status, moved_to, reason)
+                        VALUES (\(clinic.districtId), \(clinic.id), \(p.day.iso)::date, \(Self.time(clinic.rule.startMinute))::time,
+                                \(Self.time(clinic.rule.endMinute))::time, \(p.status.rawValue)::session_status, \(moved), \(p.reason))
+                        ON CONFLICT (clinic_id, on_date) DO UPDATE SET status = excluded.status, moved_to = excluded.moved_to, reason = excluded.reason
+                            WHERE clinic_session.status = 'scheduled'
+                        RETURNING (xmax = 0)
+                        """, as: Bool.self, logger: logger)
+                    switch (changed, p.status) {
+                    case (nil, _): summary.unchanged += 1
+                    case (_, .moved): summary.moved += 1
+                    default: summary.cancelled += 1
+                    }
+                }
+            }
+        }
+        return summary
+    }
+
+    private func upsertScheduled(_ c: Clinic, _ p: PlannedSession, on conn: PostgresConnection, summary: inout GenerationSummary,
+                                 logger: Logger) async throws -> Int64 {
+        if let id = try await conn.first("""
+            INSERT INTO clinic_session (district_id, clinic_id, on_date, starts_at, ends_at, reason)
+            VALUES (\(c.districtId), \(c.id), \(p.day.iso)::date, \(Self.time(c.rule.startMinute))::time, \(Self.time(c.rule.endMinute))::time, \(p.reason))
+            ON CONFLICT (clinic_id, on_date) DO NOTHING
+            RETURNING id
+            """, as: Int64.self, logger: logger) {
+            let starts = (0..<c.rule.slots).map { Self.time(c.rule.startMinute + $0 * c.rule.slotMinutes) }
+            try await conn.query("""
+                INSERT INTO session_slot (session_id, slot, starts_at, capacity)
+                SELECT \(id), n, s::time, \(c.rule.capacityPerSlot) FROM unnest(\(starts)::text[]) WITH ORDINALITY AS x(s, n)
+                """, logger: logger)
+            summary.created += 1
+            return id
+        }
+        summary.unchanged += 1
+        return try await conn.first("SELECT id FROM clinic_session WHERE clinic_id = \(c.id) AND on_date = \(p.day.iso)::date",
+                                    as: Int64.self, logger: logger)!
+    }
+
+    /// Sessions between two days with their free places, in timetable order.
+    public func sessions(from: SimpleDate, through: SimpleDate, stationId: Int64?, teamId: Int64?, logger: Logger) async throws -> [ClinicSession] {
+        try await db.rows("""
+            SELECT cs.id, cs.clinic_id, c.station_id, s.name, c.team_id, to_char(cs.on_date, 'YYYY-MM-DD'), to_char(cs.starts_at, 'HH24:MI'),
+                   to_char(cs.ends_at, 'HH24:MI'), cs.status::text, cs.reason,
+                   coalesce((SELECT sum(capacity) FROM session_slot WHERE session_id = cs.id), 0)::int,
+                   coalesce((SELECT sum(capacity - booked) FROM session_slot WHERE session_id = cs.id), 0)::int
+            FROM clinic_session cs JOIN clinic c ON c.id = cs.clinic_id JOIN facility s ON s.id = c.station_id
+            WHERE cs.on_date BETWEEN \(from.iso)::date AND \(through.iso)::date
+              AND (\(stationId)::bigint IS NULL OR c.station_id = \(stationId)) AND (\(teamId)::bigint IS NULL OR c.team_id = \(teamId))
+            ORDER BY cs.on_date, cs.starts_at, s.name
+            """, as: (Int64, Int64, Int64, String, Int64, String, String, String, String, String?, Int, Int).self, logger: logger).map {
+            ClinicSession(id: $0.0, clinicId: $0.1, stationId: $0.2, stationName: $0.3, teamId: $0.4, day: SimpleDate(iso: $0.5)!,
+                          startMinute: Self.minute($0.6), endMinute: Self.minute($0.7), status: $0.8, reason: $0.9, places: $0.10, free: $0.11)
+        }
+    }
+}
