@@ -46,6 +46,8 @@ let expectedAccess: [String: String] = [
     "listFlags": "ACG", "getFlag": "ACG", "raiseFlag": "AG", "decideFlag": "AC", "closeFlag": "ACG",
     "getCaseSheet": "ACG", "recordService": "ACG", "recordReading": "AC",
     "listAlerts": "ACG", "acknowledgeAlert": "ACG", "closeAlert": "ACG", "listDueVisits": "ACG", "myResidents": "ACG",
+    "listClinics": "ACGM", "createClinic": "AC", "listSessions": "ACGM",
+    "listBookings": "ACG", "bookSession": "ACG", "changeBooking": "ACG", "listCalls": "ACG",
 ]
 let roleLetters: [Role: Character] = [.admin: "A", .centreStaff: "C", .gridWorker: "G", .hospitalStaff: "H", .districtManager: "M"]
 

@@ -36,6 +36,9 @@ public enum AccessRules {
         "getCaseSheet": carers, "recordService": carers, "recordReading": clinicians,
         "listAlerts": carers, "acknowledgeAlert": carers, "closeAlert": carers,
         "listDueVisits": carers, "myResidents": carers,
+        // Clinics are public within the district; booking is for the people who look after residents.
+        "listClinics": readers, "createClinic": clinicians, "listSessions": readers,
+        "listBookings": carers, "bookSession": carers, "changeBooking": carers, "listCalls": carers,
     ]
 
     /// Whether `role` may call `operation`; false for an operation without a rule.

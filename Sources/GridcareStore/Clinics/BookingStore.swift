@@ -85,6 +85,9 @@ public struct BookingStore: Sendable {
     /// or cancels (the place returns to the slot).
     public func act(_ id: Int64, _ action: BookingStatus.Action, visit: VisitKind?, logger: Logger) async throws -> Booking {
         guard let user = db.scope?.userId else { throw StoreError.notAllowed("bookings are changed by signed-in users") }
+        if db.scope?.role == .gridWorker, action != .cancel {
+            throw StoreError.notAllowed("a grid worker may cancel a booking; the clinic checks residents in and completes visits")
+        }
         return try await db.audited(logger: logger) { conn in
             guard let current = try await conn.first("\(unescaped: Self.select) WHERE b.id = \(id) FOR UPDATE OF b", as: Row.self, logger: logger)
                 .map(Self.booking) else {

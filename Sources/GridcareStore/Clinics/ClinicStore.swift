@@ -30,6 +30,15 @@ public struct ClinicStore: Sendable {
         let p = t.split(separator: ":").compactMap { Int($0) }
         return p.count >= 2 ? p[0] * 60 + p[1] : 0
     }
+    /// A strict `HH:MM` (00:00–23:59), or nil.
+    public static func parseTime(_ s: String) -> Int? {
+        let bytes = Array(s.utf8)
+        guard bytes.count == 5, bytes[2] == UInt8(ascii: ":"), let h = Int(s.prefix(2)), let m = Int(s.suffix(2)),
+              bytes[0..<2].allSatisfy({ (48...57).contains($0) }), bytes[3..<5].allSatisfy({ (48...57).contains($0) }),
+              (0..<24).contains(h), (0..<60).contains(m) else { return nil }
+        return h * 60 + m
+    }
+
     public static func time(_ m: Int) -> String { String(format: "%02d:%02d", m / 60, m % 60) }
 
     typealias Row = (Int64, Int64, Int64, String, Int64, Int, String, String, Int, Int, String, String?, Int)
@@ -49,16 +58,19 @@ public struct ClinicStore: Sendable {
     /// A clinic of `teamId` at `stationId`: the station must be one of the team's centre.
     public func create(stationId: Int64, teamId: Int64, rule: ClinicRule, logger: Logger) async throws -> Clinic {
         try rule.validate()
+        // Centre staff schedule their own centre's teams only.
+        let staff = db.scope?.role == .centreStaff ? db.scope?.userId : nil
         let row = try await db.first("""
             INSERT INTO clinic (district_id, station_id, team_id, weekday, starts_at, ends_at, slot_minutes, capacity_per_slot, valid_from, valid_until)
             SELECT t.district_id, s.id, t.id, \(rule.weekday), \(Self.time(rule.startMinute))::time, \(Self.time(rule.endMinute))::time,
                    \(rule.slotMinutes), \(rule.capacityPerSlot), \(rule.validFrom.iso)::date, \(rule.validUntil?.iso)::date
             FROM care_team t JOIN facility s ON s.id = \(stationId) AND s.kind = 'station' AND s.centre_id = t.centre_id
             WHERE t.id = \(teamId)
+              AND (\(staff)::bigint IS NULL OR t.centre_id = (SELECT w.centre_id FROM app_user u JOIN worker w ON w.id = u.worker_id WHERE u.id = \(staff)))
             RETURNING id
             """, as: Int64.self, logger: logger)
         guard let id = row else {
-            throw ValidationFailure([FieldError("stationId", "is not a station of the team's health centre")])
+            throw ValidationFailure([FieldError("stationId", "is not a station of the health centre of a team you schedule")])
         }
         return try await get(id, logger: logger)
     }

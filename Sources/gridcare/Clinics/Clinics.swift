@@ -9,11 +9,8 @@ struct Clinics: AsyncParsableCommand {
                                                     subcommands: [Add.self, Generate.self, Timetable.self, Calls.self])
 
     static func minute(_ s: String, _ option: String) throws -> Int {
-        let p = s.split(separator: ":")
-        guard p.count == 2, let h = Int(p[0]), let m = Int(p[1]), (0..<24).contains(h), (0..<60).contains(m) else {
-            throw CLIError.badInput("\(option): must be a time HH:MM")
-        }
-        return h * 60 + m
+        guard let m = ClinicStore.parseTime(s) else { throw CLIError.badInput("\(option): must be a time HH:MM") }
+        return m
     }
 
     static func day(_ s: String?, _ option: String) throws -> SimpleDate? {

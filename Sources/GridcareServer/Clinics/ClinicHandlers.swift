@@ -1,0 +1,76 @@
+import GridcareAPI
+import GridcareCore
+import GridcareStore
+
+extension Components.Schemas.Clinic {
+    init(_ c: Clinic) {
+        self.init(id: c.id, stationId: c.stationId, stationName: c.stationName, teamId: c.teamId, weekday: c.rule.weekday,
+                  startsAt: ClinicStore.time(c.rule.startMinute), endsAt: ClinicStore.time(c.rule.endMinute), slotMinutes: c.rule.slotMinutes,
+                  capacityPerSlot: c.rule.capacityPerSlot, validFrom: c.rule.validFrom.iso, validUntil: c.rule.validUntil?.iso, version: c.version)
+    }
+}
+
+extension Components.Schemas.Booking {
+    init(_ b: Booking) {
+        self.init(id: b.id, residentId: b.residentId, residentName: b.residentName, sessionId: b.sessionId, slot: b.slot, walkIn: b.walkIn,
+                  status: .init(rawValue: b.status.rawValue)!, serviceId: b.serviceId, version: b.version)
+    }
+}
+
+extension APIHandler {
+    var clinics: ClinicStore { ClinicStore(db) }
+    var bookings: BookingStore { BookingStore(db) }
+
+    func listClinics(_ input: Operations.ListClinics.Input) async throws -> Operations.ListClinics.Output {
+        let list = try await clinics.list(stationId: input.query.stationId, teamId: input.query.teamId, logger: logger)
+        return .ok(.init(body: .json(.init(items: list.map { .init($0) }))))
+    }
+
+    func createClinic(_ input: Operations.CreateClinic.Input) async throws -> Operations.CreateClinic.Output {
+        guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
+        guard let starts = ClinicStore.parseTime(b.startsAt) else { throw FieldError("startsAt", "must be a time HH:MM") }
+        guard let ends = ClinicStore.parseTime(b.endsAt) else { throw FieldError("endsAt", "must be a time HH:MM") }
+        let rule = ClinicRule(weekday: b.weekday, startMinute: starts, endMinute: ends,
+                              slotMinutes: b.slotMinutes ?? 15, capacityPerSlot: b.capacityPerSlot ?? 2,
+                              validFrom: try date(b.validFrom, field: "validFrom") ?? today, validUntil: try date(b.validUntil, field: "validUntil"))
+        return .created(.init(body: .json(.init(try await clinics.create(stationId: b.stationId, teamId: b.teamId, rule: rule, logger: logger)))))
+    }
+
+    func listSessions(_ input: Operations.ListSessions.Input) async throws -> Operations.ListSessions.Output {
+        let q = input.query
+        let from = try date(q.from, field: "from") ?? today
+        let through = try date(q.through, field: "through") ?? from.adding(days: 13)
+        guard through >= from, through.dayNumber - from.dayNumber <= 92 else { throw FieldError("through", "must be 0–92 days after from") }
+        let list = try await clinics.sessions(from: from, through: through, stationId: q.stationId, teamId: q.teamId, logger: logger)
+        return .ok(.init(body: .json(.init(items: list.map { s in
+            .init(id: s.id, clinicId: s.clinicId, stationId: s.stationId, stationName: s.stationName, teamId: s.teamId, date: s.day.iso,
+                  startsAt: ClinicStore.time(s.startMinute), endsAt: ClinicStore.time(s.endMinute), status: .init(rawValue: s.status)!,
+                  reason: s.reason, places: s.places, free: s.free)
+        }))))
+    }
+
+    func listBookings(_ input: Operations.ListBookings.Input) async throws -> Operations.ListBookings.Output {
+        .ok(.init(body: .json(.init(items: try await bookings.forSession(input.path.id, logger: logger).map { .init($0) }))))
+    }
+
+    func bookSession(_ input: Operations.BookSession.Input) async throws -> Operations.BookSession.Output {
+        guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
+        let booking = try await bookings.book(sessionId: input.path.id, residentId: b.residentId, walkIn: b.walkIn ?? false, logger: logger)
+        return .created(.init(body: .json(.init(booking))))
+    }
+
+    func changeBooking(_ input: Operations.ChangeBooking.Input) async throws -> Operations.ChangeBooking.Output {
+        guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
+        let action = BookingStatus.Action(rawValue: b.action.rawValue)!
+        let booking = try await bookings.act(input.path.id, action, visit: b.visit.map { VisitKind(rawValue: $0.rawValue)! }, logger: logger)
+        return .ok(.init(body: .json(.init(booking))))
+    }
+
+    func listCalls(_ input: Operations.ListCalls.Input) async throws -> Operations.ListCalls.Output {
+        let list = try await bookings.callList(since: try date(input.query.since, field: "since") ?? today, logger: logger)
+        return .ok(.init(body: .json(.init(items: list.map {
+            .init(bookingId: $0.bookingId, residentId: $0.residentId, residentName: $0.residentName, phone: $0.phone, sessionId: $0.sessionId,
+                  date: $0.day.iso, stationName: $0.stationName, status: $0.status, reason: $0.reason)
+        }))))
+    }
+}
