@@ -105,50 +105,49 @@ public struct ClinicStore: Sendable {
         for clinic in clinics {
             let plan = SessionPlanner.plan(clinic.rule, from: from, through: through, calendar: calendar, onHoliday: onHoliday)
             try await db.transaction(logger: logger) { conn in
-                var idOf: [SimpleDate: Int64] = [:]
-                for p in plan where p.status == .scheduled {
-                    idOf[p.day] = try await upsertScheduled(clinic, p, on: conn, summary: &summary, logger: logger)
-                }
-                for p in plan where p.status != .scheduled {
-                    let moved = p.movedTo.flatMap { idOf[$0] }
-                    let changed = try await conn.first("""
-                        INSERT INTO clinic_session (district_id, clinic_id, on_date, starts_at, ends_at, status, moved_to, reason)
-                        VALUES (\(clinic.districtId), \(clinic.id), \(p.day.iso)::date, \(Self.time(clinic.rule.startMinute))::time,
-                                \(Self.time(clinic.rule.endMinute))::time, \(p.status.rawValue)::session_status, \(moved), \(p.reason))
-                        ON CONFLICT (clinic_id, on_date) DO UPDATE SET status = excluded.status, moved_to = excluded.moved_to, reason = excluded.reason
-                            WHERE clinic_session.status = 'scheduled'
-                        RETURNING (xmax = 0)
-                        """, as: Bool.self, logger: logger)
-                    switch (changed, p.status) {
-                    case (nil, _): summary.unchanged += 1
-                    case (_, .moved): summary.moved += 1
-                    default: summary.cancelled += 1
-                    }
-                }
+                try await write(plan, of: clinic, on: conn, summary: &summary, logger: logger)
             }
         }
         return summary
     }
 
-    private func upsertScheduled(_ c: Clinic, _ p: PlannedSession, on conn: PostgresConnection, summary: inout GenerationSummary,
-                                 logger: Logger) async throws -> Int64 {
-        if let id = try await conn.first("""
+    /// Writes one clinic's plan set-based (three statements whatever the horizon), so a year of sessions
+    /// for thousands of stations is a few thousand round trips, not hundreds of thousands.
+    private func write(_ plan: [PlannedSession], of c: Clinic, on conn: PostgresConnection, summary: inout GenerationSummary,
+                       logger: Logger) async throws {
+        let start = Self.time(c.rule.startMinute), end = Self.time(c.rule.endMinute)
+        let scheduled = plan.filter { $0.status == .scheduled }
+        let created = try await conn.rows("""
             INSERT INTO clinic_session (district_id, clinic_id, on_date, starts_at, ends_at, reason)
-            VALUES (\(c.districtId), \(c.id), \(p.day.iso)::date, \(Self.time(c.rule.startMinute))::time, \(Self.time(c.rule.endMinute))::time, \(p.reason))
+            SELECT \(c.districtId), \(c.id), x.d::date, \(start)::time, \(end)::time, nullif(x.r, '')
+            FROM unnest(\(scheduled.map(\.day.iso))::text[], \(scheduled.map { $0.reason ?? "" })::text[]) AS x(d, r)
             ON CONFLICT (clinic_id, on_date) DO NOTHING
             RETURNING id
-            """, as: Int64.self, logger: logger) {
-            let starts = (0..<c.rule.slots).map { Self.time(c.rule.startMinute + $0 * c.rule.slotMinutes) }
-            try await conn.query("""
-                INSERT INTO session_slot (session_id, slot, starts_at, capacity)
-                SELECT \(id), n, s::time, \(c.rule.capacityPerSlot) FROM unnest(\(starts)::text[]) WITH ORDINALITY AS x(s, n)
-                """, logger: logger)
-            summary.created += 1
-            return id
-        }
-        summary.unchanged += 1
-        return try await conn.first("SELECT id FROM clinic_session WHERE clinic_id = \(c.id) AND on_date = \(p.day.iso)::date",
-                                    as: Int64.self, logger: logger)!
+            """, as: Int64.self, logger: logger)
+        summary.created += created.count
+        summary.unchanged += scheduled.count - created.count
+        let slotStarts = (0..<c.rule.slots).map { Self.time(c.rule.startMinute + $0 * c.rule.slotMinutes) }
+        try await conn.query("""
+            INSERT INTO session_slot (session_id, slot, starts_at, capacity)
+            SELECT s.id, x.n, x.t::time, \(c.rule.capacityPerSlot)
+            FROM unnest(\(created)::bigint[]) AS s(id) CROSS JOIN unnest(\(slotStarts)::text[]) WITH ORDINALITY AS x(t, n)
+            """, logger: logger)
+        let changes = plan.filter { $0.status != .scheduled }
+        guard !changes.isEmpty else { return }
+        // A holiday turns a day's session (new, or scheduled earlier) into a cancelled or moved one.
+        let changed = try await conn.rows("""
+            INSERT INTO clinic_session (district_id, clinic_id, on_date, starts_at, ends_at, status, moved_to, reason)
+            SELECT \(c.districtId), \(c.id), x.d::date, \(start)::time, \(end)::time, x.s::session_status,
+                   (SELECT t.id FROM clinic_session t WHERE t.clinic_id = \(c.id) AND t.on_date = nullif(x.m, '')::date), nullif(x.r, '')
+            FROM unnest(\(changes.map(\.day.iso))::text[], \(changes.map(\.status.rawValue))::text[],
+                        \(changes.map { $0.movedTo?.iso ?? "" })::text[], \(changes.map { $0.reason ?? "" })::text[]) AS x(d, s, m, r)
+            ON CONFLICT (clinic_id, on_date) DO UPDATE SET status = excluded.status, moved_to = excluded.moved_to, reason = excluded.reason
+                WHERE clinic_session.status = 'scheduled'
+            RETURNING status::text
+            """, as: String.self, logger: logger)
+        summary.moved += changed.filter { $0 == "moved" }.count
+        summary.cancelled += changed.filter { $0 == "cancelled" }.count
+        summary.unchanged += changes.count - changed.count
     }
 
     /// Sessions between two days with their free places, in timetable order.
