@@ -48,6 +48,7 @@ let expectedAccess: [String: String] = [
     "listAlerts": "ACG", "acknowledgeAlert": "ACG", "closeAlert": "ACG", "listDueVisits": "ACG", "myResidents": "ACG",
     "listClinics": "ACGM", "createClinic": "AC", "listSessions": "ACGM",
     "listBookings": "ACG", "bookSession": "ACG", "changeBooking": "ACG", "listCalls": "ACG",
+    "sessionInvitations": "ACG", "sessionFHIR": "ACG",
 ]
 let roleLetters: [Role: Character] = [.admin: "A", .centreStaff: "C", .gridWorker: "G", .hospitalStaff: "H", .districtManager: "M"]
 

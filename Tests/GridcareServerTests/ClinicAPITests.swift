@@ -58,4 +58,40 @@ import Testing
             #expect(try await client.call(.get, path, token: users[.districtManager]).0 == .forbidden)
         }
     }
+
+    @Test func invitationsComeFromDueVisitsAndTheSessionExportsAsFHIR() async throws {
+        try await withScopedAPI { client, f, users, db in
+            let doctor = users[.centreStaff]
+            let today = SimpleDate.todayInChina()
+            let day = today.adding(days: 1)
+            _ = try await ClinicStore(db).create(stationId: f.stationId, teamId: f.teamId, rule: ClinicRule(
+                weekday: day.isoWeekday, startMinute: 9 * 60, endMinute: 9 * 60 + 30, slotMinutes: 15, capacityPerSlot: 2,
+                validFrom: today, validUntil: nil), logger: quiet)
+            _ = try await ClinicStore(db).generate(from: day, through: day, calendar: HolidayCalendar(), onHoliday: .cancel, logger: quiet)
+            let session = try #require(try await ClinicStore(db).sessions(from: day, through: day, stationId: nil, teamId: nil, logger: quiet).first)
+            var ids: [Int64] = []
+            for (n, conditions) in [(661, [Condition.hypertension]), (662, [.hypertension, .bedbound]), (663, [])] {
+                let r = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: n,
+                                                                                 born: SimpleDate(year: 1980, month: 1, day: 1)!, conditions: conditions), logger: quiet)
+                _ = try await ContractStore(db).sign(residentId: r.id, teamId: f.teamId, startsOn: today.adding(days: -20), years: 1, logger: quiet)
+                ids.append(r.id)
+            }
+            let (status, invitations, _) = try await client.call(.get, "/v1/clinic-sessions/\(session.id)/invitations", token: doctor)
+            #expect(status == .ok)
+            let invite = (invitations["invite"] as? [[String: Any]] ?? []).map(\.residentId)
+            let rounds = (invitations["forRounds"] as? [[String: Any]] ?? []).map(\.residentId)
+            #expect(invite == [ids[0]] && rounds == [ids[1]])
+            _ = try await client.call(.post, "/v1/clinic-sessions/\(session.id)/bookings", json: ["residentId": ids[0]], token: doctor)
+            let (_, after, _) = try await client.call(.get, "/v1/clinic-sessions/\(session.id)/invitations", token: doctor)
+            #expect((after["invite"] as? [Any])?.isEmpty == true)
+
+            let (fhirStatus, bundle, headers) = try await client.call(.get, "/v1/clinic-sessions/\(session.id)/fhir", token: doctor)
+            #expect(fhirStatus == .ok && headers[.contentType]?.hasPrefix("application/fhir+json") == true)
+            #expect(bundle["resourceType"] as? String == "Bundle")
+            let resources = (bundle["entry"] as? [[String: Any]] ?? []).compactMap { $0["resource"] as? [String: Any] }
+            #expect(resources.map { $0["resourceType"] as? String ?? "" } == ["Schedule", "Slot", "Slot", "Appointment"])
+            #expect(resources[1]["comment"] as? String == "1 of 2 places free" && resources[1]["status"] as? String == "free")
+            #expect(resources[3]["status"] as? String == "booked")
+        }
+    }
 }

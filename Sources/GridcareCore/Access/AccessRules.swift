@@ -39,6 +39,7 @@ public enum AccessRules {
         // Clinics are public within the district; booking is for the people who look after residents.
         "listClinics": readers, "createClinic": clinicians, "listSessions": readers,
         "listBookings": carers, "bookSession": carers, "changeBooking": carers, "listCalls": carers,
+        "sessionInvitations": carers, "sessionFHIR": carers,
     ]
 
     /// Whether `role` may call `operation`; false for an operation without a rule.

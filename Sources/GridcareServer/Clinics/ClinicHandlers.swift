@@ -1,3 +1,4 @@
+import Foundation
 import GridcareAPI
 import GridcareCore
 import GridcareStore
@@ -72,5 +73,18 @@ extension APIHandler {
             .init(bookingId: $0.bookingId, residentId: $0.residentId, residentName: $0.residentName, phone: $0.phone, sessionId: $0.sessionId,
                   date: $0.day.iso, stationName: $0.stationName, status: $0.status, reason: $0.reason)
         }))))
+    }
+
+    func sessionInvitations(_ input: Operations.SessionInvitations.Input) async throws -> Operations.SessionInvitations.Output {
+        let invitations = try await Invitations.forSession(input.path.id, db: db, rules: config.visitRules, today: today, logger: logger)
+        return .ok(.init(body: .json(.init(invite: invitations.invite.map { .init($0) }, forRounds: invitations.forRounds.map { .init($0) }))))
+    }
+
+    func sessionFHIR(_ input: Operations.SessionFHIR.Input) async throws -> Operations.SessionFHIR.Output {
+        let session = try await clinics.session(input.path.id, logger: logger)
+        let bundle = ClinicFHIR.bundle(session: session, slots: try await clinics.slots(session.id, logger: logger),
+                                       bookings: try await bookings.forSession(session.id, logger: logger))
+        let data = try JSONSerialization.data(withJSONObject: bundle, options: [.sortedKeys])
+        return .ok(.init(body: .applicationFhirJson(try JSONDecoder().decode(Components.Schemas.FHIRBundle.self, from: data))))
     }
 }

@@ -150,8 +150,22 @@ public struct ClinicStore: Sendable {
         summary.unchanged += changes.count - changed.count
     }
 
+    /// One session with its free places.
+    public func session(_ id: Int64, logger: Logger) async throws -> ClinicSession {
+        try await sessions(from: SimpleDate(year: 1900, month: 1, day: 1)!, through: SimpleDate(year: 9999, month: 12, day: 31)!,
+                           stationId: nil, teamId: nil, sessionId: id, logger: logger).first.orThrow(StoreError.notFound("session"))
+    }
+
+    /// A session's slots: number, start, places, booked.
+    public func slots(_ sessionId: Int64, logger: Logger) async throws -> [(slot: Int, start: String, capacity: Int, booked: Int)] {
+        try await db.rows("""
+            SELECT slot, to_char(starts_at, 'HH24:MI'), capacity, booked FROM session_slot WHERE session_id = \(sessionId) ORDER BY slot
+            """, as: (Int, String, Int, Int).self, logger: logger).map { (slot: $0.0, start: $0.1, capacity: $0.2, booked: $0.3) }
+    }
+
     /// Sessions between two days with their free places, in timetable order.
-    public func sessions(from: SimpleDate, through: SimpleDate, stationId: Int64?, teamId: Int64?, logger: Logger) async throws -> [ClinicSession] {
+    public func sessions(from: SimpleDate, through: SimpleDate, stationId: Int64?, teamId: Int64?, sessionId: Int64? = nil,
+                         logger: Logger) async throws -> [ClinicSession] {
         try await db.rows("""
             SELECT cs.id, cs.clinic_id, c.station_id, s.name, c.team_id, to_char(cs.on_date, 'YYYY-MM-DD'), to_char(cs.starts_at, 'HH24:MI'),
                    to_char(cs.ends_at, 'HH24:MI'), cs.status::text, cs.reason,
@@ -160,6 +174,7 @@ public struct ClinicStore: Sendable {
             FROM clinic_session cs JOIN clinic c ON c.id = cs.clinic_id JOIN facility s ON s.id = c.station_id
             WHERE cs.on_date BETWEEN \(from.iso)::date AND \(through.iso)::date
               AND (\(stationId)::bigint IS NULL OR c.station_id = \(stationId)) AND (\(teamId)::bigint IS NULL OR c.team_id = \(teamId))
+              AND (\(sessionId)::bigint IS NULL OR cs.id = \(sessionId))
             ORDER BY cs.on_date, cs.starts_at, s.name
             """, as: (Int64, Int64, Int64, String, Int64, String, String, String, String, String?, Int, Int).self, logger: logger).map {
             ClinicSession(id: $0.0, clinicId: $0.1, stationId: $0.2, stationName: $0.3, teamId: $0.4, day: SimpleDate(iso: $0.5)!,
