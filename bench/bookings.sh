@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Booking throughput: POST /v1/clinic-sessions/{id}/bookings under concurrent load (wrk, signed in as
+# the team's doctor, a different resident per request) beside pgbench running the same booking
+# statements in a scoped transaction, in the same run. pgbench rolls each booking back, so its
+# residents never collide and the session never fills; the API commits.
+# Usage: bench/bookings.sh [SECONDS]   (default 15)
+source "$(dirname "$0")/common.sh"
+SECS=${1:-15}; PORT=18093
+command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null; }
+export GRIDCARE_AUTH_BCRYPT_COST=4
+URL=$(bench_db gc_bench_bookings)
+export GRIDCARE_DATABASE_URL="$URL"
+"$BIN" demo --residents 40000 --seed 81 --log-level warning >/dev/null
+q() { psql "$URL" -v ON_ERROR_STOP=1 -qAtc "$1"; }
+TEAM=$(q "SELECT m.team_id FROM care_team_member m JOIN app_user u ON u.worker_id = m.worker_id WHERE u.username = 'doctor' LIMIT 1")
+STATION=$(q "SELECT s.id FROM facility s JOIN care_team t ON t.centre_id = s.centre_id WHERE t.id = $TEAM AND s.kind = 'station' ORDER BY s.id LIMIT 1")
+DAY=$(date -u -d '+8 hours +1 day' +%F)
+WD=$(date -u -d "$DAY" +%u)
+"$BIN" clinics add --station "$STATION" --team "$TEAM" --weekday "$WD" --starts 08:00 --ends 17:50 --slot-minutes 10 --capacity 100 --from "$DAY" --log-level warning
+"$BIN" clinics generate --from "$DAY" --weeks 1 --log-level warning
+SESSION=$(q "SELECT id FROM clinic_session WHERE on_date = '$DAY' ORDER BY id LIMIT 1")
+q "SELECT r.id FROM resident r JOIN care_team_catchment c ON c.micro_grid_id = r.micro_grid_id WHERE c.team_id = $TEAM ORDER BY r.id" > "$OUT/residents.txt"
+echo "session $SESSION on $DAY: $(q "SELECT sum(capacity) FROM session_slot WHERE session_id = $SESSION") places; $(wc -l < "$OUT/residents.txt") residents in the team's catchment"
+TOKEN=$("$BIN" token issue --user doctor --ttl-hours 1 --quiet --log-level warning)
+
+"$BIN" serve --port $PORT --log-level warning & SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+cat > "$OUT/book.lua" <<LUA
+local ids = {}
+for line in io.lines("$OUT/residents.txt") do ids[#ids + 1] = line end
+local counter = 0
+function setup(thread) counter = counter + 1; thread:set("offset", counter) end
+local n = 0
+request = function()
+  n = n + 1
+  local id = ids[((n * 2 + offset - 1) % #ids) + 1]
+  return wrk.format("POST", "/v1/clinic-sessions/$SESSION/bookings",
+    {["Authorization"] = "Bearer $TOKEN", ["Content-Type"] = "application/json"}, '{"residentId": ' .. id .. '}')
+end
+LUA
+echo "== gridcare API: POST bookings, wrk -t2 -c8 -d${SECS}s"
+wrk -t2 -c8 -d"${SECS}s" --latency -s "$OUT/book.lua" "http://127.0.0.1:$PORT" | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors" || true
+echo "bookings made: $(q "SELECT count(*) FROM booking WHERE session_id = $SESSION"), places left: $(q "SELECT sum(capacity - booked) FROM session_slot WHERE session_id = $SESSION")"
+kill $SERVER; wait $SERVER 2>/dev/null || true; trap - EXIT
+
+# The statements BookingStore.book runs, in the same order, as the service role in the doctor's scope.
+LO=$(head -1 "$OUT/residents.txt"); HI=$(tail -1 "$OUT/residents.txt")
+GRIDS=$(q "SELECT '{' || string_agg(micro_grid_id::text, ',' ORDER BY micro_grid_id) || '}' FROM care_team_catchment c JOIN care_team t ON t.id = c.team_id WHERE t.centre_id = (SELECT centre_id FROM care_team WHERE id = $TEAM)")
+DISTRICT=$(q "SELECT district_id FROM care_team WHERE id = $TEAM")
+UID_=$(q "SELECT id FROM app_user WHERE username = 'doctor'")
+cat > "$OUT/book.sql" <<SQL
+\\set rid random($LO, $HI)
+SELECT * FROM gridcare_authenticate(sha256(convert_to('$TOKEN', 'UTF8')));
+BEGIN;
+SELECT set_config('gridcare.user_id', '$UID_', true), set_config('gridcare.role', 'centre_staff', true), set_config('gridcare.scope_district', '$DISTRICT', true), set_config('gridcare.scope_micro_grids', '$GRIDS', true);
+SELECT 1 FROM resident r JOIN care_team_catchment k ON k.micro_grid_id = r.micro_grid_id JOIN clinic c ON c.team_id = k.team_id JOIN clinic_session cs ON cs.clinic_id = c.id AND cs.id = $SESSION WHERE r.id = :rid;
+SELECT status::text FROM clinic_session WHERE id = $SESSION;
+SELECT 1 FROM booking WHERE session_id = $SESSION AND resident_id = :rid AND status <> 'cancelled';
+SELECT slot FROM session_slot WHERE session_id = $SESSION AND booked < capacity ORDER BY slot;
+UPDATE session_slot SET booked = booked + 1 WHERE session_id = $SESSION AND slot = 1 AND booked < capacity RETURNING slot;
+INSERT INTO booking (district_id, resident_id, micro_grid_id, session_id, slot, walk_in, status, booked_by) SELECT r.district_id, r.id, r.micro_grid_id, $SESSION, 1, false, 'booked', $UID_ FROM resident r WHERE r.id = :rid RETURNING id;
+INSERT INTO audit_event (user_id, role, district_id, operation, action, resident_id, outcome, detail) VALUES ($UID_, 'centre_staff', $DISTRICT, 'bookSession', 'create', :rid, 'ok', 'booking');
+SELECT b.id, b.resident_id, r.name, b.session_id, b.slot, b.walk_in, b.status::text, b.service_id, b.version FROM booking b JOIN resident r ON r.id = b.resident_id WHERE b.session_id = $SESSION AND b.resident_id = :rid;
+ROLLBACK;
+SQL
+echo "== pgbench: the same statements, -c8 -j2 -T${SECS} (rolled back)"
+rm -f "$OUT"/pgbench_log.*
+(cd "$OUT" && PGOPTIONS="-c role=gridcare_service" pgbench "$URL" -n -M prepared -c8 -j2 -T"$SECS" -f book.sql -l --log-prefix=pgbench_log 2>/dev/null) | grep -E "^tps|latency average|failed"
+cat "$OUT"/pgbench_log.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {printf "pgbench p50 %.2f ms, p99 %.2f ms\n", a[int(NR*0.5)]/1000, a[int(NR*0.99)]/1000}'
