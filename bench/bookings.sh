@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Booking throughput: POST /v1/clinic-sessions/{id}/bookings under concurrent load (wrk, signed in as
 # the team's doctor, a different resident per request) beside pgbench running the same booking
-# statements in a scoped transaction, in the same run. pgbench rolls each booking back, so its
-# residents never collide and the session never fills; the API commits.
+# statements in a scoped transaction, in the same run. pgbench runs first and rolls each booking back,
+# so it always finds the session as the API will (empty) and never collides; the API commits.
 # Usage: bench/bookings.sh [SECONDS]   (default 15)
 source "$(dirname "$0")/common.sh"
 SECS=${1:-15}; PORT=18093
@@ -22,27 +22,6 @@ SESSION=$(q "SELECT id FROM clinic_session WHERE on_date = '$DAY' ORDER BY id LI
 q "SELECT r.id FROM resident r JOIN care_team_catchment c ON c.micro_grid_id = r.micro_grid_id WHERE c.team_id = $TEAM ORDER BY r.id" > "$OUT/residents.txt"
 echo "session $SESSION on $DAY: $(q "SELECT sum(capacity) FROM session_slot WHERE session_id = $SESSION") places; $(wc -l < "$OUT/residents.txt") residents in the team's catchment"
 TOKEN=$("$BIN" token issue --user doctor --ttl-hours 1 --quiet --log-level warning)
-
-"$BIN" serve --port $PORT --log-level warning & SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
-cat > "$OUT/book.lua" <<LUA
-local ids = {}
-for line in io.lines("$OUT/residents.txt") do ids[#ids + 1] = line end
-local counter = 0
-function setup(thread) counter = counter + 1; thread:set("offset", counter) end
-local n = 0
-request = function()
-  n = n + 1
-  local id = ids[((n * 2 + offset - 1) % #ids) + 1]
-  return wrk.format("POST", "/v1/clinic-sessions/$SESSION/bookings",
-    {["Authorization"] = "Bearer $TOKEN", ["Content-Type"] = "application/json"}, '{"residentId": ' .. id .. '}')
-end
-LUA
-echo "== gridcare API: POST bookings, wrk -t2 -c8 -d${SECS}s"
-wrk -t2 -c8 -d"${SECS}s" --latency -s "$OUT/book.lua" "http://127.0.0.1:$PORT" | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors" || true
-echo "bookings made: $(q "SELECT count(*) FROM booking WHERE session_id = $SESSION"), places left: $(q "SELECT sum(capacity - booked) FROM session_slot WHERE session_id = $SESSION")"
-kill $SERVER; wait $SERVER 2>/dev/null || true; trap - EXIT
 
 # The statements BookingStore.book runs, in the same order, as the service role in the doctor's scope.
 LO=$(head -1 "$OUT/residents.txt"); HI=$(tail -1 "$OUT/residents.txt")
@@ -68,3 +47,24 @@ echo "== pgbench: the same statements, -c8 -j2 -T${SECS} (rolled back)"
 rm -f "$OUT"/pgbench_log.*
 (cd "$OUT" && PGOPTIONS="-c role=gridcare_service" pgbench "$URL" -n -M prepared -c8 -j2 -T"$SECS" -f book.sql -l --log-prefix=pgbench_log 2>/dev/null) | grep -E "^tps|latency average|failed"
 cat "$OUT"/pgbench_log.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {printf "pgbench p50 %.2f ms, p99 %.2f ms\n", a[int(NR*0.5)]/1000, a[int(NR*0.99)]/1000}'
+
+"$BIN" serve --port $PORT --log-level warning & SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+cat > "$OUT/book.lua" <<LUA
+local ids = {}
+for line in io.lines("$OUT/residents.txt") do ids[#ids + 1] = line end
+local counter = 0
+function setup(thread) counter = counter + 1; thread:set("offset", counter) end
+local n = 0
+request = function()
+  n = n + 1
+  local id = ids[((n * 2 + offset - 1) % #ids) + 1]
+  return wrk.format("POST", "/v1/clinic-sessions/$SESSION/bookings",
+    {["Authorization"] = "Bearer $TOKEN", ["Content-Type"] = "application/json"}, '{"residentId": ' .. id .. '}')
+end
+LUA
+echo "== gridcare API: POST bookings, wrk -t2 -c8 -d${SECS}s"
+wrk -t2 -c8 -d"${SECS}s" --latency -s "$OUT/book.lua" "http://127.0.0.1:$PORT" | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors" || true
+echo "bookings made: $(q "SELECT count(*) FROM booking WHERE session_id = $SESSION"), places left: $(q "SELECT sum(capacity - booked) FROM session_slot WHERE session_id = $SESSION")"
+kill $SERVER; wait $SERVER 2>/dev/null || true; trap - EXIT
