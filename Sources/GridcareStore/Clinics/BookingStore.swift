@@ -36,48 +36,64 @@ public struct BookingStore: Sendable {
     public func book(sessionId: Int64, residentId: Int64, walkIn: Bool, logger: Logger) async throws -> Booking {
         guard let user = db.scope?.userId else { throw StoreError.notAllowed("bookings are made by signed-in users") }
         return try await db.audited(logger: logger) { conn in
-            guard try await conn.first("""
-                SELECT 1 FROM resident r JOIN care_team_catchment k ON k.micro_grid_id = r.micro_grid_id
-                JOIN clinic c ON c.team_id = k.team_id JOIN clinic_session cs ON cs.clinic_id = c.id AND cs.id = \(sessionId)
-                WHERE r.id = \(residentId)
-                """, as: Int.self, logger: logger) != nil else {
+            // The three checks in one round trip: the resident is in the clinic team's catchment (and
+            // visible), the session is open, the resident is not booked on it yet.
+            let (eligible, status, booked) = try await conn.first("""
+                SELECT EXISTS (SELECT 1 FROM resident r JOIN care_team_catchment k ON k.micro_grid_id = r.micro_grid_id
+                               WHERE r.id = \(residentId) AND k.team_id = c.team_id),
+                       cs.status::text,
+                       EXISTS (SELECT 1 FROM booking b WHERE b.session_id = cs.id AND b.resident_id = \(residentId) AND b.status <> 'cancelled')
+                FROM clinic_session cs JOIN clinic c ON c.id = cs.clinic_id WHERE cs.id = \(sessionId)
+                """, as: (Bool, String, Bool).self, logger: logger) ?? (false, "", false)
+            guard eligible else {
                 try await audit.record(.create, residents: [residentId], outcome: .denied, detail: "booking", on: conn, logger: logger)
                 return .refused(ValidationFailure([FieldError("residentId", "no such resident in the catchment of this clinic's team")]))
             }
-            guard let status = try await conn.first("SELECT status::text FROM clinic_session WHERE id = \(sessionId)", as: String.self, logger: logger),
-                  status == "scheduled" else {
+            guard status == "scheduled" else {
                 return .refused(ValidationFailure([FieldError("sessionId", "the session is not open for booking")]))
             }
-            if try await conn.first("""
-                SELECT 1 FROM booking WHERE session_id = \(sessionId) AND resident_id = \(residentId) AND status <> 'cancelled'
-                """, as: Int.self, logger: logger) != nil {
+            if booked {
                 return .refused(StoreError.conflict(field: "residentId", reason: "the resident is already booked for this session"))
             }
             var slot: Int?
             if !walkIn {
-                // Try the free slots in order; a racing booking that took the place first makes this one move on.
-                let candidates = try await conn.rows("""
-                    SELECT slot FROM session_slot WHERE session_id = \(sessionId) AND booked < capacity ORDER BY slot
+                // The first free slot no other booking is taking right now, in one statement; under
+                // contention, slot by slot, each UPDATE re-checking the place once the lock is free.
+                slot = try await conn.first("""
+                    UPDATE session_slot SET booked = booked + 1
+                    WHERE session_id = \(sessionId) AND slot = (SELECT slot FROM session_slot WHERE session_id = \(sessionId) AND booked < capacity
+                                                              ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED)
+                      AND booked < capacity
+                    RETURNING slot
                     """, as: Int.self, logger: logger)
-                for candidate in candidates {
-                    if try await conn.first("""
-                        UPDATE session_slot SET booked = booked + 1
-                        WHERE session_id = \(sessionId) AND slot = \(candidate) AND booked < capacity RETURNING slot
-                        """, as: Int.self, logger: logger) != nil { slot = candidate; break }
+                if slot == nil {
+                    let candidates = try await conn.rows("""
+                        SELECT slot FROM session_slot WHERE session_id = \(sessionId) AND booked < capacity ORDER BY slot
+                        """, as: Int.self, logger: logger)
+                    for candidate in candidates {
+                        if try await conn.first("""
+                            UPDATE session_slot SET booked = booked + 1
+                            WHERE session_id = \(sessionId) AND slot = \(candidate) AND booked < capacity RETURNING slot
+                            """, as: Int.self, logger: logger) != nil { slot = candidate; break }
+                    }
                 }
                 guard slot != nil else {
                     return .refused(StoreError.conflict(field: "sessionId", reason: "the session is full"))
                 }
             }
-            let id = try await conn.first("""
-                INSERT INTO booking (district_id, resident_id, micro_grid_id, session_id, slot, walk_in, status, booked_by)
-                SELECT r.district_id, r.id, r.micro_grid_id, \(sessionId), \(slot), \(walkIn),
-                       \(walkIn ? "checked_in" : "booked")::booking_status, \(user)
-                FROM resident r WHERE r.id = \(residentId)
-                RETURNING id
-                """, as: Int64.self, logger: logger)!
-            try await audit.record(.create, residents: [residentId], detail: "booking \(id)", on: conn, logger: logger)
-            return .done(try await fetch(id, on: conn, logger: logger)!)
+            let booking = try await conn.first("""
+                WITH b AS (
+                    INSERT INTO booking (district_id, resident_id, micro_grid_id, session_id, slot, walk_in, status, booked_by)
+                    SELECT r.district_id, r.id, r.micro_grid_id, \(sessionId), \(slot), \(walkIn),
+                           \(walkIn ? "checked_in" : "booked")::booking_status, \(user)
+                    FROM resident r WHERE r.id = \(residentId)
+                    RETURNING *
+                )
+                SELECT b.id, b.resident_id, r.name, b.session_id, b.slot, b.walk_in, b.status::text, b.service_id, b.version
+                FROM b JOIN resident r ON r.id = b.resident_id
+                """, as: Row.self, logger: logger).map(Self.booking)!
+            try await audit.record(.create, residents: [residentId], detail: "booking \(booking.id)", on: conn, logger: logger)
+            return .done(booking)
         }
     }
 
