@@ -93,3 +93,14 @@ import Testing
         #expect(VisitRules.interval(perYear: 4) == 91)
     }
 }
+
+@Suite struct FinerAccessRuleTests {
+    @Test func gridWorkersRecordWelfareVisitsAndOnlyCancelBookings() {
+        #expect(AccessRules.mayRecord(.welfareVisit, as: .gridWorker))
+        #expect(!AccessRules.mayRecord(.doctorFollowUp, as: .gridWorker) && !AccessRules.mayRecord(nil, as: .gridWorker))
+        #expect(AccessRules.mayRecord(.doctorFollowUp, as: .centreStaff) && AccessRules.mayRecord(nil, as: .admin))
+        #expect(AccessRules.mayChangeBooking(.cancel, as: .gridWorker))
+        #expect(BookingStatus.Action.allCases.filter { AccessRules.mayChangeBooking($0, as: .gridWorker) } == [.cancel])
+        #expect(BookingStatus.Action.allCases.allSatisfy { AccessRules.mayChangeBooking($0, as: .centreStaff) })
+    }
+}

@@ -82,6 +82,26 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
 }
 
 @Suite struct CaseSheetTests {
+    /// Another grid's resident: the case sheet, a reading, a service and a flag answer exactly as for nobody.
+    @Test func aForeignResidentsCareRecordsReadAsMissing() async throws {
+        try await withScopedAPI { client, f, users, db in
+            let p = try await Placed.make(db, f)
+            let doctor = users[.centreStaff]
+            let (_, flag, _) = try await client.call(.post, "/v1/flags", json: ["residentId": p.outsideGrid.id, "category": "other",
+                                                                               "tier": "green", "population": "secondary"], token: users[.admin])
+            for (method, path, body) in [(HTTPRequest.Method.get, "case-sheet", nil as [String: Any]?),
+                                         (.post, "readings", ["measuredAt": now(), "heartRate": 70]),
+                                         (.post, "services", ["kind": "home_visit", "performedAt": now()])] {
+                let foreign = try await client.raw(method, "/v1/residents/\(p.outsideGrid.id)/\(path)", json: body, token: doctor)
+                let missing = try await client.raw(method, "/v1/residents/999999/\(path)", json: body, token: doctor)
+                #expect(foreign.0.code >= 400 && foreign.0 == missing.0 && foreign.1 == missing.1, "\(path): \(foreign)")
+            }
+            let foreignFlag = try await client.raw(.get, "/v1/flags/\(flag.id)", token: doctor)
+            let missingFlag = try await client.raw(.get, "/v1/flags/999999", token: doctor)
+            #expect(foreignFlag.0 == .notFound && foreignFlag.1 == missingFlag.1)
+        }
+    }
+
     @Test func impossibleVitalsAreRefusedByField() async throws {
         try await withScopedAPI { client, f, users, db in
             let p = try await Placed.make(db, f)

@@ -42,6 +42,12 @@ public enum AccessRules {
         "sessionInvitations": carers, "sessionFHIR": carers,
     ]
 
+    /// Within recordService: grid workers record welfare visits; clinical services are the doctor team's.
+    public static func mayRecord(_ visit: VisitKind?, as role: Role?) -> Bool { role != .gridWorker || visit == .welfareVisit }
+
+    /// Within changeBooking: grid workers may cancel; the clinic checks residents in and completes visits.
+    public static func mayChangeBooking(_ action: BookingStatus.Action, as role: Role?) -> Bool { role != .gridWorker || action == .cancel }
+
     /// Whether `role` may call `operation`; false for an operation without a rule.
     public static func allows(_ role: Role, _ operation: String) -> Bool {
         roles[operation]?.contains(role) ?? false

@@ -43,33 +43,3 @@ extension APIHandler {
         }))))
     }
 }
-
-/// A caller's residents that need something, most urgent first.
-enum MyResidents {
-    struct Entry {
-        var residentId: Int64, name: String, microGridId: Int64, tier: Tier?, flags: [RiskFlag], openAlerts: Int, due: [DueVisit]
-    }
-
-    static func build(due: [DueVisit], flags: [RiskFlag], alerts: [Alert], limit: Int) -> [Entry] {
-        var entries: [Int64: Entry] = [:]
-        for d in due {
-            entries[d.residentId, default: Entry(residentId: d.residentId, name: d.residentName, microGridId: d.microGridId, tier: nil,
-                                                 flags: [], openAlerts: 0, due: [])].due.append(d)
-        }
-        for f in flags where entries[f.residentId] != nil || f.status == .raised || f.status == .confirmed {
-            entries[f.residentId, default: Entry(residentId: f.residentId, name: f.residentName, microGridId: f.microGridId, tier: nil,
-                                                 flags: [], openAlerts: 0, due: [])].flags.append(f)
-        }
-        for a in alerts where a.status == .open { entries[a.residentId]?.openAlerts += 1 }
-        let rank: [Tier: Int] = [.red: 0, .yellow: 1, .green: 2]
-        var list = Array(entries.values)
-        for i in list.indices {
-            list[i].tier = list[i].flags.filter { $0.status == .confirmed }.map(\.tier).min { rank[$0]! < rank[$1]! }
-        }
-        func urgency(_ e: Entry) -> (Int, Int, Int, Int64) {
-            (e.openAlerts > 0 ? 0 : 1, e.tier.map { rank[$0]! } ?? 3, e.due.map(\.dueOn.dayNumber).min() ?? Int.max, e.residentId)
-        }
-        list.sort { urgency($0) < urgency($1) }
-        return Array(list.prefix(limit))
-    }
-}

@@ -7,8 +7,8 @@ import PostgresNIO
 /// (the demo is for a loopback service; a real deployment adds its users with `gridcare user add`).
 public enum DemoUsers {
     /// Adds `admin`, `manager`, `doctor`, `gridworker` and `hospital` (with a suffix after the first
-    /// district) unless they exist; returns the usernames created.
-    public static func create(districtId: Int64, password: String, bcryptCost: Int, db: Database, logger: Logger) async throws -> [String] {
+    /// district) unless they exist; returns the users created.
+    public static func create(districtId: Int64, password: String, bcryptCost: Int, db: Database, logger: Logger) async throws -> [User] {
         let users = UserStore(db)
         let suffix = try await users.find(username: "manager", logger: logger).map { existing in
             existing.districtId == districtId ? "" : "-\(districtId)"
@@ -31,9 +31,9 @@ public enum DemoUsers {
         if let doctor { drafts.append(.init(username: "doctor" + suffix, role: .centreStaff, password: password, workerId: doctor)) }
         if let gridWorker { drafts.append(.init(username: "gridworker" + suffix, role: .gridWorker, password: password, workerId: gridWorker)) }
         if let hospital { drafts.append(.init(username: "hospital" + suffix, role: .hospitalStaff, password: password, hospitalId: hospital)) }
-        var created: [String] = []
+        var created: [User] = []
         for d in drafts where try await users.find(username: d.username, logger: logger) == nil {
-            created.append(try await users.add(d, bcryptCost: bcryptCost, logger: logger).username)
+            created.append(try await users.add(d, bcryptCost: bcryptCost, logger: logger))
         }
         return created
     }

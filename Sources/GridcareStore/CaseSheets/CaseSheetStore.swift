@@ -60,7 +60,7 @@ public struct CaseSheetStore: Sendable {
         c.require(performedAt <= Date().addingTimeInterval(300), "performedAt", "must not be in the future")
         try c.finish()
         let (userId, role) = try user
-        if role == .gridWorker, visit != .welfareVisit {
+        if !AccessRules.mayRecord(visit, as: role) {
             throw StoreError.notAllowed("a grid worker records welfare visits; clinical services are the doctor team's")
         }
         return try await db.audited(logger: logger) { conn in

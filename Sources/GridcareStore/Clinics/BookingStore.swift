@@ -101,7 +101,7 @@ public struct BookingStore: Sendable {
     /// or cancels (the place returns to the slot).
     public func act(_ id: Int64, _ action: BookingStatus.Action, visit: VisitKind?, logger: Logger) async throws -> Booking {
         guard let user = db.scope?.userId else { throw StoreError.notAllowed("bookings are changed by signed-in users") }
-        if db.scope?.role == .gridWorker, action != .cancel {
+        if !AccessRules.mayChangeBooking(action, as: db.scope?.role) {
             throw StoreError.notAllowed("a grid worker may cancel a booking; the clinic checks residents in and completes visits")
         }
         return try await db.audited(logger: logger) { conn in

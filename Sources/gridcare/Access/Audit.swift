@@ -20,19 +20,17 @@ struct Audit: AsyncParsableCommand {
 
     func run() async throws {
         let config = try await global.load()
-        let events = try await global.withDatabase(config) { info in
-            try await withClient(info.url, poolSize: 1) { client in
-                let log = AuditLog(Database(client: client, logger: info.logger))
-                var out: [AuditEvent] = []
-                var cursor: String?
-                repeat {
-                    let page = try await log.list(.init(residentId: resident, userId: user),
-                                                  page: try PageRequest(cursor: cursor, limit: min(200, limit - out.count)), logger: info.logger)
-                    out += page.items
-                    cursor = page.nextCursor
-                } while cursor != nil && out.count < limit
-                return out
-            }
+        let events = try await global.withStore(config) { db, info in
+            let log = AuditLog(db)
+            var out: [AuditEvent] = []
+            var cursor: String?
+            repeat {
+                let page = try await log.list(.init(residentId: resident, userId: user),
+                                              page: try PageRequest(cursor: cursor, limit: min(200, limit - out.count)), logger: info.logger)
+                out += page.items
+                cursor = page.nextCursor
+            } while cursor != nil && out.count < limit
+            return out
         }
         let time = ISO8601DateFormatter()
         let rows = events.map { e in

@@ -20,14 +20,11 @@ struct Tokens: AsyncParsableCommand {
         func run() async throws {
             guard ttlHours > 0, ttlHours <= 24 * 366 else { throw CLIError.badInput("ttl-hours: must be between 0 and 8784") }
             let config = try await global.load()
-            let issued = try await global.withDatabase(config) { info in
-                try await withClient(info.url, poolSize: 1) { client in
-                    let db = Database(client: client, logger: info.logger)
-                    guard let u = try await UserStore(db).find(username: user, logger: info.logger), u.active else {
-                        throw CLIError.badInput("user: no active user \(user)")
-                    }
-                    return try await TokenStore(db).issue(userId: u.id, lifetime: .seconds(ttlHours * 3600), label: label, logger: info.logger)
+            let issued = try await global.withStore(config) { db, info in
+                guard let u = try await UserStore(db).find(username: user, logger: info.logger), u.active else {
+                    throw CLIError.badInput("user: no active user \(user)")
                 }
+                return try await TokenStore(db).issue(userId: u.id, lifetime: .seconds(ttlHours * 3600), label: label, logger: info.logger)
             }
             if quiet {
                 print(issued.token)
@@ -51,15 +48,12 @@ struct Tokens: AsyncParsableCommand {
 
         func run() async throws {
             let config = try await global.load()
-            let count = try await global.withDatabase(config) { info in
-                try await withClient(info.url, poolSize: 1) { client in
-                    let db = Database(client: client, logger: info.logger)
-                    if let id { return try await TokenStore(db).revoke(id: id, logger: info.logger) ? 1 : 0 }
-                    guard let u = try await UserStore(db).find(username: user!, logger: info.logger) else {
-                        throw CLIError.badInput("user: no user \(user!)")
-                    }
-                    return try await TokenStore(db).revokeAll(userId: u.id, logger: info.logger)
+            let count = try await global.withStore(config) { db, info in
+                if let id { return try await TokenStore(db).revoke(id: id, logger: info.logger) ? 1 : 0 }
+                guard let u = try await UserStore(db).find(username: user!, logger: info.logger) else {
+                    throw CLIError.badInput("user: no user \(user!)")
                 }
+                return try await TokenStore(db).revokeAll(userId: u.id, logger: info.logger)
             }
             if let id, count == 0 { throw CLIError.badInput("id: no live token \(id)") }
             print("revoked \(count) token(s)")

@@ -26,12 +26,10 @@ struct Users: AsyncParsableCommand {
                 throw CLIError.badInput("password: give it on standard input, e.g. `printf '%s\\n' \"$PW\" | gridcare user add …`")
             }
             let config = try await global.load()
-            let user = try await global.withDatabase(config) { info in
-                try await withClient(info.url, poolSize: 1) { client in
-                    try await UserStore(Database(client: client, logger: info.logger, operation: "cli user add")).add(
-                        .init(username: username, role: role, password: password, districtId: district, workerId: worker, hospitalId: hospital),
-                        bcryptCost: config.bcryptCost, logger: info.logger)
-                }
+            let user = try await global.withStore(config, operation: "cli user add") { db, info in
+                try await UserStore(db).add(
+                    .init(username: username, role: role, password: password, districtId: district, workerId: worker, hospitalId: hospital),
+                    bcryptCost: config.bcryptCost, logger: info.logger)
             }
             print("user \(user.id) \(user.username) (\(user.role.rawValue)\(user.districtId.map { ", district \($0)" } ?? ", every district"))")
         }
@@ -45,10 +43,8 @@ struct Users: AsyncParsableCommand {
 
         func run() async throws {
             let config = try await global.load()
-            let users = try await global.withDatabase(config) { info in
-                try await withClient(info.url, poolSize: 1) { client in
-                    try await UserStore(Database(client: client, logger: info.logger)).list(logger: info.logger)
-                }
+            let users = try await global.withStore(config) { db, info in
+                try await UserStore(db).list(logger: info.logger)
             }
             let rows = users.map { u in
                 [String(u.id), u.username, u.role.rawValue, u.districtId.map(String.init) ?? "*", u.workerId.map(String.init) ?? "",
@@ -77,14 +73,12 @@ struct Users: AsyncParsableCommand {
 
 private func setActive(_ global: GlobalOptions, _ username: String, _ active: Bool) async throws {
     let config = try await global.load()
-    try await global.withDatabase(config) { info in
-        try await withClient(info.url, poolSize: 1) { client in
-            let users = UserStore(Database(client: client, logger: info.logger))
-            guard let user = try await users.find(username: username, logger: info.logger) else {
-                throw CLIError.badInput("username: no user \(username)")
-            }
-            try await users.setActive(user.id, active, logger: info.logger)
+    try await global.withStore(config) { db, info in
+        let users = UserStore(db)
+        guard let user = try await users.find(username: username, logger: info.logger) else {
+            throw CLIError.badInput("username: no user \(username)")
         }
+        try await users.setActive(user.id, active, logger: info.logger)
     }
     print("\(username) \(active ? "enabled" : "disabled")")
 }

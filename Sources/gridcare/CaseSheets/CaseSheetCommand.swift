@@ -12,11 +12,9 @@ struct CaseSheetCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try await global.load()
-        let sheet = try await global.withDatabase(config) { info in
-            try await withClient(info.url, poolSize: 1) { client in
-                try await CaseSheetStore(Database(client: client, logger: info.logger, operation: "cli case-sheet"), rules: config.visitRules)
-                    .caseSheet(resident, logger: info.logger)
-            }
+        let sheet = try await global.withStore(config, operation: "cli case-sheet") { db, info in
+            try await CaseSheetStore(db, rules: config.visitRules)
+                .caseSheet(resident, logger: info.logger)
         }
         let r = sheet.resident
         let time = DateFormatter()

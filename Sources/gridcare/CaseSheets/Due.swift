@@ -27,11 +27,9 @@ struct Due: AsyncParsableCommand {
         let untilDay = until.flatMap(SimpleDate.init(iso:)) ?? today.adding(days: 14)
         let clock = ContinuousClock()
         let started = clock.now
-        let (items, total) = try await global.withDatabase(config) { info in
-            try await withClient(info.url, poolSize: 1) { client in
-                try await DueVisitStore(Database(client: client, logger: info.logger, operation: "cli due"), rules: config.visitRules)
-                    .due(.init(teamId: team, districtId: district, today: today, until: untilDay, limit: count ? 1 : limit), logger: info.logger)
-            }
+        let (items, total) = try await global.withStore(config, operation: "cli due") { db, info in
+            try await DueVisitStore(db, rules: config.visitRules)
+                .due(.init(teamId: team, districtId: district, today: today, until: untilDay, limit: count ? 1 : limit), logger: info.logger)
         }
         let elapsed = clock.now - started
         if count {

@@ -38,10 +38,8 @@ struct Clinics: AsyncParsableCommand {
                                   slotMinutes: slotMinutes, capacityPerSlot: capacity,
                                   validFrom: try day(from, "from") ?? SimpleDate.todayInChina(), validUntil: try day(until, "until"))
             let config = try await global.load()
-            let clinic = try await global.withDatabase(config) { info in
-                try await withClient(info.url, poolSize: 1) { client in
-                    try await ClinicStore(Database(client: client, logger: info.logger)).create(stationId: station, teamId: team, rule: rule, logger: info.logger)
-                }
+            let clinic = try await global.withStore(config) { db, info in
+                try await ClinicStore(db).create(stationId: station, teamId: team, rule: rule, logger: info.logger)
             }
             print("clinic \(clinic.id): team \(clinic.teamId) at \(clinic.stationName), weekday \(weekday) \(starts)–\(ends), \(rule.slots) slots × \(capacity)")
         }
@@ -63,11 +61,9 @@ struct Clinics: AsyncParsableCommand {
             let start = try day(from, "from") ?? SimpleDate.todayInChina()
             let end = start.adding(days: weeks * 7 - 1)
             let clock = ContinuousClock(), started = clock.now
-            let summary = try await global.withDatabase(config) { info in
-                try await withClient(info.url, poolSize: 1) { client in
-                    try await ClinicStore(Database(client: client, logger: info.logger)).generate(
-                        from: start, through: end, clinicId: clinic, calendar: calendar, onHoliday: config.onHoliday, logger: info.logger)
-                }
+            let summary = try await global.withStore(config) { db, info in
+                try await ClinicStore(db).generate(
+                    from: start, through: end, clinicId: clinic, calendar: calendar, onHoliday: config.onHoliday, logger: info.logger)
             }
             if summary.uncoveredDays > 0 {
                 FileHandle.standardError.write(Data("Warning: \(summary.uncoveredDays) day(s) fall in a year the holiday calendar (\(config.holidaysDirectory)) does not know; add that year's file when it is announced, then generate again.\n".utf8))
@@ -88,11 +84,9 @@ struct Clinics: AsyncParsableCommand {
             let any = try day(week, "week") ?? SimpleDate.todayInChina()
             let monday = any.adding(days: 1 - any.isoWeekday)
             let config = try await global.load()
-            let sessions = try await global.withDatabase(config) { info in
-                try await withClient(info.url, poolSize: 1) { client in
-                    try await ClinicStore(Database(client: client, logger: info.logger)).sessions(
-                        from: monday, through: monday.adding(days: 6), stationId: station, teamId: nil, logger: info.logger)
-                }
+            let sessions = try await global.withStore(config) { db, info in
+                try await ClinicStore(db).sessions(
+                    from: monday, through: monday.adding(days: 6), stationId: station, teamId: nil, logger: info.logger)
             }
             let names = ["", "星期一 Mon", "星期二 Tue", "星期三 Wed", "星期四 Thu", "星期五 Fri", "星期六 Sat", "星期日 Sun"]
             if format == .table {
@@ -117,10 +111,8 @@ struct Clinics: AsyncParsableCommand {
         func run() async throws {
             let config = try await global.load()
             let start = try day(since, "since") ?? SimpleDate.todayInChina()
-            let list = try await global.withDatabase(config) { info in
-                try await withClient(info.url, poolSize: 1) { client in
-                    try await BookingStore(Database(client: client, logger: info.logger, operation: "cli clinics calls")).callList(since: start, logger: info.logger)
-                }
+            let list = try await global.withStore(config, operation: "cli clinics calls") { db, info in
+                try await BookingStore(db).callList(since: start, logger: info.logger)
             }
             print(TablePrinter(header: ["date", "station", "resident", "name", "phone", "session", "why"], rows: list.map {
                 [$0.day.iso, $0.stationName, String($0.residentId), $0.residentName, $0.phone ?? "", $0.status, $0.reason ?? ""]

@@ -27,27 +27,22 @@ struct Demo: AsyncParsableCommand {
         let demo = DemoDistrict.generate(residents: residents, seed: seed, today: SimpleDate.todayInChina())
         let generated = clock.now - started
         do {
-            let summary = try await global.withDatabase(config) { info in
-                try await withClient(info.url, poolSize: 1) { client in
-                    let db = Database(client: client, logger: info.logger, operation: "cli demo")
-                    let summary = try await DemoLoader(db).load(demo, logger: info.logger)
-                    if !noUsers {
-                        let created = try await DemoUsers.create(districtId: summary.districtId, password: Self.password,
-                                                                 bcryptCost: config.bcryptCost, db: db, logger: info.logger)
-                        if !created.isEmpty {
-                            print("Demo users \(created.joined(separator: ", ")), password from GRIDCARE_DEMO_PASSWORD (default \"\(Self.defaultPassword)\").")
-                        }
-                        // Care records need a grid worker who raised the flags and a doctor who decided them.
-                        let users = UserStore(db)
-                        if let grid = created.first(where: { $0.hasPrefix("gridworker") }), let doctor = created.first(where: { $0.hasPrefix("doctor") }),
-                           let g = try await users.find(username: grid, logger: info.logger), let d = try await users.find(username: doctor, logger: info.logger) {
-                            let care = try await DemoCare.seed(districtId: summary.districtId, raisedBy: g.id, decidedBy: d.id,
-                                                               today: SimpleDate.todayInChina(), db: db, logger: info.logger)
-                            print("Care records: \(care.flags) confirmed flags, \(care.services) past services.")
-                        }
+            let summary = try await global.withStore(config, operation: "cli demo") { db, info in
+                let summary = try await DemoLoader(db).load(demo, logger: info.logger)
+                if !noUsers {
+                    let created = try await DemoUsers.create(districtId: summary.districtId, password: Self.password,
+                                                             bcryptCost: config.bcryptCost, db: db, logger: info.logger)
+                    if !created.isEmpty {
+                        print("Demo users \(created.map(\.username).joined(separator: ", ")), password from GRIDCARE_DEMO_PASSWORD (default \"\(Self.defaultPassword)\").")
                     }
-                    return summary
+                    // Care records need a grid worker who raised the flags and a doctor who decided them.
+                    if let g = created.first(where: { $0.role == .gridWorker }), let d = created.first(where: { $0.role == .centreStaff }) {
+                        let care = try await DemoCare.seed(districtId: summary.districtId, raisedBy: g.id, decidedBy: d.id,
+                                                           today: SimpleDate.todayInChina(), db: db, logger: info.logger)
+                        print("Care records: \(care.flags) confirmed flags, \(care.services) past services.")
+                    }
                 }
+                return summary
             }
             let total = clock.now - started
             print("Loaded \(demo.name) (district \(summary.districtId)): \(summary.areas) areas, \(summary.facilities) facilities, "

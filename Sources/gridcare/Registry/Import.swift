@@ -40,11 +40,9 @@ struct Import: AsyncParsableCommand {
         logger.debug("parsed and validated", metadata: ["seconds": "\(clock.now - started)"])
         do {
             let data = try parsed.get()
-            let summary = try await global.withDatabase(config) { info in
-                try await withClient(info.url, poolSize: 1) { client in
-                    try await ImportStore(Database(client: client, logger: info.logger)).load(
-                        data, districtId: district, householdsFile: households ?? "", residentsFile: residents ?? "", logger: info.logger)
-                }
+            let summary = try await global.withStore(config) { db, info in
+                try await ImportStore(db).load(
+                    data, districtId: district, householdsFile: households ?? "", residentsFile: residents ?? "", logger: info.logger)
             }
             let seconds = Double((clock.now - started).components.attoseconds) / 1e18 + Double((clock.now - started).components.seconds)
             let rows = summary.households + summary.residents

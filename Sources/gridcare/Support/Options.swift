@@ -48,6 +48,19 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
+extension GlobalOptions {
+    /// `withDatabase` with one connection wrapped as the owner's `Database`: what every store-backed
+    /// command needs. `operation` names the command in the audit trail.
+    func withStore<T: Sendable>(_ config: AppConfig, operation: String = "cli",
+                                _ body: @Sendable (Database, PostgresConnectionInfo) async throws -> T) async throws -> T {
+        try await withDatabase(config) { info in
+            try await withClient(info.url, poolSize: 1) { client in
+                try await body(Database(client: client, logger: info.logger, operation: operation), info)
+            }
+        }
+    }
+}
+
 /// What a command needs to reach the database.
 struct PostgresConnectionInfo: Sendable {
     var url: DatabaseURL

@@ -16,11 +16,9 @@ struct Report: AsyncParsableCommand {
 
         func run() async throws {
             let config = try await global.load()
-            let report = try await global.withDatabase(config) { info in
-                try await withClient(info.url, poolSize: 1) { client in
-                    try await CoverageStore(Database(client: client, logger: info.logger)).report(
-                        districtId: district, rules: config.coverage, logger: info.logger)
-                }
+            let report = try await global.withStore(config) { db, info in
+                try await CoverageStore(db).report(
+                    districtId: district, rules: config.coverage, logger: info.logger)
             }
             let range = config.coverage.householdsPerMicroGrid
             var rows: [[String]] = []
