@@ -49,6 +49,8 @@ let expectedAccess: [String: String] = [
     "listClinics": "ACGM", "createClinic": "AC", "listSessions": "ACGM",
     "listBookings": "ACG", "bookSession": "ACG", "changeBooking": "ACG", "listCalls": "ACG",
     "sessionInvitations": "ACG", "sessionFHIR": "ACG",
+    "createReferral": "AC", "listReferrals": "ACH", "getReferral": "ACH", "actOnReferral": "ACH", "referralSlip": "ACH",
+    "referralFHIR": "ACH", "listOverdueReferrals": "ACH", "referralReport": "ACHM",
 ]
 let roleLetters: [Role: Character] = [.admin: "A", .centreStaff: "C", .gridWorker: "G", .hospitalStaff: "H", .districtManager: "M"]
 

@@ -173,4 +173,29 @@ struct CLI {
             #expect(try cli.run("case-sheet", "999999").status != 0)
         }
     }
+
+    @Test func lateReferralSlipsAndTheLoopReportPrint() async throws {
+        try await withTestDatabase { db, url in
+            let f = try await Fixture.make(db)
+            let users = try await TestUsers.make(db, f)
+            let r = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 12, name: "吴奶奶"), logger: quiet)
+            let doctor = try #require(try await TokenStore(db).authenticate(users[.centreStaff], logger: quiet))
+            let slips = ReferralStore(db.scoped(doctor.scope, operation: "test"))
+            let slip = try await slips.create(.init(residentId: r.id, hospitalId: f.hospitalId, department: nil, urgency: .greenChannel,
+                                                    reason: "胸痛", diagnosis: "急性冠脉综合征?", send: true), logger: quiet)
+            let cli = CLI(url: url)
+            let none = try cli.run("referrals", "overdue")
+            #expect(none.status == 0 && none.output.contains("No slip is late."), "\(none.output)")
+            _ = try await db.client.query("UPDATE referral SET sent_at = now() - interval '5 hours' WHERE id = \(slip.id)")
+            let late = try cli.run("referrals", "overdue")
+            #expect(late.status == 0, "\(late.output)")
+            #expect(late.output.contains(slip.number) && late.output.contains("吴奶奶") && late.output.contains("hospital: acknowledge"))
+            #expect(late.output.contains("3 h "), "\(late.output)")
+            let report = try cli.run("referrals", "report", "--format", "json")
+            let rows = try JSONSerialization.jsonObject(with: Data(report.output.utf8)) as? [[String: String]]
+            #expect(rows?.count == 2)
+            #expect(rows?.first?["ack late"] == "1" && rows?.first?["sent"] == "1", "\(report.output)")
+            #expect(try cli.run("referrals", "report", "--from", "yesterday").status == 64)
+        }
+    }
 }

@@ -11,6 +11,7 @@ public enum AccessRules {
     static let adminOnly: Set<Role> = [.admin]
     /// Health records of named people: the people who care for them, not the district's statisticians.
     static let carers: Set<Role> = [.admin, .centreStaff, .gridWorker]
+    static let referralParties: Set<Role> = [.admin, .centreStaff, .hospitalStaff]
 
     /// operationId → the roles that may call it.
     public static let roles: [String: Set<Role>] = [
@@ -40,6 +41,11 @@ public enum AccessRules {
         "listClinics": readers, "createClinic": clinicians, "listSessions": readers,
         "listBookings": carers, "bookSession": carers, "changeBooking": carers, "listCalls": carers,
         "sessionInvitations": carers, "sessionFHIR": carers,
+        // Referral slips: the doctor team writes them, the hospital they are addressed to works them;
+        // district managers read the loop's figures, not the slips.
+        "createReferral": clinicians, "listReferrals": referralParties, "getReferral": referralParties,
+        "actOnReferral": referralParties, "referralSlip": referralParties, "referralFHIR": referralParties,
+        "listOverdueReferrals": referralParties, "referralReport": [.admin, .centreStaff, .hospitalStaff, .districtManager],
     ]
 
     /// Within recordService: grid workers record welfare visits; clinical services are the doctor team's.
@@ -47,6 +53,16 @@ public enum AccessRules {
 
     /// Within changeBooking: grid workers may cancel; the clinic checks residents in and completes visits.
     public static func mayChangeBooking(_ action: BookingStatus.Action, as role: Role?) -> Bool { role != .gridWorker || action == .cancel }
+
+    /// Within actOnReferral: each party moves only its own steps of the slip; an administrator any.
+    public static func mayActOnReferral(_ action: ReferralStatus.Action, as role: Role?) -> Bool {
+        switch role {
+        case .admin: true
+        case .centreStaff: action.party == .team
+        case .hospitalStaff: action.party == .hospital
+        default: false
+        }
+    }
 
     /// Whether `role` may call `operation`; false for an operation without a rule.
     public static func allows(_ role: Role, _ operation: String) -> Bool {

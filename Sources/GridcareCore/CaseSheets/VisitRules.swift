@@ -45,6 +45,7 @@ public struct VisitRules: Sendable, Equatable {
 public enum DueRule: String, Sendable, CaseIterable, Codable {
     case chronicFollowUp = "chronic_follow_up"
     case followUpAfterReading = "follow_up_after_reading"
+    case followUpAfterDischarge = "follow_up_after_discharge"
     case annualCheck = "annual_check"
     case disabledElderlyHomeVisit = "disabled_elderly_home_visit"
     case welfareVisit = "welfare_visit"

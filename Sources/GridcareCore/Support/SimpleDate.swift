@@ -85,6 +85,9 @@ public struct SimpleDate: Sendable, Hashable, Comparable, Codable, CustomStringC
 
     public func adding(days: Int) -> SimpleDate { SimpleDate(dayNumber: dayNumber + days) }
 
+    /// Midnight at the start of this day in China (UTC+8).
+    public var startInChina: Date { Date(timeIntervalSince1970: TimeInterval(dayNumber) * 86_400 - 8 * 3600) }
+
     /// The same day `years` later; 29 February becomes 28 February in a common year.
     public func adding(years: Int) -> SimpleDate {
         let y = year + years

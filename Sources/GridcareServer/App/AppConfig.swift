@@ -22,6 +22,8 @@ public struct AppConfig: Sendable {
     public var holidaysDirectory: String
     /// `rules.clinics.onHoliday`: `next_workday` (default) or `cancel`.
     public var onHoliday: HolidayRule
+    /// `rules.referrals.*`: acknowledgement windows by urgency and the follow-up window after discharge.
+    public var referralRules: ReferralRules
     public var logLevel: String
     /// `database.serviceRole`: the role the service acts as (row-level security applies to it); empty
     /// means the URL's own user, for a deployment that logs in as the service role directly.
@@ -47,6 +49,7 @@ public struct AppConfig: Sendable {
         visitRules = Self.visitRules(reader)
         holidaysDirectory = reader.string(forKey: "rules.clinics.holidaysDirectory", default: "Config/holidays")
         onHoliday = HolidayRule(rawValue: reader.string(forKey: "rules.clinics.onHoliday", default: "next_workday")) ?? .nextWorkday
+        referralRules = Self.referralRules(reader)
         logLevel = reader.string(forKey: "log.level", default: "info")
         serviceRole = reader.string(forKey: "database.serviceRole", default: "gridcare_service")
         tokenLifetime = .seconds(60 * max(1, reader.int(forKey: "auth.tokenTtlMinutes", default: 720)))
@@ -65,6 +68,17 @@ public struct AppConfig: Sendable {
         ]
         providers.append(try await FileProvider<YAMLSnapshot>(filePath: .init(file), allowMissing: true))
         return ConfigReader(providers: providers)
+    }
+
+    static func referralRules(_ reader: ConfigReader) -> ReferralRules {
+        var r = ReferralRules()
+        for urgency in ReferralUrgency.allCases {
+            let name = urgency == .greenChannel ? "greenChannel" : urgency.rawValue
+            r.acknowledgeWithinHours[urgency] = max(1, reader.int(forKey: ConfigKey(["rules", "referrals", "acknowledgeWithinHours", name]),
+                                                                   default: r.acknowledgeWithinHours[urgency] ?? 24))
+        }
+        r.followUpWithinDays = max(1, reader.int(forKey: "rules.referrals.followUpWithinDays", default: r.followUpWithinDays))
+        return r
     }
 
     static func visitRules(_ reader: ConfigReader) -> VisitRules {

@@ -18,6 +18,8 @@ public struct Problem: Error, Sendable, Codable, Equatable {
     public var status: Int
     public var detail: String?
     public var field: String?
+    /// With a 409 from a state machine: the actions that may come next.
+    public var allowed: [String]?
     public var errors: [Item]?
 
     public init(status: HTTPResponse.Status, detail: String? = nil, errors: [FieldError] = []) {
@@ -47,6 +49,11 @@ extension Problem {
             return Problem(status: .unprocessableContent, detail: "The request has an invalid field.", errors: [field])
         case StoreError.notFound(let what):
             return .notFound(what)
+        case let refused as ReferralTransitionError:
+            var problem = Problem(status: .conflict, detail: "The slip's state does not allow this action.",
+                                  errors: [FieldError("action", refused.description)])
+            problem.allowed = refused.allowed.map(\.rawValue)
+            return problem
         case StoreError.notAllowed(let why):
             return Problem(status: .forbidden, detail: why.prefix(1).uppercased() + why.dropFirst() + ".")
         case StoreError.conflict(let field, let reason):
@@ -88,6 +95,7 @@ extension Problem {
     static func fromRuntime(_ error: ServerError, logger: Logger) -> Problem {
         let underlying = error.underlyingError
         if underlying is Problem || underlying is ValidationFailure || underlying is FieldError || underlying is StoreError
+            || underlying is ReferralTransitionError
             || ConstraintViolation(underlying) != nil || underlying is PSQLError || underlying is CancellationError {
             return from(underlying, logger: logger)
         }

@@ -27,7 +27,7 @@ extension Components.Schemas.FollowUp {
 
 extension Components.Schemas.Alert {
     init(_ a: Alert) {
-        self.init(id: a.id, residentId: a.residentId, microGridId: a.microGridId, readingId: a.readingId, teamId: a.teamId, reason: a.reason,
+        self.init(id: a.id, residentId: a.residentId, microGridId: a.microGridId, readingId: a.readingId, referralId: a.referralId, teamId: a.teamId, reason: a.reason,
                   suggestsGreenChannel: a.suggestsGreenChannel, status: .init(rawValue: a.status.rawValue)!, openedAt: a.openedAt,
                   acknowledgedBy: a.acknowledgedBy, acknowledgedAt: a.acknowledgedAt, closedBy: a.closedBy, closedAt: a.closedAt,
                   version: a.version)

@@ -12,9 +12,12 @@ public struct Scope: Sendable, Equatable {
     public var districtId: Int64?
     /// nil: every micro-grid of the district(s); empty: none (hospital staff see no registry residents).
     public var microGridIds: [Int64]?
+    /// The hospital a hospital user works for: they see the referral slips addressed to it.
+    public var hospitalId: Int64?
 
-    public init(userId: Int64, role: Role, districtId: Int64?, microGridIds: [Int64]?) {
+    public init(userId: Int64, role: Role, districtId: Int64?, microGridIds: [Int64]?, hospitalId: Int64? = nil) {
         self.userId = userId; self.role = role; self.districtId = districtId; self.microGridIds = microGridIds
+        self.hospitalId = hospitalId
     }
 
     /// The settings the policies read (see 0004_access.sql): '*' means unrestricted.
@@ -26,21 +29,22 @@ public struct Scope: Sendable, Equatable {
     /// Sets the scope for the rest of the current transaction only.
     func apply(on conn: PostgresConnection, logger: Logger) async throws {
         let s = settings
-        _ = try await conn.execute(Apply(user: String(userId), role: role.rawValue, district: s.district, microGrids: s.microGrids),
-                                   logger: logger)
+        _ = try await conn.execute(Apply(user: String(userId), role: role.rawValue, district: s.district, microGrids: s.microGrids,
+                                         hospital: hospitalId.map(String.init) ?? ""), logger: logger)
     }
 
     /// Runs on every request, so a named prepared statement: parsed and planned once per connection.
     struct Apply: PostgresPreparedStatement {
         static let sql = """
             SELECT set_config('gridcare.user_id', $1, true), set_config('gridcare.role', $2, true),
-                   set_config('gridcare.scope_district', $3, true), set_config('gridcare.scope_micro_grids', $4, true)
+                   set_config('gridcare.scope_district', $3, true), set_config('gridcare.scope_micro_grids', $4, true),
+                   set_config('gridcare.scope_hospital', $5, true)
             """
         typealias Row = ()
-        var user: String, role: String, district: String, microGrids: String
+        var user: String, role: String, district: String, microGrids: String, hospital: String
         func makeBindings() throws -> PostgresBindings {
-            var b = PostgresBindings(capacity: 4)
-            b.append(user); b.append(role); b.append(district); b.append(microGrids)
+            var b = PostgresBindings(capacity: 5)
+            b.append(user); b.append(role); b.append(district); b.append(microGrids); b.append(hospital)
             return b
         }
         func decodeRow(_ row: PostgresRow) throws -> Row { () }

@@ -74,7 +74,7 @@ public struct TokenStore: Sendable {
         var found: Authenticate.Row?
         for try await row in try await db.client.execute(Authenticate(token: token), logger: logger) { found = row }
         guard let row = found, let role = Role(rawValue: row.2) else { return nil }
-        let scope = Scope(userId: row.0, role: role, districtId: row.3, microGridIds: row.8)
+        let scope = Scope(userId: row.0, role: role, districtId: row.3, microGridIds: row.8, hospitalId: row.5)
         return Caller(scope: scope, username: row.1, tokenId: row.6, expiresAt: row.7, workerId: row.4, hospitalId: row.5)
     }
 

@@ -4,7 +4,7 @@ import Logging
 import PostgresNIO
 
 public struct Alert: Sendable, Equatable {
-    public var id: Int64, residentId: Int64, microGridId: Int64, readingId: Int64, teamId: Int64?
+    public var id: Int64, residentId: Int64, microGridId: Int64, readingId: Int64?, referralId: Int64?, teamId: Int64?
     public var reason: String, suggestsGreenChannel: Bool, status: AlertStatus, openedAt: Date
     public var acknowledgedBy: Int64?, acknowledgedAt: Date?, closedBy: Int64?, closedAt: Date?, version: Int
 }
@@ -16,18 +16,18 @@ public struct AlertStore: Sendable {
     var audit: AuditLog { AuditLog(db) }
     public init(_ db: Database) { self.db = db }
 
-    typealias Row = (Int64, Int64, Int64, Int64, Int64?, String, Bool, String, Date, Int64?, Date?, Int64?, Date?, Int)
+    typealias Row = (Int64, Int64, Int64, Int64?, Int64?, Int64?, String, Bool, String, Date, Int64?, Date?, Int64?, Date?, Int)
     static let select = """
-        SELECT a.id, a.resident_id, r.micro_grid_id, a.reading_id, a.team_id, a.reason, a.suggests_green_channel, a.status::text,
+        SELECT a.id, a.resident_id, r.micro_grid_id, a.reading_id, a.referral_id, a.team_id, a.reason, a.suggests_green_channel, a.status::text,
                a.opened_at, a.acknowledged_by, a.acknowledged_at, a.closed_by, a.closed_at, a.version
         FROM alert a JOIN resident r ON r.id = a.resident_id
         """
     /// Open first, then acknowledged, then closed; the oldest open one on top.
     static let order = "ORDER BY a.status, a.opened_at, a.id"
     static func alert(_ r: Row) -> Alert {
-        Alert(id: r.0, residentId: r.1, microGridId: r.2, readingId: r.3, teamId: r.4, reason: r.5, suggestsGreenChannel: r.6,
-              status: AlertStatus(rawValue: r.7)!, openedAt: r.8, acknowledgedBy: r.9, acknowledgedAt: r.10, closedBy: r.11,
-              closedAt: r.12, version: r.13)
+        Alert(id: r.0, residentId: r.1, microGridId: r.2, readingId: r.3, referralId: r.4, teamId: r.5, reason: r.6, suggestsGreenChannel: r.7,
+              status: AlertStatus(rawValue: r.8)!, openedAt: r.9, acknowledgedBy: r.10, acknowledgedAt: r.11, closedBy: r.12,
+              closedAt: r.13, version: r.14)
     }
 
     func fetch(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> Alert? {

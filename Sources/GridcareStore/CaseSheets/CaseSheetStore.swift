@@ -68,17 +68,10 @@ public struct CaseSheetStore: Sendable {
                 try await audit.record(.create, residents: [residentId], outcome: .denied, detail: "service", on: conn, logger: logger)
                 return .refused(ValidationFailure([FieldError("residentId", "no such resident")]))
             }
-            let id = try await conn.first("""
-                INSERT INTO service_entry (district_id, resident_id, micro_grid_id, kind, visit, performed_by, performed_at, notes)
-                SELECT r.district_id, r.id, r.micro_grid_id, \(kind.rawValue)::service_kind, \(visit?.rawValue)::visit_kind, \(userId), \(performedAt), \(notes?.trimmed)
-                FROM resident r WHERE r.id = \(residentId)
-                RETURNING id
-                """, as: Int64.self, logger: logger)!
-            // A doctor's follow-up answers every follow-up a reading or referral asked for.
+            let id = try await Self.insertService(residentId: residentId, kind: kind, visit: visit, by: userId, at: performedAt, notes: notes,
+                                                  on: conn, logger: logger)
             if visit == .doctorFollowUp {
-                try await conn.query("""
-                    UPDATE follow_up SET done_by_service = \(id) WHERE resident_id = \(residentId) AND done_by_service IS NULL
-                    """, logger: logger)
+                try await FollowUps.satisfy(residentId: residentId, service: id, db: db, on: conn, logger: logger)
             }
             try await audit.record(.create, residents: [residentId], detail: "service \(id)", on: conn, logger: logger)
             return .done(try await services(residentId, id: id, on: conn, logger: logger)[0])
@@ -158,6 +151,17 @@ public struct CaseSheetStore: Sendable {
             try await audit.record(.read, residents: [residentId], detail: "case sheet", on: conn, logger: logger)
             return .done(sheet)
         }
+    }
+
+    /// Writes one service entry of a resident the caller sees (checked by the caller).
+    static func insertService(residentId: Int64, kind: ServiceKind, visit: VisitKind?, by userId: Int64, at performedAt: Date, notes: String?,
+                              on conn: PostgresConnection, logger: Logger) async throws -> Int64 {
+        try await conn.first("""
+            INSERT INTO service_entry (district_id, resident_id, micro_grid_id, kind, visit, performed_by, performed_at, notes)
+            SELECT r.district_id, r.id, r.micro_grid_id, \(kind.rawValue)::service_kind, \(visit?.rawValue)::visit_kind, \(userId), \(performedAt), \(notes?.trimmed)
+            FROM resident r WHERE r.id = \(residentId)
+            RETURNING id
+            """, as: Int64.self, logger: logger).orThrow(StoreError.notFound("resident"))
     }
 
     func visible(_ residentId: Int64, on conn: PostgresConnection, logger: Logger) async throws -> Bool {

@@ -87,8 +87,10 @@ public struct DueVisitStore: Sendable {
                 LEFT JOIN LATERAL (SELECT max((s.performed_at AT TIME ZONE 'Asia/Shanghai')::date) AS last_on FROM service_entry s
                            WHERE s.resident_id = w.resident_id AND s.visit = 'welfare_visit') l ON true
               UNION ALL
-                SELECT p.id, p.name, p.micro_grid_id, p.team_id, 'doctor_follow_up', 'follow_up_after_reading', u.due_by, NULL::date
-                FROM (SELECT resident_id, min(due_by) AS due_by FROM follow_up WHERE done_by_service IS NULL GROUP BY resident_id) u
+                SELECT p.id, p.name, p.micro_grid_id, p.team_id, 'doctor_follow_up',
+                       CASE u.rule WHEN 'referral_discharge' THEN 'follow_up_after_discharge' ELSE 'follow_up_after_reading' END, u.due_by, NULL::date
+                FROM (SELECT DISTINCT ON (resident_id) resident_id, due_by, rule FROM follow_up WHERE done_by_service IS NULL
+                      ORDER BY resident_id, due_by, rule = 'referral_discharge' DESC) u
                 JOIN people p ON p.id = u.resident_id
             ),
             tiers AS (SELECT resident_id, min(tier)::text AS tier FROM flags GROUP BY resident_id),

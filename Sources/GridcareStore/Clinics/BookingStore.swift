@@ -124,9 +124,8 @@ public struct BookingStore: Sendable {
                     FROM booking WHERE id = \(id)
                     RETURNING id
                     """, as: Int64.self, logger: logger)
-                if (visit ?? .doctorFollowUp) == .doctorFollowUp {
-                    try await conn.query("UPDATE follow_up SET done_by_service = \(service) WHERE resident_id = \(current.residentId) AND done_by_service IS NULL",
-                                         logger: logger)
+                if (visit ?? .doctorFollowUp) == .doctorFollowUp, let service {
+                    try await FollowUps.satisfy(residentId: current.residentId, service: service, db: db, on: conn, logger: logger)
                 }
             }
             if !next.holdsPlace, current.status.holdsPlace, let slot = current.slot {

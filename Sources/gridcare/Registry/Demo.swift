@@ -41,6 +41,12 @@ struct Demo: AsyncParsableCommand {
                                                            today: SimpleDate.todayInChina(), db: db, logger: info.logger)
                         print("Care records: \(care.flags) confirmed flags, \(care.services) past services.")
                     }
+                    if let d = created.first(where: { $0.role == .centreStaff }), let h = created.first(where: { $0.role == .hospitalStaff }),
+                       let hospitalId = h.hospitalId {
+                        let slips = try await DemoReferrals.seed(doctorId: d.id, hospitalUserId: h.id, hospitalId: hospitalId,
+                                                                 rules: config.referralRules, db: db, logger: info.logger)
+                        print("Referral slips: \(slips) to \(h.username)'s hospital, at every stage of the loop.")
+                    }
                 }
                 return summary
             }

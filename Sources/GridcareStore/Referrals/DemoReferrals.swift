@@ -1,0 +1,43 @@
+import Foundation
+import GridcareCore
+import Logging
+
+/// A few referral slips for a demo district, written and moved through the real store as the demo doctor
+/// and hospital user would (scoped, audited), so the hospital's inbox and the loop report have content.
+public enum DemoReferrals {
+    /// How far each demo slip gets: two waiting in the inbox, then one further at each stage.
+    static let stages: [(ReferralUrgency, [ReferralStatus.Action])] = [
+        (.greenChannel, []), (.routine, []), (.urgent, [.receive]), (.routine, [.receive, .accept, .admit]),
+        (.urgent, [.receive, .accept, .admit, .discharge]), (.routine, [.receive, .accept, .admit, .discharge, .followUp, .close]),
+        (.routine, [.receive, .decline]),
+    ]
+
+    /// Returns how many slips were written (none when the doctor sees no hypertensive resident).
+    public static func seed(doctorId: Int64, hospitalUserId: Int64, hospitalId: Int64, rules: ReferralRules, db: Database, logger: Logger) async throws -> Int {
+        let tokens = TokenStore(db)
+        var issued: [Int64] = []
+        func scoped(_ user: Int64) async throws -> Database {
+            let token = try await tokens.issue(userId: user, lifetime: .seconds(300), label: "demo referrals", logger: logger)
+            issued.append(token.id)
+            guard let caller = try await tokens.authenticate(token.token, logger: logger) else { throw StoreError.notFound("demo user") }
+            return db.scoped(caller.scope, operation: "cli demo")
+        }
+        let doctor = ReferralStore(try await scoped(doctorId), rules: rules)
+        let hospital = ReferralStore(try await scoped(hospitalUserId), rules: rules)
+        let residents = try await doctor.db.rows("""
+            SELECT id FROM resident WHERE 'hypertension' = ANY (conditions) ORDER BY id LIMIT \(stages.count)
+            """, as: Int64.self, logger: logger)
+        for (resident, (urgency, steps)) in zip(residents, stages) {
+            var slip = try await doctor.create(.init(residentId: resident, hospitalId: hospitalId, department: "心内科", urgency: urgency,
+                                                     reason: "血压控制不佳，需专科评估调整用药", diagnosis: "高血压", send: true), logger: logger)
+            for action in steps {
+                let store = action.party == .hospital ? hospital : doctor
+                let step = ReferralStore.Step(action: action, note: action == .decline ? "专科床位已满，建议转上级医院" : nil,
+                                              plan: action == .discharge ? ("低盐饮食，每日早晚测血压并记录", "氨氯地平 5mg 每日一次", nil) : nil)
+                slip = try await store.act(slip.id, step, ifVersion: nil, logger: logger)
+            }
+        }
+        for id in issued { _ = try await tokens.revoke(id: id, logger: logger) }
+        return residents.count
+    }
+}
