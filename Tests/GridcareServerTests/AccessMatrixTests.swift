@@ -51,6 +51,10 @@ let expectedAccess: [String: String] = [
     "sessionInvitations": "ACG", "sessionFHIR": "ACG",
     "createReferral": "AC", "listReferrals": "ACH", "getReferral": "ACH", "actOnReferral": "ACH", "referralSlip": "ACH",
     "referralFHIR": "ACH", "listOverdueReferrals": "ACH", "referralReport": "ACHM",
+    "listBoxes": "ACGM", "createBox": "AC", "listOffers": "ACGM", "getOffer": "ACGM", "postOffer": "ACG", "withdrawOffer": "ACG",
+    "approveOffer": "AC", "listBoardRequests": "ACG", "postBoardRequest": "ACG", "getBoardRequest": "ACG", "approveBoardRequest": "AC",
+    "cancelBoardRequest": "ACG", "matchBoardRequest": "ACG", "boardView": "ACG", "listClaims": "ACG", "createClaim": "ACG",
+    "actOnClaim": "ACG", "boardReport": "ACM",
 ]
 let roleLetters: [Role: Character] = [.admin: "A", .centreStaff: "C", .gridWorker: "G", .hospitalStaff: "H", .districtManager: "M"]
 

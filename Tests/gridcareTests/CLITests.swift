@@ -198,4 +198,33 @@ struct CLI {
             #expect(try cli.run("referrals", "report", "--from", "yesterday").status == 64)
         }
     }
+
+    @Test func theBoardsClockAndMatchingRunFromTheCommandLine() async throws {
+        try await withTestDatabase { db, url in
+            let f = try await Fixture.make(db)
+            let users = try await TestUsers.make(db, f)
+            let r = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 13, name: "郑爷爷"), logger: quiet)
+            let grid = try #require(try await TokenStore(db).authenticate(users[.gridWorker], logger: quiet))
+            let doctor = try #require(try await TokenStore(db).authenticate(users[.centreStaff], logger: quiet))
+            let today = SimpleDate.todayInChina()
+            let box = try await BoardStore(db.scoped(doctor.scope, operation: "test")).createBox(areaId: f.microGridIds[0], kind: "box", name: "楼道药箱",
+                                                                                               place: nil, custodianId: f.gridWorkerIds[0], logger: quiet)
+            let board = BoardStore(db.scoped(grid.scope, operation: "test"))
+            let soon = try await board.postOffer(.init(boxId: box.id, itemName: "对乙酰氨基酚片", category: .otcMedicine, quantity: 8, unit: "片",
+                                                       expiresOn: today.adding(days: 5), donorName: "楼下邻居", note: nil), today: today, logger: quiet)
+            let request = try await BoardRequestStore(db.scoped(grid.scope, operation: "test"))
+                .post(.init(residentId: r.id, itemName: "对乙酰氨基酚", category: .otcMedicine, quantity: 4, urgency: .urgent, reason: "发热"), logger: quiet)
+            let cli = CLI(url: url)
+            let match = try cli.run("board", "match", "\(request.id)")
+            #expect(match.status == 0 && match.output.contains("对乙酰氨基酚片") && match.output.contains("(soon)")
+                    && match.output.contains("same_micro_grid"), "\(match.output)")
+            _ = try await db.client.query("UPDATE board_offer SET expires_on = current_date - 1 WHERE id = \(soon.id)")
+            let expire = try cli.run("board", "expire")
+            #expect(expire.status == 0 && expire.output.contains("1 offers expired, 0 reservations returned."), "\(expire.output)")
+            #expect(try cli.run("board", "match", "\(request.id)").output.contains("No offer matches."))
+            let report = try cli.run("board", "report", "--format", "json")
+            let rows = try JSONSerialization.jsonObject(with: Data(report.output.utf8)) as? [[String: String]]
+            #expect(report.status == 0 && rows?.first?["requests"] == "1" && rows?.first?["units offered"] == "8", "\(report.output)")
+        }
+    }
 }

@@ -46,6 +46,12 @@ public enum AccessRules {
         "createReferral": clinicians, "listReferrals": referralParties, "getReferral": referralParties,
         "actOnReferral": referralParties, "referralSlip": referralParties, "referralFHIR": referralParties,
         "listOverdueReferrals": referralParties, "referralReport": [.admin, .centreStaff, .hospitalStaff, .districtManager],
+        // The medicine-box board: offers are the district's; requests name residents, so they are their carers'.
+        "listBoxes": readers, "createBox": clinicians, "listOffers": readers, "getOffer": readers,
+        "postOffer": carers, "withdrawOffer": carers, "approveOffer": clinicians,
+        "listBoardRequests": carers, "postBoardRequest": carers, "getBoardRequest": carers, "approveBoardRequest": clinicians,
+        "cancelBoardRequest": carers, "matchBoardRequest": carers, "boardView": carers,
+        "listClaims": carers, "createClaim": carers, "actOnClaim": carers, "boardReport": [.admin, .centreStaff, .districtManager],
     ]
 
     /// Within recordService: grid workers record welfare visits; clinical services are the doctor team's.
@@ -63,6 +69,9 @@ public enum AccessRules {
         default: false
         }
     }
+
+    /// Within actOnClaim: a delivery is confirmed by the recipient's grid worker (scope makes it theirs).
+    public static func mayConfirmDelivery(as role: Role?) -> Bool { role == .gridWorker || role == .admin }
 
     /// Whether `role` may call `operation`; false for an operation without a rule.
     public static func allows(_ role: Role, _ operation: String) -> Bool {

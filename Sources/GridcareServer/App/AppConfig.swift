@@ -24,6 +24,8 @@ public struct AppConfig: Sendable {
     public var onHoliday: HolidayRule
     /// `rules.referrals.*`: acknowledgement windows by urgency and the follow-up window after discharge.
     public var referralRules: ReferralRules
+    /// `rules.board.*`: the medicine-box board's hold time, claim cap, expiry marking and job interval.
+    public var boardRules: BoardRules
     public var logLevel: String
     /// `database.serviceRole`: the role the service acts as (row-level security applies to it); empty
     /// means the URL's own user, for a deployment that logs in as the service role directly.
@@ -50,6 +52,12 @@ public struct AppConfig: Sendable {
         holidaysDirectory = reader.string(forKey: "rules.clinics.holidaysDirectory", default: "Config/holidays")
         onHoliday = HolidayRule(rawValue: reader.string(forKey: "rules.clinics.onHoliday", default: "next_workday")) ?? .nextWorkday
         referralRules = Self.referralRules(reader)
+        var board = BoardRules()
+        board.holdHours = max(1, reader.int(forKey: "rules.board.holdHours", default: board.holdHours))
+        board.maxOpenClaimsPerWorker = max(1, reader.int(forKey: "rules.board.maxOpenClaimsPerWorker", default: board.maxOpenClaimsPerWorker))
+        board.expiringWithinDays = max(0, reader.int(forKey: "rules.board.expiringWithinDays", default: board.expiringWithinDays))
+        board.expiryJobMinutes = max(1, reader.int(forKey: "rules.board.expiryJobMinutes", default: board.expiryJobMinutes))
+        boardRules = board
         logLevel = reader.string(forKey: "log.level", default: "info")
         serviceRole = reader.string(forKey: "database.serviceRole", default: "gridcare_service")
         tokenLifetime = .seconds(60 * max(1, reader.int(forKey: "auth.tokenTtlMinutes", default: 720)))

@@ -15,7 +15,7 @@ public func buildApplication(config: AppConfig, client: PostgresClient, logger: 
     return Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "gridcare"),
-        services: [client],
+        services: [client, BoardClock(db: Database(client: client, logger: logger), rules: config.boardRules, logger: logger)],
         logger: logger
     )
 }

@@ -14,16 +14,8 @@ public enum DemoReferrals {
 
     /// Returns how many slips were written (none when the doctor sees no hypertensive resident).
     public static func seed(doctorId: Int64, hospitalUserId: Int64, hospitalId: Int64, rules: ReferralRules, db: Database, logger: Logger) async throws -> Int {
-        let tokens = TokenStore(db)
-        var issued: [Int64] = []
-        func scoped(_ user: Int64) async throws -> Database {
-            let token = try await tokens.issue(userId: user, lifetime: .seconds(300), label: "demo referrals", logger: logger)
-            issued.append(token.id)
-            guard let caller = try await tokens.authenticate(token.token, logger: logger) else { throw StoreError.notFound("demo user") }
-            return db.scoped(caller.scope, operation: "cli demo")
-        }
-        let doctor = ReferralStore(try await scoped(doctorId), rules: rules)
-        let hospital = ReferralStore(try await scoped(hospitalUserId), rules: rules)
+        try await DemoActors.acting(as: [doctorId, hospitalUserId], db: db, logger: logger) { actors in
+            let doctor = ReferralStore(actors[0], rules: rules), hospital = ReferralStore(actors[1], rules: rules)
         let residents = try await doctor.db.rows("""
             SELECT id FROM resident WHERE 'hypertension' = ANY (conditions) ORDER BY id LIMIT \(stages.count)
             """, as: Int64.self, logger: logger)
@@ -37,7 +29,7 @@ public enum DemoReferrals {
                 slip = try await store.act(slip.id, step, ifVersion: nil, logger: logger)
             }
         }
-        for id in issued { _ = try await tokens.revoke(id: id, logger: logger) }
-        return residents.count
+            return residents.count
+        }
     }
 }

@@ -47,6 +47,12 @@ struct Demo: AsyncParsableCommand {
                                                                  rules: config.referralRules, db: db, logger: info.logger)
                         print("Referral slips: \(slips) to \(h.username)'s hospital, at every stage of the loop.")
                     }
+                    if let d = created.first(where: { $0.role == .centreStaff }), let g = created.first(where: { $0.role == .gridWorker }),
+                       let custodian = g.workerId {
+                        let offers = try await DemoBoard.seed(doctorId: d.id, gridWorkerId: g.id, custodianWorkerId: custodian,
+                                                              rules: config.boardRules, today: SimpleDate.todayInChina(), db: db, logger: info.logger)
+                        print("Medicine box: a relay point with \(offers) offers and two requests in \(g.username)'s first micro-grid.")
+                    }
                 }
                 return summary
             }
