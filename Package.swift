@@ -24,8 +24,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
+        // The routing solver (PCVRPTW/VRPTW, VRPLIB in and out) on plain values: the planner's engine.
+        .target(
+            name: "GridcareRouting",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "GridcareCore",
+            dependencies: ["GridcareRouting"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -66,6 +72,7 @@ let package = Package(
             name: "gridcare",
             dependencies: [
                 "GridcareCore",
+                "GridcareRouting",
                 "GridcareStore",
                 "GridcareServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -80,7 +87,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GridcareCoreTests",
-            dependencies: ["GridcareCore"],
+            dependencies: ["GridcareCore", "GridcareRouting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

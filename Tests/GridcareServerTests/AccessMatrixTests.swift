@@ -55,6 +55,7 @@ let expectedAccess: [String: String] = [
     "approveOffer": "AC", "listBoardRequests": "ACG", "postBoardRequest": "ACG", "getBoardRequest": "ACG", "approveBoardRequest": "AC",
     "cancelBoardRequest": "ACG", "matchBoardRequest": "ACG", "boardView": "ACG", "listClaims": "ACG", "createClaim": "ACG",
     "actOnClaim": "ACG", "boardReport": "ACM",
+    "planRounds": "AC", "getRoundsPlan": "AC", "roundsCalendar": "AC", "markPlannedVisit": "AC", "setAvailability": "ACG",
 ]
 let roleLetters: [Role: Character] = [.admin: "A", .centreStaff: "C", .gridWorker: "G", .hospitalStaff: "H", .districtManager: "M"]
 

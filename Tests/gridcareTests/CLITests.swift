@@ -227,4 +227,41 @@ struct CLI {
             #expect(report.status == 0 && rows?.first?["requests"] == "1" && rows?.first?["units offered"] == "8", "\(report.output)")
         }
     }
+
+    @Test func aTeamsWeekPlansExportsAsVRPLIBAndSolvesBack() async throws {
+        try await withTestDatabase { db, url in
+            let f = try await Fixture.make(db)
+            for n in 0..<4 {
+                let r = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[n % 2], n: 300 + n, name: "卧床\(n)",
+                                                                                 conditions: [.hypertension, .bedbound]), logger: quiet)
+                _ = try await ContractStore(db).sign(residentId: r.id, teamId: f.teamId, startsOn: SimpleDate.todayInChina().adding(days: -100), years: 1,
+                                                     logger: quiet)
+            }
+            let week = ISOWeek(containing: SimpleDate.todayInChina().adding(days: 7)).description
+            let cli = CLI(url: url)
+            let plan = try cli.run("rounds", "plan", "--team", "\(f.teamId)", "--week", week, "--seconds", "0.3", "--format", "json")
+            let rows = try JSONSerialization.jsonObject(with: Data(plan.output.utf8)) as? [[String: String]]
+            #expect(plan.status == 0 && rows?.count == 4, "\(plan.output)")
+            #expect(rows?.allSatisfy { Set(($0["visit"] ?? "").split(separator: "+")) == ["doctor_follow_up", "annual_check"] && $0["arrive"] != nil } == true,
+                    "\(plan.output)")
+            let ics = try cli.run("rounds", "plan", "--team", "\(f.teamId)", "--week", week, "--seconds", "0.2", "--format", "ics")
+            #expect(ics.output.components(separatedBy: "BEGIN:VEVENT").count == 5)
+            #expect(try cli.run("rounds", "plan", "--team", "\(f.teamId)", "--week", "2026-W99").status == 2)
+
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gc-vrp-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let export = try cli.run("rounds", "export", "--team", "\(f.teamId)", "--week", week, "--out", dir + "/week.vrp")
+            #expect(export.status == 0 && export.output.contains("4 visits"), "\(export.output)")
+            let solve = try cli.run("rounds", "solve", dir + "/week.vrp", "--seconds", "0.3", "--out", dir + "/week.sol")
+            #expect(solve.status == 0, "\(solve.output)")
+            let sol = try String(contentsOfFile: dir + "/week.sol", encoding: .utf8)
+            let routed = sol.split(separator: "\n").filter { $0.hasPrefix("Route #") }.flatMap { $0.split(separator: ":")[1].split(separator: " ") }
+            #expect(Set(routed) == ["1", "2", "3", "4"], "\(sol)")
+            let broken = dir + "/broken.vrp"
+            try "NAME : x\nTYPE : PCVRPTW\nDIMENSION : abc\n".write(toFile: broken, atomically: true, encoding: .utf8)
+            let refused = try cli.run("rounds", "solve", broken)
+            #expect(refused.status == 2 && refused.output.contains("line 3"), "\(refused.output)")
+        }
+    }
 }

@@ -52,6 +52,9 @@ public enum AccessRules {
         "listBoardRequests": carers, "postBoardRequest": carers, "getBoardRequest": carers, "approveBoardRequest": clinicians,
         "cancelBoardRequest": carers, "matchBoardRequest": carers, "boardView": carers,
         "listClaims": carers, "createClaim": carers, "actOnClaim": carers, "boardReport": [.admin, .centreStaff, .districtManager],
+        // Rounds are the doctor team's; grid workers know when residents are in.
+        "planRounds": clinicians, "getRoundsPlan": clinicians, "roundsCalendar": clinicians, "markPlannedVisit": clinicians,
+        "setAvailability": carers,
     ]
 
     /// Within recordService: grid workers record welfare visits; clinical services are the doctor team's.

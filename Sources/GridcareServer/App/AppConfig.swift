@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import GridcareCore
+import GridcareStore
 
 /// Every setting the service reads: Config/gridcare.yaml, overridden by GRIDCARE_* environment variables,
 /// overridden by CLI options. Keys are listed in the README.
@@ -26,6 +27,8 @@ public struct AppConfig: Sendable {
     public var referralRules: ReferralRules
     /// `rules.board.*`: the medicine-box board's hold time, claim cap, expiry marking and job interval.
     public var boardRules: BoardRules
+    /// `rules.rounds.*`: working day, minutes per visit kind, travel speed, solver time.
+    public var roundsRules: RoundsRules
     public var logLevel: String
     /// `database.serviceRole`: the role the service acts as (row-level security applies to it); empty
     /// means the URL's own user, for a deployment that logs in as the service role directly.
@@ -58,6 +61,16 @@ public struct AppConfig: Sendable {
         board.expiringWithinDays = max(0, reader.int(forKey: "rules.board.expiringWithinDays", default: board.expiringWithinDays))
         board.expiryJobMinutes = max(1, reader.int(forKey: "rules.board.expiryJobMinutes", default: board.expiryJobMinutes))
         boardRules = board
+        var rounds = RoundsRules()
+        let dayStart = reader.string(forKey: "rules.rounds.dayStarts", default: "08:00"), dayEnd = reader.string(forKey: "rules.rounds.dayEnds", default: "17:30")
+        if let start = ClinicStore.parseTime(dayStart), let end = ClinicStore.parseTime(dayEnd), start < end { rounds.dayStartMinute = start; rounds.dayEndMinute = end }
+        for kind in VisitKind.allCases {
+            let key = ConfigKey(["rules", "rounds", "visitMinutes", kind.rawValue])
+            rounds.visitMinutes[kind] = max(5, reader.int(forKey: key, default: rounds.minutes(kind)))
+        }
+        rounds.speedKmh = max(1, reader.double(forKey: "rules.rounds.speedKmh", default: rounds.speedKmh))
+        rounds.solverSeconds = max(0.05, reader.double(forKey: "rules.rounds.solverSeconds", default: rounds.solverSeconds))
+        roundsRules = rounds
         logLevel = reader.string(forKey: "log.level", default: "info")
         serviceRole = reader.string(forKey: "database.serviceRole", default: "gridcare_service")
         tokenLifetime = .seconds(60 * max(1, reader.int(forKey: "auth.tokenTtlMinutes", default: 720)))

@@ -1,0 +1,36 @@
+import Foundation
+
+/// Writes an instance as a VRPLIB PCVRPTW file that `VRPLIBReader` (and PyVRP's `vrplib`) read back to
+/// the same instance: an explicit full matrix (the planner's travel times are not plain Euclidean
+/// distances of the written coordinates once rounded), every value divided by the cost scale.
+public enum VRPLIBWriter {
+    public static func text(_ inst: Instance) -> String {
+        let scale = Double(inst.costScale)
+        func v(_ x: Int) -> String {
+            inst.costScale == 1 ? String(x) : String(format: "%.1f", Double(x) / scale)
+        }
+        let n = inst.nodeCount
+        var out = ["NAME : \(inst.name.isEmpty ? "gridcare" : inst.name)", "TYPE : PCVRPTW", "DIMENSION : \(n)",
+                   "VEHICLES : \(inst.vehicleCount)", "CAPACITY : \(inst.capacity)"]
+        if let d = inst.maxRouteDuration { out.append("MAX_DURATION : \(v(d))") }
+        out += ["EDGE_WEIGHT_TYPE : EXPLICIT", "EDGE_WEIGHT_FORMAT : FULL_MATRIX", "NODE_COORD_SECTION"]
+        out.append("1 \(String(format: "%.3f", inst.depot.x)) \(String(format: "%.3f", inst.depot.y))")
+        for (i, c) in inst.clients.enumerated() { out.append("\(i + 2) \(String(format: "%.3f", c.x)) \(String(format: "%.3f", c.y))") }
+        out.append("EDGE_WEIGHT_SECTION")
+        for i in 0..<n { out.append((0..<n).map { v(inst.distance(i, $0)) }.joined(separator: " ")) }
+        out.append("DEMAND_SECTION")
+        out.append("1 0")
+        for (i, c) in inst.clients.enumerated() { out.append("\(i + 2) \(c.demand)") }
+        out.append("TIME_WINDOW_SECTION")
+        out.append("1 \(v(inst.depot.earliest)) \(v(inst.depot.latest))")
+        for (i, c) in inst.clients.enumerated() { out.append("\(i + 2) \(v(c.earliest)) \(v(c.latest))") }
+        out.append("SERVICE_TIME_SECTION")
+        out.append("1 0")
+        for (i, c) in inst.clients.enumerated() { out.append("\(i + 2) \(v(c.serviceDuration))") }
+        out.append("PRIZE_SECTION")
+        out.append("1 0")
+        for (i, c) in inst.clients.enumerated() { out.append("\(i + 2) \(c.required ? "0" : v(c.prize))") }
+        out += ["DEPOT_SECTION", "1", "-1", "EOF"]
+        return out.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,268 @@
+import Foundation
+import GridcareCore
+import Logging
+import PostgresNIO
+
+/// What the planner needs about one team's week, read from the records.
+public struct RoundsInput: Sendable {
+    public var teamId: Int64, week: ISOWeek, centre: (latitude: Double, longitude: Double)
+    public var members: [RoundsMember], visits: [RoundsVisit], days: [SimpleDate]
+}
+
+/// A saved plan: the planner's routes with each planned visit's id and state.
+public struct SavedPlan: Sendable {
+    public struct Visit: Sendable, Equatable {
+        public var id: Int64, residentId: Int64, residentName: String, address: String, workerId: Int64, memberName: String
+        public var day: SimpleDate, seq: Int, arriveMinute: Int, leaveMinute: Int, visit: VisitKind, also: [VisitKind], rule: String
+        public var status: PlannedVisitStatus, serviceId: Int64?, version: Int
+    }
+    public var id: Int64, teamId: Int64, week: ISOWeek, createdAt: Date, superseded: Bool
+    public var visits: [Visit]
+    public var unplanned: [(residentId: Int64, residentName: String, visit: String, rule: String, reason: String)]
+}
+
+/// Reads a team's week for the planner, keeps plans, and marks planned visits done or missed.
+public struct RoundsStore: Sendable {
+    let db: Database
+    let rules: RoundsRules
+    let visitRules: VisitRules
+    let calendar: HolidayCalendar
+    var audit: AuditLog { AuditLog(db) }
+    public init(_ db: Database, rules: RoundsRules = RoundsRules(), visitRules: VisitRules = VisitRules(), calendar: HolidayCalendar = HolidayCalendar()) {
+        self.db = db; self.rules = rules; self.visitRules = visitRules; self.calendar = calendar
+    }
+
+    /// Whether a due visit belongs on a doctor team's home-visit rounds: home visits; follow-ups of the
+    /// bedbound, the red tier, after a reading or a discharge, or overdue; annual checks of the bedbound.
+    public static func isRoundsVisit(_ d: DueVisit, bedbound: Bool) -> Bool {
+        switch d.visit {
+        case .homeVisit: true
+        case .doctorFollowUp:
+            bedbound || d.tier == .red || d.rule == .followUpAfterReading || d.rule == .followUpAfterDischarge || d.overdueDays > 0
+        case .annualCheck: bedbound
+        case .welfareVisit: false
+        }
+    }
+
+    /// The team's members, their rounds hours for each day from `from` to the week's end (working days of
+    /// the calendar, less leave, less the team's clinic sessions), and the visits due by the week's end.
+    public func input(teamId: Int64, week: ISOWeek, from: SimpleDate, logger: Logger) async throws -> RoundsInput {
+        let days = week.days.filter { $0 >= from && (calendar.covers($0) ? calendar.isWorkday($0) : $0.isoWeekday <= 5) }
+        let sunday = week.days[6]
+        let (due, _) = try await DueVisitStore(db, rules: visitRules)
+            .due(.init(teamId: teamId, today: from, until: sunday, limit: 5000), logger: logger)
+        return try await db.transaction(logger: logger) { conn in
+            guard let centre = try await conn.first("""
+                SELECT coalesce(f.latitude, 0), coalesce(f.longitude, 0) FROM care_team t JOIN facility f ON f.id = t.centre_id WHERE t.id = \(teamId)
+                """, as: (Double, Double).self, logger: logger) else { throw StoreError.notFound("care team") }
+            let memberRows = try await conn.rows("""
+                SELECT w.id, w.name FROM care_team_member m JOIN worker w ON w.id = m.worker_id
+                WHERE m.team_id = \(teamId) AND w.active AND m.team_role IN ('doctor', 'nurse', 'public_health') ORDER BY m.team_role, w.id
+                """, as: (Int64, String).self, logger: logger)
+            let leave = try await conn.rows("""
+                SELECT worker_id, first_day::text, last_day::text FROM worker_leave
+                WHERE worker_id = ANY(\(memberRows.map(\.0))) AND first_day <= \(sunday.iso)::date AND last_day >= \(week.monday.iso)::date
+                """, as: (Int64, String, String).self, logger: logger)
+            let sessions = try await conn.rows("""
+                SELECT s.on_date::text, (extract(hour FROM s.starts_at) * 60 + extract(minute FROM s.starts_at))::int,
+                       (extract(hour FROM s.ends_at) * 60 + extract(minute FROM s.ends_at))::int
+                FROM clinic_session s JOIN clinic c ON c.id = s.clinic_id
+                WHERE c.team_id = \(teamId) AND s.on_date BETWEEN \(week.monday.iso)::date AND \(sunday.iso)::date AND s.status IN ('scheduled', 'held')
+                """, as: (String, Int, Int).self, logger: logger)
+            let members = memberRows.map { id, name in
+                var hours: [SimpleDate: ClosedRange<Int>] = [:]
+                for day in days {
+                    let away = leave.contains { $0.0 == id && SimpleDate(iso: $0.1)! <= day && day <= SimpleDate(iso: $0.2)! }
+                    if away { continue }
+                    let blocks = sessions.filter { SimpleDate(iso: $0.0) == day }.map { $0.1...$0.2 }
+                    if let free = Self.freeHours(rules.dayStartMinute...rules.dayEndMinute, less: blocks) { hours[day] = free }
+                }
+                return RoundsMember(workerId: id, name: name, hours: hours)
+            }
+            let candidates = due.filter { $0.visit != .welfareVisit }
+            let places = try await conn.rows("""
+                SELECT r.id, h.address, h.latitude, h.longitude, 'bedbound' = ANY (r.conditions), a.from_minute, a.to_minute
+                FROM resident r JOIN household h ON h.id = r.household_id LEFT JOIN resident_availability a ON a.resident_id = r.id
+                WHERE r.id = ANY(\(Array(Set(candidates.map(\.residentId)))))
+                """, as: (Int64, String, Double, Double, Bool, Int?, Int?).self, logger: logger)
+            let byId = Dictionary(uniqueKeysWithValues: places.map { ($0.0, $0) })
+            // One stop per resident: the most overdue visit leads, the others due are made at the same stop.
+            var visits: [RoundsVisit] = []
+            var index: [Int64: Int] = [:]
+            for d in candidates.sorted(by: { ($0.overdueDays, $1.residentId) > ($1.overdueDays, $0.residentId) }) {
+                guard let p = byId[d.residentId], Self.isRoundsVisit(d, bedbound: p.4) else { continue }
+                if let i = index[d.residentId] {
+                    if d.visit != visits[i].visit, !visits[i].also.contains(d.visit) { visits[i].also.append(d.visit) }
+                    continue
+                }
+                let window = p.5.flatMap { from in p.6.map { from...$0 } }
+                index[d.residentId] = visits.count
+                visits.append(RoundsVisit(residentId: d.residentId, residentName: d.residentName, address: p.1, latitude: p.2, longitude: p.3,
+                                          visit: d.visit, rule: d.rule.rawValue, dueOn: d.dueOn, overdueDays: d.overdueDays, tier: d.tier,
+                                          alert: d.openAlert, window: window))
+            }
+            try await audit.record(.search, residents: Array(Set(visits.map(\.residentId))).sorted(), detail: "rounds input team \(teamId) \(week)",
+                                   on: conn, logger: logger)
+            return RoundsInput(teamId: teamId, week: week, centre: centre, members: members, visits: visits, days: days)
+        }
+    }
+
+    /// Reads the team's week and plans it: the one way both the API and the CLI plan rounds.
+    public func plan(teamId: Int64, week: ISOWeek, from: SimpleDate, logger: Logger) async throws -> (input: RoundsInput, plan: RoundsPlan) {
+        let input = try await input(teamId: teamId, week: week, from: from, logger: logger)
+        return (input, RoundsPlanner(rules: rules, centre: input.centre).plan(visits: input.visits, members: input.members, days: input.days))
+    }
+
+    /// The longest stretch of `day` no block covers (at least an hour), or nil.
+    static func freeHours(_ day: ClosedRange<Int>, less blocks: [ClosedRange<Int>]) -> ClosedRange<Int>? {
+        var free: [ClosedRange<Int>] = [day]
+        for b in blocks {
+            free = free.flatMap { f -> [ClosedRange<Int>] in
+                guard b.overlaps(f) else { return [f] }
+                var parts: [ClosedRange<Int>] = []
+                if b.lowerBound > f.lowerBound { parts.append(f.lowerBound...b.lowerBound) }
+                if b.upperBound < f.upperBound { parts.append(b.upperBound...f.upperBound) }
+                return parts
+            }
+        }
+        return free.filter { $0.upperBound - $0.lowerBound >= 60 }.max { $0.upperBound - $0.lowerBound < $1.upperBound - $1.lowerBound }
+    }
+
+    /// Saves a plan as the team's current one for the week; the plan it supersedes keeps its history, and
+    /// the visits already done in it are carried into the new one.
+    public func save(_ plan: RoundsPlan, teamId: Int64, week: ISOWeek, logger: Logger) async throws -> SavedPlan {
+        guard let user = db.scope?.userId else { throw StoreError.notAllowed("plans are saved by signed-in users") }
+        let unplanned = plan.unplanned.map { u in
+            ["residentId": NSNumber(value: u.visit.residentId), "residentName": u.visit.residentName, "visit": u.visit.visit.rawValue,
+             "rule": u.visit.rule, "reason": u.reason] as [String: Any]
+        }
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: unplanned), as: UTF8.self)
+        let id = try await db.transaction(logger: logger) { conn in
+            let previous = try await conn.first("""
+                UPDATE rounds_plan SET superseded_at = now() WHERE team_id = \(teamId) AND week_monday = \(week.monday.iso)::date AND superseded_at IS NULL
+                RETURNING id
+                """, as: Int64.self, logger: logger)
+            let id = try await conn.first("""
+                INSERT INTO rounds_plan (district_id, team_id, week_monday, created_by, unplanned)
+                SELECT district_id, id, \(week.monday.iso)::date, \(user), \(json)::jsonb FROM care_team WHERE id = \(teamId)
+                RETURNING id
+                """, as: Int64.self, logger: logger).orThrow(StoreError.notFound("care team"))
+            if let previous {
+                try await conn.query("""
+                    INSERT INTO planned_visit (plan_id, district_id, resident_id, micro_grid_id, worker_id, day, seq, arrive_minute, leave_minute,
+                                               visit, also, rule, status, service_id, marked_by, marked_at)
+                    SELECT \(id), district_id, resident_id, micro_grid_id, worker_id, day, seq, arrive_minute, leave_minute, visit, also, rule, status,
+                           service_id, marked_by, marked_at
+                    FROM planned_visit WHERE plan_id = \(previous) AND status = 'done'
+                    """, logger: logger)
+            }
+            for route in plan.routes {
+                for (seq, stop) in route.stops.enumerated() {
+                    try await conn.query("""
+                        INSERT INTO planned_visit (plan_id, district_id, resident_id, micro_grid_id, worker_id, day, seq, arrive_minute, leave_minute, visit, also, rule)
+                        SELECT \(id), r.district_id, r.id, r.micro_grid_id, \(route.workerId), \(route.day.iso)::date, \(seq + 1), \(stop.arriveMinute),
+                               \(stop.leaveMinute), \(stop.visit.visit.rawValue)::visit_kind, \(stop.visit.also.map(\.rawValue))::visit_kind[], \(stop.visit.rule)
+                        FROM resident r WHERE r.id = \(stop.visit.residentId)
+                        """, logger: logger)
+                }
+            }
+            try await audit.record(.create, residents: Array(Set(plan.routes.flatMap { $0.stops.map(\.visit.residentId) })).sorted(),
+                                   detail: "rounds plan \(id) team \(teamId) \(week)", on: conn, logger: logger)
+            return id
+        }
+        return try await get(id, logger: logger)
+    }
+
+    public func get(_ id: Int64, logger: Logger) async throws -> SavedPlan {
+        try await db.audited(logger: logger) { conn in
+            guard let head = try await conn.first("""
+                SELECT team_id, week_monday::text, created_at, superseded_at IS NOT NULL, unplanned::text FROM rounds_plan WHERE id = \(id)
+                """, as: (Int64, String, Date, Bool, String).self, logger: logger) else {
+                try await audit.record(.read, outcome: .denied, detail: "rounds plan \(id)", on: conn, logger: logger)
+                return .refused(StoreError.notFound("rounds plan"))
+            }
+            let visits = try await conn.rows("""
+                SELECT p.id, p.resident_id, r.name, h.address, p.worker_id, w.name, p.day::text, p.seq, p.arrive_minute, p.leave_minute,
+                       p.visit::text, p.rule, p.status::text, p.service_id, p.version, p.also::text[]
+                FROM planned_visit p JOIN resident r ON r.id = p.resident_id JOIN household h ON h.id = r.household_id JOIN worker w ON w.id = p.worker_id
+                WHERE p.plan_id = \(id) ORDER BY p.day, w.name, p.worker_id, p.seq
+                """, as: (Int64, Int64, String, String, Int64, String, String, Int, Int, Int, String, String, String, Int64?, Int, [String]).self,
+                logger: logger)
+                .map { SavedPlan.Visit(id: $0.0, residentId: $0.1, residentName: $0.2, address: $0.3, workerId: $0.4, memberName: $0.5,
+                                       day: SimpleDate(iso: $0.6)!, seq: $0.7, arriveMinute: $0.8, leaveMinute: $0.9, visit: VisitKind(rawValue: $0.10)!,
+                                       also: $0.15.compactMap(VisitKind.init(rawValue:)), rule: $0.11, status: PlannedVisitStatus(rawValue: $0.12)!, serviceId: $0.13, version: $0.14) }
+            let raw = (try? JSONSerialization.jsonObject(with: Data(head.4.utf8))) as? [[String: Any]] ?? []
+            let unplanned = raw.map { u in
+                (residentId: (u["residentId"] as? NSNumber)?.int64Value ?? 0, residentName: u["residentName"] as? String ?? "",
+                 visit: u["visit"] as? String ?? "", rule: u["rule"] as? String ?? "", reason: u["reason"] as? String ?? "")
+            }
+            try await audit.record(.read, residents: Array(Set(visits.map(\.residentId))).sorted(), detail: "rounds plan \(id)", on: conn, logger: logger)
+            return .done(SavedPlan(id: id, teamId: head.0, week: ISOWeek(monday: SimpleDate(iso: head.1)!), createdAt: head.2, superseded: head.3,
+                                   visits: visits, unplanned: unplanned))
+        }
+    }
+
+    /// Marks a planned visit done (a service on the case sheet that satisfies its due visit) or missed
+    /// (nothing is written, so it stays on the due list).
+    public func mark(_ id: Int64, _ action: PlannedVisitStatus.Action, notes: String?, ifVersion: Int?, logger: Logger) async throws -> SavedPlan.Visit {
+        var c = FieldChecker()
+        c.text(notes, "notes", max: 4000, required: false)
+        try c.finish()
+        guard let user = db.scope?.userId else { throw StoreError.notAllowed("visits are marked by signed-in users") }
+        let planId = try await db.audited(logger: logger) { conn -> Refusable<Int64> in
+            guard let row = try await conn.first("""
+                SELECT plan_id, resident_id, visit::text, status::text, version, also::text[] FROM planned_visit WHERE id = \(id) FOR UPDATE
+                """, as: (Int64, Int64, String, String, Int, [String]).self, logger: logger) else {
+                try await audit.record(.update, outcome: .denied, detail: "planned visit \(id)", on: conn, logger: logger)
+                return .refused(StoreError.notFound("planned visit"))
+            }
+            if let ifVersion, ifVersion != row.4 { return .refused(StoreError.versionMismatch(current: row.4)) }
+            do throws(FieldError) { _ = try PlannedVisitStatus(rawValue: row.3)!.after(action) } catch {
+                return .refused(StoreError.conflict(field: error.field, reason: error.reason))
+            }
+            var service: Int64?
+            if action == .done {
+                // One service per visit made at the stop, so each due visit is answered; the first is the stop's record.
+                for visit in [VisitKind(rawValue: row.2)!] + row.5.compactMap(VisitKind.init(rawValue:)) {
+                    let entry = try await CaseSheetStore.insertService(residentId: row.1, kind: .homeVisit, visit: visit, by: user, at: Date(),
+                                                                       notes: notes ?? "rounds", on: conn, logger: logger)
+                    service = service ?? entry
+                    if visit == .doctorFollowUp {
+                        try await FollowUps.satisfy(residentId: row.1, service: entry, db: db, on: conn, logger: logger)
+                    }
+                }
+            }
+            try await conn.query("""
+                UPDATE planned_visit SET status = \(action.rawValue)::planned_visit_status, service_id = \(service), marked_by = \(user), marked_at = now(),
+                       version = version + 1 WHERE id = \(id)
+                """, logger: logger)
+            try await audit.record(.update, residents: [row.1], detail: "planned visit \(id) \(action.rawValue)", on: conn, logger: logger)
+            return .done(row.0)
+        }
+        return try await get(planId, logger: logger).visits.first { $0.id == id }!
+    }
+
+    /// Sets when a resident can be visited at home (nil clears it).
+    public func setAvailability(residentId: Int64, window: ClosedRange<Int>?, note: String?, logger: Logger) async throws {
+        var c = FieldChecker()
+        c.text(note, "note", max: 200, required: false)
+        try c.finish()
+        _ = try await db.audited(logger: logger) { conn -> Refusable<Bool> in
+            guard try await conn.first("SELECT 1 FROM resident WHERE id = \(residentId)", as: Int.self, logger: logger) != nil else {
+                try await audit.record(.update, residents: [residentId], outcome: .denied, detail: "availability", on: conn, logger: logger)
+                return .refused(StoreError.notFound("resident"))
+            }
+            if let window {
+                try await conn.query("""
+                    INSERT INTO resident_availability (resident_id, district_id, micro_grid_id, from_minute, to_minute, note)
+                    SELECT id, district_id, micro_grid_id, \(window.lowerBound), \(window.upperBound), \(note?.trimmed) FROM resident WHERE id = \(residentId)
+                    ON CONFLICT (resident_id) DO UPDATE SET from_minute = excluded.from_minute, to_minute = excluded.to_minute, note = excluded.note
+                    """, logger: logger)
+            } else {
+                try await conn.query("DELETE FROM resident_availability WHERE resident_id = \(residentId)", logger: logger)
+            }
+            try await audit.record(.update, residents: [residentId], detail: "availability", on: conn, logger: logger)
+            return .done(true)
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import GridcareCore
+import GridcareServer
+import GridcareStore
+import GridcareTestSupport
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@Suite struct RoundsAPITests {
+    /// Three bedbound hypertensive residents under contract, never followed up: due (overdue) home follow-ups.
+    func bedbound(_ db: Database, _ f: Fixture) async throws -> [Resident] {
+        var residents: [Resident] = []
+        for n in 0..<3 {
+            let r = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[n % 2], n: 200 + n, name: "卧床老人\(n)",
+                                                                             conditions: [.hypertension, .bedbound]), logger: quiet)
+            _ = try await ContractStore(db).sign(residentId: r.id, teamId: f.teamId, startsOn: SimpleDate.todayInChina().adding(days: -120), years: 1,
+                                                 logger: quiet)
+            residents.append(r)
+        }
+        return residents
+    }
+
+    @Test func aTeamPlansItsWeekMarksVisitsAndReplansKeepingWhatIsDone() async throws {
+        try await withScopedAPI { client, f, users, db in
+            let residents = try await bedbound(db, f)
+            let doctor = users[.centreStaff]
+            // The grid worker knows the first one is only in on weekday mornings.
+            let (set, _, _) = try await client.call(.put, "/v1/residents/\(residents[0].id)/availability",
+                                                    json: ["from": "09:00", "to": "11:00", "note": "下午去女儿家"], token: users[.gridWorker])
+            #expect(set == .ok)
+            let week = ISOWeek(containing: SimpleDate.todayInChina().adding(days: 7)).description
+            let (status, plan, _) = try await client.call(.post, "/v1/teams/\(f.teamId)/rounds-plans", json: ["week": week, "seconds": 0.3], token: doctor)
+            #expect(status == .created, "\(plan)")
+            #expect(plan["saved"] as? Bool == true && plan["week"] as? String == week)
+            let routes = plan["routes"] as? [[String: Any]] ?? []
+            let stops = routes.flatMap { $0["stops"] as? [[String: Any]] ?? [] }
+            #expect(Set(stops.compactMap { ($0["residentId"] as? NSNumber)?.int64Value }) == Set(residents.map(\.id)))
+            #expect((plan["unplanned"] as? [Any])?.isEmpty == true)
+            let morning = stops.first { ($0["residentId"] as? NSNumber)?.int64Value == residents[0].id }
+            let arrive = (morning?["arrive"] as? String).flatMap(ClinicStore.parseTime) ?? 0
+            #expect(arrive >= 540 && arrive <= 630, "\(String(describing: morning))")
+
+            let (_, saved, _) = try await client.call(.get, "/v1/rounds-plans/\(plan.id)", token: doctor)
+            let visits = (saved["routes"] as? [[String: Any]] ?? []).flatMap { $0["stops"] as? [[String: Any]] ?? [] }
+            #expect(visits.count == 3 && visits.allSatisfy { $0["status"] as? String == "planned" })
+            let (calendarStatus, ics) = try await client.raw(.get, "/v1/rounds-plans/\(plan.id)/calendar", token: doctor)
+            #expect(calendarStatus == .ok && ics.hasPrefix("BEGIN:VCALENDAR") && ics.components(separatedBy: "BEGIN:VEVENT").count == 4)
+
+            func id(_ v: [String: Any]) -> Int64 { (v["plannedVisitId"] as? NSNumber)?.int64Value ?? -1 }
+            let done = visits.first { ($0["residentId"] as? NSNumber)?.int64Value == residents[1].id }!
+            let missed = visits.first { ($0["residentId"] as? NSNumber)?.int64Value == residents[2].id }!
+            let (doneStatus, doneVisit, _) = try await client.call(.post, "/v1/planned-visits/\(id(done))/status", json: ["action": "done", "notes": "血压 150/90"],
+                                                                   token: doctor)
+            #expect(doneStatus == .ok && doneVisit["status"] as? String == "done", "\(doneVisit)")
+            #expect(try await client.call(.post, "/v1/planned-visits/\(id(done))/status", json: ["action": "missed"], token: doctor).0 == .conflict)
+            #expect(try await client.call(.post, "/v1/planned-visits/\(id(missed))/status", json: ["action": "missed"], token: doctor).0 == .ok)
+            let sheet = try await client.call(.get, "/v1/residents/\(residents[1].id)/case-sheet", token: doctor).1
+            #expect((sheet["services"] as? [[String: Any]] ?? []).contains { $0["kind"] as? String == "home_visit" && $0["visit"] as? String == "doctor_follow_up" })
+
+            // Re-planning the week keeps the done visit and plans the missed one again.
+            let (_, again, _) = try await client.call(.post, "/v1/teams/\(f.teamId)/rounds-plans", json: ["week": week, "seconds": 0.3], token: doctor)
+            #expect(again.id != plan.id)
+            let (_, old, _) = try await client.call(.get, "/v1/rounds-plans/\(plan.id)", token: doctor)
+            #expect(old["superseded"] as? Bool == true)
+            let (_, current, _) = try await client.call(.get, "/v1/rounds-plans/\(again.id)", token: doctor)
+            let now = (current["routes"] as? [[String: Any]] ?? []).flatMap { $0["stops"] as? [[String: Any]] ?? [] }
+            #expect(now.contains { ($0["residentId"] as? NSNumber)?.int64Value == residents[1].id && $0["status"] as? String == "done" })
+            #expect(now.contains { ($0["residentId"] as? NSNumber)?.int64Value == residents[2].id && $0["status"] as? String == "planned" })
+            #expect(now.filter { ($0["residentId"] as? NSNumber)?.int64Value == residents[1].id }.count == 1)
+        }
+    }
+
+    @Test func badWeeksAndForeignTeamsAreRefused() async throws {
+        try await withScopedAPI { client, f, users, db in
+            let other = try await Fixture.make(db, name: "别区")
+            let doctor = users[.centreStaff]
+            for bad in ["2026-W99", "2020-W10"] {
+                let (status, problem, _) = try await client.call(.post, "/v1/teams/\(f.teamId)/rounds-plans", json: ["week": bad], token: doctor)
+                #expect(status == .unprocessableContent && problem.field == "week", "\(bad)")
+            }
+            let week = ISOWeek(containing: SimpleDate.todayInChina().adding(days: 7)).description
+            #expect(try await client.call(.post, "/v1/teams/\(other.teamId)/rounds-plans", json: ["week": week], token: doctor).0 == .notFound)
+            let preview = try await client.call(.post, "/v1/teams/\(f.teamId)/rounds-plans", json: ["week": week, "save": false, "seconds": 0.1], token: doctor)
+            #expect(preview.0 == .created && preview.1["saved"] as? Bool == false && preview.1["id"] == nil)
+            let (late, lateProblem, _) = try await client.call(.put, "/v1/residents/999999/availability", json: ["from": "09:00", "to": "08:00"],
+                                                               token: users[.gridWorker])
+            #expect(late == .unprocessableContent && lateProblem.field == "to")
+        }
+    }
+}
