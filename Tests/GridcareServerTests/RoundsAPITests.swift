@@ -88,4 +88,31 @@ import Testing
             #expect(late == .unprocessableContent && lateProblem.field == "to")
         }
     }
+
+    @Test func leaveAndClinicSessionsTakeRoundsHoursAway() async throws {
+        try await withScopedAPI { client, f, users, db in
+            let doctor = users[.centreStaff]
+            let week = ISOWeek(containing: SimpleDate.todayInChina().adding(days: 7))
+            // The nurse is away Monday and Tuesday; the team sits a clinic on Wednesday 08:00–12:00.
+            let (added, leave, _) = try await client.call(.post, "/v1/workers/\(f.nurseId)/leave", json: [
+                "firstDay": week.monday.iso, "lastDay": week.monday.adding(days: 1).iso, "reason": "培训"], token: doctor)
+            #expect(added == .created, "\(leave)")
+            #expect(try await client.call(.get, "/v1/workers/\(f.nurseId)/leave", token: doctor).1.items.count == 1)
+            let (badLeave, problem, _) = try await client.call(.post, "/v1/workers/\(f.nurseId)/leave", json: [
+                "firstDay": week.monday.iso, "lastDay": week.monday.adding(days: -1).iso], token: doctor)
+            #expect(badLeave == .unprocessableContent && problem.field == "lastDay")
+            let clinic: [String: Any] = ["stationId": f.stationId, "teamId": f.teamId, "weekday": 3, "startsAt": "08:00", "endsAt": "12:00",
+                                         "slotMinutes": 30, "capacityPerSlot": 2, "validFrom": week.monday.iso]
+            #expect(try await client.call(.post, "/v1/clinics", json: clinic, token: doctor).0 == .created)
+            _ = try await ClinicStore(db).generate(from: week.monday, through: week.days[6], calendar: HolidayCalendar(), onHoliday: .cancel, logger: quiet)
+            let caller = try #require(try await TokenStore(db).authenticate(doctor, logger: quiet))
+            let input = try await RoundsStore(db.scoped(caller.scope, operation: "test")).input(teamId: f.teamId, week: week, from: week.monday, logger: quiet)
+            let nurse = try #require(input.members.first { $0.workerId == f.nurseId })
+            let doc = try #require(input.members.first { $0.workerId == f.doctorId })
+            #expect(input.members.count == 2)
+            #expect(nurse.hours[week.monday] == nil && nurse.hours[week.monday.adding(days: 1)] == nil)
+            #expect(nurse.hours[week.monday.adding(days: 2)] == 720...1050 && doc.hours[week.monday.adding(days: 2)] == 720...1050)
+            #expect(doc.hours[week.monday] == 480...1050 && doc.hours[week.days[5]] == nil)
+        }
+    }
 }

@@ -96,4 +96,19 @@ extension APIHandler {
         try await rounds().setAvailability(residentId: input.path.id, window: from...to, note: b.note, logger: logger)
         return .ok(.init(body: .json(b)))
     }
+
+    func listLeave(_ input: Operations.ListLeave.Input) async throws -> Operations.ListLeave.Output {
+        let items = try await rounds().leave(workerId: input.path.id, logger: logger)
+        return .ok(.init(body: .json(.init(items: items.map { .init(id: $0.id, workerId: $0.workerId, firstDay: $0.firstDay.iso, lastDay: $0.lastDay.iso,
+                                                                      reason: $0.reason) }))))
+    }
+
+    func addLeave(_ input: Operations.AddLeave.Input) async throws -> Operations.AddLeave.Output {
+        guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
+        guard let first = try date(b.firstDay, field: "firstDay"), let last = try date(b.lastDay, field: "lastDay") else {
+            throw FieldError("firstDay", "is required")
+        }
+        let l = try await rounds().addLeave(workerId: input.path.id, firstDay: first, lastDay: last, reason: b.reason, logger: logger)
+        return .created(.init(body: .json(.init(id: l.id, workerId: l.workerId, firstDay: l.firstDay.iso, lastDay: l.lastDay.iso, reason: l.reason))))
+    }
 }

@@ -242,6 +242,43 @@ public struct RoundsStore: Sendable {
         return try await get(planId, logger: logger).visits.first { $0.id == id }!
     }
 
+    public struct Leave: Sendable, Equatable {
+        public var id: Int64, workerId: Int64, firstDay: SimpleDate, lastDay: SimpleDate, reason: String?
+    }
+
+    /// Records a worker's days away (a worker of the caller's district; centre staff: of their own centre).
+    public func addLeave(workerId: Int64, firstDay: SimpleDate, lastDay: SimpleDate, reason: String?, logger: Logger) async throws -> Leave {
+        var c = FieldChecker()
+        c.text(reason, "reason", max: 200, required: false)
+        c.require(firstDay <= lastDay, "lastDay", "must not be before firstDay")
+        c.require(lastDay.dayNumber - firstDay.dayNumber <= 366, "lastDay", "leave is recorded a year at a time at most")
+        try c.finish()
+        guard let scope = db.scope else { throw StoreError.notAllowed("leave is recorded by signed-in users") }
+        return try await db.transaction(logger: logger) { conn in
+            // Centre staff record their own centre's leave; -1 (no centre) matches nobody.
+            let mine: Int64? = scope.role == .admin ? nil : try await conn.first("""
+                SELECT coalesce(w.centre_id, -1) FROM app_user u JOIN worker w ON w.id = u.worker_id WHERE u.id = \(scope.userId)
+                """, as: Int64.self, logger: logger) ?? -1
+            guard let id = try await conn.first("""
+                INSERT INTO worker_leave (district_id, worker_id, first_day, last_day, reason)
+                SELECT w.district_id, w.id, \(firstDay.iso)::date, \(lastDay.iso)::date, \(reason?.trimmed) FROM worker w
+                WHERE w.id = \(workerId) AND (\(mine)::bigint IS NULL OR w.centre_id = \(mine))
+                RETURNING id
+                """, as: Int64.self, logger: logger) else { throw StoreError.notFound("worker") }
+            return Leave(id: id, workerId: workerId, firstDay: firstDay, lastDay: lastDay, reason: reason?.trimmed)
+        }
+    }
+
+    public func leave(workerId: Int64, logger: Logger) async throws -> [Leave] {
+        guard try await db.first("SELECT 1 FROM worker WHERE id = \(workerId)", as: Int.self, logger: logger) != nil else {
+            throw StoreError.notFound("worker")
+        }
+        return try await db.rows("""
+            SELECT id, worker_id, first_day::text, last_day::text, reason FROM worker_leave WHERE worker_id = \(workerId) ORDER BY first_day DESC LIMIT 500
+            """, as: (Int64, Int64, String, String, String?).self, logger: logger)
+            .map { Leave(id: $0.0, workerId: $0.1, firstDay: SimpleDate(iso: $0.2)!, lastDay: SimpleDate(iso: $0.3)!, reason: $0.4) }
+    }
+
     /// Sets when a resident can be visited at home (nil clears it).
     public func setAvailability(residentId: Int64, window: ClosedRange<Int>?, note: String?, logger: Logger) async throws {
         var c = FieldChecker()
