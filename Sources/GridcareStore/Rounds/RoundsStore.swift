@@ -47,37 +47,49 @@ public struct RoundsStore: Sendable {
     /// The team's members, their rounds hours for each day from `from` to the week's end (working days of
     /// the calendar, less leave, less the team's clinic sessions), and the visits due by the week's end.
     public func input(teamId: Int64, week: ISOWeek, from: SimpleDate, logger: Logger) async throws -> RoundsInput {
+        try await inputs(teamId: teamId, districtId: nil, week: week, from: from, logger: logger).first.orThrow(StoreError.notFound("care team"))
+    }
+
+    /// The same for one team or for every team of a district, read set-based (one due-visit statement,
+    /// one query per kind of fact) so a whole district's week is read in seconds.
+    public func inputs(teamId: Int64?, districtId: Int64?, week: ISOWeek, from: SimpleDate, logger: Logger) async throws -> [RoundsInput] {
         let days = week.days.filter { $0 >= from && (calendar.covers($0) ? calendar.isWorkday($0) : $0.isoWeekday <= 5) }
         let sunday = week.days[6]
         let (due, _) = try await DueVisitStore(db, rules: visitRules)
-            .due(.init(teamId: teamId, today: from, until: sunday, limit: 5000), logger: logger)
+            .due(.init(teamId: teamId, districtId: teamId == nil ? districtId : nil, today: from, until: sunday, limit: 10_000_000), logger: logger)
         return try await db.transaction(logger: logger) { conn in
-            guard let centre = try await conn.first("""
-                SELECT coalesce(f.latitude, 0), coalesce(f.longitude, 0) FROM care_team t JOIN facility f ON f.id = t.centre_id WHERE t.id = \(teamId)
-                """, as: (Double, Double).self, logger: logger) else { throw StoreError.notFound("care team") }
+            let teams = try await conn.rows("""
+                SELECT t.id, coalesce(f.latitude, 0), coalesce(f.longitude, 0) FROM care_team t JOIN facility f ON f.id = t.centre_id
+                WHERE (\(teamId)::bigint IS NULL OR t.id = \(teamId)) AND (\(districtId)::bigint IS NULL OR t.district_id = \(districtId))
+                ORDER BY t.id
+                """, as: (Int64, Double, Double).self, logger: logger)
+            let teamIds = teams.map(\.0)
             let memberRows = try await conn.rows("""
-                SELECT w.id, w.name FROM care_team_member m JOIN worker w ON w.id = m.worker_id
-                WHERE m.team_id = \(teamId) AND w.active AND m.team_role IN ('doctor', 'nurse', 'public_health') ORDER BY m.team_role, w.id
-                """, as: (Int64, String).self, logger: logger)
+                SELECT m.team_id, w.id, w.name FROM care_team_member m JOIN worker w ON w.id = m.worker_id
+                WHERE m.team_id = ANY(\(teamIds)) AND w.active AND m.team_role IN ('doctor', 'nurse', 'public_health') ORDER BY m.team_id, m.team_role, w.id
+                """, as: (Int64, Int64, String).self, logger: logger)
             let leave = try await conn.rows("""
                 SELECT worker_id, first_day::text, last_day::text FROM worker_leave
-                WHERE worker_id = ANY(\(memberRows.map(\.0))) AND first_day <= \(sunday.iso)::date AND last_day >= \(week.monday.iso)::date
+                WHERE worker_id = ANY(\(memberRows.map(\.1))) AND first_day <= \(sunday.iso)::date AND last_day >= \(week.monday.iso)::date
                 """, as: (Int64, String, String).self, logger: logger)
             let sessions = try await conn.rows("""
-                SELECT s.on_date::text, (extract(hour FROM s.starts_at) * 60 + extract(minute FROM s.starts_at))::int,
+                SELECT c.team_id, s.on_date::text, (extract(hour FROM s.starts_at) * 60 + extract(minute FROM s.starts_at))::int,
                        (extract(hour FROM s.ends_at) * 60 + extract(minute FROM s.ends_at))::int
                 FROM clinic_session s JOIN clinic c ON c.id = s.clinic_id
-                WHERE c.team_id = \(teamId) AND s.on_date BETWEEN \(week.monday.iso)::date AND \(sunday.iso)::date AND s.status IN ('scheduled', 'held')
-                """, as: (String, Int, Int).self, logger: logger)
-            let members = memberRows.map { id, name in
-                var hours: [SimpleDate: ClosedRange<Int>] = [:]
-                for day in days {
-                    let away = leave.contains { $0.0 == id && SimpleDate(iso: $0.1)! <= day && day <= SimpleDate(iso: $0.2)! }
-                    if away { continue }
-                    let blocks = sessions.filter { SimpleDate(iso: $0.0) == day }.map { $0.1...$0.2 }
-                    if let free = Self.freeHours(rules.dayStartMinute...rules.dayEndMinute, less: blocks) { hours[day] = free }
+                WHERE c.team_id = ANY(\(teamIds)) AND s.on_date BETWEEN \(week.monday.iso)::date AND \(sunday.iso)::date AND s.status IN ('scheduled', 'held')
+                """, as: (Int64, String, Int, Int).self, logger: logger)
+            let leaveByWorker = Dictionary(grouping: leave, by: \.0)
+            let sessionsByTeam = Dictionary(grouping: sessions, by: \.0)
+            let membersByTeam = Dictionary(grouping: memberRows, by: \.0).mapValues { rows in
+                rows.map { team, id, name in
+                    var hours: [SimpleDate: ClosedRange<Int>] = [:]
+                    for day in days {
+                        if (leaveByWorker[id] ?? []).contains(where: { SimpleDate(iso: $0.1)! <= day && day <= SimpleDate(iso: $0.2)! }) { continue }
+                        let blocks = (sessionsByTeam[team] ?? []).filter { SimpleDate(iso: $0.1) == day }.map { $0.2...$0.3 }
+                        if let free = Self.freeHours(rules.dayStartMinute...rules.dayEndMinute, less: blocks) { hours[day] = free }
+                    }
+                    return RoundsMember(workerId: id, name: name, hours: hours)
                 }
-                return RoundsMember(workerId: id, name: name, hours: hours)
             }
             let candidates = due.filter { $0.visit != .welfareVisit }
             let places = try await conn.rows("""
@@ -87,23 +99,27 @@ public struct RoundsStore: Sendable {
                 """, as: (Int64, String, Double, Double, Bool, Int?, Int?).self, logger: logger)
             let byId = Dictionary(uniqueKeysWithValues: places.map { ($0.0, $0) })
             // One stop per resident: the most overdue visit leads, the others due are made at the same stop.
-            var visits: [RoundsVisit] = []
-            var index: [Int64: Int] = [:]
+            var visitsByTeam: [Int64: [RoundsVisit]] = [:]
+            var index: [Int64: (team: Int64, at: Int)] = [:]
             for d in candidates.sorted(by: { ($0.overdueDays, $1.residentId) > ($1.overdueDays, $0.residentId) }) {
                 guard let p = byId[d.residentId], Self.isRoundsVisit(d, bedbound: p.4) else { continue }
                 if let i = index[d.residentId] {
-                    if d.visit != visits[i].visit, !visits[i].also.contains(d.visit) { visits[i].also.append(d.visit) }
+                    var v = visitsByTeam[i.team]![i.at]
+                    if d.visit != v.visit, !v.also.contains(d.visit) { v.also.append(d.visit); visitsByTeam[i.team]![i.at] = v }
                     continue
                 }
                 let window = p.5.flatMap { from in p.6.map { from...$0 } }
-                index[d.residentId] = visits.count
-                visits.append(RoundsVisit(residentId: d.residentId, residentName: d.residentName, address: p.1, latitude: p.2, longitude: p.3,
-                                          visit: d.visit, rule: d.rule.rawValue, dueOn: d.dueOn, overdueDays: d.overdueDays, tier: d.tier,
-                                          alert: d.openAlert, window: window))
+                index[d.residentId] = (d.teamId, visitsByTeam[d.teamId, default: []].count)
+                visitsByTeam[d.teamId, default: []].append(
+                    RoundsVisit(residentId: d.residentId, residentName: d.residentName, address: p.1, latitude: p.2, longitude: p.3,
+                                visit: d.visit, rule: d.rule.rawValue, dueOn: d.dueOn, overdueDays: d.overdueDays, tier: d.tier,
+                                alert: d.openAlert, window: window))
             }
-            try await audit.record(.search, residents: Array(Set(visits.map(\.residentId))).sorted(), detail: "rounds input team \(teamId) \(week)",
-                                   on: conn, logger: logger)
-            return RoundsInput(teamId: teamId, week: week, centre: centre, members: members, visits: visits, days: days)
+            try await audit.record(.search, residents: teamId == nil ? [] : Array(index.keys).sorted(),
+                                   detail: "rounds input \(teamId.map { "team \($0)" } ?? "district \(districtId ?? 0)") \(week)", on: conn, logger: logger)
+            return teams.map { id, lat, lon in
+                RoundsInput(teamId: id, week: week, centre: (lat, lon), members: membersByTeam[id] ?? [], visits: visitsByTeam[id] ?? [], days: days)
+            }
         }
     }
 

@@ -45,7 +45,7 @@ struct Demo: AsyncParsableCommand {
                        let hospitalId = h.hospitalId {
                         let slips = try await DemoReferrals.seed(doctorId: d.id, hospitalUserId: h.id, hospitalId: hospitalId,
                                                                  rules: config.referralRules, db: db, logger: info.logger)
-                        print("Referral slips: \(slips) to \(h.username)'s hospital, at every stage of the loop.")
+                        print("Referral slips: \(slips) sent to the hospital of user \(h.username), at every stage of the loop.")
                     }
                     if let d = created.first(where: { $0.role == .centreStaff }), let g = created.first(where: { $0.role == .gridWorker }),
                        let custodian = g.workerId {

@@ -31,15 +31,22 @@ struct Rounds: AsyncParsableCommand {
 
     /// Plans a team's week of home visits: routes per member and day, arrival times, what did not fit and why.
     struct Plan: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Plan a team's home-visit rounds for a week.")
+        static let configuration = CommandConfiguration(abstract: "Plan a team's (or every team of a district's) home-visit rounds for a week.")
         @OptionGroup var global: GlobalOptions
-        @Option(help: "Care team.") var team: Int64
+        @Option(help: "Care team.") var team: Int64?
+        @Option(help: "Every team of this district (prints a summary).") var district: Int64?
         @Option(help: "ISO week, e.g. 2026-W49.") var week: String
-        @Option(help: "Solver seconds for the whole week (default rules.rounds.solverSeconds).") var seconds: Double?
+        @Option(help: "Solver seconds per team for the whole week (default rules.rounds.solverSeconds).") var seconds: Double?
         @Option(help: "table, csv, json or ics.") var format: String = "table"
+
+        func validate() throws {
+            guard (team == nil) != (district == nil) else { throw ValidationError("Give exactly one of --team or --district.") }
+        }
 
         func run() async throws {
             guard ["table", "csv", "json", "ics"].contains(format) else { throw CLIError.badInput("--format: table, csv, json or ics") }
+            if let district { return try await Rounds.planDistrict(global, district: district, week: try Rounds.week(week), seconds: seconds) }
+            guard let team else { return }
             let (input, plan, name) = try await Rounds.planned(global, team: team, week: try Rounds.week(week), seconds: seconds)
             let rows = RoundsRow.rows(plan)
             if format == "ics" { print(RoundsCalendar.ics(rows, name: "Rounds \(name)"), terminator: ""); return }
@@ -58,6 +65,44 @@ struct Rounds: AsyncParsableCommand {
                 }).render(.table))
             }
         }
+    }
+
+    /// Plans every team of a district at once, the teams spread over the machine's cores; prints the totals.
+    static func planDistrict(_ global: GlobalOptions, district: Int64, week: ISOWeek, seconds: Double?) async throws {
+        let config = try await global.load()
+        var configured = config.roundsRules
+        if let seconds { configured.solverSeconds = seconds }
+        let rules = configured
+        let calendar = try HolidayCalendar.load(directory: config.holidaysDirectory)
+        let clock = ContinuousClock(), started = clock.now
+        let inputs = try await global.withStore(config, operation: "cli rounds plan") { db, info in
+            try await RoundsStore(db, rules: rules, visitRules: config.visitRules, calendar: calendar)
+                .inputs(teamId: nil, districtId: district, week: week, from: max(SimpleDate.todayInChina(), week.monday), logger: info.logger)
+        }
+        let read = clock.now - started
+        let lanes = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let plans = await withTaskGroup(of: RoundsPlan.self) { group in
+            var results: [RoundsPlan] = [], next = 0
+            func add(_ group: inout TaskGroup<RoundsPlan>) {
+                let input = inputs[next]
+                next += 1
+                group.addTask { RoundsPlanner(rules: rules, centre: input.centre).plan(visits: input.visits, members: input.members, days: input.days) }
+            }
+            while next < min(lanes, inputs.count) { add(&group) }
+            while let plan = await group.next() {
+                results.append(plan)
+                if next < inputs.count { add(&group) }
+            }
+            return results
+        }
+        let total = clock.now - started
+        let planned = plans.reduce(0) { $0 + $1.routes.reduce(0) { $0 + $1.stops.count } }
+        let unplanned = plans.reduce(0) { $0 + $1.unplanned.count }
+        let routes = plans.reduce(0) { $0 + $1.routes.count }
+        let format: Duration.UnitsFormatStyle = .units(allowed: [.seconds], fractionalPart: .show(length: 1))
+        print("District \(district) \(week): \(inputs.count) teams, \(planned + unplanned) due home visits, \(planned) planned in \(routes) member-day routes, "
+            + "\(unplanned) not planned. Read in \(read.formatted(format)), planned in \((total - read).formatted(format)) on \(lanes) cores, "
+            + "total \(total.formatted(format)).")
     }
 
     /// Writes a team's week as a VRPLIB PCVRPTW instance: one vehicle per member-day under standard hours.
