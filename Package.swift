@@ -38,6 +38,7 @@ let package = Package(
             name: "GridcareStore",
             dependencies: [
                 "GridcareCore",
+                "GridcareRouting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
@@ -58,6 +59,7 @@ let package = Package(
             name: "GridcareServer",
             dependencies: [
                 "GridcareCore",
+                "GridcareRouting",
                 "GridcareStore",
                 "GridcareAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -116,3 +116,30 @@ import Testing
         }
     }
 }
+
+@Suite struct MobilisationTests {
+    /// The fixture's first micro-grid gets households enough that one worker cannot visit them all in 3 hours.
+    @Test func microGridsThatCannotReachEveryHouseholdInThreeHoursAreListed() async throws {
+        try await withScopedAPI { client, f, users, db in
+            let households = HouseholdStore(db)
+            for i in 0..<40 {   // 42 households × 5 minutes = 210 minutes for one worker
+                _ = try await households.create(.init(microGridId: f.microGridIds[0], externalRef: "M\(i)", address: "同心路\(i)号",
+                                                      latitude: 30.66 + Double(i % 7) * 0.0002, longitude: 104.06 + Double(i / 7) * 0.0002), logger: quiet)
+            }
+            let (status, report, _) = try await client.call(.get, "/v1/reports/mobilisation?districtId=\(f.districtId)", token: users[.districtManager])
+            #expect(status == .ok, "\(report)")
+            #expect(report["checked"] as? Int == 3 && report["failing"] as? Int == 1)
+            let failing = report.items.first ?? [:]
+            #expect((failing["microGridId"] as? NSNumber)?.int64Value == f.microGridIds[0])
+            #expect(failing["households"] as? Int == 42 && failing["workers"] as? Int == 1 && failing["fewestWorkers"] as? Int == 2)
+            #expect((failing["minutes"] as? Double ?? 0) > 210)
+            // A more generous rule passes everyone; the other two micro-grids have no households to reach.
+            let (_, relaxed, _) = try await client.call(.get, "/v1/reports/mobilisation?districtId=\(f.districtId)&minutesPerHousehold=3&failingOnly=false",
+                                                        token: users[.districtManager])
+            #expect(relaxed["failing"] as? Int == 0 && relaxed.items.count == 3)
+            #expect(try await client.call(.get, "/v1/reports/mobilisation?districtId=\(f.districtId)", token: users[.gridWorker]).0 == .forbidden)
+            let (bad, problem, _) = try await client.call(.get, "/v1/reports/mobilisation?districtId=\(f.microGridIds[0])", token: users[.districtManager])
+            #expect(bad == .unprocessableContent && problem.field == "districtId")
+        }
+    }
+}

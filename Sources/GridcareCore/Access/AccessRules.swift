@@ -55,6 +55,7 @@ public enum AccessRules {
         // Rounds are the doctor team's; grid workers know when residents are in.
         "planRounds": clinicians, "getRoundsPlan": clinicians, "roundsCalendar": clinicians, "markPlannedVisit": clinicians,
         "setAvailability": carers, "listLeave": clinicians, "addLeave": clinicians,
+        "mobilisationReport": [.admin, .centreStaff, .districtManager],
     ]
 
     /// Within recordService: grid workers record welfare visits; clinical services are the doctor team's.

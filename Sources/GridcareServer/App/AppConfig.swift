@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import GridcareCore
+import GridcareRouting
 import GridcareStore
 
 /// Every setting the service reads: Config/gridcare.yaml, overridden by GRIDCARE_* environment variables,
@@ -29,6 +30,8 @@ public struct AppConfig: Sendable {
     public var boardRules: BoardRules
     /// `rules.rounds.*`: working day, minutes per visit kind, travel speed, solver time.
     public var roundsRules: RoundsRules
+    /// `rules.mobilisation.*`: the 3-hour rule's minutes per household, walking speed and limit.
+    public var mobilisationRule: MobilisationRule
     public var logLevel: String
     /// `database.serviceRole`: the role the service acts as (row-level security applies to it); empty
     /// means the URL's own user, for a deployment that logs in as the service role directly.
@@ -71,6 +74,9 @@ public struct AppConfig: Sendable {
         rounds.speedKmh = max(1, reader.double(forKey: "rules.rounds.speedKmh", default: rounds.speedKmh))
         rounds.solverSeconds = max(0.05, reader.double(forKey: "rules.rounds.solverSeconds", default: rounds.solverSeconds))
         roundsRules = rounds
+        mobilisationRule = MobilisationRule(minutesPerHousehold: max(0, reader.double(forKey: "rules.mobilisation.minutesPerHousehold", default: 5)),
+                                            walkingKmPerHour: max(0.5, reader.double(forKey: "rules.mobilisation.walkingKmh", default: 4)),
+                                            limitMinutes: max(1, reader.double(forKey: "rules.mobilisation.limitMinutes", default: 180)))
         logLevel = reader.string(forKey: "log.level", default: "info")
         serviceRole = reader.string(forKey: "database.serviceRole", default: "gridcare_service")
         tokenLifetime = .seconds(60 * max(1, reader.int(forKey: "auth.tokenTtlMinutes", default: 720)))

@@ -1,0 +1,29 @@
+import Foundation
+import GridcareAPI
+import GridcareCore
+import GridcareRouting
+import GridcareStore
+
+extension APIHandler {
+    func mobilisationReport(_ input: Operations.MobilisationReport.Input) async throws -> Operations.MobilisationReport.Output {
+        let q = input.query
+        guard let district = q.districtId ?? db.scope?.districtId else { throw FieldError("districtId", "is required for a deployment-wide administrator") }
+        // A district the caller cannot see answers 404, like a missing one.
+        let area = try await AreaStore(db).get(district, logger: logger)
+        guard area.level == .district else { throw FieldError("districtId", "is not a district") }
+        var rule = config.mobilisationRule
+        if let m = q.minutesPerHousehold { rule.minutesPerHousehold = m }
+        if let w = q.walkingKmh { rule.walkingKmPerHour = w }
+        if let l = q.limitMinutes { rule.limitMinutes = l }
+        let results = try await MobilisationStore(db).check(districtId: district, rule: rule, logger: logger)
+        let shown = (q.failingOnly ?? true) ? results.filter { !$0.result.meets } : results
+        return .ok(.init(body: .json(.init(
+            districtId: district, checked: results.count, failing: results.filter { !$0.result.meets }.count,
+            minutesPerHousehold: rule.minutesPerHousehold, walkingKmh: rule.walkingKmPerHour, limitMinutes: rule.limitMinutes,
+            items: shown.map { m in
+                .init(microGridId: m.microGridId, name: m.name, gridName: m.gridName, households: m.result.households, workers: m.result.workers,
+                      minutes: m.result.minutesWithWorkers.isFinite ? (m.result.minutesWithWorkers * 10).rounded() / 10 : nil,
+                      fewestWorkers: m.result.fewestWorkers == MobilisationResult.impossible ? nil : m.result.fewestWorkers, meets: m.result.meets)
+            }))))
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import GridcareCore
+import GridcareRouting
+import Logging
+import PostgresNIO
+
+/// One micro-grid's answer to the 3-hour rule.
+public struct MicroGridMobilisation: Sendable, Equatable {
+    public var microGridId: Int64, name: String, gridName: String
+    public var result: MobilisationResult
+}
+
+/// 微网实格's 3-hour mobilisation check for every micro-grid of a district: can its workers reach every
+/// household within the limit? Households are read in one ordered pass; each micro-grid is checked by
+/// GridcareRouting.Mobilisation (one tour, split optimally among the workers), over all cores.
+public struct MobilisationStore: Sendable {
+    let db: Database
+    var audit: AuditLog { AuditLog(db) }
+    public init(_ db: Database) { self.db = db }
+
+    /// Every micro-grid of the district (its workers are the active grid workers, micro-grid workers and
+    /// party members whose area is the micro-grid), failing ones first, then by id.
+    public func check(districtId: Int64, rule: MobilisationRule, logger: Logger) async throws -> [MicroGridMobilisation] {
+        struct Grid: Sendable { var id: Int64, name: String, gridName: String, workers: Int, lat: [Double], lon: [Double] }
+        // Centre staff check the micro-grids they see (their households are all they may read).
+        let gridScope = db.scope?.microGridIds
+        let grids: [Grid] = try await db.transaction(logger: logger) { conn in
+            var grids: [Grid] = []
+            let heads = try await conn.rows("""
+                SELECT m.id, m.name, g.name,
+                       (SELECT count(*) FROM worker w WHERE w.area_id = m.id AND w.active
+                          AND w.role IN ('grid_worker', 'micro_grid_worker', 'party_member'))::int
+                FROM area m JOIN area g ON g.id = m.parent_id
+                WHERE m.district_id = \(districtId) AND m.level = 'micro_grid' AND (\(gridScope)::bigint[] IS NULL OR m.id = ANY(\(gridScope)))
+                ORDER BY m.id
+                """, as: (Int64, String, String, Int).self, logger: logger)
+            var index: [Int64: Int] = [:]
+            for h in heads {
+                index[h.0] = grids.count
+                grids.append(Grid(id: h.0, name: h.1, gridName: h.2, workers: h.3, lat: [], lon: []))
+            }
+            let rows = try await conn.query("""
+                SELECT micro_grid_id, latitude, longitude FROM household WHERE district_id = \(districtId) ORDER BY micro_grid_id, id
+                """, logger: logger)
+            for try await (grid, lat, lon) in rows.decode((Int64, Double, Double).self) {
+                guard let i = index[grid] else { continue }
+                grids[i].lat.append(lat)
+                grids[i].lon.append(lon)
+            }
+            try await audit.record(.read, detail: "mobilisation check district \(districtId)", on: conn, logger: logger)
+            return grids
+        }
+        let lanes = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let chunk = (grids.count + lanes - 1) / max(1, lanes)
+        let results = await withTaskGroup(of: [MicroGridMobilisation].self) { group in
+            for start in stride(from: 0, to: grids.count, by: max(1, chunk)) {
+                let part = Array(grids[start..<min(grids.count, start + chunk)])
+                group.addTask {
+                    part.map { g in
+                        MicroGridMobilisation(microGridId: g.id, name: g.name, gridName: g.gridName,
+                                              result: Mobilisation.check(latitudes: g.lat, longitudes: g.lon, workers: g.workers, rule: rule))
+                    }
+                }
+            }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+        return results.sorted { ($0.result.meets ? 1 : 0, $0.microGridId) < ($1.result.meets ? 1 : 0, $1.microGridId) }
+    }
+}
