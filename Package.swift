@@ -88,6 +88,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "GridcareRoutingTests",
+            dependencies: ["GridcareRouting"],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "GridcareCoreTests",
             dependencies: ["GridcareCore", "GridcareRouting"],
             swiftSettings: swiftSettings

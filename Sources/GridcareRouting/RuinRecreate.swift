@@ -132,7 +132,7 @@ extension State {
     mutating func recreate(_ p: Problem, _ prm: RuinParameters, _ rng: inout Xoshiro256,
                            _ ws: inout Workspace, prizeFactor: Double = 1.0, sortMode: Int? = nil,
                            priority: [Int] = []) {
-        // SISR sorting: random 4, demand 4, far 2, close 1
+        // SISR sorting: random 4, demand 4, far 2, close 1 (mode 4 = prize, only when asked)
         var cands = ws.candidates
         let mode = sortMode ?? { let x = rng.int(11); return x < 4 ? 0 : (x < 8 ? 1 : (x < 10 ? 2 : 3)) }()
         cands.shuffle(using: &rng)
@@ -140,6 +140,10 @@ extension State {
         case 1: cands.sort { p.demand[$0] > p.demand[$1] }
         case 2: cands.sort { p.d(0, $0) > p.d(0, $1) }
         case 3: cands.sort { p.d(0, $0) < p.d(0, $1) }
+        case 4:
+            // most valuable first (required ones before all): when the working time is what runs out,
+            // the visits that get a slot should be the ones that pay most
+            cands.sort { (p.required[$0] ? Int.max : p.prize[$0]) > (p.required[$1] ? Int.max : p.prize[$1]) }
         default: break
         }
         if !priority.isEmpty { cands = priority + cands } // unserved required clients first

@@ -14,10 +14,13 @@ public struct SolverOptions: Sendable {
     public var localSearch: Bool
     /// Neighbours per client examined by the local search.
     public var localSearchNeighbors: Int
+    /// Include the intra-route moves (relocate next to a neighbour, 2-opt) in the local search.
+    public var intraRouteMoves: Bool
 
     public init(timeLimit: Duration = .seconds(10), seed: UInt64 = 1, maxIterations: Int? = nil,
                 startTemperature: Double = 0.1, endTemperature: Double = 0.005,
-                localSearch: Bool = true, localSearchNeighbors: Int = 20) {
+                localSearch: Bool = true, localSearchNeighbors: Int = 20, intraRouteMoves: Bool = true) {
+        self.intraRouteMoves = intraRouteMoves
         self.localSearch = localSearch; self.localSearchNeighbors = localSearchNeighbors
         self.timeLimit = timeLimit; self.seed = seed; self.maxIterations = maxIterations
         self.startTemperature = startTemperature; self.endTemperature = endTemperature
@@ -49,7 +52,7 @@ public struct Solver: Sendable {
         // (sort mode, prize factor): far-first suits required clients; with optional clients,
         // growing routes outward from the depot (close-first) also builds profitable long routes,
         // and "visit all then prune" keeps clusters that only pay off together.
-        let variants: [(Int, Double)] = optional ? [(2, 1e12), (3, 1), (3, 1.5), (3, 2.5), (1, 1e12)] : [(2, 1)]
+        let variants: [(Int, Double)] = optional ? [(2, 1e12), (3, 1), (3, 1.5), (3, 2.5), (1, 1e12), (4, 1)] : [(2, 1)]
         var best: State? = nil
         for (mode, factor) in variants {
             var st = State(p)
@@ -96,7 +99,8 @@ public struct Solver: Sendable {
         var ws = Workspace(p)
         var current = initial(p, &rng)
         if options.localSearch {
-            current.localSearch(p, clients: (1..<p.n).filter { current.routeOf[$0] >= 0 }, neighbors: options.localSearchNeighbors, &ws)
+            current.localSearch(p, clients: (1..<p.n).filter { current.routeOf[$0] >= 0 }, neighbors: options.localSearchNeighbors, &ws,
+                                intraRoute: options.intraRouteMoves)
         }
         let hasOptional = p.required.dropFirst().contains(false)
         var best = current
@@ -138,7 +142,8 @@ public struct Solver: Sendable {
                 if rng.unit() < 0.3 { cand.addRandomSkipped(p, &rng, &ws, count: 10) }
                 if rng.unit() < 0.3 { factor = 1.0 + 2.0 * rng.unit() }
             }
-            cand.recreate(p, prm, &rng, &ws, prizeFactor: factor, priority: priority)
+            cand.recreate(p, prm, &rng, &ws, prizeFactor: factor,
+                          sortMode: hasOptional && rng.unit() < 0.3 ? 4 : nil, priority: priority)
             if hasOptional && cand.routes.count < p.vehicles && cand.visitedCount < p.n - 1 && rng.unit() < 0.02 {
                 var seed = 1 + rng.int(p.n - 1)
                 while cand.routeOf[seed] >= 0 { seed = 1 + rng.int(p.n - 1) }
@@ -155,7 +160,8 @@ public struct Solver: Sendable {
                         ws.stamp[Int(v)] = tag; start.append(Int(v))
                     }
                 }
-                cand.localSearch(p, clients: start, neighbors: options.localSearchNeighbors, &ws)
+                cand.localSearch(p, clients: start, neighbors: options.localSearchNeighbors, &ws,
+                                intraRoute: options.intraRouteMoves)
             }
             let threshold = Double(current.cost) - temp * log(max(rng.unit(), 1e-300))
             if Double(cand.cost) < threshold {
