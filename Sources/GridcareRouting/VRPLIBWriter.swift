@@ -1,14 +1,13 @@
 import Foundation
 
-/// Writes an instance as a VRPLIB PCVRPTW file that `VRPLIBReader` (and PyVRP's `vrplib`) read back to
-/// the same instance: an explicit full matrix (the planner's travel times are not plain Euclidean
-/// distances of the written coordinates once rounded), every value divided by the cost scale.
+/// Writes an instance as a VRPLIB PCVRPTW file in its own integer unit (for the planner's instances, a
+/// tenth of a minute): an explicit full matrix (travel times, not distances of the written coordinates)
+/// and integer windows, durations and prizes, so every reader gets the same numbers — `VRPLIBReader`
+/// with `scale: 1` reads back the very instance; PyVRP's and the DIMACS ×10 convention read the same
+/// problem with every value ×10. A required client is written with prize 0 (PyVRP's convention).
 public enum VRPLIBWriter {
     public static func text(_ inst: Instance) -> String {
-        let scale = Double(inst.costScale)
-        func v(_ x: Int) -> String {
-            inst.costScale == 1 ? String(x) : String(format: "%.1f", Double(x) / scale)
-        }
+        func v(_ x: Int) -> String { String(x) }
         let n = inst.nodeCount
         var out = ["NAME : \(inst.name.isEmpty ? "gridcare" : inst.name)", "TYPE : PCVRPTW", "DIMENSION : \(n)",
                    "VEHICLES : \(inst.vehicleCount)", "CAPACITY : \(inst.capacity)"]

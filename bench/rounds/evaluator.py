@@ -10,6 +10,7 @@ import math
 def read_instance(path):
     """Minimal VRPLIB reader for the fields the benchmark sets use."""
     hdr, sec, d = {}, None, {"coord": {}, "demand": {}, "tw": {}, "service": {}, "prize": {}}
+    weights = []
     with open(path) as f:
         for line in f:
             t = line.split()
@@ -23,6 +24,9 @@ def read_instance(path):
                 continue
             if t[0].endswith("_SECTION"):
                 sec = t[0]
+                continue
+            if sec == "EDGE_WEIGHT_SECTION":   # a full matrix, row after row (gridcare rounds export)
+                weights += [float(x) for x in t]
                 continue
             i = int(t[0]) - 1
             if sec == "NODE_COORD_SECTION":
@@ -50,8 +54,11 @@ def read_instance(path):
         # as PyVRP: without a PRIZE_SECTION all clients are required; with one, prize 0 = required
         "required": [not d["prize"] or d["prize"].get(i, 0) == 0 for i in range(n)],
     }
-    xy = inst["coord"]
-    inst["dist"] = [[math.floor(10 * math.hypot(a[0] - b[0], a[1] - b[1])) for b in xy] for a in xy]
+    if hdr.get("EDGE_WEIGHT_TYPE", "EUC_2D") == "EXPLICIT":
+        inst["dist"] = [[round(10 * weights[i * n + j]) for j in range(n)] for i in range(n)]
+    else:
+        xy = inst["coord"]
+        inst["dist"] = [[math.floor(10 * math.hypot(a[0] - b[0], a[1] - b[1])) for b in xy] for a in xy]
     return inst
 
 

@@ -38,7 +38,10 @@ public struct ClaimStore: Sendable {
             guard quantity <= request.outstanding else {
                 return try await refuse(StoreError.conflict(field: "quantity", reason: "the request needs \(request.outstanding) more"))
             }
-            guard let offer = try await conn.records("\(unescaped: Offer.select) WHERE o.id = \(offerId)", logger: logger, Offer.init(row:)).first else {
+            // An offer of the request's district only (a deployment-wide administrator sees them all).
+            guard let offer = try await conn.records("""
+                \(unescaped: Offer.select) WHERE o.id = \(offerId) AND o.district_id = (SELECT district_id FROM board_request WHERE id = \(requestId))
+                """, logger: logger, Offer.init(row:)).first else {
                 return try await refuse(ValidationFailure([FieldError("offerId", "no such offer")]))
             }
             guard offer.category == request.category else {
