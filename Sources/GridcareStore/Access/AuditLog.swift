@@ -32,6 +32,13 @@ public struct AuditLog: Sendable {
     let db: Database
     public init(_ db: Database) { self.db = db }
 
+    /// Audits a refused attempt and hands the refusal back for `Database.audited` to throw after the commit.
+    public func refused<T: Sendable>(_ error: any Error, _ action: AuditAction, residents: [Int64] = [], outcome: AuditOutcome = .refused,
+                                     detail: String?, on conn: PostgresConnection, logger: Logger) async throws -> Refusable<T> {
+        try await record(action, residents: residents, outcome: outcome, detail: detail, on: conn, logger: logger)
+        return .refused(error)
+    }
+
     /// Records one row per resident (or one without a resident) inside the caller's transaction.
     public func record(_ action: AuditAction, residents: [Int64] = [], outcome: AuditOutcome = .ok, detail: String? = nil,
                        on conn: PostgresConnection, logger: Logger) async throws {

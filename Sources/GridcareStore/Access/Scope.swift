@@ -50,3 +50,12 @@ public struct Scope: Sendable, Equatable {
         func decodeRow(_ row: PostgresRow) throws -> Row { () }
     }
 }
+
+extension Database {
+    /// The signed-in caller (user id and role). The owner's tools have no user to record, so a store
+    /// that writes who did something refuses them with `reason`.
+    func caller(_ reason: String) throws -> (id: Int64, role: Role) {
+        guard let s = scope else { throw StoreError.notAllowed(reason) }
+        return (s.userId, s.role)
+    }
+}

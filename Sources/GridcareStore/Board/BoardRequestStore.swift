@@ -15,13 +15,6 @@ public struct BoardRequestStore: Sendable {
     var audit: AuditLog { AuditLog(db) }
     public init(_ db: Database, rules: BoardRules = BoardRules()) { self.db = db; self.rules = rules }
 
-    var caller: (id: Int64, role: Role) {
-        get throws {
-            guard let s = db.scope else { throw StoreError.notAllowed("the board is used by signed-in users") }
-            return (s.userId, s.role)
-        }
-    }
-
     public struct Draft: Sendable {
         public var residentId: Int64, itemName: String?, category: BoardCategory, quantity: Int, urgency: BoardUrgency, reason: String
         public init(residentId: Int64, itemName: String?, category: BoardCategory, quantity: Int, urgency: BoardUrgency, reason: String) {
@@ -37,7 +30,7 @@ public struct BoardRequestStore: Sendable {
         c.text(d.reason, "reason", max: 1000)
         c.require((1...10_000).contains(d.quantity), "quantity", "must be 1–10000")
         try c.finish()
-        let (user, _) = try caller
+        let (user, _) = try db.caller("the board is used by signed-in users")
         return try await db.audited(logger: logger) { conn in
             guard let id = try await conn.first("""
                 INSERT INTO board_request (district_id, resident_id, micro_grid_id, item_name, category, quantity, urgency, reason, posted_by)
@@ -122,7 +115,7 @@ public struct BoardRequestStore: Sendable {
     /// Locks an open request the caller sees, runs `body` (which returns a refusal or nil), audits either way.
     func change(_ id: Int64, logger: Logger,
                 _ body: @Sendable (BoardRequest, Int64, Role, PostgresConnection) async throws -> (any Error)?) async throws -> BoardRequest {
-        let (user, role) = try caller
+        let (user, role) = try db.caller("the board is used by signed-in users")
         return try await db.audited(logger: logger) { conn in
             guard let current = try await conn.records("\(unescaped: BoardRequest.select) WHERE q.id = \(id) FOR UPDATE OF q", logger: logger,
                                                        BoardRequest.init(row:)).first else {

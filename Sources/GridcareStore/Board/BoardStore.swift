@@ -11,13 +11,6 @@ public struct BoardStore: Sendable {
     var audit: AuditLog { AuditLog(db) }
     public init(_ db: Database, rules: BoardRules = BoardRules()) { self.db = db; self.rules = rules }
 
-    var caller: (id: Int64, role: Role) {
-        get throws {
-            guard let s = db.scope else { throw StoreError.notAllowed("the board is used by signed-in users") }
-            return (s.userId, s.role)
-        }
-    }
-
     // MARK: boxes
 
     /// Sets up a box or relay point at a community or micro-grid, kept by a worker of the district.
@@ -27,7 +20,7 @@ public struct BoardStore: Sendable {
         c.text(place, "place", max: 300, required: false)
         c.require(["box", "relay_point"].contains(kind), "kind", "must be box or relay_point")
         try c.finish()
-        _ = try caller
+        _ = try db.caller("the board is used by signed-in users")
         return try await db.audited(logger: logger) { conn in
             guard let id = try await conn.first("""
                 INSERT INTO medicine_box (district_id, area_id, community_id, grid_id, micro_grid_id, kind, name, place, custodian_id)
@@ -78,7 +71,7 @@ public struct BoardStore: Sendable {
         c.require(d.expiresOn >= today, "expiresOn", "has passed: an expired item never goes on the board")
         c.require(d.expiresOn <= today.adding(years: 10), "expiresOn", "must be within ten years")
         try c.finish()
-        let (user, _) = try caller
+        let (user, _) = try db.caller("the board is used by signed-in users")
         return try await db.audited(logger: logger) { conn in
             guard let id = try await conn.first("""
                 INSERT INTO board_offer (district_id, box_id, item_name, category, quantity, available, unit, expires_on, donor_name, note, posted_by)
@@ -127,7 +120,7 @@ public struct BoardStore: Sendable {
 
     /// Takes an offer off the board; refused while units of it are reserved or on their way.
     public func withdrawOffer(_ id: Int64, logger: Logger) async throws -> Offer {
-        _ = try caller
+        _ = try db.caller("the board is used by signed-in users")
         return try await db.audited(logger: logger) { conn in
             guard let current = try await conn.records("\(unescaped: Offer.select) WHERE o.id = \(id) FOR UPDATE OF o", logger: logger, Offer.init(row:)).first else {
                 return .refused(StoreError.notFound("offer"))
@@ -147,7 +140,7 @@ public struct BoardStore: Sendable {
 
     /// A doctor approves a prescription offer (the only kind that needs it) for matching.
     public func approveOffer(_ id: Int64, logger: Logger) async throws -> Offer {
-        let (user, role) = try caller
+        let (user, role) = try db.caller("the board is used by signed-in users")
         return try await db.audited(logger: logger) { conn in
             guard let current = try await offer(id, on: conn, logger: logger) else { return .refused(StoreError.notFound("offer")) }
             guard current.category.needsDoctor else {

@@ -11,17 +11,10 @@ public struct ClaimStore: Sendable {
     var audit: AuditLog { AuditLog(db) }
     public init(_ db: Database, rules: BoardRules = BoardRules()) { self.db = db; self.rules = rules }
 
-    var caller: (id: Int64, role: Role) {
-        get throws {
-            guard let s = db.scope else { throw StoreError.notAllowed("the board is used by signed-in users") }
-            return (s.userId, s.role)
-        }
-    }
-
     /// Reserves `quantity` of an offer for a request the caller sees.
     public func claim(requestId: Int64, offerId: Int64, quantity: Int, today: SimpleDate, logger: Logger) async throws -> Claim {
         guard (1...10_000).contains(quantity) else { throw ValidationFailure([FieldError("quantity", "must be 1–10000")]) }
-        let (user, _) = try caller
+        let (user, _) = try db.caller("the board is used by signed-in users")
         let rules = self.rules
         return try await db.audited(logger: logger) { conn in
             guard let request = try await conn.records("\(unescaped: BoardRequest.select) WHERE q.id = \(requestId) FOR UPDATE OF q", logger: logger,
@@ -30,9 +23,7 @@ public struct ClaimStore: Sendable {
                 return .refused(ValidationFailure([FieldError("requestId", "no such request")]))
             }
             func refuse(_ error: any Error) async throws -> Refusable<Claim> {
-                try await audit.record(.create, residents: [request.residentId], outcome: .refused, detail: "claim on offer \(offerId)",
-                                       on: conn, logger: logger)
-                return .refused(error)
+                try await audit.refused(error, .create, residents: [request.residentId], detail: "claim on offer \(offerId)", on: conn, logger: logger)
             }
             guard request.status == "open" else { return try await refuse(StoreError.conflict(field: "requestId", reason: "the request is \(request.status)")) }
             guard quantity <= request.outstanding else {
@@ -87,16 +78,14 @@ public struct ClaimStore: Sendable {
     /// Picks up, delivers or cancels a claim. Delivering is confirmed by a grid worker of the recipient's
     /// micro-grid, of an unexpired item; cancelling returns the amount to the offer.
     public func act(_ id: Int64, _ action: ClaimStatus.Action, today: SimpleDate, ifVersion: Int?, logger: Logger) async throws -> Claim {
-        let (user, role) = try caller
+        let (user, role) = try db.caller("the board is used by signed-in users")
         return try await db.audited(logger: logger) { conn in
             guard let current = try await conn.records("\(unescaped: Claim.select) WHERE c.id = \(id) FOR UPDATE OF c", logger: logger, Claim.init(row:)).first else {
                 try await audit.record(.update, outcome: .denied, detail: "claim \(id)", on: conn, logger: logger)
                 return .refused(StoreError.notFound("claim"))
             }
             func refuse(_ error: any Error) async throws -> Refusable<Claim> {
-                try await audit.record(.update, residents: [current.residentId], outcome: .refused, detail: "claim \(id) \(action.rawValue)",
-                                       on: conn, logger: logger)
-                return .refused(error)
+                try await audit.refused(error, .update, residents: [current.residentId], detail: "claim \(id) \(action.rawValue)", on: conn, logger: logger)
             }
             if let ifVersion, ifVersion != current.version { return try await refuse(StoreError.versionMismatch(current: current.version)) }
             let next: ClaimStatus

@@ -15,13 +15,6 @@ public struct ReferralStore: Sendable {
     /// How many readings from the last 180 days the slip carries.
     public static let vitalsOnSlip = 3
 
-    var caller: (id: Int64, role: Role) {
-        get throws {
-            guard let s = db.scope else { throw StoreError.notAllowed("referral slips are written by signed-in users") }
-            return (s.userId, s.role)
-        }
-    }
-
     public struct Draft: Sendable {
         public var residentId: Int64, hospitalId: Int64, department: String?, urgency: ReferralUrgency
         public var reason: String, diagnosis: String
@@ -41,7 +34,7 @@ public struct ReferralStore: Sendable {
         c.text(d.diagnosis, "diagnosis", max: 500)
         c.text(d.department, "department", max: 100, required: false)
         try c.finish()
-        let (user, role) = try caller
+        let (user, role) = try db.caller("referral slips are written by signed-in users")
         return try await db.audited(logger: logger) { conn in
             guard let p = try await conn.first("""
                 SELECT r.name, r.sex::text, to_char(r.birth_date, 'YYYY-MM-DD'), r.id_number, r.phone, h.address, ct.id, ct.centre_id,
@@ -56,8 +49,7 @@ public struct ReferralStore: Sendable {
                 return .refused(ValidationFailure([FieldError("residentId", "no such resident")]))
             }
             func refuse(_ error: any Error) async throws -> Refusable<Referral> {
-                try await audit.record(.create, residents: [d.residentId], outcome: .refused, detail: "referral", on: conn, logger: logger)
-                return .refused(error)
+                try await audit.refused(error, .create, residents: [d.residentId], detail: "referral", on: conn, logger: logger)
             }
             guard let team = p.6, let centre = p.7 else {
                 return try await refuse(ValidationFailure([FieldError("residentId", "no care team covers the resident's micro-grid")]))
@@ -132,7 +124,7 @@ public struct ReferralStore: Sendable {
     /// Moves a slip one step, as its state machine and the caller's party allow.
     public func act(_ id: Int64, _ step: Step, ifVersion: Int?, logger: Logger) async throws -> Referral {
         try step.check()
-        let (user, role) = try caller
+        let (user, role) = try db.caller("referral slips are written by signed-in users")
         let rules = self.rules
         return try await db.audited(logger: logger) { conn in
             guard let current = try await lock(id, on: conn, logger: logger) else {
@@ -140,9 +132,8 @@ public struct ReferralStore: Sendable {
                 return .refused(StoreError.notFound("referral slip"))
             }
             func refuse(_ error: any Error) async throws -> Refusable<Referral> {
-                try await audit.record(.update, residents: [current.residentId], outcome: .refused, detail: "referral \(id) \(step.action.rawValue)",
-                                       on: conn, logger: logger)
-                return .refused(error)
+                try await audit.refused(error, .update, residents: [current.residentId], detail: "referral \(id) \(step.action.rawValue)",
+                                        on: conn, logger: logger)
             }
             if let ifVersion, ifVersion != current.version { return try await refuse(StoreError.versionMismatch(current: current.version)) }
             do { _ = try current.status.after(step.action) } catch { return try await refuse(error) }
