@@ -67,16 +67,6 @@ import Testing
         #expect(inst.depot.earliest == 4800 && inst.depot.latest == 10500)
     }
 
-    /// The demo-like generator's files (bench/rounds/demo_like.py) load and solve feasibly with required visits served.
-    @Test func demoLikeInstanceSolves() throws {
-        let inst = try VRPLIBReader.read(path: TestData.path("demo-like", "demo-100-s1", "vrp"))
-        #expect(inst.clients.count == 100 && inst.vehicleCount == 15)
-        #expect(inst.clients.contains { $0.required })
-        let sol = Solver(instance: inst, options: SolverOptions(timeLimit: .seconds(30), seed: 3, maxIterations: 2000)).solve()
-        let ev = Evaluator.evaluate(inst, routes: sol.routes)
-        #expect(ev.violations == [])
-    }
-
     @Test func explicitMatrixAndServiceSection() throws {
         let text = """
         NAME : tiny
@@ -138,5 +128,18 @@ import Testing
         #expect(back.cost == 12345)
         let crlf = try SolutionFile.parse("Route #1: 1 2 \r\nCost: 77\r\n")
         #expect(crlf.routes == [[1, 2]] && crlf.cost == 77)
+    }
+}
+
+/// Solving belongs with the serialized solver tests (each one keeps a core busy).
+extension SolverTests {
+    /// The demo-like generator's files (bench/rounds/demo_like.py) load and solve feasibly with required visits served.
+    @Test func demoLikeInstanceSolves() throws {
+        let inst = try VRPLIBReader.read(path: TestData.path("demo-like", "demo-100-s1", "vrp"))
+        #expect(inst.clients.count == 100 && inst.vehicleCount == 15)
+        #expect(inst.clients.contains { $0.required })
+        let sol = Solver(instance: inst, options: SolverOptions(timeLimit: .seconds(30), seed: 3, maxIterations: 2000)).solve()
+        let ev = Evaluator.evaluate(inst, routes: sol.routes)
+        #expect(ev.violations == [])
     }
 }

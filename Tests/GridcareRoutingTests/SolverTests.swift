@@ -1,7 +1,9 @@
 import Testing
 @testable import GridcareRouting
 
-@Suite struct SolverTests {
+/// One solve at a time: each keeps a thread of Swift's small cooperative pool busy, and the API's deadline
+/// tests running beside them need one free.
+@Suite(.serialized) struct SolverTests {
     static func quick(_ inst: Instance, seed: UInt64 = 7, iterations: Int = 3000) -> Solution {
         Solver(instance: inst, options: SolverOptions(timeLimit: .seconds(60), seed: seed, maxIterations: iterations)).solve()
     }

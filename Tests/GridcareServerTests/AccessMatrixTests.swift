@@ -56,7 +56,7 @@ let expectedAccess: [String: String] = [
     "cancelBoardRequest": "ACG", "matchBoardRequest": "ACG", "boardView": "ACG", "listClaims": "ACG", "createClaim": "ACG",
     "actOnClaim": "ACG", "boardReport": "ACM",
     "planRounds": "AC", "getRoundsPlan": "AC", "roundsCalendar": "AC", "markPlannedVisit": "AC", "setAvailability": "ACG",
-    "listLeave": "AC", "addLeave": "AC", "mobilisationReport": "ACM",
+    "listLeave": "AC", "addLeave": "AC", "mobilisationReport": "ACM", "setRoundsDays": "AC",
 ]
 let roleLetters: [Role: Character] = [.admin: "A", .centreStaff: "C", .gridWorker: "G", .hospitalStaff: "H", .districtManager: "M"]
 

@@ -113,6 +113,17 @@ import Testing
             #expect(nurse.hours[week.monday] == nil && nurse.hours[week.monday.adding(days: 1)] == nil)
             #expect(nurse.hours[week.monday.adding(days: 2)] == 720...1050 && doc.hours[week.monday.adding(days: 2)] == 720...1050)
             #expect(doc.hours[week.monday] == 480...1050 && doc.hours[week.days[5]] == nil)
+            // The doctor makes rounds on Mondays and Thursdays only.
+            let (setDays, days, _) = try await client.call(.put, "/v1/care-teams/\(f.teamId)/members/\(f.doctorId)/rounds-days",
+                                                           json: ["weekdays": [4, 1]], token: doctor)
+            #expect(setDays == .ok && days["weekdays"] as? [Int] == [1, 4])
+            #expect(try await client.call(.put, "/v1/care-teams/\(f.teamId)/members/\(f.doctorId)/rounds-days", json: ["weekdays": [8]],
+                                          token: doctor).1.field == "weekdays")
+            #expect(try await client.call(.put, "/v1/care-teams/\(f.teamId)/members/999999/rounds-days", json: ["weekdays": [1]],
+                                          token: doctor).0 == .notFound)
+            let again = try await RoundsStore(db.scoped(caller.scope, operation: "test")).input(teamId: f.teamId, week: week, from: week.monday, logger: quiet)
+            let doctorDays = again.members.first { $0.workerId == f.doctorId }?.hours.keys.sorted() ?? []
+            #expect(doctorDays == [week.monday, week.monday.adding(days: 3)])
         }
     }
 }

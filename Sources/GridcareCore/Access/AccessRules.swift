@@ -54,7 +54,7 @@ public enum AccessRules {
         "listClaims": carers, "createClaim": carers, "actOnClaim": carers, "boardReport": [.admin, .centreStaff, .districtManager],
         // Rounds are the doctor team's; grid workers know when residents are in.
         "planRounds": clinicians, "getRoundsPlan": clinicians, "roundsCalendar": clinicians, "markPlannedVisit": clinicians,
-        "setAvailability": carers, "listLeave": clinicians, "addLeave": clinicians,
+        "setAvailability": carers, "listLeave": clinicians, "addLeave": clinicians, "setRoundsDays": clinicians,
         "mobilisationReport": [.admin, .centreStaff, .districtManager],
     ]
 

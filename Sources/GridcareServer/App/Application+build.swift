@@ -107,6 +107,12 @@ func pageRequest(cursor: String?, limit: Int32?) throws -> PageRequest {
     try PageRequest(cursor: cursor, limit: limit.map(Int.init))
 }
 
+/// A number from the request inside the bounds the API document gives it.
+func within(_ value: Double, _ range: ClosedRange<Double>, _ field: String) throws(FieldError) -> Double {
+    guard range.contains(value) else { throw FieldError(field, "must be \(range.lowerBound)–\(range.upperBound)") }
+    return value
+}
+
 /// Refuses a list that names a value twice (the schema says `uniqueItems`).
 func distinct(_ values: [String]?, _ field: String) throws(FieldError) {
     guard let values, Set(values).count != values.count else { return }

@@ -11,10 +11,11 @@ extension APIHandler {
         // A district the caller cannot see answers 404, like a missing one.
         let area = try await AreaStore(db).get(district, logger: logger)
         guard area.level == .district else { throw FieldError("districtId", "is not a district") }
+        // The generated decoders do not enforce the document's bounds on query numbers: checked here.
         var rule = config.mobilisationRule
-        if let m = q.minutesPerHousehold { rule.minutesPerHousehold = m }
-        if let w = q.walkingKmh { rule.walkingKmPerHour = w }
-        if let l = q.limitMinutes { rule.limitMinutes = l }
+        if let m = q.minutesPerHousehold { rule.minutesPerHousehold = try within(m, 0...120, "minutesPerHousehold") }
+        if let w = q.walkingKmh { rule.walkingKmPerHour = try within(w, 0.5...30, "walkingKmh") }
+        if let l = q.limitMinutes { rule.limitMinutes = try within(l, 1...1440, "limitMinutes") }
         let results = try await MobilisationStore(db).check(districtId: district, rule: rule, logger: logger)
         let shown = (q.failingOnly ?? true) ? results.filter { !$0.result.meets } : results
         return .ok(.init(body: .json(.init(

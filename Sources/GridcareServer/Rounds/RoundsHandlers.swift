@@ -61,7 +61,7 @@ extension APIHandler {
         guard week.monday <= today.adding(days: 366) else { throw FieldError("week", "must be within a year") }
         // A team the caller cannot see answers 404, like a missing one.
         _ = try await TeamStore(db).get(input.path.id, logger: logger)
-        let store = try rounds(seconds: b.seconds)
+        let store = try rounds(seconds: try b.seconds.map { try within($0, 0.05...30, "seconds") })
         let (_, plan) = try await store.plan(teamId: input.path.id, week: week, from: max(today, week.monday), logger: logger)
         let saved = b.save == false ? nil : try await store.save(plan, teamId: input.path.id, week: week, logger: logger)
         return .created(.init(body: .json(.init(plan, teamId: input.path.id, week: week, saved: saved))))
@@ -110,5 +110,12 @@ extension APIHandler {
         }
         let l = try await rounds().addLeave(workerId: input.path.id, firstDay: first, lastDay: last, reason: b.reason, logger: logger)
         return .created(.init(body: .json(.init(id: l.id, workerId: l.workerId, firstDay: l.firstDay.iso, lastDay: l.lastDay.iso, reason: l.reason))))
+    }
+
+    func setRoundsDays(_ input: Operations.SetRoundsDays.Input) async throws -> Operations.SetRoundsDays.Output {
+        guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
+        try distinct(b.weekdays.map(String.init), "weekdays")
+        let days = try await rounds().setRoundsWeekdays(teamId: input.path.id, workerId: input.path.workerId, weekdays: b.weekdays, logger: logger)
+        return .ok(.init(body: .json(.init(weekdays: days))))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GridcareCore
 import GridcareRouting
 import Logging
@@ -50,19 +51,20 @@ public struct MobilisationStore: Sendable {
             try await audit.record(.read, detail: "mobilisation check district \(districtId)", on: conn, logger: logger)
             return grids
         }
-        let lanes = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let chunk = (grids.count + lanes - 1) / max(1, lanes)
-        let results = await withTaskGroup(of: [MicroGridMobilisation].self) { group in
-            for start in stride(from: 0, to: grids.count, by: max(1, chunk)) {
-                let part = Array(grids[start..<min(grids.count, start + chunk)])
-                group.addTask {
-                    part.map { g in
-                        MicroGridMobilisation(microGridId: g.id, name: g.name, gridName: g.gridName,
-                                              result: Mobilisation.check(latitudes: g.lat, longitudes: g.lon, workers: g.workers, rule: rule))
-                    }
+        // Every core, off the cooperative pool (a city is 119,000 micro-grids of work).
+        let results = await offThePool {
+            let lanes = max(1, ProcessInfo.processInfo.activeProcessorCount)
+            let chunk = (grids.count + lanes - 1) / lanes
+            let parts = Mutex<[[MicroGridMobilisation]]>(Array(repeating: [], count: lanes))
+            DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+                let slice = grids[min(grids.count, lane * chunk)..<min(grids.count, (lane + 1) * chunk)]
+                let done = slice.map { g in
+                    MicroGridMobilisation(microGridId: g.id, name: g.name, gridName: g.gridName,
+                                          result: Mobilisation.check(latitudes: g.lat, longitudes: g.lon, workers: g.workers, rule: rule))
                 }
+                parts.withLock { $0[lane] = done }
             }
-            return await group.reduce(into: []) { $0 += $1 }
+            return parts.withLock { $0.flatMap { $0 } }
         }
         return results.sorted { ($0.result.meets ? 1 : 0, $0.microGridId) < ($1.result.meets ? 1 : 0, $1.microGridId) }
     }

@@ -65,9 +65,9 @@ public struct RoundsStore: Sendable {
                 """, as: (Int64, Double, Double).self, logger: logger)
             let teamIds = teams.map(\.0)
             let memberRows = try await conn.rows("""
-                SELECT m.team_id, w.id, w.name FROM care_team_member m JOIN worker w ON w.id = m.worker_id
+                SELECT m.team_id, w.id, w.name, m.rounds_weekdays::int[] FROM care_team_member m JOIN worker w ON w.id = m.worker_id
                 WHERE m.team_id = ANY(\(teamIds)) AND w.active AND m.team_role IN ('doctor', 'nurse', 'public_health') ORDER BY m.team_id, m.team_role, w.id
-                """, as: (Int64, Int64, String).self, logger: logger)
+                """, as: (Int64, Int64, String, [Int]).self, logger: logger)
             let leave = try await conn.rows("""
                 SELECT worker_id, first_day::text, last_day::text FROM worker_leave
                 WHERE worker_id = ANY(\(memberRows.map(\.1))) AND first_day <= \(sunday.iso)::date AND last_day >= \(week.monday.iso)::date
@@ -81,9 +81,9 @@ public struct RoundsStore: Sendable {
             let leaveByWorker = Dictionary(grouping: leave, by: \.0)
             let sessionsByTeam = Dictionary(grouping: sessions, by: \.0)
             let membersByTeam = Dictionary(grouping: memberRows, by: \.0).mapValues { rows in
-                rows.map { team, id, name in
+                rows.map { team, id, name, weekdays in
                     var hours: [SimpleDate: ClosedRange<Int>] = [:]
-                    for day in days {
+                    for day in days where weekdays.contains(calendar.timetableWeekday(of: day) ?? day.isoWeekday) {
                         if (leaveByWorker[id] ?? []).contains(where: { SimpleDate(iso: $0.1)! <= day && day <= SimpleDate(iso: $0.2)! }) { continue }
                         let blocks = (sessionsByTeam[team] ?? []).filter { SimpleDate(iso: $0.1) == day }.map { $0.2...$0.3 }
                         if let free = Self.freeHours(rules.dayStartMinute...rules.dayEndMinute, less: blocks) { hours[day] = free }
@@ -126,7 +126,8 @@ public struct RoundsStore: Sendable {
     /// Reads the team's week and plans it: the one way both the API and the CLI plan rounds.
     public func plan(teamId: Int64, week: ISOWeek, from: SimpleDate, logger: Logger) async throws -> (input: RoundsInput, plan: RoundsPlan) {
         let input = try await input(teamId: teamId, week: week, from: from, logger: logger)
-        return (input, RoundsPlanner(rules: rules, centre: input.centre).plan(visits: input.visits, members: input.members, days: input.days))
+        let planner = RoundsPlanner(rules: rules, centre: input.centre)
+        return (input, await offThePool { planner.plan(visits: input.visits, members: input.members, days: input.days) })
     }
 
     /// The longest stretch of `day` no block covers (at least an hour), or nil.
@@ -256,6 +257,26 @@ public struct RoundsStore: Sendable {
             return .done(row.0)
         }
         return try await get(planId, logger: logger).visits.first { $0.id == id }!
+    }
+
+    /// Sets a member's rounds weekdays in a team (centre staff: a team of their own centre).
+    public func setRoundsWeekdays(teamId: Int64, workerId: Int64, weekdays: [Int], logger: Logger) async throws -> [Int] {
+        guard !weekdays.isEmpty, weekdays.allSatisfy({ (1...7).contains($0) }) else {
+            throw ValidationFailure([FieldError("weekdays", "must name ISO weekdays 1 (Monday) to 7 (Sunday)")])
+        }
+        guard let scope = db.scope else { throw StoreError.notAllowed("rounds days are set by signed-in users") }
+        let days = Array(Set(weekdays)).sorted()
+        return try await db.transaction(logger: logger) { conn in
+            let mine: Int64? = scope.role == .admin ? nil : try await conn.first("""
+                SELECT coalesce(w.centre_id, -1) FROM app_user u JOIN worker w ON w.id = u.worker_id WHERE u.id = \(scope.userId)
+                """, as: Int64.self, logger: logger) ?? -1
+            guard try await conn.first("""
+                UPDATE care_team_member m SET rounds_weekdays = \(days)::smallint[] FROM care_team t
+                WHERE t.id = m.team_id AND m.team_id = \(teamId) AND m.worker_id = \(workerId) AND (\(mine)::bigint IS NULL OR t.centre_id = \(mine))
+                RETURNING 1
+                """, as: Int.self, logger: logger) != nil else { throw StoreError.notFound("team member") }
+            return days
+        }
     }
 
     public struct Leave: Sendable, Equatable {

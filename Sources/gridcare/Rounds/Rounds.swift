@@ -86,7 +86,10 @@ struct Rounds: AsyncParsableCommand {
             func add(_ group: inout TaskGroup<RoundsPlan>) {
                 let input = inputs[next]
                 next += 1
-                group.addTask { RoundsPlanner(rules: rules, centre: input.centre).plan(visits: input.visits, members: input.members, days: input.days) }
+                group.addTask {
+                    let planner = RoundsPlanner(rules: rules, centre: input.centre)
+                    return await offThePool { planner.plan(visits: input.visits, members: input.members, days: input.days) }
+                }
             }
             while next < min(lanes, inputs.count) { add(&group) }
             while let plan = await group.next() {
