@@ -134,11 +134,12 @@ import Testing
 /// Solving belongs with the serialized solver tests (each one keeps a core busy).
 extension SolverTests {
     /// The demo-like generator's files (bench/rounds/demo_like.py) load and solve feasibly with required visits served.
-    @Test func demoLikeInstanceSolves() throws {
+    @Test func demoLikeInstanceSolves() async throws {
         let inst = try VRPLIBReader.read(path: TestData.path("demo-like", "demo-100-s1", "vrp"))
         #expect(inst.clients.count == 100 && inst.vehicleCount == 15)
         #expect(inst.clients.contains { $0.required })
-        let sol = Solver(instance: inst, options: SolverOptions(timeLimit: .seconds(30), seed: 3, maxIterations: 2000)).solve()
+        let solver = Solver(instance: inst, options: SolverOptions(timeLimit: .seconds(30), seed: 3, maxIterations: 2000))
+        let sol = await offPool { solver.solve() }
         let ev = Evaluator.evaluate(inst, routes: sol.routes)
         #expect(ev.violations == [])
     }
