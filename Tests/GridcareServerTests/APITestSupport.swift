@@ -19,6 +19,15 @@ func testConfig(_ values: [AbsoluteConfigKey: ConfigValue] = [:]) -> AppConfig {
     return AppConfig(reader: ConfigReader(provider: InMemoryProvider(values: values)))
 }
 
+/// For tests of invariants under many concurrent clients: the 2-core test machine runs the whole suite
+/// at once, so their requests may queue past the production deadline; the check is the invariant, not
+/// the latency (benchmarks measure that).
+func concurrencyConfig(_ values: [AbsoluteConfigKey: ConfigValue] = [:]) -> AppConfig {
+    var values = values
+    values[AbsoluteConfigKey(["http", "requestDeadlineMs"])] = .init(.int(60_000), isSecret: false)
+    return testConfig(values)
+}
+
 /// The token `call` sends when none is given: withAPI sets the administrator's.
 enum TestAuth {
     @TaskLocal static var token: String?

@@ -64,7 +64,7 @@ struct BoardSetup: Sendable {
 }
 
 func boardConfig(cap: Int) -> AppConfig {
-    testConfig([AbsoluteConfigKey(["rules", "board", "maxOpenClaimsPerWorker"]): .init(.int(cap), isSecret: false)])
+    concurrencyConfig([AbsoluteConfigKey(["rules", "board", "maxOpenClaimsPerWorker"]): .init(.int(cap), isSecret: false)])
 }
 
 @Suite struct BoardFlowTests {

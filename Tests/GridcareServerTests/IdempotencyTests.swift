@@ -45,7 +45,7 @@ private let key = HTTPField.Name("Idempotency-Key")!
     }
 
     @Test func aHundredConcurrentRequestsUnderOneKeyCreateOneRecord() async throws {
-        try await withAPI { client, f in
+        try await withAPI(config: concurrencyConfig()) { client, f in
             let payload = try JSONSerialization.data(withJSONObject: body(f, n: 7))
             let ids = try await withThrowingTaskGroup(of: (HTTPResponse.Status, Int64).self) { group in
                 for _ in 0..<100 {

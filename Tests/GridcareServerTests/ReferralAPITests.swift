@@ -223,7 +223,7 @@ func otherHospitalToken(_ db: Database, _ f: Fixture) async throws -> String {
 
 @Suite struct ReferralConcurrencyTests {
     @Test func manyDoctorsWritingAtOnceGetConsecutiveDistinctNumbers() async throws {
-        try await withScopedAPI(poolSize: 8) { client, f, users, db in
+        try await withScopedAPI(config: concurrencyConfig(), poolSize: 8) { client, f, users, db in
             let p = try await Placed.make(db, f)
             let s = Slips(client: client, f: f, users: users)
             let numbers = try await withThrowingTaskGroup(of: String?.self) { group in
@@ -236,7 +236,7 @@ func otherHospitalToken(_ db: Database, _ f: Fixture) async throws -> String {
     }
 
     @Test func oneReceiptWinsWhenTheHospitalClicksTwelveTimes() async throws {
-        try await withScopedAPI(poolSize: 8) { client, f, users, db in
+        try await withScopedAPI(config: concurrencyConfig(), poolSize: 8) { client, f, users, db in
             let p = try await Placed.make(db, f)
             let s = Slips(client: client, f: f, users: users)
             let id = try await s.write(p.inside.id).id

@@ -56,17 +56,11 @@ public struct ReferralStore: Sendable {
             }
             if role != .admin, !p.8 { return try await refuse(StoreError.notAllowed("only a doctor of the resident's team writes a referral slip")) }
             if !p.9 { return try await refuse(ValidationFailure([FieldError("hospitalId", "is not a designated hospital of the resident's district")])) }
-            let year = SimpleDate.todayInChina().year
-            let sequence = try await conn.first("""
-                INSERT INTO referral_counter (centre_id, year, last) VALUES (\(centre), \(year), 1)
-                ON CONFLICT (centre_id, year) DO UPDATE SET last = referral_counter.last + 1
-                RETURNING last
-                """, as: Int.self, logger: logger)!
             let id = try await conn.first("""
                 INSERT INTO referral (number, district_id, resident_id, micro_grid_id, centre_id, team_id, hospital_id, department, urgency,
                     reason, diagnosis, patient_name, patient_sex, patient_birth_date, patient_id_masked, patient_phone, patient_address,
                     vitals, created_by)
-                SELECT \(ReferralRules.number(centre: centre, year: year, sequence: sequence)), r.district_id, r.id, r.micro_grid_id, \(centre),
+                SELECT 'pending-' || gen_random_uuid(), r.district_id, r.id, r.micro_grid_id, \(centre),
                        \(team), \(d.hospitalId), \(d.department?.trimmed), \(d.urgency.rawValue)::referral_urgency, \(d.reason.trimmed),
                        \(d.diagnosis.trimmed), \(p.0), \(p.1), \(p.2)::date, \(IDCardNumber.mask(p.3)), \(p.4), \(p.5),
                        (SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
@@ -85,6 +79,16 @@ public struct ReferralStore: Sendable {
                 try await move(id, from: .draft, by: .send, user: user, note: nil, on: conn, logger: logger)
             }
             try await audit.record(.create, residents: [d.residentId], detail: "referral \(id)", on: conn, logger: logger)
+            // The number last: the counter row stays locked from here to the commit only, so concurrent
+            // writers queue for a moment, not for each other's whole transaction.
+            let year = SimpleDate.todayInChina().year
+            let sequence = try await conn.first("""
+                INSERT INTO referral_counter (centre_id, year, last) VALUES (\(centre), \(year), 1)
+                ON CONFLICT (centre_id, year) DO UPDATE SET last = referral_counter.last + 1
+                RETURNING last
+                """, as: Int.self, logger: logger)!
+            try await conn.query("UPDATE referral SET number = \(ReferralRules.number(centre: centre, year: year, sequence: sequence)) WHERE id = \(id)",
+                                 logger: logger)
             return .done(try await fetch(id, on: conn, logger: logger)!)
         }
     }
