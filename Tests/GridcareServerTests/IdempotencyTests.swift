@@ -33,6 +33,28 @@ private let key = HTTPField.Name("Idempotency-Key")!
         }
     }
 
+    /// A key names one request: the same key and body on another record's path is not a replay of the first.
+    @Test func theSameKeyOnAnotherRecordIsNotAReplay() async throws {
+        try await withScopedAPI { client, f, users, db in
+            let p = try await Placed.make(db, f)
+            var flags: [Int64] = []
+            for category in ["living_alone", "empty_nest"] {
+                let (_, flag, _) = try await client.call(.post, "/v1/flags", json: ["residentId": p.inside.id, "category": category, "tier": "red",
+                                                                                    "population": "key"], token: users[.gridWorker])
+                flags.append(flag.id)
+            }
+            let (first, _, _) = try await client.call(.post, "/v1/flags/\(flags[0])/decision", json: ["action": "confirm"], headers: [key: "decide"],
+                                                      token: users[.centreStaff])
+            #expect(first == .ok)
+            let (second, problem, headers) = try await client.call(.post, "/v1/flags/\(flags[1])/decision", json: ["action": "confirm"],
+                                                                   headers: [key: "decide"], token: users[.centreStaff])
+            #expect(second == .unprocessableContent && problem.field == "Idempotency-Key")
+            #expect(headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
+            let (_, untouched, _) = try await client.call(.get, "/v1/flags/\(flags[1])", token: users[.centreStaff])
+            #expect(untouched["status"] as? String == "raised")
+        }
+    }
+
     @Test func aRefusedRequestDoesNotHoldItsKey() async throws {
         try await withAPI { client, f in
             var bad = body(f, n: 1)

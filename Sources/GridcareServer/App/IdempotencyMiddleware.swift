@@ -29,7 +29,7 @@ struct IdempotencyMiddleware: ServerMiddleware {
         let user = RequestScope.actor?.userId ?? 0
         let bytes = try await Self.collect(body, upTo: maxBodyBytes)
         while true {
-            switch try await store.claim(userId: user, operation: operationID, key: key, body: Self.canonical(bytes), logger: logger) {
+            switch try await store.claim(userId: user, operation: operationID, key: key, body: Self.fingerprint(request, bytes), logger: logger) {
             case .first:
                 return try await runFirst(request, bytes, metadata, operationID, key, user, next)
             case .replay(let status, let contentType, let stored):
@@ -38,12 +38,18 @@ struct IdempotencyMiddleware: ServerMiddleware {
                 response.headerFields[Self.replayed] = "true"
                 return (response, HTTPBody(stored))
             case .mismatch:
-                throw FieldError("Idempotency-Key", "was already used with a different request body")
+                throw FieldError("Idempotency-Key", "was already used with a different request (another body or another record)")
             case .pending:
                 // The deadline middleware bounds this wait.
                 try await Task.sleep(for: .milliseconds(25))
             }
         }
+    }
+
+    /// What makes two requests the same: the path (which record: /contracts/47/renew is not /contracts/48/renew)
+    /// and the canonical body.
+    static func fingerprint(_ request: HTTPRequest, _ bytes: [UInt8]) -> [UInt8] {
+        Array((request.path ?? "").utf8) + [0] + canonical(bytes)
     }
 
     /// The body with JSON keys sorted, so a retry that serialises the same object in another key order is
