@@ -139,7 +139,7 @@ extension SolverTests {
         #expect(inst.clients.count == 100 && inst.vehicleCount == 15)
         #expect(inst.clients.contains { $0.required })
         let solver = Solver(instance: inst, options: SolverOptions(timeLimit: .seconds(30), seed: 3, maxIterations: 2000))
-        let sol = await offPool { solver.solve() }
+        let sol = await offThePool { solver.solve() }
         let ev = Evaluator.evaluate(inst, routes: sol.routes)
         #expect(ev.violations == [])
     }

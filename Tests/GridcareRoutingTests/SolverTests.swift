@@ -6,7 +6,7 @@ import Testing
 @Suite(.serialized) struct SolverTests {
     static func quick(_ inst: Instance, seed: UInt64 = 7, iterations: Int = 3000) async -> Solution {
         let solver = Solver(instance: inst, options: SolverOptions(timeLimit: .seconds(60), seed: seed, maxIterations: iterations))
-        return await offPool { solver.solve() }
+        return await offThePool { solver.solve() }
     }
 
     @Test(arguments: [(1 as UInt64, false), (2, true), (3, false), (4, true)])
@@ -26,7 +26,7 @@ import Testing
         let inst = randomInstance(clients: 80, seed: 11, optional: optional, vehicles: 12, capacity: 50)
         let solver = Solver(instance: inst, options: SolverOptions(timeLimit: .seconds(60), seed: 5, maxIterations: 3000))
         let base = solver.construct()
-        let sol = await offPool { solver.solve() }
+        let sol = await offThePool { solver.solve() }
         #expect(base.isFeasible && sol.isFeasible)
         #expect(sol.cost < base.cost)
     }

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 @testable import GridcareRouting
 
@@ -61,10 +60,4 @@ func bruteForceOptimum(_ inst: Instance) -> Int {
         }
     }
     return best
-}
-
-/// Solves on a GCD thread: the test runner shares Swift's small cooperative pool with the API tests'
-/// request deadlines, which a solve must not starve.
-func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { c in DispatchQueue.global().async { c.resume(returning: work()) } }
 }

@@ -269,4 +269,29 @@ func boardConfig(cap: Int) -> AppConfig {
             #expect(stock.first?.0 == 0 && stock.first?.1 == 10 && stock.first?.2 == 10)
         }
     }
+
+    @Test func aWorkerRacingPastTheCapHoldsNoMoreThanIt() async throws {
+        try await withScopedAPI(config: boardConfig(cap: 2), poolSize: 8) { client, f, users, db in
+            let p = try await Placed.make(db, f)
+            let s = try await BoardSetup.make(client, f, users)
+            let offer = try await s.offer("口罩", category: "protective_supply", quantity: 50)
+            let request = try await s.request(p.inside.id, item: nil, category: "protective_supply", quantity: 20)
+            let (offerId, requestId) = (offer.id, request.id)
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        try await client.call(.post, "/v1/board/claims", json: ["requestId": requestId, "offerId": offerId, "quantity": 1],
+                                              token: users[.gridWorker]).0
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .created }.count == 2 && statuses.filter { $0 == .conflict }.count == 6)
+            // The refused claims gave back every unit and cap place they touched.
+            let state = try await db.client.query("""
+                SELECT (SELECT available FROM board_offer WHERE id = \(offerId)), (SELECT open_claims FROM claimer_load WHERE user_id = \(users.ids[.gridWorker]!))
+                """).decode((Int, Int).self).all()
+            #expect(state.first?.0 == 48 && state.first?.1 == 2)
+        }
+    }
 }

@@ -83,6 +83,16 @@ import Testing
             #expect(try await client.call(.post, "/v1/teams/\(other.teamId)/rounds-plans", json: ["week": week], token: doctor).0 == .notFound)
             let preview = try await client.call(.post, "/v1/teams/\(f.teamId)/rounds-plans", json: ["week": week, "save": false, "seconds": 0.1], token: doctor)
             #expect(preview.0 == .created && preview.1["saved"] as? Bool == false && preview.1["id"] == nil)
+            // Another grid's resident and another district's worker answer like missing ones.
+            let p = try await Placed.make(db, f)
+            let window: [String: Any] = ["from": "09:00", "to": "11:00"]
+            let missing = try await client.raw(.put, "/v1/residents/999999/availability", json: window, token: users[.gridWorker])
+            let foreign = try await client.raw(.put, "/v1/residents/\(p.outsideGrid.id)/availability", json: window, token: users[.gridWorker])
+            #expect(missing.0 == .notFound && foreign.0 == .notFound && foreign.1 == missing.1)
+            let leave: [String: Any] = ["firstDay": "2026-12-01", "lastDay": "2026-12-02"]
+            #expect(try await client.call(.post, "/v1/workers/\(other.doctorId)/leave", json: leave, token: doctor).0 == .notFound)
+            #expect(try await client.call(.put, "/v1/care-teams/\(other.teamId)/members/\(other.doctorId)/rounds-days", json: ["weekdays": [1]],
+                                          token: doctor).0 == .notFound)
             let (late, lateProblem, _) = try await client.call(.put, "/v1/residents/999999/availability", json: ["from": "09:00", "to": "08:00"],
                                                                token: users[.gridWorker])
             #expect(late == .unprocessableContent && lateProblem.field == "to")

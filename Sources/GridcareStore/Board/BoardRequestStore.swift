@@ -91,10 +91,7 @@ public struct BoardRequestStore: Sendable {
             guard current.category.needsDoctor else {
                 return ValidationFailure([FieldError("category", "only prescription medicine needs a doctor's approval")])
             }
-            if role != .admin, try await conn.first("""
-                SELECT 1 FROM app_user u JOIN care_team_member m ON m.worker_id = u.worker_id AND m.team_role = 'doctor'
-                JOIN care_team_catchment k ON k.team_id = m.team_id AND k.micro_grid_id = \(current.microGridId) WHERE u.id = \(user)
-                """, as: Int.self, logger: logger) == nil {
+            if role != .admin, try await !conn.isTeamDoctor(user, microGridId: current.microGridId, logger: logger) {
                 return StoreError.notAllowed("only a doctor of the resident's team approves prescription medicine")
             }
             try await conn.query("UPDATE board_request SET approved_by = \(user), approved_at = now(), version = version + 1 WHERE id = \(id) AND approved_by IS NULL",

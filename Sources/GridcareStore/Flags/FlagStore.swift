@@ -95,14 +95,8 @@ public struct FlagStore: Sendable {
             if let ifVersion, ifVersion != current.version { return try await refuse(StoreError.versionMismatch(current: current.version)) }
             let next: FlagStatus
             do { next = try current.status.after(action) } catch { return try await refuse(error) }
-            if action != .close, role != .admin {
-                let doctor = try await conn.first("""
-                    SELECT 1 FROM app_user u
-                    JOIN care_team_member m ON m.worker_id = u.worker_id AND m.team_role = 'doctor'
-                    JOIN care_team_catchment c ON c.team_id = m.team_id AND c.micro_grid_id = \(current.microGridId)
-                    WHERE u.id = \(user)
-                    """, as: Int.self, logger: logger)
-                if doctor == nil { return try await refuse(StoreError.notAllowed("only a doctor of the resident's team may \(action.rawValue) a flag")) }
+            if action != .close, role != .admin, try await !conn.isTeamDoctor(user, microGridId: current.microGridId, logger: logger) {
+                return try await refuse(StoreError.notAllowed("only a doctor of the resident's team may \(action.rawValue) a flag"))
             }
             try await conn.query("""
                 UPDATE risk_flag SET status = \(next.rawValue)::flag_status, version = version + 1,

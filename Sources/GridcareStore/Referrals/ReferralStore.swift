@@ -38,13 +38,12 @@ public struct ReferralStore: Sendable {
         return try await db.audited(logger: logger) { conn in
             guard let p = try await conn.first("""
                 SELECT r.name, r.sex::text, to_char(r.birth_date, 'YYYY-MM-DD'), r.id_number, r.phone, h.address, ct.id, ct.centre_id,
-                       EXISTS (SELECT 1 FROM app_user u JOIN care_team_member m ON m.worker_id = u.worker_id AND m.team_role = 'doctor'
-                               WHERE u.id = \(user) AND m.team_id = ct.id),
+                       r.micro_grid_id,
                        EXISTS (SELECT 1 FROM facility f WHERE f.id = \(d.hospitalId) AND f.kind = 'hospital' AND f.district_id = r.district_id)
                 FROM resident r JOIN household h ON h.id = r.household_id
                 LEFT JOIN care_team_catchment k ON k.micro_grid_id = r.micro_grid_id LEFT JOIN care_team ct ON ct.id = k.team_id
                 WHERE r.id = \(d.residentId)
-                """, as: (String, String, String, String, String?, String, Int64?, Int64?, Bool, Bool).self, logger: logger) else {
+                """, as: (String, String, String, String, String?, String, Int64?, Int64?, Int64, Bool).self, logger: logger) else {
                 try await audit.record(.create, residents: [d.residentId], outcome: .denied, detail: "referral", on: conn, logger: logger)
                 return .refused(ValidationFailure([FieldError("residentId", "no such resident")]))
             }
@@ -54,7 +53,7 @@ public struct ReferralStore: Sendable {
             guard let team = p.6, let centre = p.7 else {
                 return try await refuse(ValidationFailure([FieldError("residentId", "no care team covers the resident's micro-grid")]))
             }
-            if role != .admin, !p.8 { return try await refuse(StoreError.notAllowed("only a doctor of the resident's team writes a referral slip")) }
+            if role != .admin, try await !conn.isTeamDoctor(user, microGridId: p.8, logger: logger) { return try await refuse(StoreError.notAllowed("only a doctor of the resident's team writes a referral slip")) }
             if !p.9 { return try await refuse(ValidationFailure([FieldError("hospitalId", "is not a designated hospital of the resident's district")])) }
             let id = try await conn.first("""
                 INSERT INTO referral (number, district_id, resident_id, micro_grid_id, centre_id, team_id, hospital_id, department, urgency,

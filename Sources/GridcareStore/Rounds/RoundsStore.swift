@@ -1,5 +1,6 @@
 import Foundation
 import GridcareCore
+import GridcareRouting
 import Logging
 import PostgresNIO
 
@@ -126,8 +127,30 @@ public struct RoundsStore: Sendable {
     /// Reads the team's week and plans it: the one way both the API and the CLI plan rounds.
     public func plan(teamId: Int64, week: ISOWeek, from: SimpleDate, logger: Logger) async throws -> (input: RoundsInput, plan: RoundsPlan) {
         let input = try await input(teamId: teamId, week: week, from: from, logger: logger)
-        let planner = RoundsPlanner(rules: rules, centre: input.centre)
-        return (input, await offThePool { planner.plan(visits: input.visits, members: input.members, days: input.days) })
+        return (input, await Self.plan([input], rules: rules)[0])
+    }
+
+    /// Plans teams' weeks, as many at once as there are cores, off Swift's cooperative pool (a solve is
+    /// CPU-bound for its whole time limit); the plans come back in the order of `inputs`.
+    public static func plan(_ inputs: [RoundsInput], rules: RoundsRules) async -> [RoundsPlan] {
+        let lanes = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        return await withTaskGroup(of: (Int, RoundsPlan).self) { group in
+            var plans = [RoundsPlan?](repeating: nil, count: inputs.count), next = 0
+            func add(_ group: inout TaskGroup<(Int, RoundsPlan)>) {
+                let (index, input) = (next, inputs[next])
+                next += 1
+                group.addTask {
+                    let planner = RoundsPlanner(rules: rules, centre: input.centre)
+                    return (index, await offThePool { planner.plan(visits: input.visits, members: input.members, days: input.days) })
+                }
+            }
+            while next < min(lanes, inputs.count) { add(&group) }
+            while let (index, plan) = await group.next() {
+                plans[index] = plan
+                if next < inputs.count { add(&group) }
+            }
+            return plans.map { $0! }
+        }
     }
 
     /// The longest stretch of `day` no block covers (at least an hour), or nil.
@@ -267,9 +290,7 @@ public struct RoundsStore: Sendable {
         guard let scope = db.scope else { throw StoreError.notAllowed("rounds days are set by signed-in users") }
         let days = Array(Set(weekdays)).sorted()
         return try await db.transaction(logger: logger) { conn in
-            let mine: Int64? = scope.role == .admin ? nil : try await conn.first("""
-                SELECT coalesce(w.centre_id, -1) FROM app_user u JOIN worker w ON w.id = u.worker_id WHERE u.id = \(scope.userId)
-                """, as: Int64.self, logger: logger) ?? -1
+            let mine = try await conn.managedCentre(scope, logger: logger)
             guard try await conn.first("""
                 UPDATE care_team_member m SET rounds_weekdays = \(days)::smallint[] FROM care_team t
                 WHERE t.id = m.team_id AND m.team_id = \(teamId) AND m.worker_id = \(workerId) AND (\(mine)::bigint IS NULL OR t.centre_id = \(mine))
@@ -292,10 +313,7 @@ public struct RoundsStore: Sendable {
         try c.finish()
         guard let scope = db.scope else { throw StoreError.notAllowed("leave is recorded by signed-in users") }
         return try await db.transaction(logger: logger) { conn in
-            // Centre staff record their own centre's leave; -1 (no centre) matches nobody.
-            let mine: Int64? = scope.role == .admin ? nil : try await conn.first("""
-                SELECT coalesce(w.centre_id, -1) FROM app_user u JOIN worker w ON w.id = u.worker_id WHERE u.id = \(scope.userId)
-                """, as: Int64.self, logger: logger) ?? -1
+            let mine = try await conn.managedCentre(scope, logger: logger)
             guard let id = try await conn.first("""
                 INSERT INTO worker_leave (district_id, worker_id, first_day, last_day, reason)
                 SELECT w.district_id, w.id, \(firstDay.iso)::date, \(lastDay.iso)::date, \(reason?.trimmed) FROM worker w

@@ -76,28 +76,12 @@ struct Rounds: AsyncParsableCommand {
         let calendar = try HolidayCalendar.load(directory: config.holidaysDirectory)
         let clock = ContinuousClock(), started = clock.now
         let inputs = try await global.withStore(config, operation: "cli rounds plan") { db, info in
-            try await RoundsStore(db, rules: rules, visitRules: config.visitRules, calendar: calendar)
-                .inputs(teamId: nil, districtId: district, week: week, from: max(SimpleDate.todayInChina(), week.monday), logger: info.logger)
+            try await RoundsStore(db, rules: rules, visitRules: config.visitRules, calendar: calendar).inputs(teamId: nil, districtId: district, week: week, from: max(SimpleDate.todayInChina(), week.monday),
+                                       logger: info.logger)
         }
         let read = clock.now - started
         let lanes = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let plans = await withTaskGroup(of: RoundsPlan.self) { group in
-            var results: [RoundsPlan] = [], next = 0
-            func add(_ group: inout TaskGroup<RoundsPlan>) {
-                let input = inputs[next]
-                next += 1
-                group.addTask {
-                    let planner = RoundsPlanner(rules: rules, centre: input.centre)
-                    return await offThePool { planner.plan(visits: input.visits, members: input.members, days: input.days) }
-                }
-            }
-            while next < min(lanes, inputs.count) { add(&group) }
-            while let plan = await group.next() {
-                results.append(plan)
-                if next < inputs.count { add(&group) }
-            }
-            return results
-        }
+        let plans = await RoundsStore.plan(inputs, rules: rules)
         let total = clock.now - started
         let planned = plans.reduce(0) { $0 + $1.routes.reduce(0) { $0 + $1.stops.count } }
         let unplanned = plans.reduce(0) { $0 + $1.unplanned.count }

@@ -1,0 +1,28 @@
+import Foundation
+import GridcareCore
+import Logging
+import PostgresNIO
+
+/// The checks on who the caller is within a care team or centre, one statement each, shared by every
+/// store that asks them (flags, referrals, board approvals, rounds settings).
+extension PostgresConnection {
+    /// Whether `userId` is a doctor of the team whose catchment holds `microGridId`: "a doctor of the
+    /// resident's team".
+    func isTeamDoctor(_ userId: Int64, microGridId: Int64, logger: Logger) async throws -> Bool {
+        try await first("""
+            SELECT 1 FROM app_user u
+            JOIN care_team_member m ON m.worker_id = u.worker_id AND m.team_role = 'doctor'
+            JOIN care_team_catchment c ON c.team_id = m.team_id AND c.micro_grid_id = \(microGridId)
+            WHERE u.id = \(userId)
+            """, as: Int.self, logger: logger) != nil
+    }
+
+    /// The centre whose teams and workers the caller may manage: nil for an administrator (every centre),
+    /// -1 (matching nothing) for a user who works for no centre.
+    func managedCentre(_ scope: Scope, logger: Logger) async throws -> Int64? {
+        guard scope.role != .admin else { return nil }
+        return try await first("""
+            SELECT coalesce(w.centre_id, -1) FROM app_user u JOIN worker w ON w.id = u.worker_id WHERE u.id = \(scope.userId)
+            """, as: Int64.self, logger: logger) ?? -1
+    }
+}
