@@ -19,6 +19,14 @@ extension PostgresConnection {
     }
 }
 
+extension PostgresConnection {
+    /// The first row of a named prepared statement, decoded, or nil when there is none.
+    public func first<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws -> Statement.Row? {
+        for try await row in try await execute(statement, logger: logger) { return row }
+        return nil
+    }
+}
+
 extension Optional {
     /// The value, or `error` thrown when there is none.
     func orThrow(_ error: @autoclosure () -> any Error) throws -> Wrapped {

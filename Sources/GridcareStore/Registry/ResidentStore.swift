@@ -52,8 +52,7 @@ public struct ResidentStore: Sendable {
     }
 
     func fetch(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> Resident? {
-        for try await row in try await conn.execute(ByID(id: id), logger: logger) { return Self.resident(row) }
-        return nil
+        try await conn.first(ByID(id: id), logger: logger).map(Self.resident)
     }
 
     /// Not found and not visible are one answer, and both are audited as denied.

@@ -1,0 +1,66 @@
+import PostgresNIO
+
+extension BookingStore {
+    /// The three checks in one round trip: the resident is in the clinic team's catchment (and visible),
+    /// the session is open, the resident is not booked on it yet.
+    struct Checks: PostgresPreparedStatement {
+        static let sql = """
+            SELECT EXISTS (SELECT 1 FROM resident r JOIN care_team_catchment k ON k.micro_grid_id = r.micro_grid_id
+                           WHERE r.id = $2 AND k.team_id = c.team_id),
+                   cs.status::text,
+                   EXISTS (SELECT 1 FROM booking b WHERE b.session_id = cs.id AND b.resident_id = $2 AND b.status <> 'cancelled')
+            FROM clinic_session cs JOIN clinic c ON c.id = cs.clinic_id WHERE cs.id = $1
+            """
+        typealias Row = (Bool, String, Bool)
+        var session: Int64, resident: Int64
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings(capacity: 2)
+            b.append(session); b.append(resident)
+            return b
+        }
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// The first free slot no other booking is taking right now, in one statement; nil when every free
+    /// slot is locked by another booking (or there is none).
+    struct TakeFirstFreeSlot: PostgresPreparedStatement {
+        static let sql = """
+            UPDATE session_slot SET booked = booked + 1
+            WHERE session_id = $1 AND slot = (SELECT slot FROM session_slot WHERE session_id = $1 AND booked < capacity
+                                              ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED)
+              AND booked < capacity
+            RETURNING slot
+            """
+        typealias Row = Int
+        var session: Int64
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings(capacity: 1)
+            b.append(session)
+            return b
+        }
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int.self) }
+    }
+
+    /// The booking, written and read back (with the resident's name) in one statement.
+    struct Insert: PostgresPreparedStatement {
+        static let sql = """
+            WITH b AS (
+                INSERT INTO booking (district_id, resident_id, micro_grid_id, session_id, slot, walk_in, status, booked_by)
+                SELECT r.district_id, r.id, r.micro_grid_id, $1, $3, $4,
+                       CASE WHEN $4 THEN 'checked_in' ELSE 'booked' END::booking_status, $5
+                FROM resident r WHERE r.id = $2
+                RETURNING *
+            )
+            SELECT b.id, b.resident_id, r.name, b.session_id, b.slot, b.walk_in, b.status::text, b.service_id, b.version
+            FROM b JOIN resident r ON r.id = b.resident_id
+            """
+        typealias Row = BookingStore.Row
+        var session: Int64, resident: Int64, slot: Int?, walkIn: Bool, bookedBy: Int64
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings(capacity: 5)
+            b.append(session); b.append(resident); b.append(slot.map(Int32.init)); b.append(walkIn); b.append(bookedBy)
+            return b
+        }
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+}
