@@ -44,7 +44,7 @@ lines = open(log, encoding="utf-8", errors="replace").read().splitlines()[mark:]
 stamp = re.compile(r"^\d{4}-\d\d-\d\d ")
 sql, params = None, None
 for i, line in enumerate(lines):
-    m = re.search(r"execute [^:]*: (WITH people AS MATERIALIZED.*)", line)
+    m = re.search(r"execute [^:]*: (WITH listed AS.*)", line)
     if m:
         body = [m.group(1)]
         j = i + 1

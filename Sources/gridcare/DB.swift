@@ -15,7 +15,7 @@ struct DB: AsyncParsableCommand {
             let boot = try await DatabaseBootstrap.open(
                 configuredURL: config.databaseURL, embeddedDataDirectory: config.embeddedDataDirectory,
                 embeddedBinDirectory: config.embeddedBinDirectory, migrationsDirectory: config.migrationsDirectory,
-                logger: global.logger(config))
+                visitRules: config.visitRules, logger: global.logger(config))
             print(boot.url.connectionString)
         }
     }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import GridcareStore
 
-/// Applies pending migrations from db/migrations (or lists them with --dry-run).
+/// Applies pending migrations from db/migrations and the configured visit rules (or lists them with --dry-run).
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Apply pending database migrations.")
 
@@ -13,7 +13,9 @@ struct Migrate: AsyncParsableCommand {
         let outcomes = try await global.withDatabase(config, migrate: false) { info in
             let migrator = try Migrator(directory: Migrator.defaultDirectory(configured: config.migrationsDirectory))
             return try await withClient(info.url, poolSize: 1) { client in
-                try await migrator.migrate(client, dryRun: dryRun, logger: info.logger)
+                let outcomes = try await migrator.migrate(client, dryRun: dryRun, logger: info.logger)
+                if !dryRun { try await client.withConnection { try await DueVisitStore.adopt(config.visitRules, on: $0, logger: info.logger) } }
+                return outcomes
             }
         }
         if outcomes.isEmpty { print("Database is up to date.") }

@@ -55,7 +55,9 @@ public func buildRouter(config: AppConfig, client: PostgresClient, logger: Logge
     middlewares.append(AuthMiddleware(db: db))
     middlewares.append(NoNullsMiddleware(maxBodyBytes: config.maxBodyBytes))
     middlewares.append(IdempotencyMiddleware(store: IdempotencyStore(db), maxBodyBytes: config.maxBodyBytes))
-    try handler.registerHandlers(on: router, middlewares: middlewares)
+    // Compact JSON: the runtime's default (sorted keys, pretty-printed) spent a third of the service's CPU
+    // on a 500-row due list. The generated encoders write keys in one fixed order, so bodies stay stable.
+    try handler.registerHandlers(on: router, configuration: .init(jsonEncodingOptions: []), middlewares: middlewares)
     return router
 }
 

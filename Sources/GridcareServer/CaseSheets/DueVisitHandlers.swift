@@ -11,7 +11,7 @@ extension Components.Schemas.DueVisit {
 }
 
 extension APIHandler {
-    var dueVisits: DueVisitStore { DueVisitStore(db, rules: config.visitRules) }
+    var dueVisits: DueVisitStore { DueVisitStore(db) }
 
     /// Due by `until`, today + 14 days when not given.
     func dueUntil(_ raw: String?) throws -> SimpleDate {

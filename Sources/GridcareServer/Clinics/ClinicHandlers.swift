@@ -76,7 +76,7 @@ extension APIHandler {
     }
 
     func sessionInvitations(_ input: Operations.SessionInvitations.Input) async throws -> Operations.SessionInvitations.Output {
-        let invitations = try await Invitations.forSession(input.path.id, db: db, rules: config.visitRules, today: today, logger: logger)
+        let invitations = try await Invitations.forSession(input.path.id, db: db, today: today, logger: logger)
         return .ok(.init(body: .json(.init(invite: invitations.invite.map { .init($0) }, forRounds: invitations.forRounds.map { .init($0) }))))
     }
 

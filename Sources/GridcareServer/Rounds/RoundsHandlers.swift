@@ -51,7 +51,7 @@ extension APIHandler {
     func rounds(seconds: Double? = nil) throws -> RoundsStore {
         var rules = config.roundsRules
         if let seconds { rules.solverSeconds = seconds }
-        return RoundsStore(db, rules: rules, visitRules: config.visitRules, calendar: try HolidayCalendar.load(directory: config.holidaysDirectory))
+        return RoundsStore(db, rules: rules, calendar: try HolidayCalendar.load(directory: config.holidaysDirectory))
     }
 
     func planRounds(_ input: Operations.PlanRounds.Input) async throws -> Operations.PlanRounds.Output {

@@ -10,7 +10,7 @@ public struct Invitations: Sendable {
     public var invite: [DueVisit]
     public var forRounds: [DueVisit]
 
-    public static func forSession(_ sessionId: Int64, db: Database, rules: VisitRules, today: SimpleDate, logger: Logger) async throws -> Invitations {
+    public static func forSession(_ sessionId: Int64, db: Database, today: SimpleDate, logger: Logger) async throws -> Invitations {
         guard let (day, residents, bedbound) = try await db.first("""
             WITH s AS (
                 SELECT cs.on_date, c.team_id, st.area_id AS community
@@ -36,7 +36,7 @@ public struct Invitations: Sendable {
         }
         let until = SimpleDate(iso: day)!
         guard !residents.isEmpty else { return Invitations(invite: [], forRounds: []) }
-        let (due, _) = try await DueVisitStore(db, rules: rules).due(
+        let (due, _) = try await DueVisitStore(db).due(
             .init(residentIds: residents, today: min(today, until), until: until, limit: 5000), logger: logger)
         let clinical = due.filter { $0.visit.isClinical && $0.visit != .homeVisit }
         let lying = Set(bedbound)

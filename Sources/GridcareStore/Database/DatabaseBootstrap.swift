@@ -1,9 +1,11 @@
 import Foundation
+import GridcareCore
 import Logging
 import PostgresNIO
 
 /// Finds the database the configuration names (or starts the embedded one), creates it if missing, and
-/// applies pending migrations: what `serve`, `migrate`, `demo` and `import` all need first.
+/// applies pending migrations and the configured visit rules: what `serve`, `migrate`, `demo` and
+/// `import` all need first.
 public struct DatabaseBootstrap: Sendable {
     public var url: DatabaseURL
     /// The embedded cluster, when this process started it (and so must stop it).
@@ -11,7 +13,7 @@ public struct DatabaseBootstrap: Sendable {
 
     public static func open(
         configuredURL: String?, embeddedDataDirectory: String, embeddedBinDirectory: String?,
-        migrationsDirectory: String?, migrate: Bool = true, logger: Logger
+        migrationsDirectory: String?, migrate: Bool = true, visitRules: VisitRules = VisitRules(), logger: Logger
     ) async throws -> DatabaseBootstrap {
         let url: DatabaseURL
         var started: EmbeddedPostgres?
@@ -30,6 +32,7 @@ public struct DatabaseBootstrap: Sendable {
                 let migrator = try Migrator(directory: Migrator.defaultDirectory(configured: migrationsDirectory))
                 try await withClient(url, poolSize: 1) { client in
                     try await migrator.migrate(client, logger: logger)
+                    try await client.withConnection { try await DueVisitStore.adopt(visitRules, on: $0, logger: logger) }
                 }
             }
         } catch {

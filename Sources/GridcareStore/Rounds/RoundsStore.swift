@@ -26,11 +26,10 @@ public struct SavedPlan: Sendable {
 public struct RoundsStore: Sendable {
     let db: Database
     let rules: RoundsRules
-    let visitRules: VisitRules
     let calendar: HolidayCalendar
     var audit: AuditLog { AuditLog(db) }
-    public init(_ db: Database, rules: RoundsRules = RoundsRules(), visitRules: VisitRules = VisitRules(), calendar: HolidayCalendar = HolidayCalendar()) {
-        self.db = db; self.rules = rules; self.visitRules = visitRules; self.calendar = calendar
+    public init(_ db: Database, rules: RoundsRules = RoundsRules(), calendar: HolidayCalendar = HolidayCalendar()) {
+        self.db = db; self.rules = rules; self.calendar = calendar
     }
 
     /// Whether a due visit belongs on a doctor team's home-visit rounds: home visits; follow-ups of the
@@ -56,7 +55,7 @@ public struct RoundsStore: Sendable {
     public func inputs(teamId: Int64?, districtId: Int64?, week: ISOWeek, from: SimpleDate, logger: Logger) async throws -> [RoundsInput] {
         let days = week.days.filter { $0 >= from && (calendar.covers($0) ? calendar.isWorkday($0) : $0.isoWeekday <= 5) }
         let sunday = week.days[6]
-        let (due, _) = try await DueVisitStore(db, rules: visitRules)
+        let (due, _) = try await DueVisitStore(db)
             .due(.init(teamId: teamId, districtId: teamId == nil ? districtId : nil, today: from, until: sunday, limit: 10_000_000), logger: logger)
         return try await db.transaction(logger: logger) { conn in
             let teams = try await conn.rows("""

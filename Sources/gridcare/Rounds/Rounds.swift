@@ -23,7 +23,7 @@ struct Rounds: AsyncParsableCommand {
         let calendar = try HolidayCalendar.load(directory: config.holidaysDirectory)
         let today = SimpleDate.todayInChina()
         let (input, plan) = try await global.withStore(config, operation: "cli rounds plan") { db, info in
-            try await RoundsStore(db, rules: rules, visitRules: config.visitRules, calendar: calendar)
+            try await RoundsStore(db, rules: rules, calendar: calendar)
                 .plan(teamId: team, week: week, from: max(today, week.monday), logger: info.logger)
         }
         return (input, plan, "team \(team) \(week)")
@@ -76,7 +76,7 @@ struct Rounds: AsyncParsableCommand {
         let calendar = try HolidayCalendar.load(directory: config.holidaysDirectory)
         let clock = ContinuousClock(), started = clock.now
         let inputs = try await global.withStore(config, operation: "cli rounds plan") { db, info in
-            try await RoundsStore(db, rules: rules, visitRules: config.visitRules, calendar: calendar).inputs(teamId: nil, districtId: district, week: week, from: max(SimpleDate.todayInChina(), week.monday),
+            try await RoundsStore(db, rules: rules, calendar: calendar).inputs(teamId: nil, districtId: district, week: week, from: max(SimpleDate.todayInChina(), week.monday),
                                        logger: info.logger)
         }
         let read = clock.now - started

@@ -36,7 +36,7 @@ struct GlobalOptions: ParsableArguments {
         let boot = try await DatabaseBootstrap.open(
             configuredURL: config.databaseURL, embeddedDataDirectory: config.embeddedDataDirectory,
             embeddedBinDirectory: config.embeddedBinDirectory, migrationsDirectory: config.migrationsDirectory,
-            migrate: migrate, logger: logger)
+            migrate: migrate, visitRules: config.visitRules, logger: logger)
         do {
             let result = try await body(PostgresConnectionInfo(url: boot.url, logger: logger, config: config))
             boot.close()
