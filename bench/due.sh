@@ -3,6 +3,7 @@
 # the API under load (wrk, signed in as the team's doctor) beside pgbench running the very statement
 # the API ran (captured from PostgreSQL's log), in the same run.
 # Usage: bench/due.sh [RESIDENTS] [SECONDS]   (defaults 1,000,000 and 20); REUSE=1 keeps the database.
+# CONNS="1 2 4 8" and LIMITS="500 100" choose the load levels and page sizes measured.
 source "$(dirname "$0")/common.sh"
 N=${1:-1000000}; SECS=${2:-20}; PORT=18092; DB=gc_bench_due
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null; }
@@ -19,8 +20,9 @@ q() { psql "$URL" -qAtc "$1"; }
 D=$(q "SELECT id FROM area WHERE level = 'district' ORDER BY id LIMIT 1")
 echo "residents: $(q "SELECT count(*) FROM resident"), confirmed flags: $(q "SELECT count(*) FROM risk_flag WHERE status = 'confirmed'"), services: $(q "SELECT count(*) FROM service_entry")"
 
-echo "== the whole district (gridcare due --district, as the owner)"
-for _ in 1 2 3; do "$BIN" due --district "$D" --count --log-level warning; done
+echo "== the whole district (gridcare due --district, as the owner): every resident recomputed, then the list read"
+"$BIN" due --district "$D" --count --recompute --log-level warning
+for _ in 1 2; do "$BIN" due --district "$D" --count --log-level warning; done
 
 TEAM=$(q "SELECT m.team_id FROM care_team_member m JOIN app_user u ON u.worker_id = m.worker_id WHERE u.username = 'doctor' LIMIT 1")
 TOKEN=$("$BIN" token issue --user doctor --ttl-hours 1 --quiet --log-level warning)
@@ -64,19 +66,26 @@ with open(out, "w") as f:
             f"set_config('gridcare.scope_district', '{district}', true), set_config('gridcare.scope_micro_grids', '{grids}', true);\n")
     f.write(sql + ";\nCOMMIT;\n")
 PY
-echo "== gridcare API: GET $PATH_Q, wrk -d${SECS}s ($(python3 -c "import json; d=json.load(open('$OUT/due.json')); print(len(d['items']), 'of', d['total'], 'due')"))"
-cat > "$OUT/due.lua" <<LUA
-request = function() return wrk.format("GET", "$PATH_Q", {["Authorization"] = "Bearer $TOKEN"}) end
+CONNS=${CONNS:-1 2 4 8}; LIMITS=${LIMITS:-100 500}
+for limit in $LIMITS; do
+  P="/v1/teams/$TEAM/due-visits?limit=$limit"
+  echo "== gridcare API: GET $P, wrk -d${SECS}s ($(python3 -c "import json; d=json.load(open('$OUT/due.json')); print(min($limit, d['total']), 'of', d['total'], 'due')"))"
+  cat > "$OUT/due.lua" <<LUA
+request = function() return wrk.format("GET", "$P", {["Authorization"] = "Bearer $TOKEN"}) end
 LUA
-for c in 1 8; do
-  echo "-- $c connection(s)"
-  wrk -t1 -c$c -d"${SECS}s" --latency -s "$OUT/due.lua" "http://127.0.0.1:$PORT" | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors" || true
+  for c in $CONNS; do
+    echo "-- $c connection(s)"
+    wrk -t1 -c$c -d"${SECS}s" --latency -s "$OUT/due.lua" "http://127.0.0.1:$PORT" | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors" || true
+  done
 done
 kill $SERVER; wait $SERVER 2>/dev/null || true; trap - EXIT
 
-for c in 1 8; do
-  echo "== pgbench: the same statement in a scoped transaction, as gridcare_service, -c$c -T${SECS}"
-  rm -f "$OUT"/pgbench_log.*
-  (cd "$OUT" && PGOPTIONS="-c role=gridcare_service" pgbench "$URL" -n -c$c -j1 -T"$SECS" -f due.sql -l --log-prefix=pgbench_log 2>/dev/null) | grep -E "^tps|latency average"
-  cat "$OUT"/pgbench_log.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {printf "pgbench p50 %.1f ms, p99 %.1f ms\n", a[int(NR*0.5)]/1000, a[int(NR*0.99)]/1000}'
+for limit in $LIMITS; do
+  sed -E "s/LIMIT '?[0-9]+'?/LIMIT $limit/" "$OUT/due.sql" > "$OUT/due_$limit.sql"
+  for c in $CONNS; do
+    echo "== pgbench: the same statement (LIMIT $limit) in a scoped transaction, as gridcare_service, -c$c -T${SECS}"
+    rm -f "$OUT"/pgbench_log.*
+    (cd "$OUT" && PGOPTIONS="-c role=gridcare_service" pgbench "$URL" -n -M prepared -c$c -j1 -T"$SECS" -f "due_$limit.sql" -l --log-prefix=pgbench_log 2>/dev/null) | grep -E "^tps|latency average"
+    cat "$OUT"/pgbench_log.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {printf "pgbench p50 %.1f ms, p99 %.1f ms\n", a[int(NR*0.5)]/1000, a[int(NR*0.99)]/1000}'
+  done
 done

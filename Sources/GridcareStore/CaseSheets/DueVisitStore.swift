@@ -28,31 +28,25 @@ public struct DueVisitStore: Sendable {
         }
     }
 
-    /// Residents with an open alert first, then the most overdue; `total` counts beyond the limit.
+    /// Residents with an open alert first, then the most overdue; `total` counts beyond the limit. A team
+    /// the caller cannot see is `notFound`, as a missing one.
     public func due(_ q: Query, logger: Logger) async throws -> (items: [DueVisit], total: Int) {
         let yearStart = SimpleDate(year: q.today.year, month: 1, day: 1)!
         let scoped = db.scope != nil
         return try await db.transaction(logger: logger) { conn in
-            // A visit never made is due from the contract's start or the age, but not before this year began.
-            // The caller's micro-grids are the table's row-level security, not repeated here.
-            let rows = try await conn.rows("""
-                WITH listed AS (
-                    SELECT d.*, c.team_id, CASE WHEN d.year_clamped THEN greatest(d.due_on, \(yearStart.iso)::date) ELSE d.due_on END AS due
-                    FROM due_visit d JOIN care_team_catchment c ON c.micro_grid_id = d.micro_grid_id
-                    WHERE (\(q.teamId)::bigint IS NULL OR c.team_id = \(q.teamId))
-                      AND (\(q.districtId)::bigint IS NULL OR d.district_id = \(q.districtId))
-                      AND (\(q.residentIds)::bigint[] IS NULL OR d.resident_id = ANY(\(q.residentIds)))
-                      AND d.due_on <= \(q.until.iso)::date
-                      AND (d.active_from IS NULL OR d.active_from <= \(q.today.iso)::date)
-                      AND (d.active_until IS NULL OR d.active_until > \(q.today.iso)::date)
-                )
-                SELECT resident_id, name, micro_grid_id, team_id, visit::text, rule, to_char(due, 'YYYY-MM-DD'),
-                       greatest(0, \(q.today.iso)::date - due), to_char(last_on, 'YYYY-MM-DD'), tier::text, alerted, count(*) OVER ()
-                FROM listed
-                WHERE due <= \(q.until.iso)::date
-                ORDER BY alerted DESC, due, resident_id, visit
-                LIMIT \(q.limit)
-                """, as: (Int64, String, Int64, Int64, String, String, String, Int, String?, String?, Bool, Int).self, logger: logger)
+            let rows: [Row]
+            if let team = q.teamId {
+                // The hot path (a team's list, many times a day): named prepared statements, planned once.
+                guard try await conn.first(TeamVisible(team: team), logger: logger) == true else { throw StoreError.notFound("care team") }
+                rows = try await conn.rows(TeamList(team: team, yearStart: yearStart, today: q.today, until: q.until, limit: q.limit),
+                                           logger: logger)
+            } else {
+                var binds = PostgresBindings(capacity: 6)
+                Self.bindCommon(&binds, yearStart: yearStart, today: q.today, until: q.until, limit: q.limit)
+                binds.append(q.districtId); binds.append(q.residentIds)
+                let sql = Self.listSQL(filter: "($5::bigint IS NULL OR d.district_id = $5) AND ($6::bigint[] IS NULL OR d.resident_id = ANY($6))")
+                rows = try await conn.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(Row.self).all()
+            }
             let items = rows.map {
                 DueVisit(residentId: $0.0, residentName: $0.1, microGridId: $0.2, teamId: $0.3, visit: VisitKind(rawValue: $0.4)!,
                          rule: DueRule(rawValue: $0.5)!, dueOn: SimpleDate(iso: $0.6)!, overdueDays: $0.7,
@@ -63,6 +57,64 @@ public struct DueVisitStore: Sendable {
             try await AuditLog(db).record(.search, residents: listed, detail: "due visits: \(rows.first?.11 ?? 0)", on: conn, logger: logger)
             return (items, rows.first?.11 ?? 0)
         }
+    }
+
+    typealias Row = (Int64, String, Int64, Int64, String, String, String, Int, String?, String?, Bool, Int)
+
+    /// The one due-list statement, narrowed by `filter` (over `d`, the table, and `c`, the catchment; its
+    /// parameters are $5 on). $1 the first of the year, $2 today, $3 until, $4 the limit. A visit never made
+    /// is due from the contract's start or the age, but not before the year began. Sorted and counted on
+    /// narrow rows; names and dates are fetched for the page only. The caller's micro-grids are the table's
+    /// row-level security, not repeated here.
+    static func listSQL(filter: String) -> String {
+        """
+        WITH listed AS (
+            SELECT d.resident_id, d.rule, d.basis, d.visit, d.alerted, c.team_id,
+                   CASE WHEN d.year_clamped THEN greatest(d.due_on, $1::date) ELSE d.due_on END AS due
+            FROM due_visit d JOIN care_team_catchment c ON c.micro_grid_id = d.micro_grid_id
+            WHERE \(filter)
+              AND d.due_on <= $3::date
+              AND (d.active_from IS NULL OR d.active_from <= $2::date)
+              AND (d.active_until IS NULL OR d.active_until > $2::date)
+        ), page AS (
+            SELECT l.*, count(*) OVER () AS total FROM listed l WHERE l.due <= $3::date
+            ORDER BY l.alerted DESC, l.due, l.resident_id, l.visit
+            LIMIT $4
+        )
+        SELECT p.resident_id, d.name, d.micro_grid_id, p.team_id, p.visit::text, p.rule, to_char(p.due, 'YYYY-MM-DD'),
+               greatest(0, $2::date - p.due), to_char(d.last_on, 'YYYY-MM-DD'), d.tier::text, p.alerted, p.total
+        FROM page p JOIN due_visit d ON d.resident_id = p.resident_id AND d.rule = p.rule AND d.basis = p.basis
+        ORDER BY p.alerted DESC, p.due, p.resident_id, p.visit
+        """
+    }
+
+    static func bindCommon(_ b: inout PostgresBindings, yearStart: SimpleDate, today: SimpleDate, until: SimpleDate, limit: Int) {
+        b.append(yearStart.iso); b.append(today.iso); b.append(until.iso); b.append(limit)
+    }
+
+    struct TeamList: PostgresPreparedStatement {
+        static let sql = DueVisitStore.listSQL(filter: "c.team_id = $5")
+        typealias Row = DueVisitStore.Row
+        var team: Int64, yearStart: SimpleDate, today: SimpleDate, until: SimpleDate, limit: Int
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings(capacity: 5)
+            DueVisitStore.bindCommon(&b, yearStart: yearStart, today: today, until: until, limit: limit)
+            b.append(team)
+            return b
+        }
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    struct TeamVisible: PostgresPreparedStatement {
+        static let sql = "SELECT EXISTS (SELECT 1 FROM care_team WHERE id = $1)"
+        typealias Row = Bool
+        var team: Int64
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings(capacity: 1)
+            b.append(team)
+            return b
+        }
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Bool.self) }
     }
 
     /// Makes the database's copy of the rules' figures `rules` (the configuration's), recomputing every

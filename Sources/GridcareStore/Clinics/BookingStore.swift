@@ -36,10 +36,20 @@ public struct BookingStore: Sendable {
     /// The hot path of a clinic morning, so its statements are named prepared ones (BookingStatements.swift):
     /// planned once per connection instead of on every booking.
     public func book(sessionId: Int64, residentId: Int64, walkIn: Bool, logger: Logger) async throws -> Booking {
-        guard let user = db.scope?.userId else { throw StoreError.notAllowed("bookings are made by signed-in users") }
+        guard let scope = db.scope else { throw StoreError.notAllowed("bookings are made by signed-in users") }
+        let user = scope.userId
         return try await db.audited(logger: logger) { conn in
-            let (eligible, status, booked) = try await conn.first(Checks(session: sessionId, resident: residentId), logger: logger)
-                ?? (false, "", false)
+            var row: Row?
+            var audited = false
+            let eligible: Bool, status: String, booked: Bool
+            if walkIn {
+                (eligible, status, booked) = try await conn.first(Checks(session: sessionId, resident: residentId), logger: logger) ?? (false, "", false)
+            } else {
+                let r = try await conn.first(CheckAndBook(session: sessionId, resident: residentId, scope: scope, operation: db.operation),
+                                             logger: logger)
+                (eligible, status, booked) = (r?.0 ?? false, r?.1 ?? "", r?.2 ?? false)
+                if let r, let id = r.3 { row = (id, r.4!, r.5!, r.6!, r.7, r.8!, r.9!, r.10, r.11!); audited = true }
+            }
             guard eligible else {
                 try await audit.record(.create, residents: [residentId], outcome: .denied, detail: "booking", on: conn, logger: logger)
                 return .refused(ValidationFailure([FieldError("residentId", "no such resident in the catchment of this clinic's team")]))
@@ -50,29 +60,30 @@ public struct BookingStore: Sendable {
             if booked {
                 return .refused(StoreError.conflict(field: "residentId", reason: "the resident is already booked for this session"))
             }
-            var slot: Int?
-            if !walkIn {
-                slot = try await conn.first(TakeFirstFreeSlot(session: sessionId), logger: logger)
-                if slot == nil {
-                    // Every free slot was being taken by someone else: slot by slot, each UPDATE re-checking
-                    // the place once the lock is free.
-                    let candidates = try await conn.rows("""
-                        SELECT slot FROM session_slot WHERE session_id = \(sessionId) AND booked < capacity ORDER BY slot
-                        """, as: Int.self, logger: logger)
-                    for candidate in candidates {
-                        if try await conn.first("""
-                            UPDATE session_slot SET booked = booked + 1
-                            WHERE session_id = \(sessionId) AND slot = \(candidate) AND booked < capacity RETURNING slot
-                            """, as: Int.self, logger: logger) != nil { slot = candidate; break }
-                    }
+            if walkIn {
+                row = try await conn.first(Insert(session: sessionId, resident: residentId, slot: nil, walkIn: true, bookedBy: user), logger: logger)
+            } else if row == nil {
+                // Every free slot was being taken by someone else: slot by slot, each UPDATE re-checking the
+                // place once the lock is free.
+                var slot: Int?
+                let candidates = try await conn.rows("""
+                    SELECT slot FROM session_slot WHERE session_id = \(sessionId) AND booked < capacity ORDER BY slot
+                    """, as: Int.self, logger: logger)
+                for candidate in candidates {
+                    if try await conn.first("""
+                        UPDATE session_slot SET booked = booked + 1
+                        WHERE session_id = \(sessionId) AND slot = \(candidate) AND booked < capacity RETURNING slot
+                        """, as: Int.self, logger: logger) != nil { slot = candidate; break }
                 }
-                guard slot != nil else {
+                guard let slot else {
                     return .refused(StoreError.conflict(field: "sessionId", reason: "the session is full"))
                 }
+                row = try await conn.first(Insert(session: sessionId, resident: residentId, slot: slot, walkIn: false, bookedBy: user), logger: logger)
             }
-            let booking = Self.booking(try await conn.first(Insert(session: sessionId, resident: residentId, slot: slot, walkIn: walkIn,
-                                                                   bookedBy: user), logger: logger)!)
-            try await audit.record(.create, residents: [residentId], detail: "booking \(booking.id)", on: conn, logger: logger)
+            let booking = Self.booking(row!)
+            if !audited {
+                try await audit.record(.create, residents: [residentId], detail: "booking \(booking.id)", on: conn, logger: logger)
+            }
             return .done(booking)
         }
     }

@@ -25,6 +25,13 @@ extension PostgresConnection {
         for try await row in try await execute(statement, logger: logger) { return row }
         return nil
     }
+
+    /// Every row of a named prepared statement, decoded.
+    public func rows<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws -> [Statement.Row] {
+        var rows: [Statement.Row] = []
+        for try await row in try await execute(statement, logger: logger) { rows.append(row) }
+        return rows
+    }
 }
 
 extension Optional {
