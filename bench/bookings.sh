@@ -29,7 +29,7 @@ q "SELECT r.id FROM resident r JOIN care_team_catchment c ON c.micro_grid_id = r
 echo "sessions $SESSIONS for the API, $PG0–$((PG0 + 7)) for pgbench: $(q "SELECT sum(capacity) FROM session_slot WHERE session_id = $SESSION") places each; $(wc -l < "$OUT/residents.txt") residents in the team's catchment"
 TOKEN=$("$BIN" token issue --user doctor --ttl-hours 1 --quiet --log-level warning)
 
-# The statements BookingStore.book runs, in the same order, as the service role in the doctor's scope.
+# The statements BookingStore.book runs (the token check, then gridcare_book), as the service role with the doctor's scope.
 # Each client books the next pair of its own (k = client + 8n): residents are the catchment's ids in turn.
 LO=$(head -1 "$OUT/residents.txt"); HI=$(tail -1 "$OUT/residents.txt"); NRES=$(wc -l < "$OUT/residents.txt")
 [ $((HI - LO + 1)) = "$NRES" ] || { echo "pgbench needs the catchment's resident ids consecutive ($LO–$HI, $NRES residents)" >&2; exit 1; }
@@ -42,10 +42,7 @@ cat > "$OUT/book.sql" <<SQL
 \\set rid $LO + (:k % $NRES)
 \\set session $PG0 + ((:k / $NRES) % 8)
 SELECT * FROM gridcare_authenticate(sha256(convert_to('$TOKEN', 'UTF8')));
-BEGIN;
-SELECT set_config('gridcare.user_id', '$UID_', true), set_config('gridcare.role', 'centre_staff', true), set_config('gridcare.scope_district', '$DISTRICT', true), set_config('gridcare.scope_micro_grids', '$GRIDS', true), set_config('gridcare.scope_hospital', '', true);
-WITH checks AS (SELECT EXISTS (SELECT 1 FROM resident r JOIN care_team_catchment k ON k.micro_grid_id = r.micro_grid_id WHERE r.id = :rid AND k.team_id = c.team_id) AS eligible, cs.status::text AS status, EXISTS (SELECT 1 FROM booking b WHERE b.session_id = cs.id AND b.resident_id = :rid AND b.status <> 'cancelled') AS booked FROM clinic_session cs JOIN clinic c ON c.id = cs.clinic_id WHERE cs.id = :session), taken AS (UPDATE session_slot SET booked = booked + 1 WHERE session_id = :session AND slot = (SELECT slot FROM session_slot WHERE session_id = :session AND booked < capacity ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED) AND booked < capacity AND (SELECT eligible AND status = 'scheduled' AND NOT booked FROM checks) RETURNING slot), made AS (INSERT INTO booking (district_id, resident_id, micro_grid_id, session_id, slot, walk_in, status, booked_by) SELECT r.district_id, r.id, r.micro_grid_id, :session, taken.slot, false, 'booked', $UID_ FROM resident r CROSS JOIN taken WHERE r.id = :rid RETURNING *), audited AS (INSERT INTO audit_event (user_id, role, district_id, operation, action, resident_id, outcome, detail) SELECT $UID_, 'centre_staff', $DISTRICT, 'bookSession', 'create', m.resident_id, 'ok', 'booking ' || m.id FROM made m) SELECT ch.eligible, ch.status, ch.booked, m.id, m.resident_id, r.name, m.session_id, m.slot, m.walk_in, m.status::text, m.service_id, m.version FROM checks ch LEFT JOIN made m ON true LEFT JOIN resident r ON r.id = m.resident_id;
-COMMIT;
+SELECT * FROM gridcare_book($UID_, 'centre_staff', $DISTRICT, '$GRIDS', '', 'bookSession', :session, :rid);
 SQL
 cat > "$OUT/book.lua" <<LUA
 local ids = {}

@@ -26,7 +26,7 @@ public struct Scope: Sendable, Equatable {
          microGridIds.map { "{" + $0.map(String.init).joined(separator: ",") + "}" } ?? "*")
     }
 
-    /// Sets the scope for the rest of the current transaction only.
+    /// Sets the scope for the rest of the current transaction only (gridcare_set_scope, 0013_booking_call.sql).
     func apply(on conn: PostgresConnection, logger: Logger) async throws {
         let s = settings
         _ = try await conn.execute(Apply(user: String(userId), role: role.rawValue, district: s.district, microGrids: s.microGrids,
@@ -35,11 +35,7 @@ public struct Scope: Sendable, Equatable {
 
     /// Runs on every request, so a named prepared statement: parsed and planned once per connection.
     struct Apply: PostgresPreparedStatement {
-        static let sql = """
-            SELECT set_config('gridcare.user_id', $1, true), set_config('gridcare.role', $2, true),
-                   set_config('gridcare.scope_district', $3, true), set_config('gridcare.scope_micro_grids', $4, true),
-                   set_config('gridcare.scope_hospital', $5, true)
-            """
+        static let sql = "SELECT gridcare_set_scope($1, $2, $3, $4, $5)"
         typealias Row = ()
         var user: String, role: String, district: String, microGrids: String, hospital: String
         func makeBindings() throws -> PostgresBindings {

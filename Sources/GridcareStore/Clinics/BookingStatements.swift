@@ -21,44 +21,18 @@ extension BookingStore {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
-    /// The checks, the first free slot no other booking is taking right now, the booking in it and its audit
-    /// row, in one statement (a round trip is most of what a booking costs the service). The checks' row
-    /// always comes back; the booking's columns are null when a check failed or every free slot was locked
-    /// by another booking (or there is none). No row at all: no such session.
-    struct CheckAndBook: PostgresPreparedStatement {
-        static let sql = """
-            WITH checks AS (
-                SELECT EXISTS (SELECT 1 FROM resident r JOIN care_team_catchment k ON k.micro_grid_id = r.micro_grid_id
-                               WHERE r.id = $2 AND k.team_id = c.team_id) AS eligible,
-                       cs.status::text AS status,
-                       EXISTS (SELECT 1 FROM booking b WHERE b.session_id = cs.id AND b.resident_id = $2 AND b.status <> 'cancelled') AS booked
-                FROM clinic_session cs JOIN clinic c ON c.id = cs.clinic_id WHERE cs.id = $1
-            ), taken AS (
-                UPDATE session_slot SET booked = booked + 1
-                WHERE session_id = $1 AND slot = (SELECT slot FROM session_slot WHERE session_id = $1 AND booked < capacity
-                                                  ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED)
-                  AND booked < capacity
-                  AND (SELECT eligible AND status = 'scheduled' AND NOT booked FROM checks)
-                RETURNING slot
-            ), made AS (
-                INSERT INTO booking (district_id, resident_id, micro_grid_id, session_id, slot, walk_in, status, booked_by)
-                SELECT r.district_id, r.id, r.micro_grid_id, $1, taken.slot, false, 'booked', $3
-                FROM resident r CROSS JOIN taken WHERE r.id = $2
-                RETURNING *
-            ), audited AS (
-                \(AuditLog.columns)
-                SELECT $3, $4, $5, $6, 'create', m.resident_id, 'ok', 'booking ' || m.id FROM made m
-            )
-            SELECT ch.eligible, ch.status, ch.booked,
-                   m.id, m.resident_id, r.name, m.session_id, m.slot, m.walk_in, m.status::text, m.service_id, m.version
-            FROM checks ch LEFT JOIN made m ON true LEFT JOIN resident r ON r.id = m.resident_id
-            """
+    /// The booking in one call of `gridcare_book` (0013_booking_call.sql), run outside a transaction: it
+    /// sets the caller's scope for its own statement, checks, takes the first free slot no other booking
+    /// holds, books and writes the audit row. The checks always come back; the booking's columns are null
+    /// when a check failed or every free slot was held by another booking. No row: no such session.
+    struct BookInOneCall: PostgresPreparedStatement {
+        static let sql = "SELECT * FROM gridcare_book($1, $2, $3, $4, $5, $6, $7, $8)"
         typealias Row = (Bool, String, Bool, Int64?, Int64?, String?, Int64?, Int?, Bool?, String?, Int64?, Int?)
         var session: Int64, resident: Int64, scope: Scope, operation: String
         func makeBindings() throws -> PostgresBindings {
-            var b = PostgresBindings(capacity: 6)
-            b.append(session); b.append(resident); b.append(scope.userId); b.append(scope.role.rawValue); b.append(scope.districtId)
-            b.append(operation)
+            var b = PostgresBindings(capacity: 8)
+            b.append(scope.userId); b.append(scope.role.rawValue); b.append(scope.districtId); b.append(scope.settings.microGrids)
+            b.append(scope.hospitalId.map(String.init) ?? ""); b.append(operation); b.append(session); b.append(resident)
             return b
         }
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }

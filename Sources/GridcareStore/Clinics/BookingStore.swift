@@ -33,39 +33,30 @@ public struct BookingStore: Sendable {
 
     /// Books `residentId` into the first free slot of a scheduled session (or, for a walk-in, checks them
     /// in without a slot). The resident must live in the catchment of the clinic's team and be visible.
-    /// The hot path of a clinic morning, so its statements are named prepared ones (BookingStatements.swift):
-    /// planned once per connection instead of on every booking.
+    /// The hot path of a clinic morning: one call of `gridcare_book` (BookInOneCall) does it all when a
+    /// slot is free for the taking; the transaction below is for walk-ins, and for when every free slot
+    /// is being taken by someone else at that moment.
     public func book(sessionId: Int64, residentId: Int64, walkIn: Bool, logger: Logger) async throws -> Booking {
         guard let scope = db.scope else { throw StoreError.notAllowed("bookings are made by signed-in users") }
-        let user = scope.userId
+        if !walkIn {
+            let r = try await db.client.withConnection { conn in
+                try await conn.first(BookInOneCall(session: sessionId, resident: residentId, scope: scope, operation: db.operation), logger: logger)
+            }
+            if let r, let id = r.3 {
+                return Self.booking((id, r.4!, r.5!, r.6!, r.7, r.8!, r.9!, r.10, r.11!))
+            }
+            if let refusal = try await refusal(eligible: r?.0 ?? false, status: r?.1 ?? "", booked: r?.2 ?? false, residentId: residentId, logger: logger) {
+                throw refusal
+            }
+        }
         return try await db.audited(logger: logger) { conn in
-            var row: Row?
-            var audited = false
-            let eligible: Bool, status: String, booked: Bool
-            if walkIn {
-                (eligible, status, booked) = try await conn.first(Checks(session: sessionId, resident: residentId), logger: logger) ?? (false, "", false)
-            } else {
-                let r = try await conn.first(CheckAndBook(session: sessionId, resident: residentId, scope: scope, operation: db.operation),
-                                             logger: logger)
-                (eligible, status, booked) = (r?.0 ?? false, r?.1 ?? "", r?.2 ?? false)
-                if let r, let id = r.3 { row = (id, r.4!, r.5!, r.6!, r.7, r.8!, r.9!, r.10, r.11!); audited = true }
+            let (eligible, status, booked) = try await conn.first(Checks(session: sessionId, resident: residentId), logger: logger) ?? (false, "", false)
+            if let refusal = try await refusal(eligible: eligible, status: status, booked: booked, residentId: residentId, on: conn, logger: logger) {
+                return .refused(refusal)
             }
-            guard eligible else {
-                try await audit.record(.create, residents: [residentId], outcome: .denied, detail: "booking", on: conn, logger: logger)
-                return .refused(ValidationFailure([FieldError("residentId", "no such resident in the catchment of this clinic's team")]))
-            }
-            guard status == "scheduled" else {
-                return .refused(ValidationFailure([FieldError("sessionId", "the session is not open for booking")]))
-            }
-            if booked {
-                return .refused(StoreError.conflict(field: "residentId", reason: "the resident is already booked for this session"))
-            }
-            if walkIn {
-                row = try await conn.first(Insert(session: sessionId, resident: residentId, slot: nil, walkIn: true, bookedBy: user), logger: logger)
-            } else if row == nil {
-                // Every free slot was being taken by someone else: slot by slot, each UPDATE re-checking the
-                // place once the lock is free.
-                var slot: Int?
+            var slot: Int?
+            if !walkIn {
+                // Slot by slot, each UPDATE re-checking the place once the lock is free.
                 let candidates = try await conn.rows("""
                     SELECT slot FROM session_slot WHERE session_id = \(sessionId) AND booked < capacity ORDER BY slot
                     """, as: Int.self, logger: logger)
@@ -75,17 +66,32 @@ public struct BookingStore: Sendable {
                         WHERE session_id = \(sessionId) AND slot = \(candidate) AND booked < capacity RETURNING slot
                         """, as: Int.self, logger: logger) != nil { slot = candidate; break }
                 }
-                guard let slot else {
+                guard slot != nil else {
                     return .refused(StoreError.conflict(field: "sessionId", reason: "the session is full"))
                 }
-                row = try await conn.first(Insert(session: sessionId, resident: residentId, slot: slot, walkIn: false, bookedBy: user), logger: logger)
             }
-            let booking = Self.booking(row!)
-            if !audited {
-                try await audit.record(.create, residents: [residentId], detail: "booking \(booking.id)", on: conn, logger: logger)
-            }
+            let booking = Self.booking(try await conn.first(Insert(session: sessionId, resident: residentId, slot: slot, walkIn: walkIn,
+                                                                   bookedBy: scope.userId), logger: logger)!)
+            try await audit.record(.create, residents: [residentId], detail: "booking \(booking.id)", on: conn, logger: logger)
             return .done(booking)
         }
+    }
+
+    /// Why a booking is refused, if it is: a resident outside the catchment (or unseen: audited as denied,
+    /// on `conn` or in a transaction of its own), a session not open, a resident already booked on it.
+    func refusal(eligible: Bool, status: String, booked: Bool, residentId: Int64, on conn: PostgresConnection? = nil,
+                 logger: Logger) async throws -> (any Error)? {
+        guard eligible else {
+            if let conn {
+                try await audit.record(.create, residents: [residentId], outcome: .denied, detail: "booking", on: conn, logger: logger)
+            } else {
+                try await audit.record(.create, residents: [residentId], outcome: .denied, detail: "booking", logger: logger)
+            }
+            return ValidationFailure([FieldError("residentId", "no such resident in the catchment of this clinic's team")])
+        }
+        guard status == "scheduled" else { return ValidationFailure([FieldError("sessionId", "the session is not open for booking")]) }
+        if booked { return StoreError.conflict(field: "residentId", reason: "the resident is already booked for this session") }
+        return nil
     }
 
     /// Checks in, completes (a clinic-visit entry on the case sheet that satisfies `visit`), marks a no-show
