@@ -72,25 +72,21 @@ public struct TokenStore: Sendable {
     public func authenticate(_ token: String, logger: Logger) async throws -> Caller? {
         guard token.hasPrefix(Self.prefix), token.utf8.count < 100 else { return nil }
         var found: Authenticate.Row?
-        for try await row in try await db.client.execute(Authenticate(token: token), logger: logger) { found = row }
+        for try await row in try await db.client.execute(Authenticate(parameter: token), logger: logger) { found = row }
         guard let row = found, let role = Role(rawValue: row.2) else { return nil }
         let scope = Scope(userId: row.0, role: role, districtId: row.3, microGridIds: row.8, hospitalId: row.5)
         return Caller(scope: scope, username: row.1, tokenId: row.6, expiresAt: row.7, workerId: row.4, hospitalId: row.5)
     }
 
     /// Runs on every request, so a named prepared statement.
-    struct Authenticate: PostgresPreparedStatement {
+    struct Authenticate: OneParameterStatement {
         static let sql = """
             SELECT user_id, username, role, district_id, worker_id, hospital_id, token_id, expires_at, micro_grid_ids
             FROM gridcare_authenticate(sha256(convert_to($1, 'UTF8')))
             """
         typealias Row = (Int64, String, String, Int64?, Int64?, Int64?, Int64, Date, [Int64]?)
-        var token: String
-        func makeBindings() throws -> PostgresBindings {
-            var b = PostgresBindings(capacity: 1)
-            b.append(token)
-            return b
-        }
+        /// The bearer token as sent.
+        var parameter: String
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 }

@@ -37,7 +37,7 @@ public struct DueVisitStore: Sendable {
             let rows: [Row]
             if let team = q.teamId {
                 // The hot path (a team's list, many times a day): named prepared statements, planned once.
-                guard try await conn.first(TeamVisible(team: team), logger: logger) == true else { throw StoreError.notFound("care team") }
+                guard try await conn.first(TeamVisible(parameter: team), logger: logger) == true else { throw StoreError.notFound("care team") }
                 rows = try await conn.rows(TeamList(team: team, yearStart: yearStart, today: q.today, until: q.until, limit: q.limit),
                                            logger: logger)
             } else {
@@ -105,15 +105,11 @@ public struct DueVisitStore: Sendable {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
-    struct TeamVisible: PostgresPreparedStatement {
+    struct TeamVisible: OneParameterStatement {
         static let sql = "SELECT EXISTS (SELECT 1 FROM care_team WHERE id = $1)"
         typealias Row = Bool
-        var team: Int64
-        func makeBindings() throws -> PostgresBindings {
-            var b = PostgresBindings(capacity: 1)
-            b.append(team)
-            return b
-        }
+        /// The team's id.
+        var parameter: Int64
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Bool.self) }
     }
 

@@ -39,20 +39,16 @@ public struct ResidentStore: Sendable {
     }
 
     /// The hottest read of the service, so a named prepared statement: parsed and planned once per connection.
-    struct ByID: PostgresPreparedStatement {
+    struct ByID: OneParameterStatement {
         static let sql = ResidentStore.select + " WHERE r.id = $1"
         typealias Row = ResidentStore.Row
-        var id: Int64
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 1)
-            bindings.append(id)
-            return bindings
-        }
+        /// The resident's id.
+        var parameter: Int64
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
     func fetch(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> Resident? {
-        try await conn.first(ByID(id: id), logger: logger).map(Self.resident)
+        try await conn.first(ByID(parameter: id), logger: logger).map(Self.resident)
     }
 
     /// Not found and not visible are one answer, and both are audited as denied.
