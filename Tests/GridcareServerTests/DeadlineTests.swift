@@ -1,13 +1,31 @@
 import Configuration
-import GridcareServer
+@testable import GridcareServer
 import GridcareStore
 import GridcareTestSupport
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import OpenAPIRuntime
 import PostgresNIO
 import Testing
 
 @Suite struct DeadlineTests {
+    /// A rounds plan solves for as long as its caller asks (up to 30 s): that budget comes on top of the
+    /// deadline, which still bounds every other operation.
+    @Test func anOperationWithABudgetOfItsOwnGetsItOnTopOfTheDeadline() async throws {
+        let middleware = DeadlineMiddleware(deadline: .milliseconds(200))
+        let slow: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?) = { _, _, _ in
+            try await Task.sleep(for: .milliseconds(700))
+            return (HTTPResponse(status: .created), nil)
+        }
+        let request = HTTPRequest(method: .post, scheme: "http", authority: "localhost", path: "/v1/teams/1/rounds-plans")
+        let (planned, _) = try await middleware.intercept(request, body: nil, metadata: .init(), operationID: "planRounds", next: slow)
+        #expect(planned.status == .created)
+        await #expect(throws: Problem.self) {
+            _ = try await middleware.intercept(request, body: nil, metadata: .init(), operationID: "createFlag", next: slow)
+        }
+    }
+
     /// A database that does not answer must give 503 within the deadline, not the pool's 60-second wait.
     @Test func anUnreachableDatabaseAnswers503WithinTheDeadline() async throws {
         let port = 1 // nothing listens on port 1 of loopback
