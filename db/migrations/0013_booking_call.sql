@@ -12,6 +12,18 @@ RETURNS void LANGUAGE sql AS $$
            set_config('gridcare.scope_hospital', p_hospital, true);
 $$;
 
+-- Whether `p_resident` may be booked on `p_session`: they live in the catchment of the clinic's team (and
+-- the caller sees them), the session's status (only 'scheduled' takes bookings), and whether they hold a
+-- live booking on it already. No row: no such session. The one statement of these checks.
+CREATE FUNCTION gridcare_booking_checks(p_session bigint, p_resident bigint)
+RETURNS TABLE (eligible boolean, status text, booked boolean) LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM resident r JOIN care_team_catchment k ON k.micro_grid_id = r.micro_grid_id
+                   WHERE r.id = p_resident AND k.team_id = c.team_id),
+           cs.status::text,
+           EXISTS (SELECT 1 FROM booking b WHERE b.session_id = cs.id AND b.resident_id = p_resident AND b.status <> 'cancelled')
+    FROM clinic_session cs JOIN clinic c ON c.id = cs.clinic_id WHERE cs.id = p_session
+$$;
+
 -- As the caller (row-level security applies): the checks, the first free slot no other booking holds,
 -- the booking in it and its audit row. The checks' row always comes back; the booking's columns are
 -- null when a check failed or every free slot was held by another booking (or there is none): the
@@ -26,12 +38,7 @@ BEGIN
     PERFORM gridcare_set_scope(p_user::text, p_role, coalesce(p_district::text, '*'), p_micro_grids, p_hospital);
     RETURN QUERY
     WITH checks AS (
-        SELECT EXISTS (SELECT 1 FROM resident r JOIN care_team_catchment k ON k.micro_grid_id = r.micro_grid_id
-                       WHERE r.id = p_resident AND k.team_id = c.team_id) AS eligible,
-               cs.status::text AS status,
-               EXISTS (SELECT 1 FROM booking b WHERE b.session_id = cs.id AND b.resident_id = p_resident
-                                                 AND b.status <> 'cancelled') AS booked
-        FROM clinic_session cs JOIN clinic c ON c.id = cs.clinic_id WHERE cs.id = p_session
+        SELECT * FROM gridcare_booking_checks(p_session, p_resident)
     ), taken AS (
         UPDATE session_slot s SET booked = s.booked + 1
         WHERE s.session_id = p_session

@@ -1,16 +1,11 @@
 import PostgresNIO
 
 extension BookingStore {
-    /// The three checks alone (a walk-in takes no slot): the resident is in the clinic team's catchment
-    /// (and visible), the session is open, the resident is not booked on it yet.
+    /// The three checks alone (a walk-in takes no slot), as `gridcare_booking_checks` states them: the
+    /// resident is in the clinic team's catchment (and visible), the session is open, the resident is not
+    /// booked on it yet.
     struct Checks: PostgresPreparedStatement {
-        static let sql = """
-            SELECT EXISTS (SELECT 1 FROM resident r JOIN care_team_catchment k ON k.micro_grid_id = r.micro_grid_id
-                           WHERE r.id = $2 AND k.team_id = c.team_id),
-                   cs.status::text,
-                   EXISTS (SELECT 1 FROM booking b WHERE b.session_id = cs.id AND b.resident_id = $2 AND b.status <> 'cancelled')
-            FROM clinic_session cs JOIN clinic c ON c.id = cs.clinic_id WHERE cs.id = $1
-            """
+        static let sql = "SELECT * FROM gridcare_booking_checks($1, $2)"
         typealias Row = (Bool, String, Bool)
         var session: Int64, resident: Int64
         func makeBindings() throws -> PostgresBindings {
