@@ -53,6 +53,7 @@ BEGIN
         FROM resident r CROSS JOIN taken t WHERE r.id = p_resident
         RETURNING *
     ), audited AS (
+        -- The row AuditLog.record writes for a booking, in the same statement.
         INSERT INTO audit_event (user_id, role, district_id, operation, action, resident_id, outcome, detail)
         SELECT p_user, p_role, p_district, p_operation, 'create', m.resident_id, 'ok', 'booking ' || m.id FROM made m
     )

@@ -48,13 +48,10 @@ public struct AuditLog: Sendable {
                                    logger: logger)
     }
 
-    /// What an audit row is: for a statement that writes its own (a booking, in the same round trip).
-    static let columns = "INSERT INTO audit_event (user_id, role, district_id, operation, action, resident_id, outcome, detail)"
-
     /// Written with nearly every request, so a named prepared statement.
     struct Insert: PostgresPreparedStatement {
         static let sql = """
-            \(AuditLog.columns)
+            INSERT INTO audit_event (user_id, role, district_id, operation, action, resident_id, outcome, detail)
             SELECT $1::bigint, $2::text, $3::bigint, $4::text, $5::text, r, $6::text, $7::text
             FROM unnest(CASE WHEN cardinality($8::bigint[]) = 0 THEN ARRAY[NULL]::bigint[] ELSE $8::bigint[] END) AS r
             """

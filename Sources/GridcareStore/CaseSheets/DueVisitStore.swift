@@ -117,15 +117,15 @@ public struct DueVisitStore: Sendable {
     /// resident's due visits when they changed. Run by the owner at start (DatabaseBootstrap).
     public static func adopt(_ rules: VisitRules, on conn: PostgresConnection, logger: Logger) async throws {
         let conditions = rules.chronicConditions.map(\.rawValue).sorted()
+        let (red, yellow, green) = (rules.welfareDays[.red] ?? 7, rules.welfareDays[.yellow] ?? 14, rules.welfareDays[.green] ?? 30)
         let changed = try await conn.first("""
             UPDATE visit_rules SET chronic_interval_days = \(rules.chronicIntervalDays), chronic_conditions = \(conditions),
                    annual_check_age = \(rules.annualCheckAge), home_visit_interval_days = \(rules.homeVisitIntervalDays),
-                   welfare_days_red = \(rules.welfareDays[.red] ?? 7), welfare_days_yellow = \(rules.welfareDays[.yellow] ?? 14),
-                   welfare_days_green = \(rules.welfareDays[.green] ?? 30)
+                   welfare_days_red = \(red), welfare_days_yellow = \(yellow), welfare_days_green = \(green)
             WHERE (chronic_interval_days, chronic_conditions, annual_check_age, home_visit_interval_days,
                    welfare_days_red, welfare_days_yellow, welfare_days_green)
                   IS DISTINCT FROM (\(rules.chronicIntervalDays), \(conditions)::text[], \(rules.annualCheckAge), \(rules.homeVisitIntervalDays),
-                                    \(rules.welfareDays[.red] ?? 7), \(rules.welfareDays[.yellow] ?? 14), \(rules.welfareDays[.green] ?? 30))
+                                    \(red), \(yellow), \(green))
             RETURNING true
             """, as: Bool.self, logger: logger) ?? false
         if changed {
