@@ -17,6 +17,11 @@ public actor TestDatabase {
 
     static let template = "gridcare_template"
 
+    /// The identity key of this test process: random, so no key is ever in the repository. Every database
+    /// of the run and every router built by the tests use it.
+    public static let identityKeyBase64 = IdentityVault.newKeyBase64()
+    public static let vault = try! IdentityVault(base64: identityKeyBase64)
+
     /// The checkout's root, found from this file's path so tests run from any directory.
     public static let packageRoot: String = {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
@@ -79,6 +84,10 @@ public actor TestDatabase {
         try await withClient(url.with(database: Self.template), poolSize: 1) { client in
             try await migrator.migrate(client, logger: self.logger)
         }
+        // The service's login (a cluster-wide role): its password derives from this server's owner login.
+        try await withClient(url.with(database: Self.template), poolSize: 1) { client in
+            try await ServiceLogin.ensure(client, owner: url, role: "gridcare_service", logger: self.logger)
+        }
         return url
     }
 
@@ -96,7 +105,7 @@ public func withTestDatabase<T: Sendable>(
     let logger = Logger(label: "gridcare-test", factory: { _ in SwiftLogNoOpLogHandler() })
     do {
         let result = try await withClient(url, poolSize: 8) { client in
-            try await body(Database(client: client, logger: logger), url)
+            try await body(Database(client: client, logger: logger, vault: TestDatabase.vault), url)
         }
         try await TestDatabase.shared.drop(url)
         return result

@@ -15,7 +15,8 @@ struct DB: AsyncParsableCommand {
             let boot = try await DatabaseBootstrap.open(
                 configuredURL: config.databaseURL, embeddedDataDirectory: config.embeddedDataDirectory,
                 embeddedBinDirectory: config.embeddedBinDirectory, migrationsDirectory: config.migrationsDirectory,
-                visitRules: config.visitRules, logger: global.logger(config))
+                visitRules: config.visitRules, vault: try config.identityVault(),
+                serviceRole: config.serviceURL == nil ? config.serviceRole : nil, logger: global.logger(config))
             print(boot.url.connectionString)
         }
     }

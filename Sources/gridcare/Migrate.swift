@@ -13,7 +13,7 @@ struct Migrate: AsyncParsableCommand {
         let outcomes = try await global.withDatabase(config, migrate: false) { info in
             let migrator = try Migrator(directory: Migrator.defaultDirectory(configured: config.migrationsDirectory))
             return try await withClient(info.url, poolSize: 1) { client in
-                let outcomes = try await migrator.migrate(client, dryRun: dryRun, logger: info.logger)
+                let outcomes = try await migrator.migrate(client, dryRun: dryRun, vault: try config.identityVault(), logger: info.logger)
                 if !dryRun { try await client.withConnection { try await DueVisitStore.adopt(config.visitRules, on: $0, logger: info.logger) } }
                 return outcomes
             }

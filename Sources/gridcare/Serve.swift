@@ -21,7 +21,9 @@ struct Serve: AsyncParsableCommand {
         if let port { extra["http.port"] = .init(.int(port), isSecret: false) }
         let config = try await global.load(extra: extra)
         try await global.withDatabase(config) { info in
-            let client = makeServiceClient(url: info.url, config: config, logger: info.logger)
+            // Refuse to serve under a login that row-level security would not restrict.
+            try await withClient(try config.serviceDatabaseURL(owner: info.url), poolSize: 1) { try await ServiceLogin.verify($0, logger: info.logger) }
+            let client = try makeServiceClient(url: info.url, config: config, logger: info.logger)
             let app = try buildApplication(config: config, client: client, logger: info.logger)
             info.logger.info("gridcare listening", metadata: ["address": "http://\(config.host):\(config.port)", "database": "\(info.url)"])
             try await app.runService()

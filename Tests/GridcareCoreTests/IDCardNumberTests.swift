@@ -26,9 +26,9 @@ import Testing
         #expect(throws: FieldError("idNumber", "has an impossible birth date")) { try IDCardNumber(raw) }
     }
 
-    @Test func masksAllButFirstSixAndLastFour() throws {
+    @Test func masksAllButTheRegionAndTheLastTwo() throws {
         let id = try IDCardNumber("11010519491231002X")
-        #expect(id.masked == "110105********002X")
+        #expect(id.masked == "110105**********2X")
         #expect(id.description == id.masked)
         #expect(!"\(id)".contains("19491231"))
     }

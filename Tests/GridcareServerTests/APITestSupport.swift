@@ -16,6 +16,7 @@ let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 func testConfig(_ values: [AbsoluteConfigKey: ConfigValue] = [:]) -> AppConfig {
     var values = values
     values[AbsoluteConfigKey(["auth", "bcryptCost"])] = values[AbsoluteConfigKey(["auth", "bcryptCost"])] ?? .init(.int(TestUsers.bcryptCost), isSecret: false)
+    values[AbsoluteConfigKey(["security", "identityKey"])] = .init(.string(TestDatabase.identityKeyBase64), isSecret: true)
     return AppConfig(reader: ConfigReader(provider: InMemoryProvider(values: values)))
 }
 
@@ -42,7 +43,7 @@ func withScopedAPI(config: AppConfig = testConfig(), poolSize: Int? = nil,
         let users = try await TestUsers.make(db, fixture)
         var config = config
         if let poolSize { config.poolSize = poolSize }
-        let service = makeServiceClient(url: url, config: config, logger: quiet)
+        let service = try makeServiceClient(url: url, config: config, logger: quiet)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await service.run() }
             defer { group.cancelAll() }

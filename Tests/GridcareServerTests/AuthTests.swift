@@ -206,7 +206,7 @@ import Testing
     @Test func theServiceRoleCanOnlyAppendToTheTrail() async throws {
         try await withTestDatabase { db, url in
             try await AuditLog(db).record(.read, residents: [1], outcome: .ok, logger: quiet)
-            let service = makeServiceClient(url: url, config: testConfig(), logger: quiet)
+            let service = try makeServiceClient(url: url, config: testConfig(), logger: quiet)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await service.run() }
                 defer { group.cancelAll() }

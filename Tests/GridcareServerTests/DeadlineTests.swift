@@ -51,7 +51,7 @@ import Testing
             let f = try await Fixture.make(db)
             let users = try await TestUsers.make(db, f)
             let config = testConfig(["http.requestDeadlineMs": .init(.int(500), isSecret: false)])
-            let service = makeServiceClient(url: url, config: config, logger: quiet)
+            let service = try makeServiceClient(url: url, config: config, logger: quiet)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await service.run() }
                 group.addTask {

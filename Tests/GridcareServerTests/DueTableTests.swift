@@ -122,17 +122,21 @@ import Testing
         try await withTestDatabase { db, _ in
             let f = try await Fixture.make(db)
             let today = SimpleDate.todayInChina()
-            // Turns 65 in ten days; signed from 100 days ago for a year.
-            let born = SimpleDate(year: today.year - 65, month: today.month, day: min(today.day, 28))!.adding(days: 10)
+            // Turns 65 next year; signed from 100 days ago for two years. The check is due from the first day of
+            // the year of the 65th birthday, so the due list never shows the birthday itself.
+            let born = SimpleDate(year: today.year - 64, month: 6, day: 15)!
+            let nextYear = SimpleDate(year: today.year + 1, month: 1, day: 1)!
             let soon = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 931, born: born), logger: quiet)
-            let contract = try await ContractStore(db).sign(residentId: soon.id, teamId: f.teamId, startsOn: today.adding(days: -100), years: 1,
+            let contract = try await ContractStore(db).sign(residentId: soon.id, teamId: f.teamId, startsOn: today.adding(days: -100), years: 2,
                                                             logger: quiet)
-            func rules(on day: SimpleDate) async throws -> [String] {
-                try await DueVisitStore(db).due(.init(residentIds: [soon.id], today: day, until: day.adding(days: 14), limit: 100), logger: quiet)
-                    .items.map(\.rule.rawValue)
+            func due(on day: SimpleDate) async throws -> [DueVisit] {
+                try await DueVisitStore(db).due(.init(residentIds: [soon.id], today: day, until: day.adding(days: 14), limit: 100), logger: quiet).items
             }
+            func rules(on day: SimpleDate) async throws -> [String] { try await due(on: day).map(\.rule.rawValue) }
             #expect(try await rules(on: today).isEmpty)
-            #expect(try await rules(on: today.adding(days: 10)) == ["annual_check"])
+            #expect(try await rules(on: nextYear.adding(days: -1)).isEmpty)
+            #expect(try await rules(on: nextYear) == ["annual_check"])
+            #expect(try await due(on: nextYear).first?.dueOn == nextYear)
             // Past the contract's term nothing is due, though the row is still there for the days it covered.
             let ends = try await ContractStore(db).get(contract.id, logger: quiet).termEndsOn
             #expect(try await rules(on: ends).isEmpty)

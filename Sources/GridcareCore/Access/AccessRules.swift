@@ -25,6 +25,8 @@ public enum AccessRules {
         "createHousehold": fieldStaff, "updateHousehold": fieldStaff,
         "listResidents": readers, "getResident": readers, "checkIdNumber": fieldStaff,
         "createResident": fieldStaff, "updateResident": fieldStaff,
+        // Held registrations name people of other districts: only a deployment administrator sees them.
+        "listRegistrationReviews": adminOnly, "decideRegistrationReview": adminOnly,
         "listCareTeams": readers, "getCareTeam": readers,
         "createCareTeam": adminOnly, "updateCareTeam": adminOnly, "addCatchment": adminOnly, "removeCatchment": adminOnly,
         "listContracts": readers, "getContract": readers,
@@ -76,6 +78,21 @@ public enum AccessRules {
 
     /// Within actOnClaim: a delivery is confirmed by the recipient's grid worker (scope makes it theirs).
     public static func mayConfirmDelivery(as role: Role?) -> Bool { role == .gridWorker || role == .admin }
+
+    /// Who sees a resident's whole identity number and birth date (README, "Who sees what"): the clinical
+    /// staff of the resident's own team, whose records, insurance and referrals need it. Everyone else sees
+    /// the masked number and the birth year. Lists never show it; each full view is audited as a reveal.
+    public static func mayRevealIdentity(as role: Role, ofOwnTeam: Bool) -> Bool { role == .centreStaff && ofOwnTeam }
+
+    /// On a referral slip: the receiving hospital once it has received the slip and until it discharges the
+    /// patient (the admission needs the number), and the patient's own team.
+    public static func mayRevealOnSlip(as role: Role, status: ReferralStatus, ofOwnTeam: Bool) -> Bool {
+        switch role {
+        case .hospitalStaff: [.received, .accepted, .admitted].contains(status)
+        case .centreStaff: ofOwnTeam
+        default: false
+        }
+    }
 
     /// Whether `role` may call `operation`; false for an operation without a rule.
     public static func allows(_ role: Role, _ operation: String) -> Bool {

@@ -76,7 +76,8 @@ public struct Household: Sendable, Equatable {
     }
 }
 
-/// A resident as stored; `idNumberMasked` is all that leaves the store.
+/// A resident as a caller sees them: the birth year and the masked identity number for everyone, the
+/// birth date and whole number only in the few views whose caller's work needs them (`identity`).
 public struct Resident: Sendable, Equatable {
     public var id: Int64
     public var districtId: Int64
@@ -84,8 +85,10 @@ public struct Resident: Sendable, Equatable {
     public var microGridId: Int64
     public var name: String
     public var sex: Sex
-    public var birthDate: SimpleDate
+    public var birthYear: Int
     public var idNumberMasked: String
+    /// The whole number and birth date: set only for a full-number view, which is audited as one.
+    public var identity: ResidentIdentity?
     public var phone: String?
     public var conditions: [Condition]
     public var circumstances: [Circumstance]
@@ -93,11 +96,25 @@ public struct Resident: Sendable, Equatable {
     public var version: Int
 
     public init(id: Int64, districtId: Int64, householdId: Int64, microGridId: Int64, name: String, sex: Sex,
-                birthDate: SimpleDate, idNumberMasked: String, phone: String?, conditions: [Condition],
+                birthYear: Int, idNumberMasked: String, identity: ResidentIdentity?, phone: String?, conditions: [Condition],
                 circumstances: [Circumstance], teamId: Int64?, version: Int) {
         self.id = id; self.districtId = districtId; self.householdId = householdId; self.microGridId = microGridId
-        self.name = name; self.sex = sex; self.birthDate = birthDate; self.idNumberMasked = idNumberMasked
+        self.name = name; self.sex = sex; self.birthYear = birthYear; self.idNumberMasked = idNumberMasked
+        self.identity = identity
         self.phone = phone; self.conditions = conditions; self.circumstances = circumstances; self.teamId = teamId
         self.version = version
     }
+
+    /// Whole years on `today` when the birth date is shown; otherwise the age reached in `today`'s year,
+    /// which says no more than the birth year does (an exact age watched from day to day gives the date away).
+    public func age(on today: SimpleDate) -> Int {
+        identity.map { $0.birthDate.years(until: today) } ?? today.year - birthYear
+    }
+}
+
+/// What only a full-number view shows.
+public struct ResidentIdentity: Sendable, Equatable {
+    public var idNumber: String
+    public var birthDate: SimpleDate
+    public init(idNumber: String, birthDate: SimpleDate) { self.idNumber = idNumber; self.birthDate = birthDate }
 }

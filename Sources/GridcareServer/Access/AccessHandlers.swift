@@ -13,7 +13,7 @@ extension Components.Schemas.Me {
 extension Components.Schemas.AuditEvent {
     init(_ e: AuditEvent) {
         self.init(id: e.id, at: e.at, userId: e.userId, role: e.role, districtId: e.districtId, operation: e.operation,
-                  action: .init(rawValue: e.action.rawValue)!, residentId: e.residentId,
+                  action: .init(rawValue: e.action.rawValue)!, residentId: e.residentId, householdId: e.householdId,
                   outcome: .init(rawValue: e.outcome.rawValue)!, detail: e.detail)
     }
 }
@@ -48,7 +48,7 @@ extension APIHandler {
 
     func listAuditEvents(_ input: Operations.ListAuditEvents.Input) async throws -> Operations.ListAuditEvents.Output {
         let q = input.query
-        let page = try await AuditLog(db).list(.init(residentId: q.residentId, userId: q.userId),
+        let page = try await AuditLog(db).list(.init(residentId: q.residentId, householdId: q.householdId, userId: q.userId),
                                                page: try pageRequest(cursor: q.cursor, limit: q.limit), logger: logger)
         return .ok(.init(body: .json(.init(items: page.items.map(Components.Schemas.AuditEvent.init), nextCursor: page.nextCursor))))
     }

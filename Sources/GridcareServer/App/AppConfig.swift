@@ -16,6 +16,11 @@ public struct AppConfig: Sendable {
     public var migrationsDirectory: String?
     public var poolSize: Int
     public var requestDeadline: Duration
+    /// `database.statementTimeoutMs`: the longest a service statement may run (default: the request deadline);
+    /// a statement cancelled by it answers 503.
+    public var statementTimeout: Duration
+    /// `http.headerTimeoutSeconds`: how long a connection may take to send a request head, or sit idle.
+    public var headerTimeout: Duration
     public var maxBodyBytes: Int
     public var coverage: CoverageRules
     /// `rules.visits.*` and `rules.readings.*`: what makes visits due and readings alarming.
@@ -33,13 +38,20 @@ public struct AppConfig: Sendable {
     /// `rules.mobilisation.*`: the 3-hour rule's minutes per household, walking speed and limit.
     public var mobilisationRule: MobilisationRule
     public var logLevel: String
-    /// `database.serviceRole`: the role the service acts as (row-level security applies to it); empty
-    /// means the URL's own user, for a deployment that logs in as the service role directly.
+    /// `database.serviceRole`: the login role the service connects as (row-level security applies to it),
+    /// with a password derived from the owner's and set at migration; `database.serviceUrl` replaces both.
     public var serviceRole: String
+    /// `database.serviceUrl`: the service's own login URL, for a deployment that manages that role itself.
+    public var serviceURL: String?
     /// `auth.tokenTtlMinutes`: how long a token from sign-in lives.
     public var tokenLifetime: Duration
     /// `auth.bcryptCost`: the work factor of new password hashes (12 ≈ 0.25 s here).
     public var bcryptCost: Int
+    /// `security.identityKey`: the base64 master key that seals identity numbers (prefer the key file).
+    public var identityKey: String?
+    /// `security.identityKeyFile`: a file holding that key. Without either, the embedded cluster keeps its own
+    /// key beside (never inside) its data folder; an external database refuses to start.
+    public var identityKeyFile: String?
 
     public init(reader: ConfigReader) {
         host = reader.string(forKey: "http.host", default: "127.0.0.1")
@@ -51,6 +63,8 @@ public struct AppConfig: Sendable {
         poolSize = reader.int(forKey: "database.poolSize", default: 16)
         requestDeadline = .milliseconds(reader.int(forKey: "http.requestDeadlineMs", default: 5_000))
         maxBodyBytes = reader.int(forKey: "http.maxBodyBytes", default: 1 << 20)
+        statementTimeout = .milliseconds(reader.int(forKey: "database.statementTimeoutMs", default: reader.int(forKey: "http.requestDeadlineMs", default: 5_000)))
+        headerTimeout = .seconds(max(1, reader.int(forKey: "http.headerTimeoutSeconds", default: 10)))
         let low = reader.int(forKey: "rules.microGrid.minHouseholds", default: 30)
         let high = reader.int(forKey: "rules.microGrid.maxHouseholds", default: 100)
         coverage = CoverageRules(householdsPerMicroGrid: low...max(low, high))
@@ -79,8 +93,28 @@ public struct AppConfig: Sendable {
                                             limitMinutes: max(1, reader.double(forKey: "rules.mobilisation.limitMinutes", default: 180)))
         logLevel = reader.string(forKey: "log.level", default: "info")
         serviceRole = reader.string(forKey: "database.serviceRole", default: "gridcare_service")
+        serviceURL = reader.string(forKey: "database.serviceUrl", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
         tokenLifetime = .seconds(60 * max(1, reader.int(forKey: "auth.tokenTtlMinutes", default: 720)))
         bcryptCost = reader.int(forKey: "auth.bcryptCost", default: 12)
+        identityKey = reader.string(forKey: "security.identityKey", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
+        identityKeyFile = reader.string(forKey: "security.identityKeyFile").flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The URL the service's pool signs in with (see `serviceRole`).
+    public func serviceDatabaseURL(owner: DatabaseURL) throws -> DatabaseURL {
+        if let serviceURL { return try DatabaseURL(parsing: serviceURL) }
+        guard !serviceRole.isEmpty else { throw ServiceLoginError("database.serviceRole must name the service's login role") }
+        return ServiceLogin.url(owner: owner, role: serviceRole)
+    }
+
+    /// The vault of the configured identity key (see `identityKey`).
+    public func identityVault() throws -> IdentityVault {
+        if let identityKey { return try IdentityVault(base64: identityKey) }
+        if let identityKeyFile { return try IdentityVault.load(file: identityKeyFile, create: false) }
+        guard databaseURL == nil else {
+            throw IdentityKeyError("an external database needs security.identityKeyFile (or GRIDCARE_SECURITY_IDENTITY_KEY): the key that seals identity numbers")
+        }
+        return try IdentityVault.load(file: embeddedDataDirectory + ".identity-key", create: true)
     }
 
     /// Reads the YAML file (when present) under the environment, with `overrides` (CLI options) on top.

@@ -11,38 +11,39 @@ import PostgresNIO
 /// Builds the HTTP application on an already migrated database. The caller owns the PostgresClient's
 /// lifetime only through the returned application's services.
 public func buildApplication(config: AppConfig, client: PostgresClient, logger: Logger) throws -> some ApplicationProtocol {
-    let router = try buildRouter(config: config, client: client, logger: logger)
+    let vault = try config.identityVault()
+    let router = try buildRouter(config: config, client: client, vault: vault, logger: logger)
     return Application(
         router: router,
+        // A connection that has not sent a whole request head within the timeout is closed: a client
+        // trickling header bytes holds a socket for that long at most (the idle timeout between requests too).
+        server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(config.headerTimeout.components.seconds * 1000)))),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "gridcare"),
-        services: [client, BoardClock(db: Database(client: client, logger: logger), rules: config.boardRules, logger: logger)],
+        services: [client, BoardClock(db: Database(client: client, logger: logger, vault: vault), rules: config.boardRules, logger: logger)],
         logger: logger
     )
 }
 
-/// The service's connection pool, acting as the service role. Every statement carries the request deadline as `statement_timeout`, so
-/// a query stuck behind a lock ends when its request's deadline does (cancelling the request's task stops
-/// waiting for a connection, but not a statement the server is already running).
-public func makeServiceClient(url: DatabaseURL, config: AppConfig, logger: Logger) -> PostgresClient {
-    var pool = url.clientConfiguration
+/// The service's connection pool, signed in as the service's own login (ServiceLogin), never the owner's.
+/// Every statement carries `statement_timeout`, so a query stuck behind a lock ends when its request's
+/// deadline does (cancelling the request's task stops waiting for a connection, but not a statement the
+/// server is already running).
+public func makeServiceClient(url owner: DatabaseURL, config: AppConfig, logger: Logger) throws -> PostgresClient {
+    var pool = try config.serviceDatabaseURL(owner: owner).clientConfiguration
     pool.options.maximumConnections = config.poolSize
-    if config.requestDeadline > .zero {
-        let ms = config.requestDeadline.components.seconds * 1000 + config.requestDeadline.components.attoseconds / 1_000_000_000_000_000
+    if config.statementTimeout > .zero {
+        let ms = config.statementTimeout.components.seconds * 1000 + config.statementTimeout.components.attoseconds / 1_000_000_000_000_000
         pool.options.additionalStartupParameters.append(("statement_timeout", "\(ms)"))
-    }
-    // Every service connection acts as the service role from its first statement, so row-level security
-    // and the audit trail's append-only grants apply to everything the API runs.
-    if !config.serviceRole.isEmpty {
-        pool.options.additionalStartupParameters.append(("role", config.serviceRole))
     }
     return PostgresClient(configuration: pool, backgroundLogger: logger)
 }
 
 /// The router alone, for tests that drive it without a socket.
-public func buildRouter(config: AppConfig, client: PostgresClient, logger: Logger) throws -> Router<BasicRequestContext> {
-    let db = Database(client: client, logger: logger)
+public func buildRouter(config: AppConfig, client: PostgresClient, vault: IdentityVault? = nil, logger: Logger) throws -> Router<BasicRequestContext> {
+    let db = Database(client: client, logger: logger, vault: try vault ?? config.identityVault())
     let router = Router(context: BasicRequestContext.self)
     let document = try OpenAPIDocument.yaml()
+    router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ProblemMiddleware(routes: RouteTable(openAPIYAML: String(decoding: document, as: UTF8.self))))
     router.add(middleware: BodyLimitMiddleware(maxBytes: config.maxBodyBytes))
     router.add(middleware: ETagQuotesMiddleware())

@@ -82,6 +82,11 @@ extension Problem {
                 return Problem(status: .unprocessableContent, detail: "The request refers to a record that does not exist.",
                                errors: [FieldError("body", "refers to a record that does not exist")])
             }
+            // 57014: a statement cancelled by its timeout (or a lock wait past it) — busy, not broken.
+            if let psql = error as? PSQLError, psql.serverInfo?[.sqlState] == "57014" {
+                logger.warning("statement timed out", metadata: ["error": "\(psql.serverInfo?[.message] ?? "")"])
+                return Problem(status: .serviceUnavailable, detail: "The database did not finish in time; try again shortly.")
+            }
             if isDatabaseUnavailable(error) {
                 logger.error("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
                 return Problem(status: .serviceUnavailable, detail: "The database is not answering; try again shortly.")
@@ -139,7 +144,7 @@ extension Problem {
 /// meet HTTP (23505 unique and 23P01 exclusion → 409, 23514 check and 23503 reference → 422).
 enum ConstraintProblems {
     static let fields: [String: (field: String, reason: String)] = [
-        "resident_id_number_key": ("idNumber", "a resident with this ID-card number already exists"),
+        "resident_id_number_index_key": ("idNumber", "a resident with this ID-card number already exists"),
         "area_sibling_name_key": ("name", "an area of this level with this name already exists under the parent"),
         "area_parent_fkey": ("parentId", "is not an area of the level this one must sit under"),
         "facility_name_key": ("name", "a facility of this kind with this name already exists in the district"),

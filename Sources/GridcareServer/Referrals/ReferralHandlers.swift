@@ -9,8 +9,9 @@ extension Components.Schemas.Referral {
         self.init(id: r.id, number: r.number, residentId: r.residentId, microGridId: r.microGridId, centreId: r.centreId, centreName: r.centreName,
                   teamId: r.teamId, hospitalId: r.hospitalId, hospitalName: r.hospitalName, department: r.department,
                   urgency: .init(rawValue: r.urgency.rawValue)!, reason: r.reason, diagnosis: r.diagnosis,
-                  patient: .init(name: r.patient.name, sex: r.patient.sex, birthDate: r.patient.birthDate.iso,
-                                 idNumberMasked: r.patient.idNumberMasked, phone: r.patient.phone, address: r.patient.address),
+                  patient: .init(name: r.patient.name, sex: r.patient.sex, birthYear: r.patient.birthYear,
+                                 birthDate: r.patient.identity?.birthDate.iso, idNumberMasked: r.patient.idNumberMasked,
+                                 idNumber: r.patient.identity?.idNumber, phone: r.patient.phone, address: r.patient.address),
                   vitals: r.vitals.map { .init(measuredAt: $0.measuredAt, systolic: $0.systolic, diastolic: $0.diastolic,
                                                glucoseFasting: $0.glucoseFasting, glucoseRandom: $0.glucoseRandom, heartRate: $0.heartRate,
                                                temperature: $0.temperature, spo2: $0.spo2, weight: $0.weight) },
@@ -76,7 +77,7 @@ extension APIHandler {
     }
 
     func referralFHIR(_ input: Operations.ReferralFHIR.Input) async throws -> Operations.ReferralFHIR.Output {
-        let (slip, _) = try await referrals.get(input.path.id, logger: logger)
+        let (slip, _) = try await referrals.get(input.path.id, reveal: false, logger: logger)
         let data = try JSONSerialization.data(withJSONObject: ReferralFHIR.bundle(slip), options: [.sortedKeys])
         return .ok(.init(body: .applicationFhirJson(try JSONDecoder().decode(Components.Schemas.FHIRBundle.self, from: data))))
     }

@@ -5,6 +5,22 @@ import GridcareStore
 /// The slip as a page a browser prints on one A4 sheet, laid out like the paper 双向转诊单 it replaces.
 /// Every value from a record is escaped: names and notes are typed by people.
 enum ReferralSlipPage {
+    /// The page's one inline stylesheet: the Content-Security-Policy admits exactly it, by its hash.
+    static let style = """
+
+        @page { size: A4; margin: 18mm 16mm; }
+        body { font-family: "Noto Serif CJK SC", "Songti SC", serif; font-size: 11pt; color: #000; }
+        h1 { text-align: center; font-size: 18pt; margin: 0 0 4mm; }
+        h2 { font-size: 12pt; border-bottom: 1px solid #000; margin: 5mm 0 2mm; }
+        .meta { display: flex; justify-content: space-between; margin-bottom: 3mm; }
+        table { width: 100%; border-collapse: collapse; }
+        th, td { border: 1px solid #000; padding: 1.5mm 2mm; text-align: left; vertical-align: top; }
+        th { width: 32%; font-weight: normal; background: #f2f2f2; }
+        .vitals th { width: auto; }
+        .sign { margin-top: 10mm; display: flex; justify-content: space-between; }
+
+        """
+
     static func html(_ s: Referral) -> String {
         let urgency = ["routine": "常规 Routine", "urgent": "紧急 Urgent", "green_channel": "绿色通道 Green channel"][s.urgency.rawValue]!
         func row(_ label: String, _ value: String?) -> String {
@@ -27,23 +43,12 @@ enum ReferralSlipPage {
         return """
             <!DOCTYPE html>
             <html lang="zh-CN"><head><meta charset="utf-8"><title>双向转诊单 \(escape(s.number))</title>
-            <style>
-            @page { size: A4; margin: 18mm 16mm; }
-            body { font-family: "Noto Serif CJK SC", "Songti SC", serif; font-size: 11pt; color: #000; }
-            h1 { text-align: center; font-size: 18pt; margin: 0 0 4mm; }
-            h2 { font-size: 12pt; border-bottom: 1px solid #000; margin: 5mm 0 2mm; }
-            .meta { display: flex; justify-content: space-between; margin-bottom: 3mm; }
-            table { width: 100%; border-collapse: collapse; }
-            th, td { border: 1px solid #000; padding: 1.5mm 2mm; text-align: left; vertical-align: top; }
-            th { width: 32%; font-weight: normal; background: #f2f2f2; }
-            .vitals th { width: auto; }
-            .sign { margin-top: 10mm; display: flex; justify-content: space-between; }
-            </style></head><body>
+            <style>\(style)</style></head><body>
             <h1>双向转诊单 Referral slip</h1>
             <div class="meta"><span>编号 No. <strong>\(escape(s.number))</strong></span><span>\(escape(urgency))</span><span>状态 \(escape(s.status.rawValue))</span></div>
             <h2>患者 Patient</h2><table>
-            \(row("姓名 Name", s.patient.name))\(row("性别 Sex", s.patient.sex))\(row("出生日期 Born", s.patient.birthDate.iso))
-            \(row("身份证号 ID number", s.patient.idNumberMasked))\(row("电话 Phone", s.patient.phone))\(row("住址 Address", s.patient.address))
+            \(row("姓名 Name", s.patient.name))\(row("性别 Sex", s.patient.sex))\(row(s.patient.identity == nil ? "出生年份 Born" : "出生日期 Born", s.patient.identity?.birthDate.iso ?? String(s.patient.birthYear)))
+            \(row("身份证号 ID number", s.patient.identity?.idNumber ?? s.patient.idNumberMasked))\(row("电话 Phone", s.patient.phone))\(row("住址 Address", s.patient.address))
             </table>
             <h2>转出 From</h2><table>
             \(row("转出机构 Centre", s.centreName))\(row("开单时间 Written", time(s.createdAt)))\(row("转出时间 Sent", time(s.sentAt)))

@@ -34,8 +34,8 @@ extension Components.Schemas.Household {
 extension Components.Schemas.Resident {
     init(_ r: Resident, today: SimpleDate) {
         self.init(id: r.id, districtId: r.districtId, householdId: r.householdId, microGridId: r.microGridId, teamId: r.teamId,
-                  name: r.name, sex: .init(rawValue: r.sex.rawValue)!, birthDate: r.birthDate.iso,
-                  age: r.birthDate.years(until: today), idNumberMasked: r.idNumberMasked, phone: r.phone,
+                  name: r.name, sex: .init(rawValue: r.sex.rawValue)!, birthYear: r.birthYear, birthDate: r.identity?.birthDate.iso,
+                  age: r.age(on: today), idNumberMasked: r.idNumberMasked, idNumber: r.identity?.idNumber, phone: r.phone,
                   conditions: r.conditions.map { .init(rawValue: $0.rawValue)! },
                   circumstances: r.circumstances.map { .init(rawValue: $0.rawValue)! }, version: r.version)
     }

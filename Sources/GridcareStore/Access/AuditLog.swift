@@ -6,6 +6,8 @@ import PostgresNIO
 /// What an audit row records.
 public enum AuditAction: String, Sendable, CaseIterable {
     case read, search, create, update, `import`, call
+    /// A whole identity number (and birth date) shown: the full-number views of AccessRules.mayRevealIdentity.
+    case reveal
 }
 
 /// How the attempt ended: done, refused because the caller may not (role or scope), or refused as invalid.
@@ -22,6 +24,7 @@ public struct AuditEvent: Sendable, Equatable {
     public var operation: String
     public var action: AuditAction
     public var residentId: Int64?
+    public var householdId: Int64?
     public var outcome: AuditOutcome
     public var detail: String?
 }
@@ -46,6 +49,17 @@ public struct AuditLog: Sendable {
         _ = try await conn.execute(Insert(userId: s?.userId, role: s?.role.rawValue, districtId: s?.districtId, operation: db.operation,
                                           action: action.rawValue, outcome: outcome.rawValue, detail: detail, residents: residents),
                                    logger: logger)
+    }
+
+    /// Records one row per household read or changed (households are audited like residents).
+    public func record(_ action: AuditAction, households: [Int64], outcome: AuditOutcome = .ok, detail: String? = nil,
+                       on conn: PostgresConnection, logger: Logger) async throws {
+        let s = db.scope
+        try await conn.query("""
+            INSERT INTO audit_event (user_id, role, district_id, operation, action, household_id, outcome, detail)
+            SELECT \(s?.userId), \(s?.role.rawValue), \(s?.districtId), \(db.operation), \(action.rawValue), h, \(outcome.rawValue), \(detail)
+            FROM unnest(CASE WHEN cardinality(\(households)::bigint[]) = 0 THEN ARRAY[NULL]::bigint[] ELSE \(households)::bigint[] END) AS h
+            """, logger: logger)
     }
 
     /// Written with nearly every request, so a named prepared statement.
@@ -82,8 +96,10 @@ public struct AuditLog: Sendable {
     }
 
     public struct Filter: Sendable {
-        public var residentId: Int64?, userId: Int64?
-        public init(residentId: Int64? = nil, userId: Int64? = nil) { self.residentId = residentId; self.userId = userId }
+        public var residentId: Int64?, householdId: Int64?, userId: Int64?
+        public init(residentId: Int64? = nil, householdId: Int64? = nil, userId: Int64? = nil) {
+            self.residentId = residentId; self.householdId = householdId; self.userId = userId
+        }
     }
 
     /// Newest first. An administrator of one district sees that district's rows (and its refusals).
@@ -92,16 +108,17 @@ public struct AuditLog: Sendable {
         // Newest first, so the cursor counts down: an absent cursor starts above every id.
         let before = page.afterId == 0 ? Int64.max : page.afterId
         let rows = try await db.rows("""
-            SELECT id, at, user_id, role, district_id, operation, action, resident_id, outcome, detail FROM audit_event
+            SELECT id, at, user_id, role, district_id, operation, action, resident_id, outcome, detail, household_id FROM audit_event
             WHERE id < \(before)
               AND (\(f.residentId)::bigint IS NULL OR resident_id = \(f.residentId))
+              AND (\(f.householdId)::bigint IS NULL OR household_id = \(f.householdId))
               AND (\(f.userId)::bigint IS NULL OR user_id = \(f.userId))
               AND (\(district)::bigint IS NULL OR district_id = \(district))
             ORDER BY id DESC LIMIT \(page.fetch)
-            """, as: (Int64, Date, Int64?, String?, Int64?, String, String, Int64?, String, String?).self, logger: logger)
+            """, as: (Int64, Date, Int64?, String?, Int64?, String, String, Int64?, String, String?, Int64?).self, logger: logger)
         return page.page(rows.map {
             AuditEvent(id: $0.0, at: $0.1, userId: $0.2, role: $0.3, districtId: $0.4, operation: $0.5,
-                       action: AuditAction(rawValue: $0.6) ?? .call, residentId: $0.7,
+                       action: AuditAction(rawValue: $0.6) ?? .call, residentId: $0.7, householdId: $0.10,
                        outcome: AuditOutcome(rawValue: $0.8) ?? .denied, detail: $0.9)
         }, id: \.id)
     }

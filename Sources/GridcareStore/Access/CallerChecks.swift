@@ -25,4 +25,21 @@ extension PostgresConnection {
             SELECT coalesce(w.centre_id, -1) FROM app_user u JOIN worker w ON w.id = u.worker_id WHERE u.id = \(scope.userId)
             """, as: Int64.self, logger: logger) ?? -1
     }
+
+    /// Whether the caller may see the whole identity number of a resident of `microGridId`
+    /// (AccessRules.mayRevealIdentity): are they clinical staff of the team whose catchment holds it?
+    func mayReveal(_ scope: Scope, microGridId: Int64, logger: Logger) async throws -> Bool {
+        guard scope.role == .centreStaff else { return AccessRules.mayRevealIdentity(as: scope.role, ofOwnTeam: false) }
+        return AccessRules.mayRevealIdentity(as: scope.role, ofOwnTeam: try await isTeamClinician(scope, microGridId: microGridId, logger: logger))
+    }
+
+    /// Whether the caller is a doctor, nurse or public-health member of the team whose catchment holds `microGridId`.
+    func isTeamClinician(_ scope: Scope, microGridId: Int64, logger: Logger) async throws -> Bool {
+        try await first("""
+            SELECT 1 FROM app_user u
+            JOIN care_team_member m ON m.worker_id = u.worker_id AND m.team_role IN ('doctor', 'nurse', 'public_health')
+            JOIN care_team_catchment c ON c.team_id = m.team_id AND c.micro_grid_id = \(microGridId)
+            WHERE u.id = \(scope.userId)
+            """, as: Int.self, logger: logger) != nil
+    }
 }

@@ -31,6 +31,16 @@ struct CopyLine {
         writeEscaped(value)
     }
 
+    /// A bytea value, as COPY's text format spells it: `\\x` and hex.
+    mutating func add(bytes: Data) {
+        separator()
+        buffer.writeStaticString("\\\\x")
+        for byte in bytes {
+            buffer.writeInteger(Self.hexDigits[Int(byte >> 4)]); buffer.writeInteger(Self.hexDigits[Int(byte & 0x0f)])
+        }
+    }
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     /// A text[] value; elements are simple words (enum-like values), so they need no quoting.
     mutating func add(array: [String]) {
         separator()

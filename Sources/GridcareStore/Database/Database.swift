@@ -8,14 +8,17 @@ import PostgresNIO
 public struct Database: Sendable {
     public let client: PostgresClient
     public let logger: Logger
+    /// Seals, opens and indexes identity numbers; the key never reaches the database.
+    public let vault: IdentityVault
     /// The caller's scope; nil for the owner's tools (import, demo, reports run from the CLI).
     public private(set) var scope: Scope?
     /// What the caller is doing (an operationId, or a CLI command), for the audit trail.
     public private(set) var operation: String
 
-    public init(client: PostgresClient, logger: Logger, scope: Scope? = nil, operation: String = "cli") {
+    public init(client: PostgresClient, logger: Logger, vault: IdentityVault, scope: Scope? = nil, operation: String = "cli") {
         self.client = client
         self.logger = logger
+        self.vault = vault
         self.scope = scope
         self.operation = operation
     }

@@ -13,7 +13,8 @@ public struct DatabaseBootstrap: Sendable {
 
     public static func open(
         configuredURL: String?, embeddedDataDirectory: String, embeddedBinDirectory: String?,
-        migrationsDirectory: String?, migrate: Bool = true, visitRules: VisitRules = VisitRules(), logger: Logger
+        migrationsDirectory: String?, migrate: Bool = true, visitRules: VisitRules = VisitRules(), vault: IdentityVault?,
+        serviceRole: String? = nil, logger: Logger
     ) async throws -> DatabaseBootstrap {
         let url: DatabaseURL
         var started: EmbeddedPostgres?
@@ -31,8 +32,9 @@ public struct DatabaseBootstrap: Sendable {
             if migrate {
                 let migrator = try Migrator(directory: Migrator.defaultDirectory(configured: migrationsDirectory))
                 try await withClient(url, poolSize: 1) { client in
-                    try await migrator.migrate(client, logger: logger)
+                    try await migrator.migrate(client, vault: vault, logger: logger)
                     try await client.withConnection { try await DueVisitStore.adopt(visitRules, on: $0, logger: logger) }
+                    if let serviceRole { try await ServiceLogin.ensure(client, owner: url, role: serviceRole, logger: logger) }
                 }
             }
         } catch {

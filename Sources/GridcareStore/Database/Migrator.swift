@@ -61,11 +61,11 @@ public struct Migrator: Sendable {
 
     /// Applies what is pending (or, with `dryRun`, only lists it).
     @discardableResult
-    public func migrate(_ client: PostgresClient, dryRun: Bool = false, logger: Logger) async throws -> [Outcome] {
+    public func migrate(_ client: PostgresClient, dryRun: Bool = false, vault: IdentityVault? = nil, logger: Logger) async throws -> [Outcome] {
         try await client.withConnection { connection in
             try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
             do {
-                let outcomes = try await apply(on: connection, dryRun: dryRun, logger: logger)
+                let outcomes = try await apply(on: connection, dryRun: dryRun, vault: vault, logger: logger)
                 try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
                 return outcomes
             } catch {
@@ -75,7 +75,7 @@ public struct Migrator: Sendable {
         }
     }
 
-    func apply(on connection: PostgresConnection, dryRun: Bool, logger: Logger) async throws -> [Outcome] {
+    func apply(on connection: PostgresConnection, dryRun: Bool, vault: IdentityVault?, logger: Logger) async throws -> [Outcome] {
         try await connection.query("""
             CREATE TABLE IF NOT EXISTS gridcare_migration (
                 version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,
@@ -102,6 +102,9 @@ public struct Migrator: Sendable {
             }
             do {
                 try await connection.query("BEGIN", logger: logger)
+                if migration.version == IdentitySealing.beforeVersion {
+                    try await IdentitySealing.run(on: connection, vault: vault, logger: logger)
+                }
                 for statement in SQLScript.statements(migration.sql) {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
@@ -110,6 +113,9 @@ public struct Migrator: Sendable {
                     VALUES (\(migration.version), \(migration.name), \(checksum))
                     """, logger: logger)
                 try await connection.query("COMMIT", logger: logger)
+            } catch let error as MigrationError {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: logger)
                 let detail = (error as? PSQLError)?.serverInfo?[.message] ?? "\(error)"

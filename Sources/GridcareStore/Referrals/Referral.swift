@@ -3,8 +3,10 @@ import GridcareCore
 import PostgresNIO
 
 /// What the slip carries about the patient, copied when it is written (the hospital never reads the registry).
+/// The whole number and birth date are there only for the views AccessRules.mayRevealOnSlip allows.
 public struct ReferralPatient: Sendable, Equatable {
-    public var name: String, sex: String, birthDate: SimpleDate, idNumberMasked: String, phone: String?, address: String?
+    public var name: String, sex: String, birthYear: Int, idNumberMasked: String, phone: String?, address: String?
+    public var identity: ResidentIdentity?
 }
 
 /// One set of recent vitals copied from the case sheet onto the slip.
@@ -39,15 +41,16 @@ public struct Referral: Sendable, Equatable {
     static let select = """
         SELECT s.id, s.number, s.resident_id, s.micro_grid_id, s.centre_id, c.name AS centre_name, s.team_id, s.hospital_id,
                h.name AS hospital_name, s.department, s.urgency::text, s.reason, s.diagnosis, s.patient_name, s.patient_sex,
-               to_char(s.patient_birth_date, 'YYYY-MM-DD') AS birth_date, s.patient_id_masked, s.patient_phone, s.patient_address,
+               to_char(s.patient_birth_date, 'YYYY-MM-DD') AS birth_date, s.patient_id_sealed, s.patient_phone, s.patient_address,
                s.vitals::text, s.status::text, s.created_by, s.created_at, s.sent_at, s.received_at, s.decided_at, s.admitted_at,
                s.discharged_at, s.followed_up_at, s.closed_at, s.cancelled_at, s.decline_reason, s.plan_instructions, s.plan_medication,
                to_char(s.follow_up_by, 'YYYY-MM-DD') AS follow_up_by, s.follow_up_service_id, s.version
         FROM referral s JOIN facility c ON c.id = s.centre_id JOIN facility h ON h.id = s.hospital_id
         """
 
-    /// Reads a row of `select` by column name (the slip has too many columns for a positional tuple).
-    init(row: PostgresRow) throws {
+    /// Reads a row of `select` by column name (the slip has too many columns for a positional tuple); `full`
+    /// opens the patient's whole number.
+    init(row: PostgresRow, vault: IdentityVault, full: Bool = false) throws {
         let r = row.makeRandomAccess()
         func v<T: PostgresDecodable>(_ name: String, _: T.Type = T.self) throws -> T { try r[name].decode(T.self) }
         id = try v("id"); number = try v("number"); residentId = try v("resident_id"); microGridId = try v("micro_grid_id")
@@ -55,8 +58,10 @@ public struct Referral: Sendable, Equatable {
         hospitalId = try v("hospital_id"); hospitalName = try v("hospital_name"); department = try v("department")
         urgency = ReferralUrgency(rawValue: try v("urgency"))!
         reason = try v("reason"); diagnosis = try v("diagnosis")
-        patient = ReferralPatient(name: try v("patient_name"), sex: try v("patient_sex"), birthDate: SimpleDate(iso: try v("birth_date"))!,
-                                  idNumberMasked: try v("patient_id_masked"), phone: try v("patient_phone"), address: try v("patient_address"))
+        let born = SimpleDate(iso: try v("birth_date"))!, number = try vault.open(try v("patient_id_sealed"))
+        patient = ReferralPatient(name: try v("patient_name"), sex: try v("patient_sex"), birthYear: born.year,
+                                  idNumberMasked: number.masked, phone: try v("patient_phone"), address: try v("patient_address"),
+                                  identity: full ? ResidentIdentity(idNumber: number.value, birthDate: born) : nil)
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         vitals = try decoder.decode([ReferralVitals].self, from: Data((try v("vitals", String.self)).utf8))

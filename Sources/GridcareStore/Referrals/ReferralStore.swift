@@ -37,13 +37,13 @@ public struct ReferralStore: Sendable {
         let (user, role) = try db.caller("referral slips are written by signed-in users")
         return try await db.audited(logger: logger) { conn in
             guard let p = try await conn.first("""
-                SELECT r.name, r.sex::text, to_char(r.birth_date, 'YYYY-MM-DD'), r.id_number, r.phone, h.address, ct.id, ct.centre_id,
+                SELECT r.name, r.sex::text, to_char(r.birth_date, 'YYYY-MM-DD'), r.id_number_sealed, r.phone, h.address, ct.id, ct.centre_id,
                        r.micro_grid_id,
                        EXISTS (SELECT 1 FROM facility f WHERE f.id = \(d.hospitalId) AND f.kind = 'hospital' AND f.district_id = r.district_id)
                 FROM resident r JOIN household h ON h.id = r.household_id
                 LEFT JOIN care_team_catchment k ON k.micro_grid_id = r.micro_grid_id LEFT JOIN care_team ct ON ct.id = k.team_id
                 WHERE r.id = \(d.residentId)
-                """, as: (String, String, String, String, String?, String, Int64?, Int64?, Int64, Bool).self, logger: logger) else {
+                """, as: (String, String, String, Data, String?, String, Int64?, Int64?, Int64, Bool).self, logger: logger) else {
                 try await audit.record(.create, residents: [d.residentId], outcome: .denied, detail: "referral", on: conn, logger: logger)
                 return .refused(ValidationFailure([FieldError("residentId", "no such resident")]))
             }
@@ -57,11 +57,11 @@ public struct ReferralStore: Sendable {
             if !p.9 { return try await refuse(ValidationFailure([FieldError("hospitalId", "is not a designated hospital of the resident's district")])) }
             let id = try await conn.first("""
                 INSERT INTO referral (number, district_id, resident_id, micro_grid_id, centre_id, team_id, hospital_id, department, urgency,
-                    reason, diagnosis, patient_name, patient_sex, patient_birth_date, patient_id_masked, patient_phone, patient_address,
+                    reason, diagnosis, patient_name, patient_sex, patient_birth_date, patient_id_sealed, patient_phone, patient_address,
                     vitals, created_by)
                 SELECT 'pending-' || gen_random_uuid(), r.district_id, r.id, r.micro_grid_id, \(centre),
                        \(team), \(d.hospitalId), \(d.department?.trimmed), \(d.urgency.rawValue)::referral_urgency, \(d.reason.trimmed),
-                       \(d.diagnosis.trimmed), \(p.0), \(p.1), \(p.2)::date, \(IDCardNumber.mask(p.3)), \(p.4), \(p.5),
+                       \(d.diagnosis.trimmed), \(p.0), \(p.1), \(p.2)::date, r.id_number_sealed, \(p.4), \(p.5),
                        (SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
                                    'measuredAt', to_char(v.measured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                                    'systolic', v.systolic, 'diastolic', v.diastolic, 'glucoseFasting', v.glucose_fasting,
@@ -212,7 +212,9 @@ public struct ReferralStore: Sendable {
         }
     }
 
-    public func get(_ id: Int64, logger: Logger) async throws -> (Referral, [ReferralEvent]) {
+    /// One slip with its history. With `reveal`, the parties AccessRules.mayRevealOnSlip names get the patient's
+    /// whole number and birth date (audited as a reveal); a view that shows neither (FHIR) passes false.
+    public func get(_ id: Int64, reveal: Bool = true, logger: Logger) async throws -> (Referral, [ReferralEvent]) {
         try await db.audited(logger: logger) { conn in
             guard let slip = try await fetch(id, on: conn, logger: logger) else {
                 try await audit.record(.read, outcome: .denied, detail: "referral \(id)", on: conn, logger: logger)
@@ -225,7 +227,12 @@ public struct ReferralStore: Sendable {
                 .map { ReferralEvent(at: $0.0, userId: $0.1, username: $0.2, action: $0.3, from: $0.4.flatMap(ReferralStatus.init(rawValue:)),
                                      to: ReferralStatus(rawValue: $0.5)!, note: $0.6) }
             try await audit.record(.read, residents: [slip.residentId], detail: "referral \(id)", on: conn, logger: logger)
-            return .done((slip, history))
+            guard reveal, let s = db.scope else { return .done((slip, history)) }
+            let ownTeam = s.role == .centreStaff ? try await conn.isTeamClinician(s, microGridId: slip.microGridId, logger: logger) : false
+            guard AccessRules.mayRevealOnSlip(as: s.role, status: slip.status, ofOwnTeam: ownTeam) else { return .done((slip, history)) }
+            try await audit.record(.reveal, residents: [slip.residentId], detail: "referral \(id): identity number and birth date",
+                                   on: conn, logger: logger)
+            return .done((try await fetch(id, full: true, on: conn, logger: logger)!, history))
         }
     }
 
@@ -250,23 +257,23 @@ public struct ReferralStore: Sendable {
                   AND (NOT \(f.openOnly) OR s.status NOT IN ('closed', 'cancelled'))
                 ORDER BY s.id LIMIT \(page.fetch)
                 """, logger: logger).collect()
-            let result = page.page(try rows.map(Referral.init(row:)), id: \.id)
+            let result = page.page(try rows.map { try Referral(row: $0, vault: db.vault) }, id: \.id)
             try await audit.record(.search, residents: Array(Set(result.items.map(\.residentId))).sorted(),
                                    detail: result.items.isEmpty ? "referrals: no results" : "referrals", on: conn, logger: logger)
             return result
         }
     }
 
-    func fetch(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> Referral? {
+    func fetch(_ id: Int64, full: Bool = false, on conn: PostgresConnection, logger: Logger) async throws -> Referral? {
         for try await row in try await conn.query("\(unescaped: Referral.select) WHERE s.id = \(id)", logger: logger) {
-            return try Referral(row: row)
+            return try Referral(row: row, vault: db.vault, full: full)
         }
         return nil
     }
 
     func lock(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> Referral? {
         for try await row in try await conn.query("\(unescaped: Referral.select) WHERE s.id = \(id) FOR UPDATE OF s", logger: logger) {
-            return try Referral(row: row)
+            return try Referral(row: row, vault: db.vault)
         }
         return nil
     }

@@ -68,12 +68,14 @@ public struct DemoLoader: Sendable {
             }
             try await conn.query("ANALYZE household", logger: logger)
             let residentIds = try await conn.reserveIds(table: "resident", count: demo.residents.count, logger: logger)
-            try await conn.copyRows(table: "resident", columns: ["id", "district_id", "household_id", "micro_grid_id", "name", "sex", "birth_date", "id_number", "phone", "conditions", "circumstances"],
+            try await conn.copyRows(table: "resident", columns: ["id", "district_id", "household_id", "micro_grid_id", "name", "sex", "birth_date", "id_number_sealed", "id_number_index", "phone", "conditions", "circumstances"],
                                     count: demo.residents.count, logger: logger) { i, line in
                 let r = demo.residents[i]
                 line.add(residentIds[i]); line.add(districtId); line.add(householdIds[r.household])
                 line.add(areaIds[demo.households[r.household].microGrid]); line.add(r.name)
-                line.add(r.sex.rawValue); line.add(r.birthDate.iso); line.add(r.idNumber); line.add(r.phone)
+                let number = try! IDCardNumber(r.idNumber)
+                line.add(r.sex.rawValue); line.add(r.birthDate.iso); line.add(bytes: db.vault.seal(number)); line.add(bytes: db.vault.blindIndex(number))
+                line.add(r.phone)
                 line.add(array: r.conditions.map(\.rawValue)); line.add(array: r.circumstances.map(\.rawValue))
             }
             try await conn.query("ANALYZE resident", logger: logger)

@@ -19,7 +19,7 @@ public struct ImportStore: Sendable {
                      logger: Logger) async throws -> Summary {
         do {
             return try await copy(data, districtId: districtId, householdsFile: householdsFile, residentsFile: residentsFile, logger: logger)
-        } catch let error where ConstraintViolation(error)?.constraint == "resident_id_number_key" {
+        } catch let error where ConstraintViolation(error)?.constraint == "resident_id_number_index_key" {
             // Identity numbers are checked optimistically by the unique index during COPY, which is free on
             // the path that succeeds; when it fires, the transaction is gone and this finds every clash.
             let items = try await takenIdNumbers(data, residentsFile: residentsFile, logger: logger)
@@ -30,10 +30,12 @@ public struct ImportStore: Sendable {
 
     /// Lines whose identity number is already stored.
     func takenIdNumbers(_ data: RegistryImport, residentsFile: String, logger: Logger) async throws -> [ImportFailure.Item] {
+        let indexes = data.residents.map { db.vault.blindIndex($0.value.idNumber).hex }
         let taken = Set(try await db.client.query("""
-            SELECT id_number FROM resident WHERE id_number = ANY(\(data.residents.map(\.value.idNumber.value)))
+            SELECT encode(id_number_index, 'hex') FROM resident
+            WHERE registration = 'active' AND id_number_index IN (SELECT decode(x, 'hex') FROM unnest(\(indexes)::text[]) AS x)
             """, logger: logger).decode(String.self).all())
-        return data.residents.filter { taken.contains($0.value.idNumber.value) }.map {
+        return data.residents.filter { taken.contains(db.vault.blindIndex($0.value.idNumber).hex) }.map {
             ImportFailure.Item(file: residentsFile, line: $0.line,
                                reason: "id_number: a resident with ID-card number \($0.value.idNumber.masked) already exists")
         }
@@ -110,7 +112,7 @@ public struct ImportStore: Sendable {
                 line.add(ids[i]); line.add(districtId); line.add(h.microGridId); line.add(h.externalRef)
                 line.add(h.address); line.add(h.latitude); line.add(h.longitude); line.add(HouseholdStore.newCodeToken())
             }
-            try await conn.copyRows(table: "resident", columns: ["district_id", "household_id", "micro_grid_id", "name", "sex", "birth_date", "id_number", "phone", "conditions", "circumstances"],
+            try await conn.copyRows(table: "resident", columns: ["district_id", "household_id", "micro_grid_id", "name", "sex", "birth_date", "id_number_sealed", "id_number_index", "phone", "conditions", "circumstances"],
                                     count: data.residents.count, logger: logger) { i, line in
                 let r = data.residents[i].value
                 let household: Int64 = switch r.household {
@@ -118,7 +120,7 @@ public struct ImportStore: Sendable {
                 case .ref(let ref): idOfRef[ref]!
                 }
                 line.add(districtId); line.add(household); line.add(microGridOf[household]!); line.add(r.name); line.add(r.sex.rawValue)
-                line.add(r.birthDate.iso); line.add(r.idNumber.value); line.add(r.phone)
+                line.add(r.birthDate.iso); line.add(bytes: db.vault.seal(r.idNumber)); line.add(bytes: db.vault.blindIndex(r.idNumber)); line.add(r.phone)
                 line.add(array: r.conditions.map(\.rawValue)); line.add(array: r.circumstances.map(\.rawValue))
             }
             // One row for the whole file: a row per imported resident would double the import's work.

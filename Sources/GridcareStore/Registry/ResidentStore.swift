@@ -23,19 +23,21 @@ public struct ResidentStore: Sendable {
         }
     }
 
-    typealias Row = (Int64, Int64, Int64, Int64, String, String, String, String, String?, [String], [String], Int64?, Int)
+    typealias Row = (Int64, Int64, Int64, Int64, String, String, String, Data, String?, [String], [String], Int64?, Int)
     static let select = """
         SELECT r.id, r.district_id, r.household_id, r.micro_grid_id, r.name, r.sex::text, to_char(r.birth_date, 'YYYY-MM-DD'),
-               left(r.id_number, 6) || '********' || right(r.id_number, 4), r.phone, r.conditions, r.circumstances,
-               c.team_id, r.version
+               r.id_number_sealed, r.phone, r.conditions, r.circumstances, c.team_id, r.version
         FROM resident r
         LEFT JOIN care_team_catchment c ON c.micro_grid_id = r.micro_grid_id
         """
-    static func resident(_ r: Row) -> Resident {
-        Resident(id: r.0, districtId: r.1, householdId: r.2, microGridId: r.3, name: r.4, sex: Sex(rawValue: r.5)!,
-                 birthDate: SimpleDate(iso: r.6)!, idNumberMasked: r.7, phone: r.8,
-                 conditions: r.9.compactMap(Condition.init(rawValue:)), circumstances: r.10.compactMap(Circumstance.init(rawValue:)),
-                 teamId: r.11, version: r.12)
+    /// The resident as the caller may see them: `full` only where `mayReveal` said so (and it is audited).
+    func resident(_ r: Row, full: Bool = false) throws -> Resident {
+        let number = try db.vault.open(r.7), born = SimpleDate(iso: r.6)!
+        return Resident(id: r.0, districtId: r.1, householdId: r.2, microGridId: r.3, name: r.4, sex: Sex(rawValue: r.5)!,
+                        birthYear: born.year, idNumberMasked: number.masked,
+                        identity: full ? ResidentIdentity(idNumber: number.value, birthDate: born) : nil, phone: r.8,
+                        conditions: r.9.compactMap(Condition.init(rawValue:)), circumstances: r.10.compactMap(Circumstance.init(rawValue:)),
+                        teamId: r.11, version: r.12)
     }
 
     /// The hottest read of the service, so a named prepared statement: parsed and planned once per connection.
@@ -47,8 +49,8 @@ public struct ResidentStore: Sendable {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
-    func fetch(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> Resident? {
-        try await conn.first(ByID(parameter: id), logger: logger).map(Self.resident)
+    func fetch(_ id: Int64, full: Bool = false, on conn: PostgresConnection, logger: Logger) async throws -> Resident? {
+        try await conn.first(ByID(parameter: id), logger: logger).map { try resident($0, full: full) }
     }
 
     /// Not found and not visible are one answer, and both are audited as denied.
@@ -66,38 +68,57 @@ public struct ResidentStore: Sendable {
                 try await audit.record(.create, residents: [], outcome: .denied, detail: "household \(householdId)", on: conn, logger: logger)
                 return .refused(ValidationFailure([FieldError("householdId", "no such household")]))
             }
-            // ON CONFLICT instead of a failed insert: the refusal's audit row must commit, and a clash with a
-            // resident outside the caller's scope must read exactly like one inside it.
-            let id = try await conn.first("""
-                INSERT INTO resident (district_id, household_id, micro_grid_id, name, sex, birth_date, id_number, phone, conditions, circumstances)
-                SELECT h.district_id, h.id, h.micro_grid_id, \(d.name), \(d.sex.rawValue)::sex, \(d.birthDate.iso)::date,
-                       \(d.idNumber.value), \(d.phone), \(d.conditions.map(\.rawValue)), \(d.circumstances.map(\.rawValue))
-                FROM household h WHERE h.id = \(householdId)
-                ON CONFLICT (id_number) DO NOTHING
-                RETURNING id
-                """, as: Int64.self, logger: logger)
-            guard let id else {
-                try await audit.record(.create, residents: [], outcome: .refused, detail: "identity number already registered",
-                                       on: conn, logger: logger)
-                return .refused(StoreError.conflict(field: "idNumber", reason: "a resident with this ID-card number is already registered"))
+            let index = db.vault.blindIndex(d.idNumber), sealed = db.vault.seal(d.idNumber)
+            func insert(_ registration: String) async throws -> Int64? {
+                try await conn.first("""
+                    INSERT INTO resident (district_id, household_id, micro_grid_id, name, sex, birth_date, id_number_sealed, id_number_index,
+                                          registration, phone, conditions, circumstances)
+                    SELECT h.district_id, h.id, h.micro_grid_id, \(d.name), \(d.sex.rawValue)::sex, \(d.birthDate.iso)::date,
+                           \(sealed), \(index), \(registration), \(d.phone), \(d.conditions.map(\.rawValue)), \(d.circumstances.map(\.rawValue))
+                    FROM household h WHERE h.id = \(householdId)
+                    ON CONFLICT (id_number_index) WHERE registration = 'active' DO NOTHING
+                    RETURNING id
+                    """, as: Int64.self, logger: logger)
             }
+            // ON CONFLICT instead of a failed insert: the refusal's audit row must commit.
+            var id = try await insert("active")
+            if id == nil {
+                // The number is an active resident's. One the caller sees is a plain duplicate (409). One they do
+                // not see must not be confirmed: the registration is made exactly as a new one is, held for an
+                // administrator's review, and answered alike.
+                if try await conn.first("SELECT 1 FROM resident WHERE id_number_index = \(index) AND registration = 'active'",
+                                        as: Int.self, logger: logger) != nil {
+                    try await audit.record(.create, residents: [], outcome: .refused, detail: "identity number already registered",
+                                           on: conn, logger: logger)
+                    return .refused(StoreError.conflict(field: "idNumber", reason: "a resident with this ID-card number is already registered"))
+                }
+                id = try await insert("pending_review")
+                if let id { try await conn.query("SELECT gridcare_hold_registration(\(id))", logger: logger) }
+            }
+            guard let id else { throw StoreError.notFound("household") }
             try await audit.record(.create, residents: [id], on: conn, logger: logger)
             return .done(try await fetch(id, on: conn, logger: logger)!)
         }
     }
 
+    /// One resident. Clinical staff of the resident's own team see the whole number and birth date, and that
+    /// view is audited as a reveal; everyone else sees the masked number and the birth year.
     public func get(_ id: Int64, logger: Logger) async throws -> Resident {
         try await db.audited(logger: logger) { conn in
             guard let r = try await fetch(id, on: conn, logger: logger) else { return try await denied(id, .read, on: conn, logger: logger) }
             try await audit.record(.read, residents: [id], on: conn, logger: logger)
-            return .done(r)
+            guard let s = db.scope, try await conn.mayReveal(s, microGridId: r.microGridId, logger: logger) else { return .done(r) }
+            try await audit.record(.reveal, residents: [id], detail: "identity number and birth date", on: conn, logger: logger)
+            return .done(try await fetch(id, full: true, on: conn, logger: logger)!)
         }
     }
 
     public func list(_ f: Filter, today: SimpleDate, page: PageRequest, logger: Logger) async throws -> Page<Resident> {
-        // Age bounds become birth-date bounds so the index on (district_id, birth_date) can serve them.
-        let bornOnOrBefore = f.minAge.map { today.adding(years: -$0).iso }
-        let bornAfter = f.maxAge.map { today.adding(years: -($0 + 1)).iso }
+        // Ages are the age reached this calendar year (what a list shows), as birth-date bounds so the index on
+        // (district_id, birth_date) can serve them: an exact age would let a caller find birthdays by asking daily.
+        let bornOnOrBefore = f.minAge.map { SimpleDate(year: today.year - $0, month: 12, day: 31)!.iso }
+        let bornAfter = f.maxAge.map { SimpleDate(year: today.year - $0 - 1, month: 12, day: 31)!.iso }
+        let index = f.idNumber.map(db.vault.blindIndex)
         // The caller's scope as plain predicates, which the planner can use indexes for; the row-level
         // security policy enforces the same scope again.
         let districtScope = db.scope?.districtId, gridScope = db.scope?.microGridIds
@@ -112,13 +133,13 @@ public struct ResidentStore: Sendable {
                   AND (\(f.districtId)::bigint IS NULL OR r.district_id = \(f.districtId))
                   AND (\(f.teamId)::bigint IS NULL OR c.team_id = \(f.teamId))
                   AND (\(f.householdId)::bigint IS NULL OR r.household_id = \(f.householdId))
-                  AND (\(f.idNumber?.value)::text IS NULL OR r.id_number = \(f.idNumber?.value))
+                  AND (\(index)::bytea IS NULL OR r.id_number_index = \(index))
                   AND (\(f.namePrefix)::text IS NULL OR r.name LIKE \(f.namePrefix.map(likePrefix)) || '%')
                   AND (\(bornOnOrBefore)::date IS NULL OR r.birth_date <= \(bornOnOrBefore)::date)
                   AND (\(bornAfter)::date IS NULL OR r.birth_date > \(bornAfter)::date)
                 ORDER BY r.id LIMIT \(page.fetch)
                 """, as: Row.self, logger: logger)
-            let result = page.page(rows.map(Self.resident), id: \.id)
+            let result = page.page(try rows.map { try resident($0) }, id: \.id)
             try await audit.record(.search, residents: result.items.map(\.id),
                                    detail: result.items.isEmpty ? "no results" : nil, on: conn, logger: logger)
             return result
@@ -129,7 +150,9 @@ public struct ResidentStore: Sendable {
     /// the scope and a missing one give the same nil.
     public func find(idNumber: IDCardNumber, logger: Logger) async throws -> Int64? {
         try await db.transaction(logger: logger) { conn in
-            let id = try await conn.first("SELECT id FROM resident WHERE id_number = \(idNumber.value)", as: Int64.self, logger: logger)
+            let id = try await conn.first("""
+                SELECT id FROM resident WHERE id_number_index = \(db.vault.blindIndex(idNumber)) ORDER BY registration <> 'active', id LIMIT 1
+                """, as: Int64.self, logger: logger)
             try await audit.record(.search, residents: id.map { [$0] } ?? [], detail: id == nil ? "no results" : nil, on: conn, logger: logger)
             return id
         }

@@ -20,7 +20,7 @@ struct CaseSheetCommand: AsyncParsableCommand {
         let time = DateFormatter()
         time.dateFormat = "yyyy-MM-dd HH:mm"
         time.timeZone = TimeZone(identifier: "Asia/Shanghai")
-        print("\(r.name) (resident \(r.id)), \(r.sex.rawValue), born \(r.birthDate.iso), ID \(r.idNumberMasked)")
+        print("\(r.name) (resident \(r.id)), \(r.sex.rawValue), born \(r.birthYear), ID \(r.idNumberMasked)")
         print("household \(r.householdId), micro-grid \(r.microGridId)\(r.teamId.map { ", team \($0)" } ?? ", no team")")
         if !r.conditions.isEmpty { print("conditions: \(r.conditions.map(\.rawValue).joined(separator: ", "))") }
         func section(_ title: String, _ header: [String], _ rows: [[String]]) {

@@ -36,7 +36,8 @@ struct GlobalOptions: ParsableArguments {
         let boot = try await DatabaseBootstrap.open(
             configuredURL: config.databaseURL, embeddedDataDirectory: config.embeddedDataDirectory,
             embeddedBinDirectory: config.embeddedBinDirectory, migrationsDirectory: config.migrationsDirectory,
-            migrate: migrate, visitRules: config.visitRules, logger: logger)
+            migrate: migrate, visitRules: config.visitRules, vault: try config.identityVault(),
+            serviceRole: config.serviceURL == nil ? config.serviceRole : nil, logger: logger)
         do {
             let result = try await body(PostgresConnectionInfo(url: boot.url, logger: logger, config: config))
             boot.close()
@@ -55,7 +56,7 @@ extension GlobalOptions {
                                 _ body: @Sendable (Database, PostgresConnectionInfo) async throws -> T) async throws -> T {
         try await withDatabase(config) { info in
             try await withClient(info.url, poolSize: 1) { client in
-                try await body(Database(client: client, logger: info.logger, operation: operation), info)
+                try await body(Database(client: client, logger: info.logger, vault: try config.identityVault(), operation: operation), info)
             }
         }
     }
