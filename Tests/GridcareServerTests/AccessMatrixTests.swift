@@ -40,6 +40,7 @@ let expectedAccess: [String: String] = [
     "listWorkers": "ACGM", "getWorker": "ACGM", "createWorker": "A", "updateWorker": "A",
     "listHouseholds": "ACGM", "getHousehold": "ACGM", "getHouseholdByCode": "ACGM", "createHousehold": "ACG", "updateHousehold": "ACG",
     "listResidents": "ACGM", "getResident": "ACGM", "checkIdNumber": "ACG", "createResident": "ACG", "updateResident": "ACG",
+    "listRegistrationReviews": "A", "decideRegistrationReview": "A",
     "listCareTeams": "ACGM", "getCareTeam": "ACGM", "createCareTeam": "A", "updateCareTeam": "A", "addCatchment": "A", "removeCatchment": "A",
     "listContracts": "ACGM", "getContract": "ACGM", "signContract": "AC", "renewContract": "AC", "switchContract": "AC", "endContract": "AC",
     "coverageReport": "ACM",

@@ -27,6 +27,8 @@ struct CLI {
         env["GRIDCARE_DATABASE_URL"] = url.connectionString
         env["GRIDCARE_LOG_LEVEL"] = "warning"
         env["GRIDCARE_AUTH_BCRYPT_COST"] = "4"
+        // The test run's identity key: the CLI seals numbers into databases the suite also reads.
+        env["GRIDCARE_SECURITY_IDENTITY_KEY"] = TestDatabase.identityKeyBase64
         let inputFile = try input.map(Self.write)
         defer { if let inputFile { try? FileManager.default.removeItem(atPath: inputFile) } }
         let status = try ChildProcess.run(Self.binary, arguments, outputFile: out, environment: env, inputFile: inputFile)
@@ -135,9 +137,11 @@ struct CLI {
             let audit = try cli.run("audit", "--resident", "\(resident.id)", "--format", "csv")
             #expect(audit.status == 0)
             let lines = audit.output.split(separator: "\n")
-            #expect(lines.count == 3, "\(audit.output)")   // header, the read, the creation (newest first)
-            #expect(lines[1].contains(",centre_staff,getResident,read,\(resident.id),ok,"))
-            #expect(lines[2].contains(",cli,create,\(resident.id),ok,"))
+            // Header, then newest first: the team doctor's whole-number view, the read, the creation.
+            #expect(lines.count == 4, "\(audit.output)")
+            #expect(lines[1].contains(",centre_staff,getResident,reveal,\(resident.id),ok,"))
+            #expect(lines[2].contains(",centre_staff,getResident,read,\(resident.id),ok,"))
+            #expect(lines[3].contains(",cli,create,\(resident.id),ok,"))
         }
     }
 
