@@ -105,6 +105,14 @@ extension Problem {
             return from(underlying, logger: logger)
         }
         if let decoding = underlying as? DecodingError {
+            // What cannot be parsed is 400, naming what: a path parameter that is not of its type (an id that is
+            // not a number; the runtime reports it without a coding path), or a body that is not JSON at all.
+            if let name = error.requestMetadata.pathParameters.filter({ $0.key != "token" && Int64($0.value) == nil }).keys.sorted().first {
+                return Problem(status: .badRequest, detail: "The path parameter \(name) is malformed.", errors: [FieldError(name, "must be an id")])
+            }
+            if case .dataCorrupted(let ctx) = decoding, ctx.codingPath.isEmpty, ctx.debugDescription.contains("not valid JSON") {
+                return Problem(status: .badRequest, detail: "The body is not JSON.", errors: [FieldError("body", "is not valid JSON")])
+            }
             let field = decodingField(decoding)
             // A body that decodes wrongly is 422; a malformed path or query parameter (the runtime reports
             // those without a coding path, so the exact name is unknown) is 400.
