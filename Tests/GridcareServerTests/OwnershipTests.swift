@@ -5,6 +5,7 @@ import GridcareStore
 import GridcareTestSupport
 import HTTPTypes
 import HummingbirdTesting
+import PostgresNIO
 import Testing
 
 /// A second health centre in the fixture's district, with a team of its own covering the third micro-grid
@@ -158,22 +159,34 @@ func stops(_ plan: [String: Any]) -> [[String: Any]] {
                 "firstDay": SimpleDate.todayInChina().adding(days: 30).iso, "lastDay": SimpleDate.todayInChina().adding(days: 31).iso], token: users[.centreStaff])
             let east = try await OtherCentre.make(db, f)
             try await db.client.query("UPDATE household SET micro_grid_id = \(f.microGridIds[2]) WHERE id = \(f.householdIds[0])")
+            /// What the caller's scope shows: as the service role (the test's own handle is the owner, whom
+            /// the policies do not restrict), in a transaction rolled back afterwards.
             func counts(_ token: String) async throws -> [Int] {
-                let caller = try #require(try await TokenStore(db).authenticate(token, logger: quiet))
-                let scoped = db.scoped(caller.scope, operation: "test")
-                return try await scoped.rows("""
-                    SELECT (SELECT count(*) FROM rounds_plan WHERE id = \(plan.id))::int, (SELECT count(*) FROM planned_visit WHERE plan_id = \(plan.id))::int,
-                           (SELECT count(*) FROM worker_leave)::int
-                    """, as: (Int, Int, Int).self, logger: quiet).map { [$0.0, $0.1, $0.2] }.first ?? []
+                let scope = try #require(try await TokenStore(db).authenticate(token, logger: quiet)).scope
+                let grids = scope.microGridIds.map { "{" + $0.map(String.init).joined(separator: ",") + "}" } ?? "*"
+                return try await db.client.withConnection { conn in
+                    @discardableResult
+                    func run(_ query: PostgresQuery) async throws -> PostgresRowSequence { try await conn.query(query, logger: quiet) }
+                    try await run("BEGIN")
+                    try await run("SET LOCAL ROLE gridcare_service")
+                    try await run("""
+                        SELECT gridcare_set_scope(\(String(scope.userId)), \(scope.role.rawValue), \(scope.districtId.map(String.init) ?? "*"), \(grids), '')
+                        """)
+                    let seen = try await run("""
+                        SELECT (SELECT count(*) FROM rounds_plan WHERE id = \(plan.id))::int, (SELECT count(*) FROM planned_visit WHERE plan_id = \(plan.id))::int,
+                               (SELECT count(*) FROM worker_leave)::int,
+                               (SELECT count(*) FROM (SELECT 1 FROM rounds_plan WHERE id = \(plan.id) FOR UPDATE) x)::int
+                        """).decode((Int, Int, Int, Int).self).all().first
+                    // A superseding write in this scope: how many rows it reaches.
+                    let touched = try await run("UPDATE rounds_plan SET superseded_at = now() WHERE id = \(plan.id) RETURNING id")
+                        .decode(Int64.self).all().count
+                    try await run("ROLLBACK")
+                    return seen.map { [$0.0, $0.1, $0.2, $0.3, touched] } ?? []
+                }
             }
-            #expect(try await counts(east.doctorToken) == [0, 0, 0])
+            #expect(try await counts(east.doctorToken) == [0, 0, 0, 0, 0])
             // The centre's own doctor sees the plan, the visit still in its catchment and the leave.
-            #expect(try await counts(users[.centreStaff]) == [1, 1, 1])
-            // A superseding write in the other scope touches nothing.
-            let caller = try #require(try await TokenStore(db).authenticate(east.doctorToken, logger: quiet))
-            let touched = try await db.scoped(caller.scope, operation: "test").rows(
-                "UPDATE rounds_plan SET superseded_at = now() WHERE id = \(plan.id) RETURNING id", as: Int64.self, logger: quiet)
-            #expect(touched.isEmpty)
+            #expect(try await counts(users[.centreStaff]) == [1, 1, 1, 1, 1])
         }
     }
 }
@@ -293,7 +306,8 @@ func stops(_ plan: [String: Any]) -> [[String: Any]] {
             _ = try await TeamStore(db).create(centreId: f.centreId, name: "第二团队", members: [
                 .init(workerId: secondDoctor, role: .doctor), .init(workerId: try await worker(.nurse, "吴护士"), role: .nurse),
                 .init(workerId: try await worker(.partyMember, "郑书记"), role: .partyMember), .init(workerId: f.gridWorkerIds[2], role: .gridWorker)],
-                microGridIds: [f.microGridIds[2]], logger: quiet)
+                microGridIds: [try await AreaStore(db).create(level: .microGrid, parentId: f.gridId, name: "第1-4微网格", code: nil, institution: nil,
+                                                              logger: quiet).id], logger: quiet)
             let colleague = try await centreStaffToken(db, worker: secondDoctor, username: "doctor-second")
 
             let slip = try await s.write(p.inside.id)   // sent by the resident's team's doctor
