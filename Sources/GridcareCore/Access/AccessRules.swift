@@ -82,7 +82,7 @@ public enum AccessRules {
     // say who may do it to one record they can see. The stores apply them to the row they locked, in the
     // transaction that changes it; everyone else who sees the record is answered 403 (a record they cannot
     // see stays 404). A centre's rounds plans, planned visits and leave are the centre's own, which the
-    // database decides (0016_centre_rounds.sql: gridcare_scope_centre), so the others meet them as 404.
+    // database decides (0022_centre_rounds.sql: gridcare_scope_centre), so the others meet them as 404.
 
     /// withdrawOffer: who posted the offer, or an administrator.
     public static func mayWithdrawOffer(postedBy: Int64, caller: Int64, role: Role?) -> Bool {

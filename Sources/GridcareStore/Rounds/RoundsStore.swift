@@ -124,7 +124,7 @@ public struct RoundsStore: Sendable {
         }
     }
 
-    /// A team's rounds are its centre's (0016_centre_rounds.sql): a team of another centre answers like a
+    /// A team's rounds are its centre's (0022_centre_rounds.sql): a team of another centre answers like a
     /// missing one, before anything of its week is read or solved. The owner's tools plan any team.
     func requireOwnTeam(_ teamId: Int64, logger: Logger) async throws {
         guard db.scope != nil else { return }
