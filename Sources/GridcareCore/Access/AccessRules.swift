@@ -77,6 +77,11 @@ public enum AccessRules {
     /// Within actOnClaim: a delivery is confirmed by the recipient's grid worker (scope makes it theirs).
     public static func mayConfirmDelivery(as role: Role?) -> Bool { role == .gridWorker || role == .admin }
 
+    /// Whether `role` may call `operation`; false for an operation without a rule.
+    public static func allows(_ role: Role, _ operation: String) -> Bool {
+        roles[operation]?.contains(role) ?? false
+    }
+
     // MARK: Owners
     // Each action on a record has an owner. The role matrix above says who may call an operation; these
     // say who may do it to one record they can see. The stores apply them to the row they locked, in the
@@ -107,10 +112,5 @@ public enum AccessRules {
         case .send, .close, .cancel: return role == .admin || isDoctorOfSlipTeam
         default: return true
         }
-    }
-
-    /// Whether `role` may call `operation`; false for an operation without a rule.
-    public static func allows(_ role: Role, _ operation: String) -> Bool {
-        roles[operation]?.contains(role) ?? false
     }
 }
