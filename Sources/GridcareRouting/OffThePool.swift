@@ -10,8 +10,8 @@ public func offThePool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -
     }
 }
 
-/// The same, for work that polls a stop flag: cancelling the calling task (a request whose client left
-/// or whose deadline passed) raises the flag, since Task cancellation does not reach a plain thread.
+/// The same, for work that polls a stop flag: cancelling the calling task (a request whose deadline
+/// passed, a server shutting down) raises the flag, since Task cancellation does not reach a plain thread.
 /// The work returns early with what it has; the caller checks cancellation and discards it.
 public func offThePool<T: Sendable>(_ work: @escaping @Sendable (StopFlag) -> T) async -> T {
     let stop = StopFlag()

@@ -133,7 +133,7 @@ public struct RoundsStore: Sendable {
     }
 
     /// Reads the team's week and plans it: the one way both the API and the CLI plan rounds. A cancelled
-    /// task (a request whose client left, or whose deadline passed) stops the solver and throws.
+    /// task (a request whose deadline passed, a server shutting down) stops the solver and throws.
     public func plan(teamId: Int64, week: ISOWeek, from: SimpleDate, logger: Logger) async throws -> (input: RoundsInput, plan: RoundsPlan) {
         let input = try await input(teamId: teamId, week: week, from: from, logger: logger)
         let plan = await Self.plan([input], rules: rules)[0]
