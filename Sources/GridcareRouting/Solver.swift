@@ -16,11 +16,14 @@ public struct SolverOptions: Sendable {
     public var localSearchNeighbors: Int
     /// Include the intra-route moves (relocate next to a neighbour, 2-opt) in the local search.
     public var intraRouteMoves: Bool
+    /// Polled every few iterations: once raised, the solve stops and returns the best solution so far
+    /// (how a cancelled request stops its solve; see `offThePool(_:)`).
+    public var stop: StopFlag?
 
     public init(timeLimit: Duration = .seconds(10), seed: UInt64 = 1, maxIterations: Int? = nil,
                 startTemperature: Double = 0.1, endTemperature: Double = 0.005,
-                localSearch: Bool = true, localSearchNeighbors: Int = 20, intraRouteMoves: Bool = true) {
-        self.intraRouteMoves = intraRouteMoves
+                localSearch: Bool = true, localSearchNeighbors: Int = 20, intraRouteMoves: Bool = true, stop: StopFlag? = nil) {
+        self.intraRouteMoves = intraRouteMoves; self.stop = stop
         self.localSearch = localSearch; self.localSearchNeighbors = localSearchNeighbors
         self.timeLimit = timeLimit; self.seed = seed; self.maxIterations = maxIterations
         self.startTemperature = startTemperature; self.endTemperature = endTemperature
@@ -98,6 +101,7 @@ public struct Solver: Sendable {
         let prm = RuinParameters()
         var ws = Workspace(p)
         var current = initial(p, &rng)
+        if options.stop?.isRaised == true { return finish(current, iterations: 0) }
         if options.localSearch {
             current.localSearch(p, clients: (1..<p.n).filter { current.routeOf[$0] >= 0 }, neighbors: options.localSearchNeighbors, &ws,
                                 intraRoute: options.intraRouteMoves)
@@ -112,6 +116,7 @@ public struct Solver: Sendable {
         var iter = 0
         var progress = 0.0
         while true {
+            if iter & 15 == 0, options.stop?.isRaised == true { break }
             if let mi = options.maxIterations {
                 if iter >= mi { break }
                 progress = Double(iter) / Double(mi)

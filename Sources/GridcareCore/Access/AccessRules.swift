@@ -98,4 +98,36 @@ public enum AccessRules {
     public static func allows(_ role: Role, _ operation: String) -> Bool {
         roles[operation]?.contains(role) ?? false
     }
+
+    // MARK: Owners
+    // Each action on a record has an owner. The role matrix above says who may call an operation; these
+    // say who may do it to one record they can see. The stores apply them to the row they locked, in the
+    // transaction that changes it; everyone else who sees the record is answered 403 (a record they cannot
+    // see stays 404). A centre's rounds plans, planned visits and leave are the centre's own, which the
+    // database decides (0022_centre_rounds.sql: gridcare_scope_centre), so the others meet them as 404.
+
+    /// withdrawOffer: who posted the offer, or an administrator.
+    public static func mayWithdrawOffer(postedBy: Int64, caller: Int64, role: Role?) -> Bool {
+        role == .admin || postedBy == caller
+    }
+
+    /// actOnClaim: who claimed carries it (picks it up) or cancels it, or an administrator; the delivery is
+    /// confirmed by the recipient's grid worker (`mayConfirmDelivery`), who may be the carrier.
+    public static func mayActOnClaim(_ action: ClaimStatus.Action, claimedBy: Int64, caller: Int64, role: Role?) -> Bool {
+        switch action {
+        case .pickUp, .cancel: role == .admin || claimedBy == caller
+        case .deliver: mayConfirmDelivery(as: role)
+        }
+    }
+
+    /// Within actOnReferral, after the party: only a doctor of the team that wrote the slip sends, closes or
+    /// cancels it (writing one is theirs too), or an administrator; the team's other steps (follow-up) are
+    /// any of its centre's staff who see it.
+    public static func mayActOnReferral(_ action: ReferralStatus.Action, as role: Role?, isDoctorOfSlipTeam: Bool) -> Bool {
+        guard mayActOnReferral(action, as: role) else { return false }
+        switch action {
+        case .send, .close, .cancel: return role == .admin || isDoctorOfSlipTeam
+        default: return true
+        }
+    }
 }

@@ -58,6 +58,8 @@ public struct RoundsPlanner: Sendable {
     public var rules: RoundsRules
     public var centre: (latitude: Double, longitude: Double)
     public var seed: UInt64 = 1
+    /// Raised when the plan is no longer wanted: the solve under way stops and no further day is solved.
+    public var stop: StopFlag?
 
     public init(rules: RoundsRules, centre: (latitude: Double, longitude: Double)) { self.rules = rules; self.centre = centre }
 
@@ -76,11 +78,11 @@ public struct RoundsPlanner: Sendable {
         var routes: [RoundsRoute] = []
         let solves = max(1, days.reduce(0) { n, day in n + Set(members.compactMap { $0.hours[day] }.map { "\($0)" }).count })
         let secondsEach = rules.solverSeconds / Double(solves)
-        for day in days where !pending.isEmpty {
+        for day in days where !pending.isEmpty && stop?.isRaised != true {
             // Members free the same hours share a solve.
             var groups: [ClosedRange<Int>: [RoundsMember]] = [:]
             for m in members { if let h = m.hours[day] { groups[h, default: []].append(m) } }
-            for (hours, group) in groups.sorted(by: { $0.key.lowerBound < $1.key.lowerBound }) where !pending.isEmpty {
+            for (hours, group) in groups.sorted(by: { $0.key.lowerBound < $1.key.lowerBound }) where !pending.isEmpty && stop?.isRaised != true {
                 let (dayRoutes, served) = solve(pending, hours: hours, members: group, day: day, seconds: secondsEach)
                 routes += dayRoutes
                 pending = pending.enumerated().filter { !served.contains($0.offset) }.map(\.element)
@@ -114,7 +116,7 @@ public struct RoundsPlanner: Sendable {
     func solve(_ visits: [RoundsVisit], hours: ClosedRange<Int>, members: [RoundsMember], day: SimpleDate,
                seconds: Double) -> ([RoundsRoute], Set<Int>) {
         let inst = instance(visits, hours: hours, vehicles: members.count)
-        let options = SolverOptions(timeLimit: .milliseconds(Int64(max(20, seconds * 1000))), seed: seed &+ UInt64(day.dayNumber))
+        let options = SolverOptions(timeLimit: .milliseconds(Int64(max(20, seconds * 1000))), seed: seed &+ UInt64(day.dayNumber), stop: stop)
         let solution = Solver(instance: inst, options: options).solve()
         var served = Set<Int>()
         var routes: [RoundsRoute] = []

@@ -37,6 +37,11 @@ public struct AppConfig: Sendable {
     public var roundsRules: RoundsRules
     /// `rules.mobilisation.*`: the 3-hour rule's minutes per household, walking speed and limit.
     public var mobilisationRule: MobilisationRule
+    /// `rules.heavyWork.maxConcurrent`: rounds solves and mobilisation checks running at once, both kinds
+    /// together; one more answers 429 at once (default: the cores less one for serving requests, at least 1).
+    public var maxConcurrentHeavyWork: Int
+    /// `rules.heavyWork.retryAfterSeconds`: the `Retry-After` of that 429.
+    public var heavyWorkRetryAfterSeconds: Int
     public var logLevel: String
     /// `database.serviceRole`: the login role the service connects as (row-level security applies to it),
     /// with a password derived from the owner's and set at migration; `database.serviceUrl` replaces both.
@@ -91,6 +96,9 @@ public struct AppConfig: Sendable {
         mobilisationRule = MobilisationRule(minutesPerHousehold: max(0, reader.double(forKey: "rules.mobilisation.minutesPerHousehold", default: 5)),
                                             walkingKmPerHour: max(0.5, reader.double(forKey: "rules.mobilisation.walkingKmh", default: 4)),
                                             limitMinutes: max(1, reader.double(forKey: "rules.mobilisation.limitMinutes", default: 180)))
+        maxConcurrentHeavyWork = max(1, reader.int(forKey: "rules.heavyWork.maxConcurrent",
+                                                   default: max(1, ProcessInfo.processInfo.activeProcessorCount - 1)))
+        heavyWorkRetryAfterSeconds = max(1, reader.int(forKey: "rules.heavyWork.retryAfterSeconds", default: 5))
         logLevel = reader.string(forKey: "log.level", default: "info")
         serviceRole = reader.string(forKey: "database.serviceRole", default: "gridcare_service")
         serviceURL = reader.string(forKey: "database.serviceUrl", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }

@@ -50,7 +50,8 @@ public func buildRouter(config: AppConfig, client: PostgresClient, vault: Identi
     router.get("/openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: document)))
     }
-    let handler = APIHandler(database: db, config: config)
+    let handler = APIHandler(database: db, config: config,
+                             heavyWork: Admission(limit: config.maxConcurrentHeavyWork, retryAfterSeconds: config.heavyWorkRetryAfterSeconds))
     // A deadline of 0 turns the middleware off (for measuring what it costs).
     var middlewares: [any ServerMiddleware] = config.requestDeadline > .zero ? [DeadlineMiddleware(deadline: config.requestDeadline)] : []
     middlewares.append(AuthMiddleware(db: db))
@@ -67,6 +68,8 @@ struct APIHandler: APIProtocol {
     /// The unscoped pool; handlers use `db`, which is the caller's view of it.
     let database: Database
     let config: AppConfig
+    /// The places for solves and mobilisation checks, shared by every request.
+    let heavyWork: Admission
 
     var logger: Logger { RequestScope.logger }
 

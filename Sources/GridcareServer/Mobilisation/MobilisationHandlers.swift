@@ -16,7 +16,9 @@ extension APIHandler {
         if let m = q.minutesPerHousehold { rule.minutesPerHousehold = try within(m, 0...120, "minutesPerHousehold") }
         if let w = q.walkingKmh { rule.walkingKmPerHour = try within(w, 0.5...30, "walkingKmh") }
         if let l = q.limitMinutes { rule.limitMinutes = try within(l, 1...1440, "limitMinutes") }
-        let results = try await MobilisationStore(db).check(districtId: district, rule: rule, logger: logger)
+        guard let results = try await heavyWork.run({
+            try await MobilisationStore(db).check(districtId: district, rule: rule, logger: logger)
+        }) else { return .tooManyRequests(busy()) }
         let shown = (q.failingOnly ?? true) ? results.filter { !$0.result.meets } : results
         return .ok(.init(body: .json(.init(
             districtId: district, checked: results.count, failing: results.filter { !$0.result.meets }.count,

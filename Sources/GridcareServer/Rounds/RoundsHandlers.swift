@@ -48,6 +48,11 @@ extension Components.Schemas.RoundsStop {
 }
 
 extension APIHandler {
+    /// The 429 of a solve or mobilisation check refused for want of a place.
+    func busy() -> Components.Responses.Busy {
+        .init(headers: .init(retryAfter: heavyWork.retryAfterSeconds), body: .applicationProblemJson(heavyWork.problem))
+    }
+
     func rounds(seconds: Double? = nil) throws -> RoundsStore {
         var rules = config.roundsRules
         if let seconds { rules.solverSeconds = seconds }
@@ -62,7 +67,10 @@ extension APIHandler {
         // A team the caller cannot see answers 404, like a missing one.
         _ = try await TeamStore(db).get(input.path.id, logger: logger)
         let store = try rounds(seconds: try b.seconds.map { try within($0, 0.05...30, "seconds") })
-        let (_, plan) = try await store.plan(teamId: input.path.id, week: week, from: max(today, week.monday), logger: logger)
+        // Admitted or refused at once (429), never queued behind other solves.
+        guard let (_, plan) = try await heavyWork.run({
+            try await store.plan(teamId: input.path.id, week: week, from: max(today, week.monday), logger: logger)
+        }) else { return .tooManyRequests(busy()) }
         let saved = b.save == false ? nil : try await store.save(plan, teamId: input.path.id, week: week, logger: logger)
         return .created(.init(body: .json(.init(plan, teamId: input.path.id, week: week, saved: saved))))
     }

@@ -17,6 +17,14 @@ extension PostgresConnection {
             """, as: Int.self, logger: logger) != nil
     }
 
+    /// Whether `userId` is a doctor of team `teamId`: "the slip's team's doctor".
+    func isDoctor(_ userId: Int64, ofTeam teamId: Int64, logger: Logger) async throws -> Bool {
+        try await first("""
+            SELECT 1 FROM app_user u JOIN care_team_member m ON m.worker_id = u.worker_id AND m.team_role = 'doctor' AND m.team_id = \(teamId)
+            WHERE u.id = \(userId)
+            """, as: Int.self, logger: logger) != nil
+    }
+
     /// The centre whose teams and workers the caller may manage: nil for an administrator (every centre),
     /// -1 (matching nothing) for a user who works for no centre.
     func managedCentre(_ scope: Scope, logger: Logger) async throws -> Int64? {

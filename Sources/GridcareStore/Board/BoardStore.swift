@@ -118,12 +118,17 @@ public struct BoardStore: Sendable {
         try await conn.records("\(unescaped: Offer.select) WHERE o.id = \(id)", logger: logger, Offer.init(row:)).first
     }
 
-    /// Takes an offer off the board; refused while units of it are reserved or on their way.
+    /// Takes an offer off the board: its poster's (or an administrator's) to do, checked on the locked row;
+    /// refused while units of it are reserved or on their way.
     public func withdrawOffer(_ id: Int64, logger: Logger) async throws -> Offer {
-        _ = try db.caller("the board is used by signed-in users")
+        let (user, role) = try db.caller("the board is used by signed-in users")
         return try await db.audited(logger: logger) { conn in
             guard let current = try await conn.records("\(unescaped: Offer.select) WHERE o.id = \(id) FOR UPDATE OF o", logger: logger, Offer.init(row:)).first else {
                 return .refused(StoreError.notFound("offer"))
+            }
+            guard AccessRules.mayWithdrawOffer(postedBy: current.postedBy, caller: user, role: role) else {
+                try await audit.record(.update, outcome: .denied, detail: "board offer \(id) withdraw", on: conn, logger: logger)
+                return .refused(StoreError.notAllowed("only who posted an offer withdraws it"))
             }
             guard current.status == "open" else { return .refused(StoreError.conflict(field: "status", reason: "the offer is \(current.status)")) }
             let held = try await conn.first("""

@@ -75,8 +75,9 @@ public struct ClaimStore: Sendable {
         }
     }
 
-    /// Picks up, delivers or cancels a claim. Delivering is confirmed by a grid worker of the recipient's
-    /// micro-grid, of an unexpired item; cancelling returns the amount to the offer.
+    /// Picks up, delivers or cancels a claim. Who claimed picks up and cancels (AccessRules.mayActOnClaim);
+    /// delivering is confirmed by a grid worker of the recipient's micro-grid, of an unexpired item;
+    /// cancelling returns the amount to the offer.
     public func act(_ id: Int64, _ action: ClaimStatus.Action, today: SimpleDate, ifVersion: Int?, logger: Logger) async throws -> Claim {
         let (user, role) = try db.caller("the board is used by signed-in users")
         return try await db.audited(logger: logger) { conn in
@@ -92,8 +93,10 @@ public struct ClaimStore: Sendable {
             do throws(FieldError) { next = try current.status.after(action) } catch {
                 return try await refuse(StoreError.conflict(field: error.field, reason: error.reason))
             }
-            if action == .deliver, !AccessRules.mayConfirmDelivery(as: role) {
-                return try await refuse(StoreError.notAllowed("the recipient's grid worker confirms a delivery"))
+            // The claim's row is locked and its claimer never changes, so no racing request gets past this.
+            if !AccessRules.mayActOnClaim(action, claimedBy: current.claimedBy, caller: user, role: role) {
+                return try await refuse(StoreError.notAllowed(action == .deliver ? "the recipient's grid worker confirms a delivery"
+                                                                                  : "only who claimed it picks up or cancels a claim"))
             }
             let expired = try await conn.first("SELECT expires_on < \(today.iso)::date FROM board_offer WHERE id = \(current.offerId)",
                                                as: Bool.self, logger: logger) ?? false

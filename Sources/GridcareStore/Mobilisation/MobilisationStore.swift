@@ -51,21 +51,23 @@ public struct MobilisationStore: Sendable {
             try await audit.record(.read, detail: "mobilisation check district \(districtId)", on: conn, logger: logger)
             return grids
         }
-        // Every core, off the cooperative pool (a city is 119,000 micro-grids of work).
-        let results = await offThePool {
+        // Every core, off the cooperative pool (a city is 119,000 micro-grids of work); a cancelled request
+        // stops checking at the next micro-grid.
+        let results = await offThePool { stop in
             let lanes = max(1, ProcessInfo.processInfo.activeProcessorCount)
             let chunk = (grids.count + lanes - 1) / lanes
             let parts = Mutex<[[MicroGridMobilisation]]>(Array(repeating: [], count: lanes))
             DispatchQueue.concurrentPerform(iterations: lanes) { lane in
                 let slice = grids[min(grids.count, lane * chunk)..<min(grids.count, (lane + 1) * chunk)]
-                let done = slice.map { g in
+                let done = Array(slice.lazy.prefix(while: { _ in !stop.isRaised }).map { g in
                     MicroGridMobilisation(microGridId: g.id, name: g.name, gridName: g.gridName,
                                           result: Mobilisation.check(latitudes: g.lat, longitudes: g.lon, workers: g.workers, rule: rule))
-                }
+                })
                 parts.withLock { $0[lane] = done }
             }
             return parts.withLock { $0.flatMap { $0 } }
         }
+        try Task.checkCancellation()
         return results.sorted { ($0.result.meets ? 1 : 0, $0.microGridId) < ($1.result.meets ? 1 : 0, $1.microGridId) }
     }
 }

@@ -144,6 +144,12 @@ public struct ReferralStore: Sendable {
                 let party = step.action.party == .hospital ? "the hospital the slip is addressed to" : "the resident's doctor team"
                 return try await refuse(StoreError.notAllowed("only \(party) may \(step.action.rawValue) a referral slip"))
             }
+            // The slip is locked; its team never changes, so the check holds to the commit.
+            var doctor = false
+            if role == .centreStaff, let team = current.teamId { doctor = try await conn.isDoctor(user, ofTeam: team, logger: logger) }
+            guard AccessRules.mayActOnReferral(step.action, as: role, isDoctorOfSlipTeam: doctor) else {
+                return try await refuse(StoreError.notAllowed("only a doctor of the slip's team may \(step.action.rawValue) it"))
+            }
             switch step.action {
             case .discharge:
                 let plan = step.plan!

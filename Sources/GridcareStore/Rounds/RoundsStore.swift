@@ -47,7 +47,8 @@ public struct RoundsStore: Sendable {
     /// The team's members, their rounds hours for each day from `from` to the week's end (working days of
     /// the calendar, less leave, less the team's clinic sessions), and the visits due by the week's end.
     public func input(teamId: Int64, week: ISOWeek, from: SimpleDate, logger: Logger) async throws -> RoundsInput {
-        try await inputs(teamId: teamId, districtId: nil, week: week, from: from, logger: logger).first.orThrow(StoreError.notFound("care team"))
+        try await requireOwnTeam(teamId, logger: logger)
+        return try await inputs(teamId: teamId, districtId: nil, week: week, from: from, logger: logger).first.orThrow(StoreError.notFound("care team"))
     }
 
     /// The same for one team or for every team of a district, read set-based (one due-visit statement,
@@ -123,10 +124,21 @@ public struct RoundsStore: Sendable {
         }
     }
 
-    /// Reads the team's week and plans it: the one way both the API and the CLI plan rounds.
+    /// A team's rounds are its centre's (0022_centre_rounds.sql): a team of another centre answers like a
+    /// missing one, before anything of its week is read or solved. The owner's tools plan any team.
+    func requireOwnTeam(_ teamId: Int64, logger: Logger) async throws {
+        guard db.scope != nil else { return }
+        guard try await db.first("SELECT 1 FROM care_team WHERE id = \(teamId) AND gridcare_team_of_scope_centre(id)", as: Int.self,
+                                 logger: logger) != nil else { throw StoreError.notFound("care team") }
+    }
+
+    /// Reads the team's week and plans it: the one way both the API and the CLI plan rounds. A cancelled
+    /// task (a request whose deadline passed, a server shutting down) stops the solver and throws.
     public func plan(teamId: Int64, week: ISOWeek, from: SimpleDate, logger: Logger) async throws -> (input: RoundsInput, plan: RoundsPlan) {
         let input = try await input(teamId: teamId, week: week, from: from, logger: logger)
-        return (input, await Self.plan([input], rules: rules)[0])
+        let plan = await Self.plan([input], rules: rules)[0]
+        try Task.checkCancellation()
+        return (input, plan)
     }
 
     /// Plans teams' weeks, as many at once as there are cores, off Swift's cooperative pool (a solve is
@@ -139,8 +151,11 @@ public struct RoundsStore: Sendable {
                 let (index, input) = (next, inputs[next])
                 next += 1
                 group.addTask {
-                    let planner = RoundsPlanner(rules: rules, centre: input.centre)
-                    return (index, await offThePool { planner.plan(visits: input.visits, members: input.members, days: input.days) })
+                    return (index, await offThePool { stop in
+                        var planner = RoundsPlanner(rules: rules, centre: input.centre)
+                        planner.stop = stop
+                        return planner.plan(visits: input.visits, members: input.members, days: input.days)
+                    })
                 }
             }
             while next < min(lanes, inputs.count) { add(&group) }
@@ -183,7 +198,8 @@ public struct RoundsStore: Sendable {
                 """, as: Int64.self, logger: logger)
             let id = try await conn.first("""
                 INSERT INTO rounds_plan (district_id, team_id, week_monday, created_by, unplanned)
-                SELECT district_id, id, \(week.monday.iso)::date, \(user), \(json)::jsonb FROM care_team WHERE id = \(teamId)
+                SELECT district_id, id, \(week.monday.iso)::date, \(user), \(json)::jsonb FROM care_team
+                WHERE id = \(teamId) AND gridcare_team_of_scope_centre(id)
                 RETURNING id
                 """, as: Int64.self, logger: logger).orThrow(StoreError.notFound("care team"))
             if let previous {
@@ -323,14 +339,20 @@ public struct RoundsStore: Sendable {
         }
     }
 
+    /// A worker's leave, reasons included: their centre's to read (and an administrator's). A worker of
+    /// another centre answers like a missing one; the policy on worker_leave hides their rows as well.
     public func leave(workerId: Int64, logger: Logger) async throws -> [Leave] {
-        guard try await db.first("SELECT 1 FROM worker WHERE id = \(workerId)", as: Int.self, logger: logger) != nil else {
-            throw StoreError.notFound("worker")
+        let scoped = db.scope != nil
+        return try await db.read(logger: logger) { conn in
+            guard try await conn.first("""
+                SELECT 1 FROM worker w WHERE w.id = \(workerId)
+                  AND (NOT \(scoped) OR (SELECT gridcare_scope_centre()) IS NULL OR w.centre_id = (SELECT gridcare_scope_centre()))
+                """, as: Int.self, logger: logger) != nil else { throw StoreError.notFound("worker") }
+            return try await conn.rows("""
+                SELECT id, worker_id, first_day::text, last_day::text, reason FROM worker_leave WHERE worker_id = \(workerId) ORDER BY first_day DESC LIMIT 500
+                """, as: (Int64, Int64, String, String, String?).self, logger: logger)
+                .map { Leave(id: $0.0, workerId: $0.1, firstDay: SimpleDate(iso: $0.2)!, lastDay: SimpleDate(iso: $0.3)!, reason: $0.4) }
         }
-        return try await db.rows("""
-            SELECT id, worker_id, first_day::text, last_day::text, reason FROM worker_leave WHERE worker_id = \(workerId) ORDER BY first_day DESC LIMIT 500
-            """, as: (Int64, Int64, String, String, String?).self, logger: logger)
-            .map { Leave(id: $0.0, workerId: $0.1, firstDay: SimpleDate(iso: $0.2)!, lastDay: SimpleDate(iso: $0.3)!, reason: $0.4) }
     }
 
     /// Sets when a resident can be visited at home (nil clears it).

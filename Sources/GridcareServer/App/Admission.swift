@@ -1,0 +1,42 @@
+import GridcareAPI
+import Synchronization
+
+/// Heavy work is admitted, not queued: rounds solves and mobilisation checks take a place here before
+/// they start, and when every place is taken the request answers 429 with `Retry-After` at once
+/// instead of waiting behind the others for CPU it would then share (`rules.heavyWork.*`). A place is
+/// given back when the work ends, cancelled or not; a cancelled solve stops at its next iteration.
+final class Admission: Sendable {
+    /// How many may run at once, across both kinds.
+    let limit: Int
+    /// What a refused request is told to wait.
+    let retryAfterSeconds: Int
+    private let running = Mutex(0)
+
+    init(limit: Int, retryAfterSeconds: Int) {
+        self.limit = max(1, limit); self.retryAfterSeconds = max(1, retryAfterSeconds)
+    }
+
+    /// Takes a place if one is free.
+    func enter() -> Bool {
+        running.withLock { n in
+            guard n < limit else { return false }
+            n += 1
+            return true
+        }
+    }
+
+    func leave() { running.withLock { $0 -= 1 } }
+
+    /// Runs `work` in a place, or returns nil without running it when none is free.
+    func run<T: Sendable>(_ work: () async throws -> T) async throws -> T? {
+        guard enter() else { return nil }
+        defer { leave() }
+        return try await work()
+    }
+
+    /// The body of the 429.
+    var problem: Components.Schemas.Problem {
+        .init(_type: "https://gridcare.example/problems/429", title: "Too Many Requests", status: 429,
+              detail: "The service is running as many solves and mobilisation checks as it admits at once (\(limit)); try again in \(retryAfterSeconds) s.")
+    }
+}

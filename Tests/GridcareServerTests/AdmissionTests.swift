@@ -1,0 +1,112 @@
+import Configuration
+import Foundation
+import GridcareCore
+import GridcareServer
+import GridcareStore
+import GridcareTestSupport
+import HTTPTypes
+import HummingbirdTesting
+import Synchronization
+import Testing
+
+/// The order answers came back in, across tasks.
+final class Arrivals: Sendable {
+    let answers = Mutex<[String]>([])
+    func add(_ answer: String) { answers.withLock { $0.append(answer) } }
+    var order: [String] { answers.withLock { $0 } }
+}
+
+/// Security issue, item 8: heavy work is admitted, not queued. With one place, a second solve or
+/// mobilisation check answers 429 with Retry-After at once; a solve nobody waits for stops and gives its
+/// place back.
+@Suite(.serialized) struct AdmissionTests {
+    static func config() -> AppConfig {
+        concurrencyConfig([AbsoluteConfigKey(["rules", "heavyWork", "maxConcurrent"]): .init(.int(1), isSecret: false),
+                           AbsoluteConfigKey(["rules", "heavyWork", "retryAfterSeconds"]): .init(.int(7), isSecret: false)])
+    }
+
+    /// Residents due a visit, and the team's members making rounds on Mondays only, so a plan is one
+    /// solve that takes the whole of its `seconds`.
+    func oneSolveWeek(_ client: any TestClientProtocol, _ f: Fixture, _ users: TestUsers, _ db: Database) async throws -> String {
+        _ = try await RoundsAPITests().bedbound(db, f)
+        for member in [f.doctorId, f.nurseId] {
+            #expect(try await client.call(.put, "/v1/care-teams/\(f.teamId)/members/\(member)/rounds-days", json: ["weekdays": [1]],
+                                          token: users[.centreStaff]).0 == .ok)
+        }
+        return ISOWeek(containing: SimpleDate.todayInChina().adding(days: 7)).description
+    }
+
+    /// Waits until the plan request has its place and has read its week (the input's audit row commits
+    /// just before the solve starts): an observed fact, not a sleep.
+    func waitForSolve(_ db: Database, team: Int64, seen before: Int = 0) async throws {
+        for _ in 0..<3000 {
+            let n = try await db.client.query("SELECT count(*)::int FROM audit_event WHERE detail LIKE \("rounds input team \(team) %")")
+                .decode(Int.self).all().first ?? 0
+            if n > before { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("the admitted plan never started its solve")
+    }
+
+    @Test func withOnePlaceTheOthersAnswer429AtOnceWhileTheAdmittedSolveRuns() async throws {
+        try await withScopedAPI(config: Self.config()) { client, f, users, db in
+            let week = try await oneSolveWeek(client, f, users, db)
+            let doctor = users[.centreStaff], manager = users[.districtManager], team = f.teamId, district = f.districtId
+            let log = Arrivals()
+            let admitted = Task {
+                let (status, plan, _) = try await client.call(.post, "/v1/teams/\(team)/rounds-plans", json: ["week": week, "seconds": 4], token: doctor)
+                log.add("admitted \(status.code)")
+                return (status, stops(plan).count)
+            }
+            try await waitForSolve(db, team: team)
+            let refused = try await withThrowingTaskGroup(of: (HTTPResponse.Status, Int?, String?, String?).self) { group in
+                for i in 0..<6 {
+                    group.addTask {
+                        let (status, problem, headers) = i < 4
+                            ? try await client.call(.post, "/v1/teams/\(team)/rounds-plans", json: ["week": week, "seconds": 4], token: doctor)
+                            : try await client.call(.get, "/v1/reports/mobilisation?districtId=\(district)", token: manager)
+                        log.add("other \(status.code)")
+                        return (status, problem["status"] as? Int, headers[.retryAfter], headers[.contentType])
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            for (status, problemStatus, retryAfter, contentType) in refused {
+                #expect(status == .tooManyRequests)
+                #expect(retryAfter == "7")
+                #expect(contentType?.hasPrefix("application/problem+json") == true)
+                #expect(problemStatus == 429)
+            }
+            let (status, planned) = try await admitted.value
+            #expect(status == .created)
+            #expect(planned == 3)
+            // Every refusal came back while the admitted solve was still running.
+            #expect(log.order == Array(repeating: "other 429", count: 6) + ["admitted 201"])
+            // Its place is free again.
+            #expect(try await client.call(.post, "/v1/teams/\(team)/rounds-plans", json: ["week": week, "seconds": 0.1], token: doctor).0 == .created)
+            #expect(try await client.call(.get, "/v1/reports/mobilisation?districtId=\(district)", token: manager).0 == .ok)
+        }
+    }
+
+    /// A plan whose request goes away (its task cancelled, as when the client disconnects or the deadline
+    /// passes) stops solving, saves nothing and gives its place back long before its 30 seconds.
+    @Test func aCancelledPlanStopsItsSolveAndGivesBackItsPlace() async throws {
+        try await withScopedAPI(config: Self.config()) { client, f, users, db in
+            let week = try await oneSolveWeek(client, f, users, db)
+            let doctor = users[.centreStaff], team = f.teamId
+            let gone = Task { try await client.call(.post, "/v1/teams/\(team)/rounds-plans", json: ["week": week, "seconds": 30], token: doctor).0 }
+            try await waitForSolve(db, team: team)
+            gone.cancel()
+            // A generous guard, well inside the 30 s budget: a solve that ignored the cancellation would still hold the place.
+            let ended = try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask { _ = try? await gone.value; return true }
+                group.addTask { try await Task.sleep(for: .seconds(20)); return false }
+                defer { group.cancelAll() }
+                return try await group.next()!
+            }
+            #expect(ended, "the cancelled plan was still solving")
+            #expect(try await db.client.query("SELECT count(*)::int FROM rounds_plan").decode(Int.self).all() == [0])
+            #expect(try await client.call(.post, "/v1/teams/\(team)/rounds-plans", json: ["week": week, "seconds": 0.1], token: doctor).0 == .created)
+        }
+    }
+}
