@@ -8,7 +8,7 @@
 # Usage: bench/bookings.sh [SECONDS] [ROUNDS]   (defaults 6 and 3)
 source "$(dirname "$0")/common.sh"
 SECS=${1:-6}; ROUNDS=${2:-3}; PORT=18093
-command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null; }
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 export GRIDCARE_AUTH_BCRYPT_COST=4
 URL=$(bench_db gc_bench_bookings)
 export GRIDCARE_DATABASE_URL="$URL"

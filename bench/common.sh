@@ -2,6 +2,10 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/ensure-postgres.sh
+# The scripts' arithmetic and loads: installed from Debian's packages when missing (lists refreshed first).
+need=()
+for tool in bc:bc; do command -v "${tool%%:*}" >/dev/null || need+=("${tool#*:}"); done
+if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null; fi
 swift build -c release --product gridcare >/dev/null
 BIN="$PWD/.build/release/gridcare"
 OUT="$PWD/bench/out"

@@ -6,7 +6,7 @@
 # CONNS="1 2 4 8" and LIMITS="500 100" choose the load levels and page sizes measured.
 source "$(dirname "$0")/common.sh"
 N=${1:-1000000}; SECS=${2:-20}; PORT=18092; DB=gc_bench_due
-command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null; }
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 export GRIDCARE_AUTH_BCRYPT_COST=4
 if [ -z "${REUSE:-}" ]; then
   URL=$(bench_db $DB)

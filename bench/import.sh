@@ -11,7 +11,7 @@ else
 fi
 export GRIDCARE_DATABASE_URL="$URL"
 if [ "${REUSE:-0}" != 1 ]; then
-  t0=$(now); "$BIN" demo --residents "$N" --seed 77 --log-level warning; t1=$(now)
+  t0=$(now); "$BIN" demo --residents "$N" --seed 77 --log-level warning --residents-csv "$OUT/residents.csv"; t1=$(now)
   demo_s=$(echo "$t1 - $t0" | bc)
 fi
 D=$(psql "$URL" -qAtc "SELECT id FROM area WHERE level = 'district' LIMIT 1")
@@ -19,13 +19,16 @@ D=$(psql "$URL" -qAtc "SELECT id FROM area WHERE level = 'district' LIMIT 1")
 # The same rows in both files: the import format (refs) and the table format (ids), for the two loaders.
 [ "${REUSE:-0}" = 1 ] || {
 psql "$URL" -qc "\copy (SELECT external_ref AS ref, micro_grid_id, address, latitude, longitude FROM household ORDER BY id) TO '$OUT/households.csv' CSV HEADER"
-psql "$URL" -qc "\copy (SELECT h.external_ref AS household_ref, r.name, r.sex, r.birth_date, r.id_number, r.phone, array_to_string(r.conditions, ';') AS conditions, array_to_string(r.circumstances, ';') AS circumstances FROM resident r JOIN household h ON h.id = r.household_id ORDER BY r.id) TO '$OUT/residents.csv' CSV HEADER"
+# The import file comes from the generator (demo --residents-csv): the database holds the numbers sealed.
 psql "$URL" -qc "\copy (SELECT id, district_id, micro_grid_id, external_ref, address, latitude, longitude, code_token FROM household ORDER BY id) TO '$OUT/households.table.csv' CSV"
-psql "$URL" -qc "\copy (SELECT district_id, household_id, micro_grid_id, name, sex, birth_date, id_number, phone, conditions, circumstances FROM resident ORDER BY id) TO '$OUT/residents.table.csv' CSV"
+# The peer loads rows already sealed (bytea as hex): it copies what gridcare import must first encrypt and index.
+psql "$URL" -qc "\copy (SELECT district_id, household_id, micro_grid_id, name, sex, birth_date, id_number_sealed, id_number_index, phone, conditions, circumstances FROM resident ORDER BY id) TO '$OUT/residents.table.csv' CSV"
 }
 H=$(($(wc -l < "$OUT/households.table.csv"))); R=$(($(wc -l < "$OUT/residents.table.csv")))
 rows=$((H + R))
-empty() { psql "$URL" -qc "TRUNCATE contract, resident, household" >/dev/null; psql "$URL" -qc "CHECKPOINT" >/dev/null; }
+# Care records, slips, bookings and due visits reference residents: empty them all (CASCADE), and keep
+# the demo's contracts out of both loads.
+empty() { psql "$URL" -qc "TRUNCATE resident, household CASCADE" >/dev/null; psql "$URL" -qc "CHECKPOINT" >/dev/null; }
 
 for round in 1 2; do
   empty
@@ -36,7 +39,7 @@ for round in 1 2; do
   psql "$URL" -q -v ON_ERROR_STOP=1 <<SQL
 BEGIN;
 \copy household (id, district_id, micro_grid_id, external_ref, address, latitude, longitude, code_token) FROM '$OUT/households.table.csv' CSV
-\copy resident (district_id, household_id, micro_grid_id, name, sex, birth_date, id_number, phone, conditions, circumstances) FROM '$OUT/residents.table.csv' CSV
+\copy resident (district_id, household_id, micro_grid_id, name, sex, birth_date, id_number_sealed, id_number_index, phone, conditions, circumstances) FROM '$OUT/residents.table.csv' CSV
 COMMIT;
 SQL
   t1=$(now)

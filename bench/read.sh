@@ -3,7 +3,7 @@
 # Usage: bench/read.sh [RESIDENTS] [SECONDS]   (defaults 200,000 and 20)
 source "$(dirname "$0")/common.sh"
 N=${1:-200000}; SECS=${2:-20}; PORT=18089
-command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null; }
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 URL=$(bench_db gc_bench_read)
 export GRIDCARE_DATABASE_URL="$URL"
 "$BIN" demo --residents "$N" --seed 78 --log-level warning >/dev/null

@@ -108,11 +108,11 @@ import Glibc
                 let locked = AsyncStream<Void>.makeStream()
                 group.addTask {
                     try await db.client.withConnection { locker in
-                        try await locker.query("BEGIN")
-                        try await locker.query("SELECT 1 FROM resident WHERE id = \(p.inside.id) FOR UPDATE")
+                        try await locker.query("BEGIN", logger: quiet)
+                        try await locker.query("SELECT 1 FROM resident WHERE id = \(p.inside.id) FOR UPDATE", logger: quiet)
                         locked.continuation.yield()
-                        try await locker.query("SELECT pg_sleep(3)")
-                        try await locker.query("ROLLBACK")
+                        try await locker.query("SELECT pg_sleep(3)", logger: quiet)
+                        try await locker.query("ROLLBACK", logger: quiet)
                     }
                 }
                 for await _ in locked.stream { break }

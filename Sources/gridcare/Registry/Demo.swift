@@ -12,6 +12,8 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Seed: the same seed gives the same district.") var seed: UInt64 = 1
     @Flag(help: "Do nothing when a district of this seed is already loaded.") var ifMissing = false
     @Flag(help: "Skip the demo users (admin, manager, doctor, gridworker, hospital).") var noUsers = false
+    @Option(help: "Also write the residents as an import file (for bench/import.sh: the database keeps numbers sealed, this file has the generator's synthetic ones).")
+    var residentsCsv: String?
 
     func validate() throws {
         guard (1...25_000_000).contains(residents) else { throw ValidationError("--residents must be between 1 and 25,000,000") }
@@ -26,6 +28,7 @@ struct Demo: AsyncParsableCommand {
         let started = clock.now
         let demo = DemoDistrict.generate(residents: residents, seed: seed, today: SimpleDate.todayInChina())
         let generated = clock.now - started
+        if let residentsCsv { try Self.writeImportFile(demo, to: residentsCsv) }
         do {
             let summary = try await global.withStore(config, operation: "cli demo") { db, info in
                 let summary = try await DemoLoader(db).load(demo, logger: info.logger)
@@ -64,6 +67,19 @@ struct Demo: AsyncParsableCommand {
                 + "total \(total.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))).")
         } catch let error as DemoError where ifMissing {
             print("\(error); nothing to do.")
+        }
+    }
+
+    /// The residents in the import format (`gridcare import --residents`), households named by their refs.
+    static func writeImportFile(_ demo: DemoDistrict, to path: String) throws {
+        var text = "household_ref,name,sex,birth_date,id_number,phone,conditions,circumstances\n"
+        text.reserveCapacity(demo.residents.count * 90)
+        for r in demo.residents {
+            text += "\(demo.households[r.household].ref),\(r.name),\(r.sex.rawValue),\(r.birthDate.iso),\(r.idNumber),\(r.phone ?? ""),"
+            text += r.conditions.map(\.rawValue).joined(separator: ";") + "," + r.circumstances.map(\.rawValue).joined(separator: ";") + "\n"
+        }
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CLIError.badInput("cannot write \(path)")
         }
     }
 }
