@@ -39,13 +39,14 @@ import Testing
                 let (status, problem, _) = try await client.call(.get, "/v1/residents/1", token: "gct_signing_in_needs_the_database")
                 #expect(status == .serviceUnavailable)
                 #expect(problem["status"] as? Int == 503)
-                #expect(clock.now - start < .seconds(5))
+                // Far below the pool's 60-second wait; generous, because the whole suite shares two cores.
+                #expect(clock.now - start < .seconds(30))
             }
         }
     }
 
     /// A query stuck behind a lock must not hold the answer past the deadline either. The lock is held for
-    /// 8 s, so without the server-side statement timeout the answer would come after it, failing the check.
+    /// 20 s, so without the server-side statement timeout the answer would come after it, failing the check.
     @Test func aQueryStuckBehindALockAnswers503WithinTheDeadline() async throws {
         try await withTestDatabase { db, url in
             let f = try await Fixture.make(db)
@@ -58,7 +59,7 @@ import Testing
                     try await db.client.withConnection { locker in
                         try await locker.query("BEGIN")
                         try await locker.query("LOCK TABLE household IN ACCESS EXCLUSIVE MODE")
-                        try await locker.query("SELECT pg_sleep(8)")
+                        try await locker.query("SELECT pg_sleep(20)")
                         try await locker.query("ROLLBACK")
                     }
                 }
@@ -69,7 +70,7 @@ import Testing
                     let start = clock.now
                     let (status, _, _) = try await client.call(.get, "/v1/households/\(f.householdIds[0])", token: users[.admin])
                     #expect(status == .serviceUnavailable)
-                    #expect(clock.now - start < .seconds(5))
+                    #expect(clock.now - start < .seconds(15))
                 }
                 group.cancelAll()
             }

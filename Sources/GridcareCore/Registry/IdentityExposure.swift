@@ -21,36 +21,45 @@ public struct IdentityExposure: Sendable {
         self.isMale = isMale; self.masked = masked
     }
 
-    /// The birth dates the view allows: one date, a calendar year, an age's span of a year, or their overlap.
-    var birthDates: [SimpleDate] {
-        if let birthDate { return [birthDate] }
+    /// The birth dates the view allows, as day numbers: one date, a calendar year, an age's span of a year,
+    /// or their overlap.
+    var birthDays: ClosedRange<Int>? {
+        if let birthDate { return birthDate.dayNumber...birthDate.dayNumber }
         var lower = SimpleDate(year: 1900, month: 1, day: 1)!, upper = SimpleDate(year: 2100, month: 12, day: 31)!
         if let y = birthYear { lower = max(lower, SimpleDate(year: y, month: 1, day: 1)!); upper = min(upper, SimpleDate(year: y, month: 12, day: 31)!) }
         if let (years, on) = age {
             // Aged `years` on `on`: born after on−(years+1) years and on or before on−years.
             lower = max(lower, on.adding(years: -(years + 1)).adding(days: 1)); upper = min(upper, on.adding(years: -years))
         }
-        guard lower <= upper else { return [] }
-        return (lower.dayNumber...upper.dayNumber).map(SimpleDate.init(dayNumber:))
+        return lower <= upper ? lower.dayNumber...upper.dayNumber : nil
     }
 
-    /// Every number with a valid check digit that agrees with all the view shows.
+    static let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    static let checkCharacters = Array("10X98765432".utf8)
+
+    /// Every number with a valid check digit that agrees with all the view shows. Integer arithmetic over
+    /// the digits (tests run it on every response shape, so it must be cheap).
     public func candidates() -> Int {
-        let shown: [Character?] = masked.map { Array($0).map { $0 == "*" ? nil : $0 } } ?? Array(repeating: nil, count: 18)
-        guard shown.count == 18 else { return 0 }
-        let regionChars = Array(region)
-        for i in 0..<6 where shown[i] != nil && shown[i] != regionChars[i] { return 0 }
+        let shown: [UInt8?] = masked.map { Array($0.utf8).map { $0 == UInt8(ascii: "*") ? nil : $0 } } ?? Array(repeating: nil, count: 18)
+        let region = Array(region.utf8)
+        guard shown.count == 18, region.count == 6, let days = birthDays else { return 0 }
+        for i in 0..<6 where shown[i] != nil && shown[i] != region[i] { return 0 }
+        let w = Self.weights
+        let regionSum = (0..<6).reduce(0) { $0 + Int(region[$1] - 48) * w[$1] }
+        func digits(_ position: Int) -> [Int] { shown[position].map { [Int($0) - 48] } ?? Array(0...9) }
+        let first = digits(14), second = digits(15), last = digits(16).filter { isMale == nil || ($0 % 2 == 1) == isMale! }
         var count = 0
-        for date in birthDates {
-            let dateChars = Array(date.yyyymmdd)
-            guard (6..<14).allSatisfy({ shown[$0] == nil || shown[$0] == dateChars[$0 - 6] }) else { continue }
-            let body14 = regionChars + dateChars
-            for sequence in 0..<1000 {
-                if let isMale, (sequence % 2 == 1) != isMale { continue }
-                let seq = Array(String(sequence + 1000).dropFirst())
-                guard (14..<17).allSatisfy({ shown[$0] == nil || shown[$0] == seq[$0 - 14] }) else { continue }
-                let check = IDCardNumber.checkCharacter(for: body14 + seq)
-                if shown[17] == nil || shown[17] == check { count += 1 }
+        for day in days {
+            let date = Array(SimpleDate(dayNumber: day).yyyymmdd.utf8)
+            guard (6..<14).allSatisfy({ shown[$0] == nil || shown[$0] == date[$0 - 6] }) else { continue }
+            let base = regionSum + (0..<8).reduce(0) { $0 + Int(date[$1] - 48) * w[6 + $1] }
+            for a in first {
+                for b in second {
+                    for c in last {
+                        let check = Self.checkCharacters[(base + a * w[14] + b * w[15] + c * w[16]) % 11]
+                        if shown[17] == nil || shown[17] == check { count += 1 }
+                    }
+                }
             }
         }
         return count
