@@ -40,6 +40,13 @@ public struct AppConfig: Sendable {
     public var tokenLifetime: Duration
     /// `auth.bcryptCost`: the work factor of new password hashes (12 ≈ 0.25 s here).
     public var bcryptCost: Int
+    /// `auth.bcryptConcurrency`: password checks run at once (default: the number of cores); a sign-in
+    /// finding every one taken answers 429 at once.
+    public var bcryptConcurrency: Int
+    /// `auth.signInPerAddressPerMinute`: sign-ins one source address may try a minute (0: no limit).
+    public var signInPerAddressPerMinute: Int
+    /// `auth.signInPerUserPerMinute`: sign-ins one username may be tried with a minute (0: no limit).
+    public var signInPerUserPerMinute: Int
 
     public init(reader: ConfigReader) {
         host = reader.string(forKey: "http.host", default: "127.0.0.1")
@@ -81,6 +88,9 @@ public struct AppConfig: Sendable {
         serviceRole = reader.string(forKey: "database.serviceRole", default: "gridcare_service")
         tokenLifetime = .seconds(60 * max(1, reader.int(forKey: "auth.tokenTtlMinutes", default: 720)))
         bcryptCost = reader.int(forKey: "auth.bcryptCost", default: 12)
+        bcryptConcurrency = max(1, reader.int(forKey: "auth.bcryptConcurrency", default: ProcessInfo.processInfo.activeProcessorCount))
+        signInPerAddressPerMinute = max(0, reader.int(forKey: "auth.signInPerAddressPerMinute", default: 30))
+        signInPerUserPerMinute = max(0, reader.int(forKey: "auth.signInPerUserPerMinute", default: 10))
     }
 
     /// Reads the YAML file (when present) under the environment, with `overrides` (CLI options) on top.

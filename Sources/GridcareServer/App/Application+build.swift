@@ -39,17 +39,21 @@ public func makeServiceClient(url: DatabaseURL, config: AppConfig, logger: Logge
 }
 
 /// The router alone, for tests that drive it without a socket.
-public func buildRouter(config: AppConfig, client: PostgresClient, logger: Logger) throws -> Router<BasicRequestContext> {
+/// `passwords` is the sign-in's bcrypt gate (made from the configuration unless a test brings its own).
+public func buildRouter(config: AppConfig, client: PostgresClient, logger: Logger,
+                        passwords: PasswordChecker? = nil) throws -> Router<GridcareRequestContext> {
     let db = Database(client: client, logger: logger)
-    let router = Router(context: BasicRequestContext.self)
+    let router = Router(context: GridcareRequestContext.self)
     let document = try OpenAPIDocument.yaml()
     router.add(middleware: ProblemMiddleware(routes: RouteTable(openAPIYAML: String(decoding: document, as: UTF8.self))))
+    router.add(middleware: ClientAddressMiddleware())
     router.add(middleware: BodyLimitMiddleware(maxBytes: config.maxBodyBytes))
     router.add(middleware: ETagQuotesMiddleware())
     router.get("/openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: document)))
     }
-    let handler = APIHandler(database: db, config: config)
+    let handler = APIHandler(database: db, config: config,
+                             passwords: passwords ?? PasswordChecker(slots: config.bcryptConcurrency, cost: config.bcryptCost))
     // A deadline of 0 turns the middleware off (for measuring what it costs).
     var middlewares: [any ServerMiddleware] = config.requestDeadline > .zero ? [DeadlineMiddleware(deadline: config.requestDeadline)] : []
     middlewares.append(AuthMiddleware(db: db))
@@ -66,6 +70,8 @@ struct APIHandler: APIProtocol {
     /// The unscoped pool; handlers use `db`, which is the caller's view of it.
     let database: Database
     let config: AppConfig
+    /// Sign-in's bcrypt checks, a bounded number at once.
+    let passwords: PasswordChecker
 
     var logger: Logger { RequestScope.logger }
 
