@@ -169,7 +169,7 @@ private let key = HTTPField.Name("Idempotency-Key")!
             // A handler failing after its write (a 500, the deadline) rolls the write back with the claim.
             struct Boom: Error {}
             await #expect(throws: Boom.self) {
-                _ = try await store.perform(userId: 1, operation: "createHousehold", key: "cut", fingerprint: fingerprint, logger: quiet) {
+                _ = try await store.perform(userId: 1, operation: "createHousehold", key: "cut", fingerprint: fingerprint, logger: quiet) { () async throws -> (Int64, IdempotencyStore.Response?) in
                     _ = try await HouseholdStore(db).create(draft, logger: quiet)
                     throw Boom()
                 }

@@ -22,7 +22,7 @@ public struct Problem: Error, Sendable, Codable, Equatable {
     public var allowed: [String]?
     public var errors: [Item]?
     /// With a 429 (or 503): the seconds a client should wait, sent as `Retry-After`, not in the body.
-    public var retryAfter: Int?
+    public var retryAfter: Int? = nil
 
     enum CodingKeys: String, CodingKey {
         case type, title, status, detail, field, allowed, errors

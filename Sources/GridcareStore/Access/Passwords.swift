@@ -52,6 +52,10 @@ public final class PasswordChecker: Sendable {
         public var decoys = 0
         /// Sign-ins turned away because every slot was taken.
         public var busy = 0
+
+        public init(inUse: Int = 0, verified: Int = 0, decoys: Int = 0, busy: Int = 0) {
+            self.inUse = inUse; self.verified = verified; self.decoys = decoys; self.busy = busy
+        }
     }
 
     public init(slots: Int, cost: Int) {

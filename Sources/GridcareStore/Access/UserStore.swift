@@ -137,7 +137,7 @@ public struct UserStore: Sendable {
                 return nil
             }
             guard await checker.verify(password, hash: row.7) else { return nil }
-            try await db.query("UPDATE app_user SET failed_sign_ins = 0, locked_until = NULL WHERE id = \(row.0)", logger: logger)
+            _ = try await db.query("UPDATE app_user SET failed_sign_ins = 0, locked_until = NULL WHERE id = \(row.0)", logger: logger)
             return User(id: row.0, username: row.1, role: Role(rawValue: row.2)!, districtId: row.3, workerId: row.4,
                         hospitalId: row.5, active: row.6)
         }
