@@ -252,7 +252,7 @@ func withLiveServer(config: AppConfig, passwords: PasswordChecker,
             group.addTask { await service.run() }
             defer { group.cancelAll() }
             let app = Application(router: try buildRouter(config: config, client: service, logger: quiet, passwords: passwords),
-                                  configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+                                  configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: quiet)
             try await app.test(.live) { client in try await body(try #require(client.port), users, db) }
         }
     }
