@@ -21,7 +21,25 @@ extension Components.Schemas.AuditEvent {
 extension APIHandler {
     func signIn(_ input: Operations.SignIn.Input) async throws -> Operations.SignIn.Output {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
-        guard let user = try await UserStore(database).verify(username: b.username, password: b.password, logger: logger) else {
+        // Rate limits first (a database bucket per address and per username), then a bcrypt slot: a flood
+        // is turned away at once with 429 and never reaches bcrypt or the attempt counter.
+        do {
+            try await SignInLimits(database).take(address: RequestScope.clientAddress, username: b.username,
+                                                  perAddressPerMinute: config.signInPerAddressPerMinute,
+                                                  perUserPerMinute: config.signInPerUserPerMinute, logger: logger)
+        } catch let exceeded as SignInLimits.Exceeded {
+            logger.notice("sign-in rate limited", metadata: ["by": "\(exceeded.what)"])
+            throw Problem(status: .tooManyRequests, detail: "Too many sign-ins for this \(exceeded.what); retry after \(exceeded.seconds) s.",
+                          retryAfter: exceeded.seconds)
+        }
+        let verified: User?
+        do {
+            verified = try await UserStore(database).verify(username: b.username, password: b.password, checker: passwords, logger: logger)
+        } catch is PasswordChecker.Busy {
+            logger.notice("sign-in turned away: every password check is busy")
+            throw Problem(status: .tooManyRequests, detail: "Every password check is busy; retry in a second.", retryAfter: 1)
+        }
+        guard let user = verified else {
             try await AuditLog(database.scoped(nil, operation: "signIn"))
                 .record(.call, outcome: .denied, detail: "sign-in as \(b.username.prefix(64))", logger: logger)
             // One answer for an unknown user, a wrong password, a locked or a disabled account.

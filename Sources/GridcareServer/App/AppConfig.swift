@@ -57,6 +57,13 @@ public struct AppConfig: Sendable {
     /// `security.identityKeyFile`: a file holding that key. Without either, the embedded cluster keeps its own
     /// key beside (never inside) its data folder; an external database refuses to start.
     public var identityKeyFile: String?
+    /// `auth.bcryptConcurrency`: password checks run at once (default: the number of cores); a sign-in
+    /// finding every one taken answers 429 at once.
+    public var bcryptConcurrency: Int
+    /// `auth.signInPerAddressPerMinute`: sign-ins one source address may try a minute (0: no limit).
+    public var signInPerAddressPerMinute: Int
+    /// `auth.signInPerUserPerMinute`: sign-ins one username may be tried with a minute (0: no limit).
+    public var signInPerUserPerMinute: Int
 
     public init(reader: ConfigReader) {
         host = reader.string(forKey: "http.host", default: "127.0.0.1")
@@ -106,6 +113,9 @@ public struct AppConfig: Sendable {
         bcryptCost = reader.int(forKey: "auth.bcryptCost", default: 12)
         identityKey = reader.string(forKey: "security.identityKey", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
         identityKeyFile = reader.string(forKey: "security.identityKeyFile").flatMap { $0.isEmpty ? nil : $0 }
+        bcryptConcurrency = max(1, reader.int(forKey: "auth.bcryptConcurrency", default: ProcessInfo.processInfo.activeProcessorCount))
+        signInPerAddressPerMinute = max(0, reader.int(forKey: "auth.signInPerAddressPerMinute", default: 30))
+        signInPerUserPerMinute = max(0, reader.int(forKey: "auth.signInPerUserPerMinute", default: 10))
     }
 
     /// The URL the service's pool signs in with (see `serviceRole`).

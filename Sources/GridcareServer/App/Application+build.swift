@@ -39,19 +39,23 @@ public func makeServiceClient(url owner: DatabaseURL, config: AppConfig, logger:
 }
 
 /// The router alone, for tests that drive it without a socket.
-public func buildRouter(config: AppConfig, client: PostgresClient, vault: IdentityVault? = nil, logger: Logger) throws -> Router<BasicRequestContext> {
+/// `passwords` is the sign-in's bcrypt gate (made from the configuration unless a test brings its own).
+public func buildRouter(config: AppConfig, client: PostgresClient, vault: IdentityVault? = nil, logger: Logger,
+                        passwords: PasswordChecker? = nil) throws -> Router<GridcareRequestContext> {
     let db = Database(client: client, logger: logger, vault: try vault ?? config.identityVault())
-    let router = Router(context: BasicRequestContext.self)
+    let router = Router(context: GridcareRequestContext.self)
     let document = try OpenAPIDocument.yaml()
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ProblemMiddleware(routes: RouteTable(openAPIYAML: String(decoding: document, as: UTF8.self))))
+    router.add(middleware: ClientAddressMiddleware())
     router.add(middleware: BodyLimitMiddleware(maxBytes: config.maxBodyBytes))
     router.add(middleware: ETagQuotesMiddleware())
     router.get("/openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: document)))
     }
     let handler = APIHandler(database: db, config: config,
-                             heavyWork: Admission(limit: config.maxConcurrentHeavyWork, retryAfterSeconds: config.heavyWorkRetryAfterSeconds))
+                             heavyWork: Admission(limit: config.maxConcurrentHeavyWork, retryAfterSeconds: config.heavyWorkRetryAfterSeconds),
+                             passwords: passwords ?? PasswordChecker(slots: config.bcryptConcurrency, cost: config.bcryptCost))
     // A deadline of 0 turns the middleware off (for measuring what it costs).
     var middlewares: [any ServerMiddleware] = config.requestDeadline > .zero ? [DeadlineMiddleware(deadline: config.requestDeadline)] : []
     middlewares.append(AuthMiddleware(db: db))
@@ -70,6 +74,8 @@ struct APIHandler: APIProtocol {
     let config: AppConfig
     /// The places for solves and mobilisation checks, shared by every request.
     let heavyWork: Admission
+    /// Sign-in's bcrypt checks, a bounded number at once.
+    let passwords: PasswordChecker
 
     var logger: Logger { RequestScope.logger }
 

@@ -14,6 +14,28 @@ enum RequestScope {
     @TaskLocal static var actor: Caller?
     /// The operationId being served, for the audit trail.
     @TaskLocal static var operation = ""
+    /// The peer's IP address (not a forwarded one: no proxy is trusted); "unknown" without a socket.
+    @TaskLocal static var clientAddress = "unknown"
+}
+
+/// The request context of the service's router: Hummingbird's basic one plus the peer's address, which
+/// sign-in's rate limit needs.
+public struct GridcareRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+}
+
+/// Puts the peer's address where the OpenAPI handlers can read it (RequestScope.clientAddress).
+struct ClientAddressMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let address = context.remoteAddress?.ipAddress else { return try await next(request, context) }
+        return try await RequestScope.$clientAddress.withValue(address) { try await next(request, context) }
+    }
 }
 
 /// Turns every thrown error into problem+json, and never lets a 500 carry a driver's words.
@@ -43,6 +65,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
         if problem.status == 401 { headers[.wwwAuthenticate] = "Bearer realm=\"gridcare\"" }
+        if let seconds = problem.retryAfter { headers[.retryAfter] = "\(seconds)" }
         return Response(status: .init(code: problem.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -21,8 +21,15 @@ public struct Problem: Error, Sendable, Codable, Equatable {
     /// With a 409 from a state machine: the actions that may come next.
     public var allowed: [String]?
     public var errors: [Item]?
+    /// With a 429 (or 503): the seconds a client should wait, sent as `Retry-After`, not in the body.
+    public var retryAfter: Int? = nil
 
-    public init(status: HTTPResponse.Status, detail: String? = nil, errors: [FieldError] = []) {
+    enum CodingKeys: String, CodingKey {
+        case type, title, status, detail, field, allowed, errors
+    }
+
+    public init(status: HTTPResponse.Status, detail: String? = nil, errors: [FieldError] = [], retryAfter: Int? = nil) {
+        self.retryAfter = retryAfter
         self.type = "https://gridcare.example/problems/\(status.code)"
         self.title = status.reasonPhrase
         self.status = status.code

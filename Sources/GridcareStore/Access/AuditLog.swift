@@ -90,7 +90,7 @@ public struct AuditLog: Sendable {
     /// Records an attempt in a transaction of its own (refusals that happen before any data is touched).
     public func record(_ action: AuditAction, residents: [Int64] = [], outcome: AuditOutcome, detail: String? = nil,
                        logger: Logger) async throws {
-        try await db.client.withConnection { conn in
+        try await db.withConnection(logger: logger) { conn in
             try await record(action, residents: residents, outcome: outcome, detail: detail, on: conn, logger: logger)
         }
     }

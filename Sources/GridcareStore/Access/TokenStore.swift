@@ -50,6 +50,8 @@ public struct TokenStore: Sendable {
             RETURNING id, expires_at
             """, as: (Int64, Date).self, logger: logger)
         guard let row else { throw StoreError.notFound("user") }
+        // The response that hands this token out must never be kept for an idempotent replay.
+        RequestTransaction.markSecret()
         return IssuedToken(id: row.0, userId: userId, token: secret, expiresAt: row.1)
     }
 

@@ -108,35 +108,38 @@ public struct UserStore: Sendable {
     }
 
     /// After this many wrong passwords in a row the account is locked for `lockMinutes`.
-    static let maxFailures = 5
-    static let lockMinutes = 15
+    public static let maxFailures = 5
+    public static let lockMinutes = 15
 
     /// The user, when `password` is theirs and the account may sign in; nil otherwise, for every reason alike.
-    public func verify(username: String, password: String, logger: Logger) async throws -> User? {
-        let row = try await db.first("""
-            SELECT \(unescaped: Self.columns), password_hash, coalesce(locked_until > now(), false)
-            FROM app_user WHERE username = \(username.trimmed.lowercased())
-            """, as: (Int64, String, String, Int64?, Int64?, Int64?, Bool, String, Bool).self, logger: logger)
-        guard let row else {
-            _ = await Passwords.verify(password, hash: Passwords.decoy)
-            return nil
-        }
-        let user = User(id: row.0, username: row.1, role: Role(rawValue: row.2)!, districtId: row.3, workerId: row.4,
-                        hospitalId: row.5, active: row.6)
-        let matches = await Passwords.verify(password, hash: row.7)
-        guard matches, user.active, !row.8 else {
-            if !matches {
-                try await db.query("""
-                    UPDATE app_user SET failed_sign_ins = failed_sign_ins + 1,
-                        locked_until = CASE WHEN failed_sign_ins + 1 >= \(Self.maxFailures)
-                                            THEN now() + make_interval(mins => \(Self.lockMinutes)::int) ELSE locked_until END
-                    WHERE id = \(user.id)
-                    """, logger: logger)
+    /// Throws PasswordChecker.Busy, before anything is counted, when every bcrypt slot is taken.
+    ///
+    /// The attempt is counted before the password is checked, by one conditional UPDATE: it only claims an
+    /// attempt while the account is unlocked and has fewer than `maxFailures` counted, and the claim that
+    /// reaches the limit locks it. However many run at once, at most `maxFailures` passwords are checked per
+    /// lock window; the right one resets the count. An attempt on a locked (or unknown, or disabled)
+    /// account claims nothing, does not extend the lock, and is checked against the decoy only, so it
+    /// takes as long as any other refusal.
+    public func verify(username: String, password: String, checker: PasswordChecker, logger: Logger) async throws -> User? {
+        try await checker.withSlot {
+            let row = try await db.first("""
+                UPDATE app_user SET
+                    failed_sign_ins = CASE WHEN locked_until IS NULL AND failed_sign_ins < \(Self.maxFailures)
+                                           THEN failed_sign_ins + 1 ELSE 1 END,
+                    locked_until = CASE WHEN (CASE WHEN locked_until IS NULL AND failed_sign_ins < \(Self.maxFailures)
+                                                   THEN failed_sign_ins + 1 ELSE 1 END) >= \(Self.maxFailures)
+                                        THEN now() + make_interval(mins => \(Self.lockMinutes)::int) END
+                WHERE username = \(username.trimmed.lowercased()) AND active AND (locked_until IS NULL OR locked_until <= now())
+                RETURNING \(unescaped: Self.columns), password_hash
+                """, as: (Int64, String, String, Int64?, Int64?, Int64?, Bool, String).self, logger: logger)
+            guard let row else {
+                await checker.spendDecoy(password)
+                return nil
             }
-            return nil
+            guard await checker.verify(password, hash: row.7) else { return nil }
+            _ = try await db.query("UPDATE app_user SET failed_sign_ins = 0, locked_until = NULL WHERE id = \(row.0)", logger: logger)
+            return User(id: row.0, username: row.1, role: Role(rawValue: row.2)!, districtId: row.3, workerId: row.4,
+                        hospitalId: row.5, active: row.6)
         }
-        try await db.query("UPDATE app_user SET failed_sign_ins = 0, locked_until = NULL WHERE id = \(user.id) AND failed_sign_ins > 0",
-                           logger: logger)
-        return user
     }
 }

@@ -39,7 +39,7 @@ public struct BookingStore: Sendable {
     public func book(sessionId: Int64, residentId: Int64, walkIn: Bool, logger: Logger) async throws -> Booking {
         guard let scope = db.scope else { throw StoreError.notAllowed("bookings are made by signed-in users") }
         if !walkIn {
-            let r = try await db.client.withConnection { conn in
+            let r = try await db.withConnection(logger: logger) { conn in
                 try await conn.first(BookInOneCall(session: sessionId, resident: residentId, scope: scope, operation: db.operation), logger: logger)
             }
             if let r, let id = r.3 {

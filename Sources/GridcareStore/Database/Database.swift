@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The service's handle on PostgreSQL: a pooled client plus the transaction helper every store uses.
 /// A scoped handle runs every statement in a transaction that first sets the caller's scope, so the
@@ -39,6 +40,12 @@ public struct Database: Sendable {
         _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
         let logger = logger ?? self.logger
+        if let joined = RequestTransaction.joined(client) {
+            return try await joined.savepoint(logger: logger) { connection in
+                try await scope?.apply(on: connection, logger: logger)
+                return try await body(connection)
+            }
+        }
         return try await client.withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             do {
@@ -58,6 +65,15 @@ public struct Database: Sendable {
     /// scope needs) otherwise.
     public func read<T: Sendable>(logger: Logger? = nil, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         if scope != nil { return try await transaction(logger: logger, body) }
+        return try await withConnection(logger: logger, body)
+    }
+
+    /// Runs `body` on one pooled connection, outside a transaction; inside a request's own transaction
+    /// (RequestTransaction), on its connection, in a savepoint, so a failed statement does not abort it.
+    public func withConnection<T: Sendable>(logger: Logger? = nil, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        if let joined = RequestTransaction.joined(client) {
+            return try await joined.savepoint(logger: logger ?? self.logger, body)
+        }
         return try await client.withConnection { try await body($0) }
     }
 
@@ -78,6 +94,56 @@ public struct Database: Sendable {
         _ query: PostgresQuery, as _: (repeat each Column).Type, logger: Logger
     ) async throws -> (repeat each Column)? {
         try await read(logger: logger) { try await $0.first(query, as: (repeat each Column).self, logger: logger) }
+    }
+}
+
+/// A request's own transaction, which every statement the request runs through a `Database` of the same
+/// pool joins: `transaction`, `read` and `withConnection` run in savepoints of it instead of taking a
+/// connection of their own. IdempotencyStore.perform opens one, so an idempotency key, the writes it
+/// guards and the stored response commit together or not at all.
+public final class RequestTransaction: Sendable {
+    @TaskLocal static var current: RequestTransaction?
+
+    let client: PostgresClient
+    let connection: PostgresConnection
+    private let state = Mutex(State())
+
+    struct State {
+        var savepoints = 0
+        var carriesSecret = false
+    }
+
+    init(client: PostgresClient, connection: PostgresConnection) {
+        self.client = client
+        self.connection = connection
+    }
+
+    /// The request transaction of this task, when it is on `client`'s pool.
+    static func joined(_ client: PostgresClient) -> RequestTransaction? {
+        guard let current, current.client === client else { return nil }
+        return current
+    }
+
+    /// Says that the response of the running request carries a secret (a token): it must never be stored.
+    public static func markSecret() {
+        current?.state.withLock { $0.carriesSecret = true }
+    }
+
+    var carriesSecret: Bool { state.withLock { $0.carriesSecret } }
+
+    func savepoint<T: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let name = "gridcare_\(state.withLock { $0.savepoints += 1; return $0.savepoints })"
+        try await connection.query("SAVEPOINT \(unescaped: name)", logger: logger)
+        do {
+            let value = try await body(connection)
+            try await connection.query("RELEASE SAVEPOINT \(unescaped: name)", logger: logger)
+            return value
+        } catch {
+            let connection = self.connection
+            let rollback = Task.detached { try await connection.query("ROLLBACK TO SAVEPOINT \(unescaped: name)", logger: logger) }
+            _ = try? await rollback.value
+            throw error
+        }
     }
 }
 
