@@ -17,6 +17,9 @@ func testConfig(_ values: [AbsoluteConfigKey: ConfigValue] = [:]) -> AppConfig {
     var values = values
     values[AbsoluteConfigKey(["auth", "bcryptCost"])] = values[AbsoluteConfigKey(["auth", "bcryptCost"])] ?? .init(.int(TestUsers.bcryptCost), isSecret: false)
     values[AbsoluteConfigKey(["security", "identityKey"])] = .init(.string(TestDatabase.identityKeyBase64), isSecret: true)
+    // The whole suite starts at once on two cores, every test cloning its database: a request may wait
+    // seconds for the server then. Tests of the deadline itself set their own; the others check answers.
+    values[AbsoluteConfigKey(["http", "requestDeadlineMs"])] = values[AbsoluteConfigKey(["http", "requestDeadlineMs"])] ?? .init(.int(30_000), isSecret: false)
     return AppConfig(reader: ConfigReader(provider: InMemoryProvider(values: values)))
 }
 
