@@ -26,7 +26,7 @@ import Testing
     }
 
     func member(days: Int = 5, hours: ClosedRange<Int> = 480...1050) -> RoundsMember {
-        RoundsMember(workerId: 1, name: "李医生", hours: Dictionary(uniqueKeysWithValues: week.days.prefix(days).map { ($0, hours) }))
+        RoundsMember(workerId: 1, name: "李医生", hours: Dictionary(uniqueKeysWithValues: week.days.prefix(days).map { ($0, [hours]) }))
     }
 
     var planner: RoundsPlanner {

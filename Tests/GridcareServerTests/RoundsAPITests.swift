@@ -121,8 +121,9 @@ import Testing
             let doc = try #require(input.members.first { $0.workerId == f.doctorId })
             #expect(input.members.count == 2)
             #expect(nurse.hours[week.monday] == nil && nurse.hours[week.monday.adding(days: 1)] == nil)
-            #expect(nurse.hours[week.monday.adding(days: 2)] == 720...1050 && doc.hours[week.monday.adding(days: 2)] == 720...1050)
-            #expect(doc.hours[week.monday] == 480...1050 && doc.hours[week.days[5]] == nil)
+            // Wednesday's clinic takes the morning and lunch (12:00–13:30) the rest of it: the afternoon is left.
+            #expect(nurse.hours[week.monday.adding(days: 2)] == [810...1050] && doc.hours[week.monday.adding(days: 2)] == [810...1050])
+            #expect(doc.hours[week.monday] == [480...720, 810...1050] && doc.hours[week.days[5]] == nil)
             // The doctor makes rounds on Mondays and Thursdays only.
             let (setDays, days, _) = try await client.call(.put, "/v1/care-teams/\(f.teamId)/members/\(f.doctorId)/rounds-days",
                                                            json: ["weekdays": [4, 1]], token: doctor)

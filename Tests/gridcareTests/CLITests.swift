@@ -257,7 +257,11 @@ struct CLI {
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let export = try cli.run("rounds", "export", "--team", "\(f.teamId)", "--week", week, "--out", dir + "/week.vrp")
             #expect(export.status == 0 && export.output.contains("4 visits"), "\(export.output)")
-            let solve = try cli.run("rounds", "solve", dir + "/week.vrp", "--seconds", "0.3", "--out", dir + "/week.sol")
+            // One instance per day and free block (week-<day>-<HHMM>.vrp): mornings and afternoons after lunch.
+            let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("week-") && $0.hasSuffix(".vrp") }.sorted()
+            #expect(files.contains { $0.hasSuffix("-0800.vrp") } && files.contains { $0.hasSuffix("-1330.vrp") }, "\(files)")
+            let instance = dir + "/" + (files.first ?? "week.vrp")
+            let solve = try cli.run("rounds", "solve", instance, "--seconds", "0.3", "--out", dir + "/week.sol")
             #expect(solve.status == 0, "\(solve.output)")
             let sol = try String(contentsOfFile: dir + "/week.sol", encoding: .utf8)
             let routed = sol.split(separator: "\n").filter { $0.hasPrefix("Route #") }.flatMap { $0.split(separator: ":")[1].split(separator: " ") }

@@ -5,6 +5,11 @@ public struct RoundsRules: Sendable, Equatable {
     /// The working day, minutes after midnight (08:00–17:30).
     public var dayStartMinute = 8 * 60
     public var dayEndMinute = 17 * 60 + 30
+    /// The lunch break, when no visit is made: the doctor is back at the station (12:00–13:30; equal ends: none).
+    public var lunchStartMinute = 12 * 60
+    public var lunchEndMinute = 13 * 60 + 30
+    /// A free block shorter than this is no rounds time (there and back would leave no visit).
+    public var minimumBlockMinutes = 60
     /// Minutes a visit takes at the door, by kind.
     public var visitMinutes: [VisitKind: Int] = [.homeVisit: 40, .doctorFollowUp: 30, .annualCheck: 45, .welfareVisit: 20]
     /// Travel speed between households (village doctors ride e-bikes), km/h.
@@ -20,6 +25,23 @@ public struct RoundsRules: Sendable, Equatable {
 
     /// A stop's minutes: every visit made there.
     public func minutes(_ v: RoundsVisit) -> Int { ([v.visit] + v.also).reduce(0) { $0 + minutes($1) } }
+
+    /// A member-day's free blocks, in order: the working day less the given clinic sessions and the lunch
+    /// break, each block at least `minimumBlockMinutes` long. Each is a route from the centre and back.
+    public func freeBlocks(less sessions: [ClosedRange<Int>]) -> [ClosedRange<Int>] {
+        var free: [ClosedRange<Int>] = [dayStartMinute...dayEndMinute]
+        let lunch = lunchStartMinute < lunchEndMinute ? [lunchStartMinute...lunchEndMinute] : []
+        for b in sessions + lunch {
+            free = free.flatMap { f -> [ClosedRange<Int>] in
+                guard b.overlaps(f) else { return [f] }
+                var parts: [ClosedRange<Int>] = []
+                if b.lowerBound > f.lowerBound { parts.append(f.lowerBound...b.lowerBound) }
+                if b.upperBound < f.upperBound { parts.append(b.upperBound...f.upperBound) }
+                return parts
+            }
+        }
+        return free.filter { $0.upperBound - $0.lowerBound >= max(1, minimumBlockMinutes) }.sorted { $0.lowerBound < $1.lowerBound }
+    }
 
     /// Travel minutes between two points, from straight-line metres.
     public func travelMinutes(metres: Double) -> Double { metres * detour / (speedKmh * 1000 / 60) }

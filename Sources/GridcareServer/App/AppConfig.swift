@@ -33,7 +33,7 @@ public struct AppConfig: Sendable {
     public var referralRules: ReferralRules
     /// `rules.board.*`: the medicine-box board's hold time, claim cap, expiry marking and job interval.
     public var boardRules: BoardRules
-    /// `rules.rounds.*`: working day, minutes per visit kind, travel speed, solver time.
+    /// `rules.rounds.*`: working day, lunch break, shortest free block, minutes per visit kind, travel speed, solver time.
     public var roundsRules: RoundsRules
     /// `rules.mobilisation.*`: the 3-hour rule's minutes per household, walking speed and limit.
     public var mobilisationRule: MobilisationRule
@@ -93,6 +93,10 @@ public struct AppConfig: Sendable {
         var rounds = RoundsRules()
         let dayStart = reader.string(forKey: "rules.rounds.dayStarts", default: "08:00"), dayEnd = reader.string(forKey: "rules.rounds.dayEnds", default: "17:30")
         if let start = ClinicStore.parseTime(dayStart), let end = ClinicStore.parseTime(dayEnd), start < end { rounds.dayStartMinute = start; rounds.dayEndMinute = end }
+        // The lunch break (no visits; equal times: none) and the shortest free block worth a route.
+        let lunchStart = reader.string(forKey: "rules.rounds.lunchStarts", default: "12:00"), lunchEnd = reader.string(forKey: "rules.rounds.lunchEnds", default: "13:30")
+        if let start = ClinicStore.parseTime(lunchStart), let end = ClinicStore.parseTime(lunchEnd), start <= end { rounds.lunchStartMinute = start; rounds.lunchEndMinute = end }
+        rounds.minimumBlockMinutes = max(10, reader.int(forKey: "rules.rounds.minimumBlockMinutes", default: rounds.minimumBlockMinutes))
         for kind in VisitKind.allCases {
             let key = ConfigKey(["rules", "rounds", "visitMinutes", kind.rawValue])
             rounds.visitMinutes[kind] = max(5, reader.int(forKey: key, default: rounds.minutes(kind)))

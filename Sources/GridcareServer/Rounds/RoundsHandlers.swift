@@ -11,8 +11,8 @@ extension Components.Schemas.RoundsPlan {
         self.init(id: saved?.id, teamId: teamId, week: week.description, saved: saved != nil, superseded: saved?.superseded,
                   routes: plan.routes.map { r in
                       .init(day: r.day.iso, workerId: r.workerId, memberName: r.memberName, depart: clock(r.departMinute), _return: clock(r.returnMinute),
-                            travelMinutes: r.travelMinutes, stops: r.stops.enumerated().map { i, s in
-                                let kept = ids["\(r.day.iso)-\(r.workerId)-\(i + 1)"]
+                            travelMinutes: r.travelMinutes, stops: r.stops.map { s in
+                                let kept = ids["\(r.day.iso)-\(r.workerId)-\(s.seq)"]
                                 return .init(plannedVisitId: kept?.id, residentId: s.visit.residentId, residentName: s.visit.residentName,
                                              address: s.visit.address, visit: s.visit.visit.rawValue, also: s.visit.also.map(\.rawValue),
                                              rule: s.visit.rule, arrive: clock(s.arriveMinute),
@@ -23,17 +23,20 @@ extension Components.Schemas.RoundsPlan {
                                                         visit: $0.visit.visit.rawValue, rule: $0.visit.rule, reason: $0.reason) })
     }
 
-    /// A saved plan as stored, with each visit's state.
+    /// A saved plan as stored, with each visit's state and each route's departure, return and travel
+    /// (plans saved before routes were kept have one route per member-day without them).
     init(_ saved: SavedPlan) {
         var routes: [(key: String, visits: [SavedPlan.Visit])] = []
         for v in saved.visits {
-            let key = "\(v.day.iso)-\(v.workerId)"
+            let key = "\(v.day.iso)-\(v.workerId)-\(v.departMinute.map(String.init) ?? "")"
             if routes.last?.key == key { routes[routes.count - 1].visits.append(v) } else { routes.append((key, [v])) }
         }
+        let kept = Dictionary(saved.routes.map { ("\($0.day.iso)-\($0.workerId)-\($0.departMinute)", $0) }, uniquingKeysWith: { a, _ in a })
         self.init(id: saved.id, teamId: saved.teamId, week: saved.week.description, saved: true, superseded: saved.superseded,
                   routes: routes.map { r in
-                      let first = r.visits[0]
-                      return .init(day: first.day.iso, workerId: first.workerId, memberName: first.memberName, stops: r.visits.map { .init($0) })
+                      let first = r.visits[0], route = kept[r.key]
+                      return .init(day: first.day.iso, workerId: first.workerId, memberName: first.memberName, depart: route.map { clock($0.departMinute) },
+                                   _return: route.map { clock($0.returnMinute) }, travelMinutes: route?.travelMinutes, stops: r.visits.map { .init($0) })
                   },
                   unplanned: saved.unplanned.map { .init(residentId: $0.residentId, residentName: $0.residentName, visit: $0.visit, rule: $0.rule,
                                                          reason: $0.reason) })
@@ -81,11 +84,13 @@ extension APIHandler {
 
     func roundsCalendar(_ input: Operations.RoundsCalendar.Input) async throws -> Operations.RoundsCalendar.Output {
         let saved = try await rounds().get(input.path.id, logger: logger)
-        let rows = saved.visits.map { v in
-            RoundsRow(day: v.day, member: v.memberName, seq: v.seq, arrive: v.arriveMinute, leave: v.leaveMinute, residentId: v.residentId,
-                      resident: v.residentName, address: v.address, visit: ([v.visit] + v.also).map(\.rawValue).joined(separator: "+"),
-                      rule: v.rule, status: v.status.rawValue,
-                      uid: "planned-visit-\(v.id)")
+        let routes = Dictionary(saved.routes.map { ("\($0.day.iso)-\($0.workerId)-\($0.departMinute)", $0) }, uniquingKeysWith: { a, _ in a })
+        let rows = saved.visits.map { v -> RoundsRow in
+            let route = v.departMinute.flatMap { routes["\(v.day.iso)-\(v.workerId)-\($0)"] }
+            return RoundsRow(day: v.day, member: v.memberName, seq: v.seq, arrive: v.arriveMinute, leave: v.leaveMinute, residentId: v.residentId,
+                             resident: v.residentName, address: v.address, visit: ([v.visit] + v.also).map(\.rawValue).joined(separator: "+"),
+                             rule: v.rule, status: v.status.rawValue,
+                             uid: "planned-visit-\(v.id)", route: route.map { $0.departMinute...$0.returnMinute })
         }
         return .ok(.init(body: .textCalendar(HTTPBody(RoundsCalendar.ics(rows, name: "Rounds team \(saved.teamId) \(saved.week)")))))
     }

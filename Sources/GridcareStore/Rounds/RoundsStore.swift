@@ -16,9 +16,16 @@ public struct SavedPlan: Sendable {
         public var id: Int64, residentId: Int64, residentName: String, address: String, workerId: Int64, memberName: String
         public var day: SimpleDate, seq: Int, arriveMinute: Int, leaveMinute: Int, visit: VisitKind, also: [VisitKind], rule: String
         public var status: PlannedVisitStatus, serviceId: Int64?, version: Int
+        /// The departure of the visit's route (nil in plans saved before routes were kept).
+        public var departMinute: Int?
+    }
+    /// A member's route in one free block of a day, as the plan returned it.
+    public struct Route: Sendable, Equatable {
+        public var workerId: Int64, day: SimpleDate, departMinute: Int, returnMinute: Int, travelMinutes: Int
     }
     public var id: Int64, teamId: Int64, week: ISOWeek, createdAt: Date, superseded: Bool
     public var visits: [Visit]
+    public var routes: [Route]
     public var unplanned: [(residentId: Int64, residentName: String, visit: String, rule: String, reason: String)]
 }
 
@@ -45,7 +52,8 @@ public struct RoundsStore: Sendable {
     }
 
     /// The team's members, their rounds hours for each day from `from` to the week's end (working days of
-    /// the calendar, less leave, less the team's clinic sessions), and the visits due by the week's end.
+    /// the calendar, less leave; each day's free blocks around the team's clinic sessions and the lunch
+    /// break), and the visits due by the week's end.
     public func input(teamId: Int64, week: ISOWeek, from: SimpleDate, logger: Logger) async throws -> RoundsInput {
         try await requireOwnTeam(teamId, logger: logger)
         return try await inputs(teamId: teamId, districtId: nil, week: week, from: from, logger: logger).first.orThrow(StoreError.notFound("care team"))
@@ -83,11 +91,12 @@ public struct RoundsStore: Sendable {
             let sessionsByTeam = Dictionary(grouping: sessions, by: \.0)
             let membersByTeam = Dictionary(grouping: memberRows, by: \.0).mapValues { rows in
                 rows.map { team, id, name, weekdays in
-                    var hours: [SimpleDate: ClosedRange<Int>] = [:]
+                    var hours: [SimpleDate: [ClosedRange<Int>]] = [:]
                     for day in days where weekdays.contains(calendar.timetableWeekday(of: day) ?? day.isoWeekday) {
                         if (leaveByWorker[id] ?? []).contains(where: { SimpleDate(iso: $0.1)! <= day && day <= SimpleDate(iso: $0.2)! }) { continue }
-                        let blocks = (sessionsByTeam[team] ?? []).filter { SimpleDate(iso: $0.1) == day }.map { $0.2...$0.3 }
-                        if let free = Self.freeHours(rules.dayStartMinute...rules.dayEndMinute, less: blocks) { hours[day] = free }
+                        let sessions = (sessionsByTeam[team] ?? []).filter { SimpleDate(iso: $0.1) == day }.map { $0.2...$0.3 }
+                        let free = rules.freeBlocks(less: sessions)
+                        if !free.isEmpty { hours[day] = free }
                     }
                     return RoundsMember(workerId: id, name: name, hours: hours)
                 }
@@ -167,23 +176,9 @@ public struct RoundsStore: Sendable {
         }
     }
 
-    /// The longest stretch of `day` no block covers (at least an hour), or nil.
-    static func freeHours(_ day: ClosedRange<Int>, less blocks: [ClosedRange<Int>]) -> ClosedRange<Int>? {
-        var free: [ClosedRange<Int>] = [day]
-        for b in blocks {
-            free = free.flatMap { f -> [ClosedRange<Int>] in
-                guard b.overlaps(f) else { return [f] }
-                var parts: [ClosedRange<Int>] = []
-                if b.lowerBound > f.lowerBound { parts.append(f.lowerBound...b.lowerBound) }
-                if b.upperBound < f.upperBound { parts.append(b.upperBound...f.upperBound) }
-                return parts
-            }
-        }
-        return free.filter { $0.upperBound - $0.lowerBound >= 60 }.max { $0.upperBound - $0.lowerBound < $1.upperBound - $1.lowerBound }
-    }
-
-    /// Saves a plan as the team's current one for the week; the plan it supersedes keeps its history, and
-    /// the visits already done in it are carried into the new one.
+    /// Saves a plan as the team's current one for the week, its routes (departure, return, travel) with
+    /// it; the plan it supersedes keeps its history, and the visits already done in it are carried into
+    /// the new one with their routes.
     public func save(_ plan: RoundsPlan, teamId: Int64, week: ISOWeek, logger: Logger) async throws -> SavedPlan {
         guard let user = db.scope?.userId else { throw StoreError.notAllowed("plans are saved by signed-in users") }
         let unplanned = plan.unplanned.map { u in
@@ -202,21 +197,38 @@ public struct RoundsStore: Sendable {
                 WHERE id = \(teamId) AND gridcare_team_of_scope_centre(id)
                 RETURNING id
                 """, as: Int64.self, logger: logger).orThrow(StoreError.notFound("care team"))
+            for route in plan.routes {
+                try await conn.query("""
+                    INSERT INTO rounds_route (plan_id, district_id, worker_id, day, depart_minute, return_minute, travel_minutes)
+                    SELECT id, district_id, \(route.workerId), \(route.day.iso)::date, \(route.departMinute), \(route.returnMinute), \(route.travelMinutes)
+                    FROM rounds_plan WHERE id = \(id)
+                    """, logger: logger)
+            }
             if let previous {
+                // A done visit keeps its route: the old plan's, unless the new plan has one leaving at the same time.
+                try await conn.query("""
+                    INSERT INTO rounds_route (plan_id, district_id, worker_id, day, depart_minute, return_minute, travel_minutes)
+                    SELECT \(id), o.district_id, o.worker_id, o.day, o.depart_minute, o.return_minute, o.travel_minutes FROM rounds_route o
+                    WHERE o.plan_id = \(previous) AND EXISTS (SELECT 1 FROM planned_visit p WHERE p.plan_id = \(previous) AND p.status = 'done'
+                          AND p.worker_id = o.worker_id AND p.day = o.day AND p.depart_minute = o.depart_minute)
+                    ON CONFLICT DO NOTHING
+                    """, logger: logger)
                 try await conn.query("""
                     INSERT INTO planned_visit (plan_id, district_id, resident_id, micro_grid_id, worker_id, day, seq, arrive_minute, leave_minute,
-                                               visit, also, rule, status, service_id, marked_by, marked_at)
+                                               visit, also, rule, status, service_id, marked_by, marked_at, depart_minute)
                     SELECT \(id), district_id, resident_id, micro_grid_id, worker_id, day, seq, arrive_minute, leave_minute, visit, also, rule, status,
-                           service_id, marked_by, marked_at
+                           service_id, marked_by, marked_at, depart_minute
                     FROM planned_visit WHERE plan_id = \(previous) AND status = 'done'
                     """, logger: logger)
             }
             for route in plan.routes {
-                for (seq, stop) in route.stops.enumerated() {
+                for stop in route.stops {
                     try await conn.query("""
-                        INSERT INTO planned_visit (plan_id, district_id, resident_id, micro_grid_id, worker_id, day, seq, arrive_minute, leave_minute, visit, also, rule)
-                        SELECT \(id), r.district_id, r.id, r.micro_grid_id, \(route.workerId), \(route.day.iso)::date, \(seq + 1), \(stop.arriveMinute),
-                               \(stop.leaveMinute), \(stop.visit.visit.rawValue)::visit_kind, \(stop.visit.also.map(\.rawValue))::visit_kind[], \(stop.visit.rule)
+                        INSERT INTO planned_visit (plan_id, district_id, resident_id, micro_grid_id, worker_id, day, seq, arrive_minute, leave_minute, visit, also, rule,
+                                                   depart_minute)
+                        SELECT \(id), r.district_id, r.id, r.micro_grid_id, \(route.workerId), \(route.day.iso)::date, \(stop.seq), \(stop.arriveMinute),
+                               \(stop.leaveMinute), \(stop.visit.visit.rawValue)::visit_kind, \(stop.visit.also.map(\.rawValue))::visit_kind[], \(stop.visit.rule),
+                               \(route.departMinute)
                         FROM resident r WHERE r.id = \(stop.visit.residentId)
                         """, logger: logger)
                 }
@@ -238,14 +250,20 @@ public struct RoundsStore: Sendable {
             }
             let visits = try await conn.rows("""
                 SELECT p.id, p.resident_id, r.name, h.address, p.worker_id, w.name, p.day::text, p.seq, p.arrive_minute, p.leave_minute,
-                       p.visit::text, p.rule, p.status::text, p.service_id, p.version, p.also::text[]
+                       p.visit::text, p.rule, p.status::text, p.service_id, p.version, p.also::text[], p.depart_minute
                 FROM planned_visit p JOIN resident r ON r.id = p.resident_id JOIN household h ON h.id = r.household_id JOIN worker w ON w.id = p.worker_id
-                WHERE p.plan_id = \(id) ORDER BY p.day, w.name, p.worker_id, p.seq
-                """, as: (Int64, Int64, String, String, Int64, String, String, Int, Int, Int, String, String, String, Int64?, Int, [String]).self,
+                WHERE p.plan_id = \(id) ORDER BY p.day, w.name, p.worker_id, p.depart_minute NULLS FIRST, p.arrive_minute, p.seq
+                """, as: (Int64, Int64, String, String, Int64, String, String, Int, Int, Int, String, String, String, Int64?, Int, [String], Int?).self,
                 logger: logger)
                 .map { SavedPlan.Visit(id: $0.0, residentId: $0.1, residentName: $0.2, address: $0.3, workerId: $0.4, memberName: $0.5,
                                        day: SimpleDate(iso: $0.6)!, seq: $0.7, arriveMinute: $0.8, leaveMinute: $0.9, visit: VisitKind(rawValue: $0.10)!,
-                                       also: $0.15.compactMap(VisitKind.init(rawValue:)), rule: $0.11, status: PlannedVisitStatus(rawValue: $0.12)!, serviceId: $0.13, version: $0.14) }
+                                       also: $0.15.compactMap(VisitKind.init(rawValue:)), rule: $0.11, status: PlannedVisitStatus(rawValue: $0.12)!, serviceId: $0.13,
+                                       version: $0.14, departMinute: $0.16) }
+            let routes = try await conn.rows("""
+                SELECT worker_id, day::text, depart_minute, return_minute, travel_minutes FROM rounds_route WHERE plan_id = \(id)
+                ORDER BY day, worker_id, depart_minute
+                """, as: (Int64, String, Int, Int, Int).self, logger: logger)
+                .map { SavedPlan.Route(workerId: $0.0, day: SimpleDate(iso: $0.1)!, departMinute: $0.2, returnMinute: $0.3, travelMinutes: $0.4) }
             let raw = (try? JSONSerialization.jsonObject(with: Data(head.4.utf8))) as? [[String: Any]] ?? []
             let unplanned = raw.map { u in
                 (residentId: (u["residentId"] as? NSNumber)?.int64Value ?? 0, residentName: u["residentName"] as? String ?? "",
@@ -253,7 +271,7 @@ public struct RoundsStore: Sendable {
             }
             try await audit.record(.read, residents: Array(Set(visits.map(\.residentId))).sorted(), detail: "rounds plan \(id)", on: conn, logger: logger)
             return .done(SavedPlan(id: id, teamId: head.0, week: ISOWeek(monday: SimpleDate(iso: head.1)!), createdAt: head.2, superseded: head.3,
-                                   visits: visits, unplanned: unplanned))
+                                   visits: visits, routes: routes, unplanned: unplanned))
         }
     }
 

@@ -54,8 +54,8 @@ struct Rounds: AsyncParsableCommand {
                 print("Rounds for \(name): \(rows.count) of \(input.visits.count) due home visits planned, \(input.members.count) members, "
                     + "\(input.days.count) working days.")
             }
-            let table = TablePrinter(header: ["day", "member", "#", "arrive", "leave", "resident", "address", "visit", "rule"], rows: rows.map { r in
-                [r.day.iso, r.member, String(r.seq), clock(r.arrive), clock(r.leave), r.resident, r.address, r.visit, r.rule]
+            let table = TablePrinter(header: ["day", "member", "route", "#", "arrive", "leave", "resident", "address", "visit", "rule"], rows: rows.map { r in
+                [r.day.iso, r.member, r.routeText, String(r.seq), clock(r.arrive), clock(r.leave), r.resident, r.address, r.visit, r.rule]
             })
             print(table.render(OutputFormat(rawValue: format) ?? .table))
             if format == "table", !plan.unplanned.isEmpty {
@@ -92,25 +92,31 @@ struct Rounds: AsyncParsableCommand {
             + "total \(total.formatted(format)).")
     }
 
-    /// Writes a team's week as a VRPLIB PCVRPTW instance: one vehicle per member-day under standard hours.
+    /// Writes a team's week as VRPLIB PCVRPTW instances, the planner's own: one per day and free block
+    /// (the members free in it are its vehicles), each with the week's visits that fit that block, their
+    /// windows the start times at which they fit it.
     struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write a team's week as a VRPLIB PCVRPTW instance.")
+        static let configuration = CommandConfiguration(abstract: "Write a team's week as VRPLIB PCVRPTW instances, one per day and free block.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Care team.") var team: Int64
         @Option(help: "ISO week, e.g. 2026-W49.") var week: String
-        @Option(help: "Write here instead of standard output.") var out: String?
+        @Option(help: "Write F-<day>-<HHMM>.vrp files for --out F.vrp instead of standard output (there, one after another).") var out: String?
 
         func run() async throws {
             let config = try await global.load()
             let w = try Rounds.week(week)
             let (input, _, _) = try await Rounds.planned(global, team: team, week: w, seconds: 0.05)
-            let vehicles = input.members.reduce(0) { $0 + $1.hours.count }
             let planner = RoundsPlanner(rules: config.roundsRules, centre: input.centre)
-            let inst = planner.instance(input.visits, hours: config.roundsRules.dayStartMinute...config.roundsRules.dayEndMinute,
-                                        vehicles: max(1, vehicles), name: "gridcare-team\(team)-\(w)")
-            let text = VRPLIBWriter.text(inst)
-            if let out { try text.write(toFile: out, atomically: true, encoding: .utf8); print("Wrote \(out): \(inst.clients.count) visits, \(vehicles) member-days.") }
-            else { print(text, terminator: "") }
+            let instances = planner.instances(input.visits, members: input.members, days: input.days, name: "gridcare-team\(team)-\(w)")
+            let stem = out.map { $0.hasSuffix(".vrp") ? String($0.dropLast(4)) : $0 }
+            for (day, block, inst) in instances {
+                let text = VRPLIBWriter.text(inst)
+                guard let stem else { print(text, terminator: ""); continue }
+                let path = "\(stem)-\(day.iso)-\(clock(block.lowerBound).replacingOccurrences(of: ":", with: "")).vrp"
+                try text.write(toFile: path, atomically: true, encoding: .utf8)
+                print("Wrote \(path): \(inst.clients.count) visits fit \(clock(block.lowerBound))–\(clock(block.upperBound)), \(inst.vehicleCount) members.")
+            }
+            if instances.isEmpty { FileHandle.standardError.write(Data("No member of team \(team) has rounds hours in \(w): nothing to export.\n".utf8)) }
         }
     }
 
