@@ -47,7 +47,7 @@ let expectedAccess: [String: String] = [
     "listFlags": "ACG", "getFlag": "ACG", "raiseFlag": "AG", "decideFlag": "AC", "closeFlag": "ACG",
     "getCaseSheet": "ACG", "recordService": "ACG", "recordReading": "AC",
     "listAlerts": "ACG", "acknowledgeAlert": "ACG", "closeAlert": "ACG", "listDueVisits": "ACG", "myResidents": "ACG",
-    "listClinics": "ACGM", "createClinic": "AC", "listSessions": "ACGM",
+    "listClinics": "ACGM", "createClinic": "AC", "generateClinicSessions": "AC", "listSessions": "ACGM",
     "listBookings": "ACG", "bookSession": "ACG", "changeBooking": "ACG", "listCalls": "ACG",
     "sessionInvitations": "ACG", "sessionFHIR": "ACG",
     "createReferral": "AC", "listReferrals": "ACH", "getReferral": "ACH", "actOnReferral": "ACH", "referralSlip": "ACH",

@@ -40,7 +40,8 @@ public enum AccessRules {
         "listAlerts": carers, "acknowledgeAlert": carers, "closeAlert": carers,
         "listDueVisits": carers, "myResidents": carers,
         // Clinics are public within the district; booking is for the people who look after residents.
-        "listClinics": readers, "createClinic": clinicians, "listSessions": readers,
+        // Who defines a clinic makes its sessions (the service's clock keeps them made ahead too).
+        "listClinics": readers, "createClinic": clinicians, "generateClinicSessions": clinicians, "listSessions": readers,
         "listBookings": carers, "bookSession": carers, "changeBooking": carers, "listCalls": carers,
         "sessionInvitations": carers, "sessionFHIR": carers,
         // Referral slips: the doctor team writes them, the hospital they are addressed to works them;

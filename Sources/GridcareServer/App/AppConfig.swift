@@ -29,6 +29,12 @@ public struct AppConfig: Sendable {
     public var holidaysDirectory: String
     /// `rules.clinics.onHoliday`: `next_workday` (default) or `cancel`.
     public var onHoliday: HolidayRule
+    /// `rules.clinics.generateWeeksAhead`: how many weeks of sessions, from today, the service's clock keeps
+    /// made for every clinic, and the default span of `generateClinicSessions` and `gridcare clinics generate`
+    /// (default 8, 1–104).
+    public var clinicWeeksAhead: Int
+    /// `rules.clinics.generateJobMinutes`: how often the service's clock makes them (default 60).
+    public var clinicJobMinutes: Int
     /// `rules.referrals.*`: acknowledgement windows by urgency and the follow-up window after discharge.
     public var referralRules: ReferralRules
     /// `rules.board.*`: the medicine-box board's hold time, claim cap, expiry marking and job interval.
@@ -83,6 +89,8 @@ public struct AppConfig: Sendable {
         visitRules = Self.visitRules(reader)
         holidaysDirectory = reader.string(forKey: "rules.clinics.holidaysDirectory", default: "Config/holidays")
         onHoliday = HolidayRule(rawValue: reader.string(forKey: "rules.clinics.onHoliday", default: "next_workday")) ?? .nextWorkday
+        clinicWeeksAhead = min(104, max(1, reader.int(forKey: "rules.clinics.generateWeeksAhead", default: 8)))
+        clinicJobMinutes = max(1, reader.int(forKey: "rules.clinics.generateJobMinutes", default: 60))
         referralRules = Self.referralRules(reader)
         var board = BoardRules()
         board.holdHours = max(1, reader.int(forKey: "rules.board.holdHours", default: board.holdHours))

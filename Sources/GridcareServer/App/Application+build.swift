@@ -19,7 +19,8 @@ public func buildApplication(config: AppConfig, client: PostgresClient, logger: 
         // trickling header bytes holds a socket for that long at most (the idle timeout between requests too).
         server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(config.headerTimeout.components.seconds * 1000)))),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "gridcare"),
-        services: [client, BoardClock(db: Database(client: client, logger: logger, vault: vault), rules: config.boardRules, logger: logger)],
+        services: [client, BoardClock(db: Database(client: client, logger: logger, vault: vault), rules: config.boardRules, logger: logger),
+                   ClinicClock(db: Database(client: client, logger: logger, vault: vault), config: config, logger: logger)],
         logger: logger
     )
 }

@@ -14,18 +14,13 @@ struct BoardClock: Service {
     let logger: Logger
 
     func run() async throws {
-        let interval = Duration.seconds(60 * rules.expiryJobMinutes)
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                let done = try await BoardReports(db).expire(today: SimpleDate.todayInChina(), logger: logger)
-                if done.expiredOffers + done.lapsedClaims > 0 {
-                    logger.info("board clock", metadata: ["expiredOffers": "\(done.expiredOffers)", "lapsedClaims": "\(done.lapsedClaims)"])
-                }
-            } catch {
-                logger.warning("board clock failed; trying again next round", metadata: ["error": "\(String(reflecting: error))"])
-            }
-            // Shutting down wakes the sleep, so Ctrl-C does not wait out the interval.
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        await ServiceClock.run("board clock", every: .seconds(60 * rules.expiryJobMinutes), logger: logger) { try await tick() }
+    }
+
+    func tick() async throws {
+        let done = try await BoardReports(db).expire(today: SimpleDate.todayInChina(), logger: logger)
+        if done.expiredOffers + done.lapsedClaims > 0 {
+            logger.info("board clock", metadata: ["expiredOffers": "\(done.expiredOffers)", "lapsedClaims": "\(done.lapsedClaims)"])
         }
     }
 }

@@ -37,6 +37,39 @@ extension APIHandler {
         return .created(.init(body: .json(.init(try await clinics.create(stationId: b.stationId, teamId: b.teamId, rule: rule, logger: logger)))))
     }
 
+    /// `gridcare clinics generate --clinic` for clinic staff: the same store function, for one clinic the
+    /// caller schedules, answering what happened to each session of the span.
+    func generateClinicSessions(_ input: Operations.GenerateClinicSessions.Input) async throws -> Operations.GenerateClinicSessions.Output {
+        guard case .json(let span) = input.body else { throw Problem(status: .unsupportedMediaType) }
+        let from = try date(span.from, field: "from") ?? today
+        let through = try date(span.through, field: "through") ?? from.adding(days: config.clinicWeeksAhead * 7 - 1)
+        guard through >= from, through.dayNumber - from.dayNumber <= 104 * 7 - 1 else {
+            throw FieldError("through", "must be 0–\(104 * 7 - 1) days after from")
+        }
+        let summary = try await clinics.generate(from: from, through: through, clinicId: input.path.id, calendar: try holidayCalendar(),
+                                                 onHoliday: config.onHoliday, keepSessions: true, logger: logger)
+        func list(_ outcome: GeneratedSession.Outcome) -> [Components.Schemas.GeneratedSession] {
+            summary.sessions.filter { $0.outcome == outcome }.map {
+                .init(sessionId: $0.sessionId, date: $0.day.iso, status: .init(rawValue: $0.status)!, movedTo: $0.movedTo?.iso, reason: $0.reason)
+            }
+        }
+        return .ok(.init(body: .json(.init(clinicId: input.path.id, from: from.iso, through: through.iso, created: list(.created),
+                                           moved: list(.moved), cancelled: list(.cancelled), existing: list(.existing),
+                                           uncoveredDays: summary.uncoveredDays))))
+    }
+
+    /// The holiday calendar as `rules.clinics.holidaysDirectory` holds it now, so a year's file added while
+    /// the service runs counts from the next call. A file that cannot be read is the deployment's fault: 500
+    /// with what to fix, logged with the file's own complaint.
+    func holidayCalendar() throws -> HolidayCalendar {
+        do {
+            return try HolidayCalendar.load(directory: config.holidaysDirectory)
+        } catch {
+            logger.error("holiday calendar unreadable", metadata: ["directory": "\(config.holidaysDirectory)", "error": "\(error)"])
+            throw Problem(status: .internalServerError, detail: "The holiday calendar (rules.clinics.holidaysDirectory) cannot be read.")
+        }
+    }
+
     func listSessions(_ input: Operations.ListSessions.Input) async throws -> Operations.ListSessions.Output {
         let q = input.query
         let from = try date(q.from, field: "from") ?? today

@@ -20,6 +20,10 @@ public struct Scope: Sendable, Equatable {
         self.hospitalId = hospitalId
     }
 
+    /// The service's own jobs (the clinics' clock): every district, as an administrator, with no user to
+    /// record (id 0). Only jobs the service starts itself use it; a request always has its caller's scope.
+    public static let serviceJob = Scope(userId: 0, role: .admin, districtId: nil, microGridIds: nil)
+
     /// The settings the policies read (see 0004_access.sql): '*' means unrestricted.
     var settings: (district: String, microGrids: String) {
         (districtId.map(String.init) ?? "*",

@@ -18,6 +18,30 @@ public struct GenerationSummary: Sendable, Equatable {
     public var created = 0, cancelled = 0, moved = 0, unchanged = 0
     /// Days generated beyond the last year the holiday calendar knows.
     public var uncoveredDays = 0
+    /// Each planned session and what this run did to it, by clinic and day; kept only when asked for
+    /// (`keepSessions`), since a year for every station is a long list nobody reads.
+    public var sessions: [GeneratedSession] = []
+}
+
+/// One session a generation planned, as it stands afterwards.
+public struct GeneratedSession: Sendable, Equatable {
+    public enum Outcome: String, Sendable {
+        /// Made now, scheduled: bookable.
+        case created
+        /// Made now or turned now from scheduled into moved by the holiday calendar.
+        case moved
+        /// Made now or turned now from scheduled into cancelled by the holiday calendar.
+        case cancelled
+        /// There already, left as it was (whatever its status).
+        case existing
+    }
+    public var outcome: Outcome
+    public var sessionId: Int64, clinicId: Int64, day: SimpleDate
+    /// The stored status: scheduled, held, cancelled or moved.
+    public var status: String
+    /// For a moved session, the day it moved to.
+    public var movedTo: SimpleDate?
+    public var reason: String?
 }
 
 /// Weekly fixed-day clinics and their sessions. The overlap rules are exclusion constraints; session
@@ -55,11 +79,16 @@ public struct ClinicStore: Sendable {
                version: r.12)
     }
 
+    /// Centre staff schedule their own centre's teams only: the staff member whose centre's teams the caller
+    /// schedules, or nil for every team (an administrator, the owner's tools, the service's clock). Both
+    /// `create` and `generate` apply it with the same condition on `care_team t`:
+    /// `(staff IS NULL OR t.centre_id = (SELECT w.centre_id FROM app_user u JOIN worker w … WHERE u.id = staff))`.
+    var schedulingStaff: Int64? { db.scope?.role == .centreStaff ? db.scope?.userId : nil }
+
     /// A clinic of `teamId` at `stationId`: the station must be one of the team's centre.
     public func create(stationId: Int64, teamId: Int64, rule: ClinicRule, logger: Logger) async throws -> Clinic {
         try rule.validate()
-        // Centre staff schedule their own centre's teams only.
-        let staff = db.scope?.role == .centreStaff ? db.scope?.userId : nil
+        let staff = schedulingStaff
         let row = try await db.first("""
             INSERT INTO clinic (district_id, station_id, team_id, weekday, starts_at, ends_at, slot_minutes, capacity_per_slot, valid_from, valid_until)
             SELECT t.district_id, s.id, t.id, \(rule.weekday), \(Self.time(rule.startMinute))::time, \(Self.time(rule.endMinute))::time,
@@ -90,40 +119,76 @@ public struct ClinicStore: Sendable {
 
     /// Materializes sessions from `from` through `through` for every clinic (or one). Running it twice
     /// changes nothing; a scheduled session that a newly added holiday now falls on is cancelled or moved,
-    /// and its bookings appear on the call list.
+    /// and its bookings appear on the call list. The one generator: the CLI (`gridcare clinics generate`),
+    /// the API (`generateClinicSessions`) and the service's clock (ClinicClock) all call it.
+    ///
+    /// Only clinics of teams the caller schedules (`schedulingStaff`); a `clinicId` the caller does not see
+    /// or does not schedule is `StoreError.notFound`. Several generators at once (service copies, the API,
+    /// the CLI) serialize per clinic on a transaction-level advisory lock, so each session is made once and
+    /// each run's answer is exact; the unique key on (clinic, day) would refuse a second row anyway.
     public func generate(from: SimpleDate, through: SimpleDate, clinicId: Int64? = nil, calendar: HolidayCalendar,
-                         onHoliday: HolidayRule, logger: Logger) async throws -> GenerationSummary {
+                         onHoliday: HolidayRule, keepSessions: Bool = false, logger: Logger) async throws -> GenerationSummary {
+        let staff = schedulingStaff
         let clinics = try await db.rows("""
             \(unescaped: Self.select)
+            JOIN care_team t ON t.id = c.team_id
             WHERE (\(clinicId)::bigint IS NULL OR c.id = \(clinicId))
-              AND c.valid_from <= \(through.iso)::date AND (c.valid_until IS NULL OR c.valid_until >= \(from.iso)::date)
+              AND (\(clinicId)::bigint IS NOT NULL OR (c.valid_from <= \(through.iso)::date AND (c.valid_until IS NULL OR c.valid_until >= \(from.iso)::date)))
+              AND (\(staff)::bigint IS NULL OR t.centre_id = (SELECT w.centre_id FROM app_user u JOIN worker w ON w.id = u.worker_id WHERE u.id = \(staff)))
             ORDER BY c.id
             """, as: Row.self, logger: logger).map(Self.clinic)
+        if clinicId != nil, clinics.isEmpty { throw StoreError.notFound("clinic") }
         var summary = GenerationSummary()
         var day = from
         while day <= through { if !calendar.covers(day) { summary.uncoveredDays += 1 }; day = day.adding(days: 1) }
         for clinic in clinics {
+            // Each clinic commits on its own, so a run stopped here (the service shutting down) keeps what it made.
+            try Task.checkCancellation()
+            // A clinic whose days of validity miss the span plans nothing.
             let plan = SessionPlanner.plan(clinic.rule, from: from, through: through, calendar: calendar, onHoliday: onHoliday)
-            try await db.transaction(logger: logger) { conn in
+            guard !plan.isEmpty else { continue }
+            let sessions = try await db.transaction(logger: logger) { conn in
                 try await write(plan, of: clinic, on: conn, summary: &summary, logger: logger)
             }
+            if keepSessions { summary.sessions += sessions }
         }
         return summary
     }
 
-    /// Writes one clinic's plan set-based (three statements whatever the horizon), so a year of sessions
-    /// for thousands of stations is a few thousand round trips, not hundreds of thousands.
+    /// The advisory lock class of session generation (two-key form: this, then the clinic id).
+    static let generationLock: Int32 = 0x636C_696E   // "clin"
+
+    /// Writes one clinic's plan set-based (four statements whatever the horizon), so a year of sessions
+    /// for thousands of stations is a few thousand round trips, not hundreds of thousands. Returns every
+    /// planned session as it now stands.
     private func write(_ plan: [PlannedSession], of c: Clinic, on conn: PostgresConnection, summary: inout GenerationSummary,
-                       logger: Logger) async throws {
+                       logger: Logger) async throws -> [GeneratedSession] {
+        // Its own statement, so the statements after it see whatever a generator that held it committed.
+        try await conn.query("SELECT pg_advisory_xact_lock(\(Self.generationLock), (\(c.id) % 2147483647)::integer)", logger: logger)
         let start = Self.time(c.rule.startMinute), end = Self.time(c.rule.endMinute)
         let scheduled = plan.filter { $0.status == .scheduled }
-        let created = try await conn.rows("""
-            INSERT INTO clinic_session (district_id, clinic_id, on_date, starts_at, ends_at, reason)
-            SELECT \(c.districtId), \(c.id), x.d::date, \(start)::time, \(end)::time, nullif(x.r, '')
-            FROM unnest(\(scheduled.map(\.day.iso))::text[], \(scheduled.map { $0.reason ?? "" })::text[]) AS x(d, r)
-            ON CONFLICT (clinic_id, on_date) DO NOTHING
-            RETURNING id
-            """, as: Int64.self, logger: logger)
+        typealias Outcome = (Int64, String, String, String?, String?, Bool)
+        func generated(_ r: Outcome) -> GeneratedSession {
+            let outcome: GeneratedSession.Outcome = !r.5 ? .existing : r.2 == "moved" ? .moved : r.2 == "cancelled" ? .cancelled : .created
+            return GeneratedSession(outcome: outcome, sessionId: r.0, clinicId: c.id, day: SimpleDate(iso: r.1)!, status: r.2,
+                                    movedTo: r.3.flatMap(SimpleDate.init(iso:)), reason: r.4)
+        }
+        // The new rows, then the planned days that held a row already (the statement's snapshot does not
+        // show the rows it inserts, so the second half sees only those that were there before).
+        let first = try await conn.rows("""
+            WITH x AS (SELECT d::date AS d, nullif(r, '') AS r FROM unnest(\(scheduled.map(\.day.iso))::text[], \(scheduled.map { $0.reason ?? "" })::text[]) AS x(d, r)),
+            made AS (
+                INSERT INTO clinic_session (district_id, clinic_id, on_date, starts_at, ends_at, reason)
+                SELECT \(c.districtId), \(c.id), x.d, \(start)::time, \(end)::time, x.r FROM x
+                ON CONFLICT (clinic_id, on_date) DO NOTHING
+                RETURNING id, on_date, status, moved_to, reason)
+            SELECT m.id, to_char(m.on_date, 'YYYY-MM-DD'), m.status::text, NULL::text, m.reason, true FROM made m
+            UNION ALL
+            SELECT s.id, to_char(s.on_date, 'YYYY-MM-DD'), s.status::text,
+                   (SELECT to_char(t.on_date, 'YYYY-MM-DD') FROM clinic_session t WHERE t.id = s.moved_to), s.reason, false
+            FROM clinic_session s JOIN x ON s.on_date = x.d WHERE s.clinic_id = \(c.id)
+            """, as: Outcome.self, logger: logger)
+        let created = first.filter(\.5).map(\.0)
         summary.created += created.count
         summary.unchanged += scheduled.count - created.count
         let slotStarts = (0..<c.rule.slots).map { Self.time(c.rule.startMinute + $0 * c.rule.slotMinutes) }
@@ -133,21 +198,32 @@ public struct ClinicStore: Sendable {
             FROM unnest(\(created)::bigint[]) AS s(id) CROSS JOIN unnest(\(slotStarts)::text[]) WITH ORDINALITY AS x(t, n)
             """, logger: logger)
         let changes = plan.filter { $0.status != .scheduled }
-        guard !changes.isEmpty else { return }
-        // A holiday turns a day's session (new, or scheduled earlier) into a cancelled or moved one.
+        guard !changes.isEmpty else { return first.map(generated).sorted { $0.day < $1.day } }
+        // A holiday turns a day's session (new, or scheduled earlier) into a cancelled or moved one; the
+        // days whose row was already cancelled, moved or held stay as they were.
         let changed = try await conn.rows("""
-            INSERT INTO clinic_session (district_id, clinic_id, on_date, starts_at, ends_at, status, moved_to, reason)
-            SELECT \(c.districtId), \(c.id), x.d::date, \(start)::time, \(end)::time, x.s::session_status,
-                   (SELECT t.id FROM clinic_session t WHERE t.clinic_id = \(c.id) AND t.on_date = nullif(x.m, '')::date), nullif(x.r, '')
-            FROM unnest(\(changes.map(\.day.iso))::text[], \(changes.map(\.status.rawValue))::text[],
-                        \(changes.map { $0.movedTo?.iso ?? "" })::text[], \(changes.map { $0.reason ?? "" })::text[]) AS x(d, s, m, r)
-            ON CONFLICT (clinic_id, on_date) DO UPDATE SET status = excluded.status, moved_to = excluded.moved_to, reason = excluded.reason
-                WHERE clinic_session.status = 'scheduled'
-            RETURNING status::text
-            """, as: String.self, logger: logger)
-        summary.moved += changed.filter { $0 == "moved" }.count
-        summary.cancelled += changed.filter { $0 == "cancelled" }.count
-        summary.unchanged += changes.count - changed.count
+            WITH x AS (SELECT d::date AS d, s::session_status AS s, nullif(m, '')::date AS m, nullif(r, '') AS r
+                       FROM unnest(\(changes.map(\.day.iso))::text[], \(changes.map(\.status.rawValue))::text[],
+                                   \(changes.map { $0.movedTo?.iso ?? "" })::text[], \(changes.map { $0.reason ?? "" })::text[]) AS x(d, s, m, r)),
+            done AS (
+                INSERT INTO clinic_session (district_id, clinic_id, on_date, starts_at, ends_at, status, moved_to, reason)
+                SELECT \(c.districtId), \(c.id), x.d, \(start)::time, \(end)::time, x.s,
+                       (SELECT t.id FROM clinic_session t WHERE t.clinic_id = \(c.id) AND t.on_date = x.m), x.r
+                FROM x
+                ON CONFLICT (clinic_id, on_date) DO UPDATE SET status = excluded.status, moved_to = excluded.moved_to, reason = excluded.reason
+                    WHERE clinic_session.status = 'scheduled'
+                RETURNING id, on_date, status, moved_to, reason)
+            SELECT d.id, to_char(d.on_date, 'YYYY-MM-DD'), d.status::text,
+                   (SELECT to_char(t.on_date, 'YYYY-MM-DD') FROM clinic_session t WHERE t.id = d.moved_to), d.reason, true FROM done d
+            UNION ALL
+            SELECT s.id, to_char(s.on_date, 'YYYY-MM-DD'), s.status::text,
+                   (SELECT to_char(t.on_date, 'YYYY-MM-DD') FROM clinic_session t WHERE t.id = s.moved_to), s.reason, false
+            FROM clinic_session s JOIN x ON s.on_date = x.d WHERE s.clinic_id = \(c.id) AND s.status <> 'scheduled'
+            """, as: Outcome.self, logger: logger)
+        summary.moved += changed.filter { $0.5 && $0.2 == "moved" }.count
+        summary.cancelled += changed.filter { $0.5 && $0.2 == "cancelled" }.count
+        summary.unchanged += changes.count - changed.filter(\.5).count
+        return (first + changed).map(generated).sorted { $0.day < $1.day }
     }
 
     /// One session with its free places.

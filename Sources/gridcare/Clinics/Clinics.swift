@@ -49,17 +49,19 @@ struct Clinics: AsyncParsableCommand {
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Generate sessions for the coming weeks (running it twice changes nothing).")
         @OptionGroup var global: GlobalOptions
-        @Option(help: "How many weeks ahead.") var weeks: Int = 8
+        @Option(help: "How many weeks ahead (default rules.clinics.generateWeeksAhead, 8).") var weeks: Int?
         @Option(help: "First day, YYYY-MM-DD (default today).") var from: String?
         @Option(help: "Only this clinic.") var clinic: Int64?
 
-        func validate() throws { guard (1...104).contains(weeks) else { throw ValidationError("--weeks must be 1–104.") } }
+        func validate() throws {
+            if let weeks, !(1...104).contains(weeks) { throw ValidationError("--weeks must be 1–104.") }
+        }
 
         func run() async throws {
             let config = try await global.load()
             let calendar = try HolidayCalendar.load(directory: config.holidaysDirectory)
             let start = try day(from, "from") ?? SimpleDate.todayInChina()
-            let end = start.adding(days: weeks * 7 - 1)
+            let end = start.adding(days: (weeks ?? config.clinicWeeksAhead) * 7 - 1)
             let clock = ContinuousClock(), started = clock.now
             let summary = try await global.withStore(config) { db, info in
                 try await ClinicStore(db).generate(
