@@ -54,7 +54,8 @@ final class Arrivals: Sendable {
             let doctor = users[.centreStaff], manager = users[.districtManager], team = f.teamId, district = f.districtId
             let log = Arrivals()
             let admitted = Task {
-                let (status, plan, _) = try await client.call(.post, "/v1/teams/\(team)/rounds-plans", json: ["week": week, "seconds": 4], token: doctor)
+                // Long enough that the others, sent once it has started, arrive while it solves on a loaded machine.
+                let (status, plan, _) = try await client.call(.post, "/v1/teams/\(team)/rounds-plans", json: ["week": week, "seconds": 15], token: doctor)
                 log.add("admitted \(status.code)")
                 return (status, stops(plan).count)
             }
