@@ -96,15 +96,49 @@ public actor TestDatabase {
     }
 }
 
+/// At most this many test databases at once (GRIDCARE_TEST_DATABASES, default 24): the suite starts every
+/// test together, and a few hundred tests with two pools each would pass the test cluster's 200
+/// connections (and answer "too many clients") and crowd two cores past every request deadline.
+actor TestDatabaseGate {
+    static let shared = TestDatabaseGate(limit: ProcessInfo.processInfo.environment["GRIDCARE_TEST_DATABASES"].flatMap(Int.init) ?? 24)
+    var available: Int
+    var waiting: [CheckedContinuation<Void, Never>] = []
+    init(limit: Int) { available = max(1, limit) }
+
+    func acquire() async {
+        if available > 0 { available -= 1; return }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty { available += 1 } else { waiting.removeFirst().resume() }
+    }
+}
+
 /// Runs `body` with a running client on a fresh database, and drops the database afterwards.
 public func withTestDatabase<T: Sendable>(
     migrated: Bool = true,
     _ body: @Sendable (Database, DatabaseURL) async throws -> T
 ) async throws -> T {
+    await TestDatabaseGate.shared.acquire()
+    do {
+        let result = try await withGatedTestDatabase(migrated: migrated, body)
+        await TestDatabaseGate.shared.release()
+        return result
+    } catch {
+        await TestDatabaseGate.shared.release()
+        throw error
+    }
+}
+
+func withGatedTestDatabase<T: Sendable>(
+    migrated: Bool,
+    _ body: @Sendable (Database, DatabaseURL) async throws -> T
+) async throws -> T {
     let url = try await TestDatabase.shared.fresh(migrated: migrated)
     let logger = Logger(label: "gridcare-test", factory: { _ in SwiftLogNoOpLogHandler() })
     do {
-        let result = try await withClient(url, poolSize: 8) { client in
+        let result = try await withClient(url, poolSize: 4) { client in
             try await body(Database(client: client, logger: logger, vault: TestDatabase.vault), url)
         }
         try await TestDatabase.shared.drop(url)

@@ -20,6 +20,9 @@ func testConfig(_ values: [AbsoluteConfigKey: ConfigValue] = [:]) -> AppConfig {
     // The whole suite starts at once on two cores, every test cloning its database: a request may wait
     // seconds for the server then. Tests of the deadline itself set their own; the others check answers.
     values[AbsoluteConfigKey(["http", "requestDeadlineMs"])] = values[AbsoluteConfigKey(["http", "requestDeadlineMs"])] ?? .init(.int(30_000), isSecret: false)
+    // Two hundred and more tests share one test cluster's 200 connections: a small pool each, unless a test
+    // of concurrency asks for more.
+    values[AbsoluteConfigKey(["database", "poolSize"])] = values[AbsoluteConfigKey(["database", "poolSize"])] ?? .init(.int(4), isSecret: false)
     return AppConfig(reader: ConfigReader(provider: InMemoryProvider(values: values)))
 }
 
