@@ -189,4 +189,58 @@ import Testing
             #expect(forbidden == .forbidden)
         }
     }
+
+    /// Centre staff of another team of the same centre see the resident (their centre's scope) but not the
+    /// whole number; outsiders (another district, another hospital, no sign-in) meet exactly what a missing
+    /// record gives, and no answer carries the number.
+    @Test func anotherTeamSeesTheMaskAndOutsidersSeeWhatAMissingRecordGives() async throws {
+        try await withScopedAPI { client, f, users, db in
+            let workers = WorkerStore(db)
+            func worker(_ role: WorkerRole, _ name: String) async throws -> Int64 {
+                try await workers.create(.init(districtId: f.districtId, role: role, name: name, phone: nil,
+                                               centreId: role == .doctor ? f.centreId : nil, hospitalId: nil,
+                                               areaId: role == .partyMember ? f.communityId : nil), logger: quiet).id
+            }
+            let secondDoctor = try await worker(.doctor, "二医生")
+            _ = try await TeamStore(db).create(centreId: f.centreId, name: "第二团队", members: [
+                .init(workerId: secondDoctor, role: .doctor), .init(workerId: try await worker(.partyMember, "二书记"), role: .partyMember),
+                .init(workerId: f.gridWorkerIds[2], role: .gridWorker)], microGridIds: [f.microGridIds[2]], logger: quiet)
+            let user = try await UserStore(db).add(.init(username: "doctor2", role: .centreStaff, password: TestUsers.password, workerId: secondDoctor),
+                                                   bcryptCost: 4, logger: quiet)
+            let otherTeamDoctor = try await TestUsers.token(for: user.id, db)
+            let draft = Fixture.residentDraft(household: f.householdIds[0], n: 61, male: true)
+            let resident = try await ResidentStore(db).create(draft, logger: quiet)
+            let slip = try await Slips(client: client, f: f, users: users).write(resident.id)
+            try await Slips(client: client, f: f, users: users).act(slip.id, "receive", as: .hospitalStaff)
+
+            let (s1, one, _) = try await client.call(.get, "/v1/residents/\(resident.id)", token: otherTeamDoctor)
+            #expect(s1 == .ok)
+            Self.check(one, full: false, draft.idNumber, "GET resident as a doctor of another team of the centre")
+            let (s2, onSlip, _) = try await client.call(.get, "/v1/referrals/\(slip.id)", token: otherTeamDoctor)
+            #expect(s2 == .ok)
+            Self.check(onSlip["patient"] as? [String: Any] ?? [:], full: false, draft.idNumber, "slip as a doctor of another team")
+            #expect(try await reveals(db, user.id) == 0)
+
+            // Outsiders: another district's doctor, another hospital, nobody signed in.
+            let other = try await Fixture.make(db, name: "另一区")
+            let otherUsers = try await TestUsers.make(db, other, suffix: "-other")
+            let otherHospital = try await otherHospitalToken(db, f)
+            for (who, token, path) in [("another district's doctor", otherUsers[.centreStaff], "/v1/residents/"),
+                                       ("another district's doctor", otherUsers[.centreStaff], "/v1/referrals/"),
+                                       ("another hospital", otherHospital, "/v1/referrals/")] {
+                let id = path.hasPrefix("/v1/residents") ? resident.id : slip.id
+                let (status, body) = try await client.raw(.get, path + "\(id)", token: token)
+                let (missingStatus, missingBody) = try await client.raw(.get, path + "99999999", token: token)
+                #expect(status == .notFound && status == missingStatus && body == missingBody, "\(who) \(path)")
+                #expect(!body.contains(draft.idNumber.value) && !body.contains(draft.idNumber.masked), "\(who) \(path)")
+            }
+            let (page, pageBody) = try await client.raw(.get, "/v1/referrals/\(slip.id)/slip", token: otherHospital)
+            let (missingPage, missingPageBody) = try await client.raw(.get, "/v1/referrals/99999999/slip", token: otherHospital)
+            #expect(page == .notFound && page == missingPage && pageBody == missingPageBody)
+            let (anonymous, anonymousBody) = try await client.raw(.get, "/v1/residents/\(resident.id)", token: nil)
+            let (anonymousMissing, anonymousMissingBody) = try await client.raw(.get, "/v1/residents/99999999", token: nil)
+            #expect(anonymous == .unauthorized && anonymous == anonymousMissing && anonymousBody == anonymousMissingBody)
+            #expect(!anonymousBody.contains(draft.idNumber.value))
+        }
+    }
 }

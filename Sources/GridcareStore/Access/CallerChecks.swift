@@ -41,6 +41,12 @@ extension PostgresConnection {
         return AccessRules.mayRevealIdentity(as: scope.role, ofOwnTeam: try await isTeamClinician(scope, microGridId: microGridId, logger: logger))
     }
 
+    /// Whether the caller may see the whole number of the patient on a slip in `status` (AccessRules.mayRevealOnSlip).
+    func mayRevealOnSlip(_ scope: Scope, status: ReferralStatus, microGridId: Int64, logger: Logger) async throws -> Bool {
+        let ownTeam = scope.role == .centreStaff ? try await isTeamClinician(scope, microGridId: microGridId, logger: logger) : false
+        return AccessRules.mayRevealOnSlip(as: scope.role, status: status, ofOwnTeam: ownTeam)
+    }
+
     /// Whether the caller is a doctor, nurse or public-health member of the team whose catchment holds `microGridId`.
     func isTeamClinician(_ scope: Scope, microGridId: Int64, logger: Logger) async throws -> Bool {
         try await first("""

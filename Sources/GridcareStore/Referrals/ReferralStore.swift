@@ -222,10 +222,11 @@ public struct ReferralStore: Sendable {
     /// whole number and birth date (audited as a reveal); a view that shows neither (FHIR) passes false.
     public func get(_ id: Int64, reveal: Bool = true, logger: Logger) async throws -> (Referral, [ReferralEvent]) {
         try await db.audited(logger: logger) { conn in
-            guard let slip = try await fetch(id, on: conn, logger: logger) else {
+            guard let row = try await fetchRow(id, on: conn, logger: logger) else {
                 try await audit.record(.read, outcome: .denied, detail: "referral \(id)", on: conn, logger: logger)
                 return .refused(StoreError.notFound("referral slip"))
             }
+            let slip = try Referral(row: row, vault: db.vault)
             let history = try await conn.rows("""
                 SELECT e.at, e.user_id, u.username, e.action, e.from_status::text, e.to_status::text, e.note
                 FROM referral_event e JOIN app_user u ON u.id = e.user_id WHERE e.referral_id = \(id) ORDER BY e.id
@@ -233,12 +234,11 @@ public struct ReferralStore: Sendable {
                 .map { ReferralEvent(at: $0.0, userId: $0.1, username: $0.2, action: $0.3, from: $0.4.flatMap(ReferralStatus.init(rawValue:)),
                                      to: ReferralStatus(rawValue: $0.5)!, note: $0.6) }
             try await audit.record(.read, residents: [slip.residentId], detail: "referral \(id)", on: conn, logger: logger)
-            guard reveal, let s = db.scope else { return .done((slip, history)) }
-            let ownTeam = s.role == .centreStaff ? try await conn.isTeamClinician(s, microGridId: slip.microGridId, logger: logger) : false
-            guard AccessRules.mayRevealOnSlip(as: s.role, status: slip.status, ofOwnTeam: ownTeam) else { return .done((slip, history)) }
+            guard reveal, let s = db.scope, try await conn.mayRevealOnSlip(s, status: slip.status, microGridId: slip.microGridId, logger: logger)
+            else { return .done((slip, history)) }
             try await audit.record(.reveal, residents: [slip.residentId], detail: "referral \(id): identity number and birth date",
                                    on: conn, logger: logger)
-            return .done((try await fetch(id, full: true, on: conn, logger: logger)!, history))
+            return .done((try Referral(row: row, vault: db.vault, full: true), history))
         }
     }
 
@@ -270,10 +270,13 @@ public struct ReferralStore: Sendable {
         }
     }
 
-    func fetch(_ id: Int64, full: Bool = false, on conn: PostgresConnection, logger: Logger) async throws -> Referral? {
-        for try await row in try await conn.query("\(unescaped: Referral.select) WHERE s.id = \(id)", logger: logger) {
-            return try Referral(row: row, vault: db.vault, full: full)
-        }
+    func fetch(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> Referral? {
+        try await fetchRow(id, on: conn, logger: logger).map { try Referral(row: $0, vault: db.vault) }
+    }
+
+    /// The slip's row, for a read that may open the patient's number from it without reading it again.
+    func fetchRow(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> PostgresRow? {
+        for try await row in try await conn.query("\(unescaped: Referral.select) WHERE s.id = \(id)", logger: logger) { return row }
         return nil
     }
 

@@ -49,8 +49,8 @@ public struct ResidentStore: Sendable {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
-    func fetch(_ id: Int64, full: Bool = false, on conn: PostgresConnection, logger: Logger) async throws -> Resident? {
-        try await conn.first(ByID(parameter: id), logger: logger).map { try resident($0, full: full) }
+    func fetch(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> Resident? {
+        try await conn.first(ByID(parameter: id), logger: logger).map { try resident($0) }
     }
 
     /// Not found and not visible are one answer, and both are audited as denied.
@@ -105,11 +105,12 @@ public struct ResidentStore: Sendable {
     /// view is audited as a reveal; everyone else sees the masked number and the birth year.
     public func get(_ id: Int64, logger: Logger) async throws -> Resident {
         try await db.audited(logger: logger) { conn in
-            guard let r = try await fetch(id, on: conn, logger: logger) else { return try await denied(id, .read, on: conn, logger: logger) }
+            guard let row = try await conn.first(ByID(parameter: id), logger: logger) else { return try await denied(id, .read, on: conn, logger: logger) }
+            let r = try resident(row)
             try await audit.record(.read, residents: [id], on: conn, logger: logger)
             guard let s = db.scope, try await conn.mayReveal(s, microGridId: r.microGridId, logger: logger) else { return .done(r) }
             try await audit.record(.reveal, residents: [id], detail: "identity number and birth date", on: conn, logger: logger)
-            return .done(try await fetch(id, full: true, on: conn, logger: logger)!)
+            return .done(try resident(row, full: true))
         }
     }
 
