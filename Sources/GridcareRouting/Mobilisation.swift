@@ -17,6 +17,34 @@ public struct MobilisationRule: Sendable, Equatable {
     }
 }
 
+/// What the people do at each household, which decides the minutes they spend there.
+public enum MobilisationKind: String, Sendable, CaseIterable {
+    /// 通知到户: a notice at the door (a warning, an evacuation call, a campaign): knock, tell, confirm.
+    case notice
+    /// 入户排查: a door-to-door check of who is at home and how they are.
+    case doorToDoor = "door_to_door"
+}
+
+/// The minutes per household of each kind of mobilisation, with the walking speed and the limit they
+/// share (`rules.mobilisation.*`).
+public struct MobilisationRules: Sendable, Equatable {
+    public var noticeMinutes: Double
+    public var doorToDoorMinutes: Double
+    public var walkingKmPerHour: Double
+    public var limitMinutes: Double
+
+    public init(noticeMinutes: Double = 3, doorToDoorMinutes: Double = 8, walkingKmPerHour: Double = 4, limitMinutes: Double = 180) {
+        self.noticeMinutes = noticeMinutes; self.doorToDoorMinutes = doorToDoorMinutes
+        self.walkingKmPerHour = walkingKmPerHour; self.limitMinutes = limitMinutes
+    }
+
+    /// The rule one check runs with.
+    public func rule(_ kind: MobilisationKind) -> MobilisationRule {
+        MobilisationRule(minutesPerHousehold: kind == .notice ? noticeMinutes : doorToDoorMinutes,
+                         walkingKmPerHour: walkingKmPerHour, limitMinutes: limitMinutes)
+    }
+}
+
 public struct MobilisationResult: Sendable, Equatable {
     /// `fewestWorkers` when no number of workers meets the limit: a single household's visit
     /// alone already exceeds it (`minutesPerHousehold > limitMinutes`). Compares greater than any
@@ -33,6 +61,9 @@ public struct MobilisationResult: Sendable, Equatable {
     public var fewestWorkers: Int
     /// `fewestWorkers <= workers`.
     public var meets: Bool
+    /// How many more people the micro-grid needs to meet the limit (0 when it meets it, nil when
+    /// nobody can: one household's visit alone exceeds the limit).
+    public var shortfall: Int? { fewestWorkers == Self.impossible ? nil : max(0, fewestWorkers - workers) }
 
     public init(households: Int, workers: Int, minutesWithWorkers: Double, fewestWorkers: Int, meets: Bool) {
         self.households = households; self.workers = workers; self.minutesWithWorkers = minutesWithWorkers

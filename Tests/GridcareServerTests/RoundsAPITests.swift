@@ -140,28 +140,62 @@ import Testing
 }
 
 @Suite struct MobilisationTests {
-    /// The fixture's first micro-grid gets households enough that one worker cannot visit them all in 3 hours.
-    @Test func microGridsThatCannotReachEveryHouseholdInThreeHoursAreListed() async throws {
+    /// The fixture's first micro-grid gets 42 households, with one micro-grid worker: a notice at the door
+    /// (3 minutes a household) reaches them all in 3 hours, a door-to-door check (8 minutes) does not.
+    @Test func microGridsThatCannotReachEveryHouseholdInThreeHoursAreListedWithThePeopleTheyNeed() async throws {
         try await withScopedAPI { client, f, users, db in
             let households = HouseholdStore(db)
-            for i in 0..<40 {   // 42 households × 5 minutes = 210 minutes for one worker
+            for i in 0..<40 {
                 _ = try await households.create(.init(microGridId: f.microGridIds[0], externalRef: "M\(i)", address: "同心路\(i)号",
                                                       latitude: 30.66 + Double(i % 7) * 0.0002, longitude: 104.06 + Double(i / 7) * 0.0002), logger: quiet)
             }
-            let (status, report, _) = try await client.call(.get, "/v1/reports/mobilisation?districtId=\(f.districtId)", token: users[.districtManager])
-            #expect(status == .ok, "\(report)")
-            #expect(report["checked"] as? Int == 3 && report["failing"] as? Int == 1)
-            let failing = report.items.first ?? [:]
+            let report = "/v1/reports/mobilisation?districtId=\(f.districtId)"
+            let (status, notice, _) = try await client.call(.get, report, token: users[.districtManager])
+            #expect(status == .ok, "\(notice)")
+            #expect(notice["kind"] as? String == "notice" && notice["minutesPerHousehold"] as? Double == 3)
+            #expect(notice["checked"] as? Int == 3 && notice["failing"] as? Int == 0 && notice["peopleNeeded"] as? Int == 0)
+
+            // 42 households × 8 minutes = 336 minutes for one worker: it needs one more person.
+            let (_, check, _) = try await client.call(.get, report + "&kind=door_to_door", token: users[.districtManager])
+            #expect(check["kind"] as? String == "door_to_door" && check["failing"] as? Int == 1 && check["peopleNeeded"] as? Int == 1)
+            let failing = check.items.first ?? [:]
             #expect((failing["microGridId"] as? NSNumber)?.int64Value == f.microGridIds[0])
             #expect(failing["households"] as? Int == 42 && failing["workers"] as? Int == 1 && failing["fewestWorkers"] as? Int == 2)
-            #expect((failing["minutes"] as? Double ?? 0) > 210)
-            // A more generous rule passes everyone; the other two micro-grids have no households to reach.
-            let (_, relaxed, _) = try await client.call(.get, "/v1/reports/mobilisation?districtId=\(f.districtId)&minutesPerHousehold=3&failingOnly=false",
-                                                        token: users[.districtManager])
-            #expect(relaxed["failing"] as? Int == 0 && relaxed.items.count == 3)
-            #expect(try await client.call(.get, "/v1/reports/mobilisation?districtId=\(f.districtId)", token: users[.gridWorker]).0 == .forbidden)
+            #expect(failing["shortfall"] as? Int == 1 && (failing["minutes"] as? Double ?? 0) > 336)
+            #expect(failing["forces"] as? [String: Int] == ["microGridWorkers": 1, "partyMembers": 0, "buildingLeaders": 0, "volunteers": 0])
+
+            // Its forces are registered through the API: a building leader and a volunteer count, a doctor
+            // of the team and a volunteer who has stopped do not.
+            func register(_ role: String, _ name: String, area: Int64? = nil, centre: Int64? = nil) async throws -> [String: Any] {
+                var body: [String: Any] = ["districtId": f.districtId, "role": role, "name": name]
+                if let area { body["areaId"] = area }
+                if let centre { body["centreId"] = centre }
+                let (status, worker, _) = try await client.call(.post, "/v1/workers", json: body, token: users[.admin])
+                #expect(status == .created, "\(worker)")
+                return worker
+            }
+            _ = try await register("building_leader", "楼栋长老陈", area: f.microGridIds[0])
+            _ = try await register("doctor", "赵医生", area: f.microGridIds[0], centre: f.centreId)
+            let gone = try await register("volunteer", "志愿者小周", area: f.microGridIds[0])
+            let goneId = (gone["id"] as? NSNumber)?.int64Value ?? 0
+            let (stopped, body, _) = try await client.call(.patch, "/v1/workers/\(goneId)", json: ["active": false],
+                                                          headers: [.ifMatch: "\"\(gone["version"] as? Int ?? 0)\""], token: users[.admin])
+            #expect(stopped == .ok, "\(body)")
+            let (_, helped, _) = try await client.call(.get, report + "&kind=door_to_door&failingOnly=false", token: users[.districtManager])
+            #expect(helped["failing"] as? Int == 0 && helped.items.count == 3)
+            let first = helped.items.first { ($0["microGridId"] as? NSNumber)?.int64Value == f.microGridIds[0] } ?? [:]
+            #expect(first["workers"] as? Int == 2 && first["shortfall"] as? Int == 0)
+            #expect(first["forces"] as? [String: Int] == ["microGridWorkers": 1, "partyMembers": 0, "buildingLeaders": 1, "volunteers": 0])
+
+            // An explicit minutes figure overrides the kind's.
+            let (_, slow, _) = try await client.call(.get, report + "&kind=notice&minutesPerHousehold=9", token: users[.districtManager])
+            #expect(slow["minutesPerHousehold"] as? Double == 9 && slow["failing"] as? Int == 1)
+
+            #expect(try await client.call(.get, report, token: users[.gridWorker]).0 == .forbidden)
             let (bad, problem, _) = try await client.call(.get, "/v1/reports/mobilisation?districtId=\(f.microGridIds[0])", token: users[.districtManager])
             #expect(bad == .unprocessableContent && problem.field == "districtId")
+            let (unknown, _, _) = try await client.call(.get, report + "&kind=shouting", token: users[.districtManager])
+            #expect(unknown == .badRequest)
         }
     }
 }

@@ -102,6 +102,34 @@ struct CLI {
         }
     }
 
+    @Test func theMobilisationCheckCountsTheDemoForcesAndSaysWhoNeedsHelp() async throws {
+        try await withTestDatabase { db, url in
+            let cli = CLI(url: url)
+            #expect(try cli.run("demo", "--residents", "3000", "--seed", "5").status == 0)
+            let district = try await db.client.query("SELECT id FROM area WHERE level = 'district'").decode(Int64.self).all()[0]
+            func failing(_ kind: String) throws -> [[String: String]] {
+                let r = try cli.run("mobilisation", "check", "--district", "\(district)", "--kind", kind, "--format", "json")
+                #expect(r.status == 0, "\(r.output)")
+                return try JSONSerialization.jsonObject(with: Data(r.output.utf8)) as? [[String: String]] ?? []
+            }
+            let all = try cli.run("mobilisation", "check", "--district", "\(district)", "--all", "--format", "json")
+            let rows = try JSONSerialization.jsonObject(with: Data(all.output.utf8)) as? [[String: String]] ?? []
+            #expect(rows.count > 10 && rows.filter { $0["meets"] == "yes" }.count > rows.count / 2)
+            // Every row counts building leaders and volunteers; each failing one says how many more people it needs.
+            #expect(rows.contains { Int($0["building leaders"] ?? "") ?? 0 > 0 } && rows.contains { Int($0["volunteers"] ?? "") ?? 0 > 0 })
+            let notice = try failing("notice"), doorToDoor = try failing("door-to-door")
+            #expect(doorToDoor.count >= notice.count && doorToDoor.count < rows.count)
+            for row in notice + doorToDoor {
+                let people = ["workers", "party members", "building leaders", "volunteers"].compactMap { Int(row[$0] ?? "") }.reduce(0, +)
+                #expect(row["meets"] == "NO" && row["needs"] == "+\((Int(row["fewest people"] ?? "") ?? 0) - people)", "\(row)")
+            }
+            let table = try cli.run("mobilisation", "check", "--district", "\(district)", "--kind", "door-to-door")
+            #expect(table.output.contains("\(doorToDoor.count) cannot reach every household within 180 minutes"), "\(table.output)")
+            let bad = try cli.run("mobilisation", "check", "--district", "\(district)", "--kind", "shouting")
+            #expect(bad.status != 0 && bad.output.contains("door-to-door"), "\(bad.output)")
+        }
+    }
+
     @Test func administratorsAddUsersIssueAndRevokeTokensAndReadTheAuditTrail() async throws {
         try await withTestDatabase { db, url in
             let f = try await Fixture.make(db)

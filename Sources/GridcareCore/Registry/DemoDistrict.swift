@@ -53,6 +53,8 @@ private struct Generator {
     let today: SimpleDate
     var out: DemoDistrict
     var idSequence: [Int: Int] = [:]
+    /// Buildings of each micro-grid (by area index), for its building leaders.
+    var buildingsOf: [Int: Int] = [:]
     let region: Int
 
     init(seed: UInt64, today: SimpleDate) {
@@ -116,6 +118,7 @@ private struct Generator {
         }
         trimResidents(to: target)
         signContracts()
+        addForces()
         return out
     }
 
@@ -151,9 +154,29 @@ private struct Generator {
         }
     }
 
+    /// Each micro-grid's forces beside its worker (网格力量): party members who 包户, about one for every
+    /// 20 households; a building leader for most buildings; up to three volunteers. About one micro-grid
+    /// in twelve is thin (newly drawn, or an old neighbourhood without leaders yet) with at most one
+    /// helper, so the mobilisation report separates the micro-grids that need help from those that do
+    /// not. Drawn last, so the rest of a seed's district is what it was before forces were added.
+    mutating func addForces() {
+        var householdsOf: [Int: Int] = [:]
+        for h in out.households { householdsOf[h.microGrid, default: 0] += 1 }
+        for mg in out.areas.indices where out.areas[mg].level == .microGrid {
+            if rng.chance(0.08) {
+                if rng.chance(0.5) { addWorker(.buildingLeader, area: mg) }
+                continue
+            }
+            for _ in 0..<max(1, ((householdsOf[mg] ?? 0) + int(0...19)) / 20) { addWorker(.partyMember, area: mg) }
+            for _ in 0..<(buildingsOf[mg] ?? 1) where rng.chance(0.8) { addWorker(.buildingLeader, area: mg) }
+            for _ in 0..<int(0...3) { addWorker(.volunteer, area: mg) }
+        }
+    }
+
     mutating func populate(microGrid: Int, lat: Double, lon: Double, households: Int) {
         // Households cluster in a few buildings, each a few metres across.
         let buildings = (0..<int(2...6)).map { _ in (lat + rng.gaussian(sd: 0.0006), lon + rng.gaussian(sd: 0.0006)) }
+        buildingsOf[microGrid] = buildings.count
         let street = pick(Names.roads)
         for h in 0..<households {
             let b = h % buildings.count

@@ -32,6 +32,8 @@ public enum WorkerRole: String, Sendable, CaseIterable, Codable {
     case gridWorker = "grid_worker"
     case microGridWorker = "micro_grid_worker"
     case volunteer
+    /// 楼栋长: a building or unit leader, one of a micro-grid's forces when everyone must be reached.
+    case buildingLeader = "building_leader"
 }
 
 public enum Sex: String, Sendable, CaseIterable, Codable {

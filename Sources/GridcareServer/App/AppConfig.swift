@@ -41,8 +41,8 @@ public struct AppConfig: Sendable {
     public var boardRules: BoardRules
     /// `rules.rounds.*`: working day, lunch break, shortest free block, minutes per visit kind, travel speed, solver time.
     public var roundsRules: RoundsRules
-    /// `rules.mobilisation.*`: the 3-hour rule's minutes per household, walking speed and limit.
-    public var mobilisationRule: MobilisationRule
+    /// `rules.mobilisation.*`: the 3-hour rule's minutes per household of each kind, walking speed and limit.
+    public var mobilisationRules: MobilisationRules
     /// `rules.heavyWork.maxConcurrent`: rounds solves and mobilisation checks running at once, both kinds
     /// together; one more answers 429 at once (default: the cores less one for serving requests, at least 1).
     public var maxConcurrentHeavyWork: Int
@@ -112,9 +112,11 @@ public struct AppConfig: Sendable {
         rounds.speedKmh = max(1, reader.double(forKey: "rules.rounds.speedKmh", default: rounds.speedKmh))
         rounds.solverSeconds = max(0.05, reader.double(forKey: "rules.rounds.solverSeconds", default: rounds.solverSeconds))
         roundsRules = rounds
-        mobilisationRule = MobilisationRule(minutesPerHousehold: max(0, reader.double(forKey: "rules.mobilisation.minutesPerHousehold", default: 5)),
-                                            walkingKmPerHour: max(0.5, reader.double(forKey: "rules.mobilisation.walkingKmh", default: 4)),
-                                            limitMinutes: max(1, reader.double(forKey: "rules.mobilisation.limitMinutes", default: 180)))
+        mobilisationRules = MobilisationRules(
+            noticeMinutes: max(0, reader.double(forKey: "rules.mobilisation.noticeMinutes", default: 3)),
+            doorToDoorMinutes: max(0, reader.double(forKey: "rules.mobilisation.doorToDoorMinutes", default: 8)),
+            walkingKmPerHour: max(0.5, reader.double(forKey: "rules.mobilisation.walkingKmh", default: 4)),
+            limitMinutes: max(1, reader.double(forKey: "rules.mobilisation.limitMinutes", default: 180)))
         maxConcurrentHeavyWork = max(1, reader.int(forKey: "rules.heavyWork.maxConcurrent",
                                                    default: max(1, ProcessInfo.processInfo.activeProcessorCount - 1)))
         heavyWorkRetryAfterSeconds = max(1, reader.int(forKey: "rules.heavyWork.retryAfterSeconds", default: 5))

@@ -12,21 +12,26 @@ extension APIHandler {
         let area = try await AreaStore(db).get(district, logger: logger)
         guard area.level == .district else { throw FieldError("districtId", "is not a district") }
         // The generated decoders do not enforce the document's bounds on query numbers: checked here.
-        var rule = config.mobilisationRule
+        let kind = MobilisationKind(rawValue: (q.kind ?? .notice).rawValue)!
+        var rule = config.mobilisationRules.rule(kind)
         if let m = q.minutesPerHousehold { rule.minutesPerHousehold = try within(m, 0...120, "minutesPerHousehold") }
         if let w = q.walkingKmh { rule.walkingKmPerHour = try within(w, 0.5...30, "walkingKmh") }
         if let l = q.limitMinutes { rule.limitMinutes = try within(l, 1...1440, "limitMinutes") }
         guard let results = try await heavyWork.run({
             try await MobilisationStore(db).check(districtId: district, rule: rule, logger: logger)
         }) else { return .tooManyRequests(busy()) }
-        let shown = (q.failingOnly ?? true) ? results.filter { !$0.result.meets } : results
+        let failing = results.filter { !$0.result.meets }
+        let shown = (q.failingOnly ?? true) ? failing : results
         return .ok(.init(body: .json(.init(
-            districtId: district, checked: results.count, failing: results.filter { !$0.result.meets }.count,
-            minutesPerHousehold: rule.minutesPerHousehold, walkingKmh: rule.walkingKmPerHour, limitMinutes: rule.limitMinutes,
+            districtId: district, kind: q.kind ?? .notice, checked: results.count, failing: failing.count,
+            peopleNeeded: failing.compactMap(\.result.shortfall).reduce(0, +), minutesPerHousehold: rule.minutesPerHousehold, walkingKmh: rule.walkingKmPerHour, limitMinutes: rule.limitMinutes,
             items: shown.map { m in
                 .init(microGridId: m.microGridId, name: m.name, gridName: m.gridName, households: m.result.households, workers: m.result.workers,
+                      forces: .init(microGridWorkers: m.forces.workers, partyMembers: m.forces[.partyMember],
+                                    buildingLeaders: m.forces[.buildingLeader], volunteers: m.forces[.volunteer]),
                       minutes: m.result.minutesWithWorkers.isFinite ? (m.result.minutesWithWorkers * 10).rounded() / 10 : nil,
-                      fewestWorkers: m.result.fewestWorkers == MobilisationResult.impossible ? nil : m.result.fewestWorkers, meets: m.result.meets)
+                      fewestWorkers: m.result.fewestWorkers == MobilisationResult.impossible ? nil : m.result.fewestWorkers,
+                      shortfall: m.result.shortfall, meets: m.result.meets)
             }))))
     }
 }
