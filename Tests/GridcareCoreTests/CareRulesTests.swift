@@ -71,7 +71,7 @@ import Testing
         #expect(try FlagStatus.dismissed.after(.close) == .closed)
         for (status, action) in [(FlagStatus.raised, FlagStatus.Action.close), (.confirmed, .confirm), (.confirmed, .dismiss),
                                  (.dismissed, .confirm), (.closed, .close), (.closed, .confirm)] {
-            #expect(throws: FieldError.self, "\(status) \(action)") { try status.after(action) }
+            #expect(throws: TransitionError.self, "\(status) \(action)") { try status.after(action) }
         }
     }
 
@@ -79,8 +79,8 @@ import Testing
         #expect(try AlertStatus.open.after(.acknowledge) == .acknowledged)
         #expect(try AlertStatus.open.after(.close) == .closed)
         #expect(try AlertStatus.acknowledged.after(.close) == .closed)
-        #expect(throws: FieldError.self) { try AlertStatus.acknowledged.after(.acknowledge) }
-        #expect(throws: FieldError.self) { try AlertStatus.closed.after(.close) }
+        #expect(throws: TransitionError.self) { try AlertStatus.acknowledged.after(.acknowledge) }
+        #expect(throws: TransitionError.self) { try AlertStatus.closed.after(.close) }
     }
 
     @Test func onlyFaceToFaceServicesCountAsClinicalVisits() {

@@ -86,7 +86,7 @@ import Testing
     @Test func aPlannedVisitIsDoneOrMissedOnce() throws {
         #expect(try PlannedVisitStatus.planned.after(.done) == .done)
         #expect(try PlannedVisitStatus.planned.after(.missed) == .missed)
-        #expect(throws: FieldError.self) { try PlannedVisitStatus.done.after(.missed) }
-        #expect(throws: FieldError.self) { try PlannedVisitStatus.missed.after(.done) }
+        #expect(throws: TransitionError.self) { try PlannedVisitStatus.done.after(.missed) }
+        #expect(throws: TransitionError.self) { try PlannedVisitStatus.missed.after(.done) }
     }
 }

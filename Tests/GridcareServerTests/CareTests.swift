@@ -40,12 +40,12 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
             let decision = "/v1/flags/\(flag.id)/decision"
             #expect(try await client.call(.post, decision, json: ["action": "confirm"], token: grid).0 == .forbidden)
             #expect(try await client.call(.post, decision, json: ["action": "confirm"], token: try await nurseToken(db, f)).0 == .forbidden)
-            #expect(try await client.call(.post, "/v1/flags/\(flag.id)/close", json: [:], token: grid).0 == .unprocessableContent)
+            #expect(try await client.call(.post, "/v1/flags/\(flag.id)/close", json: [:], token: grid).0 == .conflict)
             let (confirmed, decided, headers) = try await client.call(.post, decision, json: ["action": "confirm", "note": "核实"], token: doctor)
             #expect(confirmed == .ok && decided["status"] as? String == "confirmed")
             #expect(headers[.eTag] == "\"2\"")
             let (twice, twiceProblem, _) = try await client.call(.post, decision, json: ["action": "dismiss"], token: doctor)
-            #expect(twice == .unprocessableContent && twiceProblem.field == "action")
+            #expect(twice == .conflict && twiceProblem.field == "action" && twiceProblem["allowed"] as? [String] == ["close"])
             // A stale version loses nothing.
             #expect(try await client.call(.post, "/v1/flags/\(flag.id)/close", json: [:], headers: [.ifMatch: "\"1\""], token: grid).0 == .preconditionFailed)
             #expect(try await client.call(.post, "/v1/flags/\(flag.id)/close", json: ["note": "已入住养老院"], headers: [.ifMatch: "\"2\""], token: grid).0 == .ok)
@@ -154,7 +154,7 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
 
             #expect(try await client.call(.post, "/v1/alerts/\(alert.id)/acknowledge", token: grid).0 == .ok)
             let (twice, problem, _) = try await client.call(.post, "/v1/alerts/\(alert.id)/acknowledge", token: grid)
-            #expect(twice == .unprocessableContent && problem.field == "action")
+            #expect(twice == .conflict && problem.field == "action" && problem["allowed"] as? [String] == ["close"])
             let (_, sheet, _) = try await client.call(.get, "/v1/residents/\(p.inside.id)/case-sheet", token: doctor)
             #expect((sheet["alerts"] as? [[String: Any]])?.first?["status"] as? String == "acknowledged")
             #expect((sheet["followUps"] as? [Any])?.count == 2)

@@ -53,7 +53,13 @@ import Testing
             let (doneStatus, doneVisit, _) = try await client.call(.post, "/v1/planned-visits/\(id(done))/status", json: ["action": "done", "notes": "血压 150/90"],
                                                                    token: doctor)
             #expect(doneStatus == .ok && doneVisit["status"] as? String == "done", "\(doneVisit)")
-            #expect(try await client.call(.post, "/v1/planned-visits/\(id(done))/status", json: ["action": "missed"], token: doctor).0 == .conflict)
+            let (markedAgain, refusal, _) = try await client.call(.post, "/v1/planned-visits/\(id(done))/status", json: ["action": "missed"], token: doctor)
+            #expect(markedAgain == .conflict && refusal.field == "action" && refusal["allowed"] as? [String] == [])
+            // The refusal is on the audit trail with the resident, like every machine's.
+            let refused = try await db.client.query("""
+                SELECT count(*)::int FROM audit_event WHERE detail = \("planned visit \(id(done)) missed") AND outcome = 'refused' AND resident_id IS NOT NULL
+                """).decode(Int.self).all()
+            #expect(refused == [1])
             #expect(try await client.call(.post, "/v1/planned-visits/\(id(missed))/status", json: ["action": "missed"], token: doctor).0 == .ok)
             let sheet = try await client.call(.get, "/v1/residents/\(residents[1].id)/case-sheet", token: doctor).1
             #expect((sheet["services"] as? [[String: Any]] ?? []).contains { $0["kind"] as? String == "home_visit" && $0["visit"] as? String == "doctor_follow_up" })

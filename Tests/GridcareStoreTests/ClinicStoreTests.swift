@@ -135,7 +135,7 @@ private func admin(_ db: Database, _ f: Fixture) async throws -> Database {
             await #expect(throws: StoreError.conflict(field: "residentId", reason: "the resident is already booked for this session")) {
                 try await bookings.book(sessionId: session.id, residentId: r.id, walkIn: false, logger: log)
             }
-            await #expect(throws: FieldError.self) { try await bookings.act(b.id, .complete, visit: nil, logger: log) }
+            await #expect(throws: TransitionError.self) { try await bookings.act(b.id, .complete, visit: nil, logger: log) }
             _ = try await bookings.act(b.id, .checkIn, visit: nil, logger: log)
             let done = try await bookings.act(b.id, .complete, visit: .doctorFollowUp, logger: log)
             #expect(done.status == .completed && done.serviceId != nil)

@@ -1,6 +1,6 @@
 /// A booking's state machine: booked → checked in → completed | no-show, or cancelled before the
 /// visit. This type is its only owner.
-public enum BookingStatus: String, Sendable, CaseIterable, Codable {
+public enum BookingStatus: String, StateMachine, Codable {
     case booked
     case checkedIn = "checked_in"
     case completed
@@ -11,15 +11,18 @@ public enum BookingStatus: String, Sendable, CaseIterable, Codable {
         case checkIn = "check_in", complete, noShow = "no_show", cancel
     }
 
-    public func after(_ action: Action) throws(FieldError) -> BookingStatus {
-        switch (self, action) {
-        case (.booked, .checkIn): return .checkedIn
-        case (.booked, .noShow): return .noShow
-        case (.booked, .cancel), (.checkedIn, .cancel): return .cancelled
-        case (.checkedIn, .complete): return .completed
-        case (.booked, .complete): throw FieldError("action", "check the resident in before completing the visit")
-        default: throw FieldError("action", "a \(rawValue) booking cannot be \(action.rawValue)")
+    public static let noun = "booking"
+
+    public var moves: [(action: Action, to: BookingStatus)] {
+        switch self {
+        case .booked: [(.checkIn, .checkedIn), (.noShow, .noShow), (.cancel, .cancelled)]
+        case .checkedIn: [(.complete, .completed), (.cancel, .cancelled)]
+        case .completed, .noShow, .cancelled: []
         }
+    }
+
+    public func hint(_ action: Action) -> String? {
+        self == .booked && action == .complete ? "check the resident in before completing the visit" : nil
     }
 
     /// Whether the booking still holds its place in the slot.

@@ -23,22 +23,24 @@ public enum Population: String, Sendable, CaseIterable, Codable {
 
 /// The risk flag's state machine: raised by a grid worker, confirmed or dismissed by a doctor of the
 /// resident's team, then closed. This type is its only owner.
-public enum FlagStatus: String, Sendable, CaseIterable, Codable {
+public enum FlagStatus: String, StateMachine, Codable {
     case raised, confirmed, dismissed, closed
 
     public enum Action: String, Sendable, CaseIterable, Codable {
         case confirm, dismiss, close
     }
 
-    /// The state `action` leads to, or a refusal naming why.
-    public func after(_ action: Action) throws(FieldError) -> FlagStatus {
-        switch (self, action) {
-        case (.raised, .confirm): return .confirmed
-        case (.raised, .dismiss): return .dismissed
-        case (.confirmed, .close), (.dismissed, .close): return .closed
-        case (.raised, .close): throw FieldError("action", "a raised flag is confirmed or dismissed before it is closed")
-        case (.closed, _): throw FieldError("action", "the flag is closed")
-        default: throw FieldError("action", "a \(rawValue) flag cannot be \(action.rawValue)ed")
+    public static let noun = "flag"
+
+    public var moves: [(action: Action, to: FlagStatus)] {
+        switch self {
+        case .raised: [(.confirm, .confirmed), (.dismiss, .dismissed)]
+        case .confirmed, .dismissed: [(.close, .closed)]
+        case .closed: []
         }
+    }
+
+    public func hint(_ action: Action) -> String? {
+        self == .raised && action == .close ? "a raised flag is confirmed or dismissed before it is closed" : nil
     }
 }

@@ -56,10 +56,10 @@ extension Problem {
             return Problem(status: .unprocessableContent, detail: "The request has an invalid field.", errors: [field])
         case StoreError.notFound(let what):
             return .notFound(what)
-        case let refused as ReferralTransitionError:
-            var problem = Problem(status: .conflict, detail: "The slip's state does not allow this action.",
+        case let refused as TransitionError:
+            var problem = Problem(status: .conflict, detail: "The \(refused.noun)'s state does not allow this action.",
                                   errors: [FieldError("action", refused.description)])
-            problem.allowed = refused.allowed.map(\.rawValue)
+            problem.allowed = refused.allowed
             return problem
         case StoreError.notAllowed(let why):
             return Problem(status: .forbidden, detail: why.prefix(1).uppercased() + why.dropFirst() + ".")
@@ -107,7 +107,7 @@ extension Problem {
     static func fromRuntime(_ error: ServerError, logger: Logger) -> Problem {
         let underlying = error.underlyingError
         if underlying is Problem || underlying is ValidationFailure || underlying is FieldError || underlying is StoreError
-            || underlying is ReferralTransitionError
+            || underlying is TransitionError
             || ConstraintViolation(underlying) != nil || underlying is PSQLError || underlying is CancellationError {
             return from(underlying, logger: logger)
         }

@@ -28,7 +28,17 @@ public enum ServiceLogin {
         // ALTER ROLE takes no parameters: the statement is built by format() with quoted identifier and literal.
         let statement = try await client.query("SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', \(role)::text, \(password)::text)",
                                                logger: logger).decode(String.self).all()
-        try await client.query(PostgresQuery(unsafeSQL: statement[0]), logger: logger)
+        // A role is one row for the whole cluster: two processes migrating databases of one cluster at once
+        // (the CLI, the test suite) can collide on it ("tuple concurrently updated"); the statement is
+        // idempotent, so it is simply run again.
+        for attempt in 1... {
+            do {
+                try await client.query(PostgresQuery(unsafeSQL: statement[0]), logger: logger)
+                return
+            } catch let error as PSQLError where attempt < 5 && error.serverInfo?[.message] == "tuple concurrently updated" {
+                try await Task.sleep(for: .milliseconds(20 * attempt))
+            }
+        }
     }
 
     /// Refuses a login under which row-level security would not hold: a superuser, a role with BYPASSRLS, a

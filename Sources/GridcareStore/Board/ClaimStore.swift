@@ -80,29 +80,19 @@ public struct ClaimStore: Sendable {
     /// cancelling returns the amount to the offer.
     public func act(_ id: Int64, _ action: ClaimStatus.Action, today: SimpleDate, ifVersion: Int?, logger: Logger) async throws -> Claim {
         let (user, role) = try db.caller("the board is used by signed-in users")
-        return try await db.audited(logger: logger) { conn in
-            guard let current = try await conn.records("\(unescaped: Claim.select) WHERE c.id = \(id) FOR UPDATE OF c", logger: logger, Claim.init(row:)).first else {
-                try await audit.record(.update, outcome: .denied, detail: "claim \(id)", on: conn, logger: logger)
-                return .refused(StoreError.notFound("claim"))
-            }
-            func refuse(_ error: any Error) async throws -> Refusable<Claim> {
-                try await audit.refused(error, .update, residents: [current.residentId], detail: "claim \(id) \(action.rawValue)", on: conn, logger: logger)
-            }
-            if let ifVersion, ifVersion != current.version { return try await refuse(StoreError.versionMismatch(current: current.version)) }
-            let next: ClaimStatus
-            do throws(FieldError) { next = try current.status.after(action) } catch {
-                return try await refuse(StoreError.conflict(field: error.field, reason: error.reason))
-            }
+        return try await db.move("claim", id, action, ifVersion: ifVersion, logger: logger, lock: { conn in
+            try await conn.records("\(unescaped: Claim.select) WHERE c.id = \(id) FOR UPDATE OF c", logger: logger, Claim.init(row:)).first
+        }, allow: { current, _, conn in
             // The claim's row is locked and its claimer never changes, so no racing request gets past this.
             if !AccessRules.mayActOnClaim(action, claimedBy: current.claimedBy, caller: user, role: role) {
-                return try await refuse(StoreError.notAllowed(action == .deliver ? "the recipient's grid worker confirms a delivery"
-                                                                                  : "only who claimed it picks up or cancels a claim"))
+                return StoreError.notAllowed(action == .deliver ? "the recipient's grid worker confirms a delivery"
+                                                                : "only who claimed it picks up or cancels a claim")
             }
             let expired = try await conn.first("SELECT expires_on < \(today.iso)::date FROM board_offer WHERE id = \(current.offerId)",
                                                as: Bool.self, logger: logger) ?? false
-            if action != .cancel, expired {
-                return try await refuse(StoreError.conflict(field: "action", reason: "the item has expired: it is never handed out; cancel the claim"))
-            }
+            return action != .cancel && expired
+                ? StoreError.conflict(field: "action", reason: "the item has expired: it is never handed out; cancel the claim") : nil
+        }, write: { current, next, conn in
             switch next {
             case .pickedUp:
                 try await conn.query("""
@@ -131,10 +121,8 @@ public struct ClaimStore: Sendable {
             if !next.isOpen {
                 try await conn.query("UPDATE claimer_load SET open_claims = open_claims - 1 WHERE user_id = \(current.claimedBy)", logger: logger)
             }
-            try await audit.record(.update, residents: [current.residentId], detail: "claim \(id) \(next.rawValue): \(current.quantity) \(current.unit) \(current.itemName)",
-                                   on: conn, logger: logger)
-            return .done(try await claim(id, on: conn, logger: logger)!)
-        }
+            return try await claim(id, on: conn, logger: logger)!
+        })
     }
 
     /// Claims the caller sees: open ones unless asked, or one worker's.

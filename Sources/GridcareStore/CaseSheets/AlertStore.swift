@@ -59,20 +59,9 @@ public struct AlertStore: Sendable {
 
     public func act(_ id: Int64, _ action: AlertStatus.Action, ifVersion: Int?, logger: Logger) async throws -> Alert {
         guard let user = db.scope?.userId else { throw StoreError.notAllowed("alerts are handled by signed-in users") }
-        return try await db.audited(logger: logger) { conn in
-            guard let current = try await conn.first("\(unescaped: Self.select) WHERE a.id = \(id) FOR UPDATE OF a", as: Row.self, logger: logger)
-                .map(Self.alert) else {
-                try await audit.record(.update, outcome: .denied, detail: "alert \(id)", on: conn, logger: logger)
-                return .refused(StoreError.notFound("alert"))
-            }
-            let next: AlertStatus
-            do {
-                if let ifVersion, ifVersion != current.version { throw StoreError.versionMismatch(current: current.version) }
-                next = try current.status.after(action)
-            } catch {
-                try await audit.record(.update, residents: [current.residentId], outcome: .refused, detail: "alert \(id)", on: conn, logger: logger)
-                return .refused(error)
-            }
+        return try await db.move("alert", id, action, ifVersion: ifVersion, logger: logger, lock: { conn in
+            try await conn.first("\(unescaped: Self.select) WHERE a.id = \(id) FOR UPDATE OF a", as: Row.self, logger: logger).map(Self.alert)
+        }, write: { _, next, conn in
             try await conn.query("""
                 UPDATE alert SET status = \(next.rawValue)::alert_status, version = version + 1,
                        acknowledged_by = CASE WHEN \(action == .acknowledge) THEN \(user) ELSE acknowledged_by END,
@@ -81,8 +70,7 @@ public struct AlertStore: Sendable {
                        closed_at = CASE WHEN \(action == .close) THEN now() ELSE closed_at END
                 WHERE id = \(id)
                 """, logger: logger)
-            try await audit.record(.update, residents: [current.residentId], detail: "alert \(id) \(next.rawValue)", on: conn, logger: logger)
-            return .done(try await fetch(id, on: conn, logger: logger)!)
-        }
+            return try await fetch(id, on: conn, logger: logger)!
+        })
     }
 }

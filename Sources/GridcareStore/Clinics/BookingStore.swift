@@ -101,17 +101,9 @@ public struct BookingStore: Sendable {
         if !AccessRules.mayChangeBooking(action, as: db.scope?.role) {
             throw StoreError.notAllowed("a grid worker may cancel a booking; the clinic checks residents in and completes visits")
         }
-        return try await db.audited(logger: logger) { conn in
-            guard let current = try await conn.first("\(unescaped: Self.select) WHERE b.id = \(id) FOR UPDATE OF b", as: Row.self, logger: logger)
-                .map(Self.booking) else {
-                try await audit.record(.update, outcome: .denied, detail: "booking \(id)", on: conn, logger: logger)
-                return .refused(StoreError.notFound("booking"))
-            }
-            let next: BookingStatus
-            do { next = try current.status.after(action) } catch {
-                try await audit.record(.update, residents: [current.residentId], outcome: .refused, detail: "booking \(id)", on: conn, logger: logger)
-                return .refused(error)
-            }
+        return try await db.move("booking", id, action, ifVersion: nil, logger: logger, lock: { conn in
+            try await conn.first("\(unescaped: Self.select) WHERE b.id = \(id) FOR UPDATE OF b", as: Row.self, logger: logger).map(Self.booking)
+        }, write: { current, next, conn in
             var service: Int64?
             if next == .completed {
                 service = try await conn.first("""
@@ -133,9 +125,8 @@ public struct BookingStore: Sendable {
                        service_id = coalesce(\(service), service_id), version = version + 1
                 WHERE id = \(id)
                 """, logger: logger)
-            try await audit.record(.update, residents: [current.residentId], detail: "booking \(id) \(next.rawValue)", on: conn, logger: logger)
-            return .done(try await fetch(id, on: conn, logger: logger)!)
-        }
+            return try await fetch(id, on: conn, logger: logger)!
+        })
     }
 
     public func forSession(_ sessionId: Int64, logger: Logger) async throws -> [Booking] {

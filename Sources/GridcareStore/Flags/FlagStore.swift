@@ -81,23 +81,12 @@ public struct FlagStore: Sendable {
         try c.finish()
         let user = try userId
         let role = db.scope?.role
-        return try await db.audited(logger: logger) { conn in
-            guard let current = try await conn.first("\(unescaped: Self.select) WHERE f.id = \(id) FOR UPDATE OF f", as: Row.self, logger: logger)
-                .map(Self.flag) else {
-                try await audit.record(.update, outcome: .denied, detail: "flag \(id)", on: conn, logger: logger)
-                return .refused(StoreError.notFound("flag"))
-            }
-            func refuse(_ error: any Error) async throws -> Refusable<RiskFlag> {
-                try await audit.record(.update, residents: [current.residentId], outcome: .refused, detail: "flag \(id) \(action.rawValue)",
-                                       on: conn, logger: logger)
-                return .refused(error)
-            }
-            if let ifVersion, ifVersion != current.version { return try await refuse(StoreError.versionMismatch(current: current.version)) }
-            let next: FlagStatus
-            do { next = try current.status.after(action) } catch { return try await refuse(error) }
-            if action != .close, role != .admin, try await !conn.isTeamDoctor(user, microGridId: current.microGridId, logger: logger) {
-                return try await refuse(StoreError.notAllowed("only a doctor of the resident's team may \(action.rawValue) a flag"))
-            }
+        return try await db.move("flag", id, action, ifVersion: ifVersion, logger: logger, lock: { conn in
+            try await conn.first("\(unescaped: Self.select) WHERE f.id = \(id) FOR UPDATE OF f", as: Row.self, logger: logger).map(Self.flag)
+        }, allow: { current, _, conn in
+            guard action != .close, role != .admin, try await !conn.isTeamDoctor(user, microGridId: current.microGridId, logger: logger) else { return nil }
+            return StoreError.notAllowed("only a doctor of the resident's team may \(action.rawValue) a flag")
+        }, write: { _, next, conn in
             try await conn.query("""
                 UPDATE risk_flag SET status = \(next.rawValue)::flag_status, version = version + 1,
                        decided_by = CASE WHEN \(action != .close) THEN \(user) ELSE decided_by END,
@@ -107,9 +96,8 @@ public struct FlagStore: Sendable {
                 WHERE id = \(id)
                 """, logger: logger)
             try await event(id, user: user, action: next.rawValue, note: note, on: conn, logger: logger)
-            try await audit.record(.update, residents: [current.residentId], detail: "flag \(id) \(next.rawValue)", on: conn, logger: logger)
-            return .done(try await fetch(id, on: conn, logger: logger)!)
-        }
+            return try await fetch(id, on: conn, logger: logger)!
+        })
     }
 
     public func get(_ id: Int64, logger: Logger) async throws -> (RiskFlag, [FlagEvent]) {

@@ -128,37 +128,33 @@ public struct ReferralStore: Sendable {
     public func act(_ id: Int64, _ step: Step, ifVersion: Int?, logger: Logger) async throws -> Referral {
         try step.check()
         let (user, role) = try db.caller("referral slips are written by signed-in users")
-        let rules = self.rules
-        return try await db.audited(logger: logger) { conn in
-            guard let current = try await lock(id, on: conn, logger: logger) else {
-                try await audit.record(.update, outcome: .denied, detail: "referral \(id)", on: conn, logger: logger)
-                return .refused(StoreError.notFound("referral slip"))
-            }
-            func refuse(_ error: any Error) async throws -> Refusable<Referral> {
-                try await audit.refused(error, .update, residents: [current.residentId], detail: "referral \(id) \(step.action.rawValue)",
-                                        on: conn, logger: logger)
-            }
-            if let ifVersion, ifVersion != current.version { return try await refuse(StoreError.versionMismatch(current: current.version)) }
-            do { _ = try current.status.after(step.action) } catch { return try await refuse(error) }
+        // The follow-up date a discharge plan gets (or why its date breaks the rule), refused after the access checks.
+        var followUpBy: SimpleDate?, badFollowUp: FieldError?
+        if let plan = step.plan {
+            do throws(FieldError) { followUpBy = try rules.followUpBy(dischargedOn: SimpleDate.todayInChina(), planned: plan.followUpBy) } catch { badFollowUp = error }
+        }
+        let (by, refusal) = (followUpBy, badFollowUp)
+        return try await db.move("referral", id, step.action, ifVersion: ifVersion, missing: "referral slip", logger: logger, lock: { conn in
+            try await lock(id, on: conn, logger: logger)
+        }, allow: { current, _, conn in
             guard AccessRules.mayActOnReferral(step.action, as: role) else {
                 let party = step.action.party == .hospital ? "the hospital the slip is addressed to" : "the resident's doctor team"
-                return try await refuse(StoreError.notAllowed("only \(party) may \(step.action.rawValue) a referral slip"))
+                return StoreError.notAllowed("only \(party) may \(step.action.rawValue) a referral slip")
             }
             // The slip is locked; its team never changes, so the check holds to the commit.
             var doctor = false
             if role == .centreStaff, let team = current.teamId { doctor = try await conn.isDoctor(user, ofTeam: team, logger: logger) }
             guard AccessRules.mayActOnReferral(step.action, as: role, isDoctorOfSlipTeam: doctor) else {
-                return try await refuse(StoreError.notAllowed("only a doctor of the slip's team may \(step.action.rawValue) it"))
+                return StoreError.notAllowed("only a doctor of the slip's team may \(step.action.rawValue) it")
             }
+            return step.action == .discharge ? refusal.map { ValidationFailure([$0]) } : nil
+        }, write: { current, _, conn in
             switch step.action {
             case .discharge:
                 let plan = step.plan!
-                let day = SimpleDate.todayInChina()
-                let by: SimpleDate
-                do throws(FieldError) { by = try rules.followUpBy(dischargedOn: day, planned: plan.followUpBy) } catch { return try await refuse(ValidationFailure([error])) }
                 try await conn.query("""
                     UPDATE referral SET plan_instructions = \(plan.instructions.trimmed), plan_medication = \(plan.medication?.trimmed),
-                           follow_up_by = \(by.iso)::date
+                           follow_up_by = \(by!.iso)::date
                     WHERE id = \(id)
                     """, logger: logger)
                 try await move(id, from: current.status, by: .discharge, user: user, note: step.note, on: conn, logger: logger)
@@ -178,9 +174,8 @@ public struct ReferralStore: Sendable {
             default:
                 try await move(id, from: current.status, by: step.action, user: user, note: step.note, on: conn, logger: logger)
             }
-            try await audit.record(.update, residents: [current.residentId], detail: "referral \(id) \(step.action.rawValue)", on: conn, logger: logger)
-            return .done(try await fetch(id, on: conn, logger: logger)!)
-        }
+            return try await fetch(id, on: conn, logger: logger)!
+        })
     }
 
     /// Moves a slip waiting for its follow-up on, once a doctor's follow-up of the resident is recorded.

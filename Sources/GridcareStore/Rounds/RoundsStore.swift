@@ -282,36 +282,32 @@ public struct RoundsStore: Sendable {
         c.text(notes, "notes", max: 4000, required: false)
         try c.finish()
         guard let user = db.scope?.userId else { throw StoreError.notAllowed("visits are marked by signed-in users") }
-        let planId = try await db.audited(logger: logger) { conn -> Refusable<Int64> in
-            guard let row = try await conn.first("""
+        let planId = try await db.move("planned visit", id, action, ifVersion: ifVersion, logger: logger, lock: { conn in
+            try await conn.first("""
                 SELECT plan_id, resident_id, visit::text, status::text, version, also::text[] FROM planned_visit WHERE id = \(id) FOR UPDATE
-                """, as: (Int64, Int64, String, String, Int, [String]).self, logger: logger) else {
-                try await audit.record(.update, outcome: .denied, detail: "planned visit \(id)", on: conn, logger: logger)
-                return .refused(StoreError.notFound("planned visit"))
+                """, as: (Int64, Int64, String, String, Int, [String]).self, logger: logger).map {
+                LockedVisit(planId: $0.0, residentId: $0.1, visits: [VisitKind(rawValue: $0.2)!] + $0.5.compactMap(VisitKind.init(rawValue:)),
+                            status: PlannedVisitStatus(rawValue: $0.3)!, version: $0.4)
             }
-            if let ifVersion, ifVersion != row.4 { return .refused(StoreError.versionMismatch(current: row.4)) }
-            do throws(FieldError) { _ = try PlannedVisitStatus(rawValue: row.3)!.after(action) } catch {
-                return .refused(StoreError.conflict(field: error.field, reason: error.reason))
-            }
+        }, write: { current, next, conn in
             var service: Int64?
-            if action == .done {
+            if next == .done {
                 // One service per visit made at the stop, so each due visit is answered; the first is the stop's record.
-                for visit in [VisitKind(rawValue: row.2)!] + row.5.compactMap(VisitKind.init(rawValue:)) {
-                    let entry = try await CaseSheetStore.insertService(residentId: row.1, kind: .homeVisit, visit: visit, by: user, at: Date(),
+                for visit in current.visits {
+                    let entry = try await CaseSheetStore.insertService(residentId: current.residentId, kind: .homeVisit, visit: visit, by: user, at: Date(),
                                                                        notes: notes ?? "rounds", on: conn, logger: logger)
                     service = service ?? entry
                     if visit == .doctorFollowUp {
-                        try await FollowUps.satisfy(residentId: row.1, service: entry, db: db, on: conn, logger: logger)
+                        try await FollowUps.satisfy(residentId: current.residentId, service: entry, db: db, on: conn, logger: logger)
                     }
                 }
             }
             try await conn.query("""
-                UPDATE planned_visit SET status = \(action.rawValue)::planned_visit_status, service_id = \(service), marked_by = \(user), marked_at = now(),
+                UPDATE planned_visit SET status = \(next.rawValue)::planned_visit_status, service_id = \(service), marked_by = \(user), marked_at = now(),
                        version = version + 1 WHERE id = \(id)
                 """, logger: logger)
-            try await audit.record(.update, residents: [row.1], detail: "planned visit \(id) \(action.rawValue)", on: conn, logger: logger)
-            return .done(row.0)
-        }
+            return current.planId
+        })
         return try await get(planId, logger: logger).visits.first { $0.id == id }!
     }
 
@@ -396,4 +392,9 @@ public struct RoundsStore: Sendable {
             return .done(true)
         }
     }
+}
+
+/// A planned visit as `Database.move` locks it: its plan, resident, the visits made at the stop, its state.
+struct LockedVisit: MachineRecord {
+    var planId: Int64, residentId: Int64, visits: [VisitKind], status: PlannedVisitStatus, version: Int
 }
