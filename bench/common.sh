@@ -12,6 +12,9 @@ OUT="$PWD/bench/out"
 mkdir -p "$OUT"
 # The embedded cluster's address, with the database name swapped for the benchmark's own.
 SERVER_URL=$("$BIN" db start 2>/dev/null | tail -1)
+# Benchmark databases are "external" to the service (their URL is given), so they name the key that seals
+# identity numbers: the embedded cluster's own, which `db start` made beside its data folder.
+export GRIDCARE_SECURITY_IDENTITY_KEY_FILE="${GRIDCARE_SECURITY_IDENTITY_KEY_FILE:-$PWD/.gridcare/pg.identity-key}"
 bench_db() { # name → fresh database URL
   local name=$1
   psql "$SERVER_URL" -qAtc "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null

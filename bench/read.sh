@@ -28,7 +28,7 @@ kill $SERVER; wait $SERVER 2>/dev/null || true; trap - EXIT
 cat > "$OUT/read.sql" <<SQL
 \set id random($MIN, $MAX)
 SELECT r.id, r.district_id, r.household_id, r.micro_grid_id, r.name, r.sex::text, to_char(r.birth_date, 'YYYY-MM-DD'),
-       left(r.id_number, 6) || '********' || right(r.id_number, 4), r.phone, r.conditions, r.circumstances, c.team_id, r.version
+       r.id_number_sealed, r.phone, r.conditions, r.circumstances, c.team_id, r.version
 FROM resident r LEFT JOIN care_team_catchment c ON c.micro_grid_id = r.micro_grid_id WHERE r.id = :id;
 SQL
 cat > "$OUT/request.sql" <<SQL
@@ -38,7 +38,7 @@ BEGIN;
 SELECT set_config('gridcare.user_id', '1', true), set_config('gridcare.role', 'admin', true),
        set_config('gridcare.scope_district', '*', true), set_config('gridcare.scope_micro_grids', '*', true);
 SELECT r.id, r.district_id, r.household_id, r.micro_grid_id, r.name, r.sex::text, to_char(r.birth_date, 'YYYY-MM-DD'),
-       left(r.id_number, 6) || '********' || right(r.id_number, 4), r.phone, r.conditions, r.circumstances, c.team_id, r.version
+       r.id_number_sealed, r.phone, r.conditions, r.circumstances, c.team_id, r.version
 FROM resident r LEFT JOIN care_team_catchment c ON c.micro_grid_id = r.micro_grid_id WHERE r.id = :id;
 INSERT INTO audit_event (user_id, role, operation, action, resident_id, outcome) VALUES (1, 'admin', 'getResident', 'read', :id, 'ok');
 COMMIT;
