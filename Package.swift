@@ -51,6 +51,7 @@ let package = Package(
         .target(
             name: "GridcareAPI",
             dependencies: [
+                "GridcareCore", "GridcareRouting",
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
             ],
             resources: [.copy("openapi.yaml")],

@@ -42,7 +42,7 @@ cat > "$OUT/book.sql" <<SQL
 \\set rid $LO + (:k % $NRES)
 \\set session $PG0 + ((:k / $NRES) % 8)
 SELECT * FROM gridcare_authenticate(sha256(convert_to('$TOKEN', 'UTF8')));
-SELECT * FROM gridcare_book($UID_, 'centre_staff', $DISTRICT, '$GRIDS', '', 'bookSession', :session, :rid);
+SELECT * FROM gridcare_book($UID_, 'centre_staff', $DISTRICT, '$GRIDS', '', 'bookSession', :session, :rid, false);
 SQL
 cat > "$OUT/book.lua" <<LUA
 local ids = {}

@@ -18,7 +18,7 @@ public struct MobilisationRule: Sendable, Equatable {
 }
 
 /// What the people do at each household, which decides the minutes they spend there.
-public enum MobilisationKind: String, Sendable, CaseIterable {
+public enum MobilisationKind: String, Sendable, CaseIterable, Codable {
     /// 通知到户: a notice at the door (a warning, an evacuation call, a campaign): knock, tell, confirm.
     case notice
     /// 入户排查: a door-to-door check of who is at home and how they are.

@@ -40,8 +40,9 @@ enum TestAuth {
     @TaskLocal static var token: String?
 }
 
-/// Runs `body` against the real router on a fresh database holding the fixture district and a user of
-/// each role. The router's pool connects as the service role, so row-level security is in force.
+/// Runs `body` against the application `serve` runs (buildApplication: the router, the pool, the board's
+/// and the clinics' clocks as its services) on a fresh database holding the fixture district and a user of
+/// each role. The pool connects as the service role, so row-level security is in force.
 func withScopedAPI(config: AppConfig = testConfig(), poolSize: Int? = nil,
                    _ body: @Sendable @escaping (any TestClientProtocol, Fixture, TestUsers, Database) async throws -> Void) async throws {
     try await withTestDatabase { db, url in
@@ -50,13 +51,10 @@ func withScopedAPI(config: AppConfig = testConfig(), poolSize: Int? = nil,
         var config = config
         if let poolSize { config.poolSize = poolSize }
         let service = try makeServiceClient(url: url, config: config, logger: quiet)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await service.run() }
-            defer { group.cancelAll() }
-            let app = Application(router: try buildRouter(config: config, client: service, logger: quiet))
-            try await app.test(.router) { client in
-                try await TestAuth.$token.withValue(users[.admin]) { try await body(client, fixture, users, db) }
-            }
+        // The router test framework runs the application's services around the test, as `serve` does.
+        let app = try buildApplication(config: config, client: service, logger: quiet)
+        try await app.test(.router) { client in
+            try await TestAuth.$token.withValue(users[.admin]) { try await body(client, fixture, users, db) }
         }
     }
 }

@@ -113,6 +113,8 @@ func boardConfig(cap: Int) -> AppConfig {
                 SELECT detail FROM audit_event WHERE resident_id = \(p.inside.id) AND operation IN ('createClaim', 'actOnClaim') AND outcome = 'ok' ORDER BY id
                 """).decode(String.self).all()
             #expect(trail.count == 3 && trail.last == "claim \(claim.id) deliver", "\(trail)")
+            // Delivered, the claim no longer counts against its claimer's cap.
+            #expect(try await db.client.query("SELECT sum(open_claims)::int FROM claimer_load").decode(Int?.self).all() == [0])
         }
     }
 
@@ -163,6 +165,12 @@ func boardConfig(cap: Int) -> AppConfig {
             #expect(try await client.call(.get, "/v1/board/offers", token: users[.gridWorker]).1.items.isEmpty)
             let expired = try await client.call(.get, "/v1/board/offers/\(a.id)", token: users[.gridWorker]).1
             #expect(expired["status"] as? String == "expired" && expired["available"] as? Int == 4)
+            // The lapsed claim gave its claimer's place under the cap back (the trigger board_claim_closed).
+            #expect(try await db.client.query("""
+                SELECT bool_and(l.open_claims = (SELECT count(*) FROM board_claim c WHERE c.claimed_by = l.user_id
+                                                 AND c.status IN ('reserved', 'picked_up')))
+                FROM claimer_load l
+                """).decode(Bool?.self).all() == [true])
             // Running the clock again changes nothing.
             let again = try await BoardReports(db).expire(today: SimpleDate.todayInChina(), logger: quiet)
             #expect(again.expiredOffers == 0 && again.lapsedClaims == 0)

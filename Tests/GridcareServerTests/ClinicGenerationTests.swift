@@ -11,9 +11,12 @@ import ServiceLifecycle
 import Testing
 
 /// The repository's own holiday calendar (Config/holidays), whatever the tests' working directory.
-func clinicConfig(weeksAhead: Int = 8, onHoliday: String = "next_workday") -> AppConfig {
+/// The API tests of generation count what each request made, so the service they run has no clinic clock
+/// of its own (`generateJobMinutes` 0) to make sessions under them; the clock's tests drive it directly.
+func clinicConfig(weeksAhead: Int = 8, onHoliday: String = "next_workday", clockMinutes: Int = 0) -> AppConfig {
     testConfig(["rules.clinics.holidaysDirectory": .init(.string(TestDatabase.packageRoot + "/Config/holidays"), isSecret: false),
                 "rules.clinics.generateWeeksAhead": .init(.int(weeksAhead), isSecret: false),
+                "rules.clinics.generateJobMinutes": .init(.int(clockMinutes), isSecret: false),
                 "rules.clinics.onHoliday": .init(.string(onHoliday), isSecret: false)])
 }
 
@@ -197,7 +200,7 @@ private func days(_ list: Any?) -> [String] { (list as? [[String: Any]] ?? []).c
     @Test func theClockRunsOnStartAndStopsOnGracefulShutdown() async throws {
         try await withTestDatabase { db, url in
             let f = try await Fixture.make(db)
-            let today = SimpleDate.todayInChina(), config = clinicConfig(weeksAhead: 2)
+            let today = SimpleDate.todayInChina(), config = clinicConfig(weeksAhead: 2, clockMinutes: 60)
             _ = try await clinics(db, f, today: today)
             let pool = try makeServiceClient(url: url, config: config, logger: quiet)
             let clock = ClinicClock(db: Database(client: pool, logger: quiet, vault: TestDatabase.vault), config: config, logger: quiet)

@@ -121,6 +121,48 @@ private func admin(_ db: Database, _ f: Fixture) async throws -> Database {
         }
     }
 
+    /// Every place is taken when more residents race for them than there are, none twice, and each of the
+    /// others is told the session is full (gridcare_book waits for a slot another booking holds rather than
+    /// giving up); a walk-in in the middle of the race is checked in without a slot.
+    @Test func racingBookingsFillEveryPlaceAndTheRestAreToldItIsFull() async throws {
+        try await withTestDatabase { db, _ in
+            let f = try await Fixture.make(db)
+            let scoped = try await admin(db, f)
+            _ = try await ClinicStore(db).create(stationId: f.stationId, teamId: f.teamId, rule: wednesdays(15, capacity: 1, ends: 10 * 60), logger: log)
+            _ = try await ClinicStore(db).generate(from: d("2026-12-01"), through: d("2026-12-07"), calendar: HolidayCalendar(), onHoliday: .cancel, logger: log)
+            let session = try #require(try await ClinicStore(db).sessions(from: d("2026-12-02"), through: d("2026-12-02"), stationId: nil, teamId: nil, logger: log).first)
+            var residents: [Int64] = []
+            for n in 0..<13 {
+                residents.append(try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[n % 2], n: 300 + n), logger: log).id)
+            }
+            let places = try await db.client.query("SELECT sum(capacity)::int FROM session_slot WHERE session_id = \(session.id)").decode(Int.self).all()[0]
+            #expect(places == 4)
+            let outcomes = await withTaskGroup(of: (walkIn: Bool, result: Result<Booking, any Error>).self) { group in
+                for (i, r) in residents.enumerated() {
+                    let walkIn = i == 6
+                    group.addTask {
+                        do { return (walkIn, .success(try await BookingStore(scoped).book(sessionId: session.id, residentId: r, walkIn: walkIn, logger: log))) }
+                        catch { return (walkIn, .failure(error)) }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            let booked = outcomes.compactMap { try? $0.result.get() }
+            #expect(booked.filter { !$0.walkIn }.count == 4 && Set(booked.compactMap(\.slot)).count == 4)
+            #expect(booked.contains { $0.walkIn && $0.slot == nil && $0.status == .checkedIn })
+            for case (_, .failure(let error)) in outcomes {
+                #expect(error as? StoreError == .conflict(field: "sessionId", reason: "the session is full"), "\(error)")
+            }
+            let slots = try await db.client.query("SELECT booked FROM session_slot WHERE session_id = \(session.id)").decode(Int.self).all()
+            #expect(slots == [1, 1, 1, 1])
+            // Each booking has its one audit row, written by the one writer (gridcare_audit).
+            let audited = try await db.client.query("""
+                SELECT count(*)::int FROM audit_event WHERE operation IS NOT NULL AND action = 'create' AND outcome = 'ok' AND detail LIKE 'booking %'
+                """).decode(Int.self).all()
+            #expect(audited == [5])
+        }
+    }
+
     @Test func aCompletedBookingIsAClinicVisitOnTheCaseSheet() async throws {
         try await withTestDatabase { db, _ in
             let f = try await Fixture.make(db)

@@ -33,7 +33,8 @@ public struct AppConfig: Sendable {
     /// made for every clinic, and the default span of `generateClinicSessions` and `gridcare clinics generate`
     /// (default 8, 1–104).
     public var clinicWeeksAhead: Int
-    /// `rules.clinics.generateJobMinutes`: how often the service's clock makes them (default 60).
+    /// `rules.clinics.generateJobMinutes`: how often the service's clock makes them (default 60; 0 runs no
+    /// clock in this copy, for a deployment that generates from the CLI or from another copy).
     public var clinicJobMinutes: Int
     /// `rules.referrals.*`: acknowledgement windows by urgency and the follow-up window after discharge.
     public var referralRules: ReferralRules
@@ -90,7 +91,7 @@ public struct AppConfig: Sendable {
         holidaysDirectory = reader.string(forKey: "rules.clinics.holidaysDirectory", default: "Config/holidays")
         onHoliday = HolidayRule(rawValue: reader.string(forKey: "rules.clinics.onHoliday", default: "next_workday")) ?? .nextWorkday
         clinicWeeksAhead = min(104, max(1, reader.int(forKey: "rules.clinics.generateWeeksAhead", default: 8)))
-        clinicJobMinutes = max(1, reader.int(forKey: "rules.clinics.generateJobMinutes", default: 60))
+        clinicJobMinutes = max(0, reader.int(forKey: "rules.clinics.generateJobMinutes", default: 60))
         referralRules = Self.referralRules(reader)
         var board = BoardRules()
         board.holdHours = max(1, reader.int(forKey: "rules.board.holdHours", default: board.holdHours))

@@ -7,20 +7,23 @@ import Logging
 import OpenAPIHummingbird
 import OpenAPIRuntime
 import PostgresNIO
+import ServiceLifecycle
 
 /// Builds the HTTP application on an already migrated database. The caller owns the PostgresClient's
 /// lifetime only through the returned application's services.
 public func buildApplication(config: AppConfig, client: PostgresClient, logger: Logger) throws -> some ApplicationProtocol {
     let vault = try config.identityVault()
     let router = try buildRouter(config: config, client: client, vault: vault, logger: logger)
+    let db = Database(client: client, logger: logger, vault: vault)
+    var services: [any Service] = [client, BoardClock(db: db, rules: config.boardRules, logger: logger)]
+    if config.clinicJobMinutes > 0 { services.append(ClinicClock(db: db, config: config, logger: logger)) }
     return Application(
         router: router,
         // A connection that has not sent a whole request head within the timeout is closed: a client
         // trickling header bytes holds a socket for that long at most (the idle timeout between requests too).
         server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(config.headerTimeout.components.seconds * 1000)))),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "gridcare"),
-        services: [client, BoardClock(db: Database(client: client, logger: logger, vault: vault), rules: config.boardRules, logger: logger),
-                   ClinicClock(db: Database(client: client, logger: logger, vault: vault), config: config, logger: logger)],
+        services: services,
         logger: logger
     )
 }

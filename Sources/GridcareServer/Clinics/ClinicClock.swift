@@ -22,7 +22,7 @@ struct ClinicClock: Service {
     init(db: Database, config: AppConfig, logger: Logger) {
         self.db = db.scoped(.serviceJob, operation: "clinic clock")
         weeksAhead = config.clinicWeeksAhead
-        interval = .seconds(60 * config.clinicJobMinutes)
+        interval = .seconds(60 * max(1, config.clinicJobMinutes))
         holidaysDirectory = config.holidaysDirectory
         onHoliday = config.onHoliday
         self.logger = logger

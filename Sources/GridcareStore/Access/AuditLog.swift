@@ -46,9 +46,10 @@ public struct AuditLog: Sendable {
     public func record(_ action: AuditAction, residents: [Int64] = [], outcome: AuditOutcome = .ok, detail: String? = nil,
                        on conn: PostgresConnection, logger: Logger) async throws {
         let s = db.scope
-        _ = try await conn.execute(Insert(userId: s?.userId, role: s?.role.rawValue, districtId: s?.districtId, operation: db.operation,
-                                          action: action.rawValue, outcome: outcome.rawValue, detail: detail, residents: residents),
-                                   logger: logger)
+        let rows = try await conn.execute(Insert(userId: s?.userId, role: s?.role.rawValue, districtId: s?.districtId, operation: db.operation,
+                                                 action: action.rawValue, outcome: outcome.rawValue, detail: detail, residents: residents),
+                                          logger: logger)
+        for try await _ in rows {}
     }
 
     /// Records one row per household read or changed (households are audited like residents).
@@ -56,19 +57,15 @@ public struct AuditLog: Sendable {
                        on conn: PostgresConnection, logger: Logger) async throws {
         let s = db.scope
         try await conn.query("""
-            INSERT INTO audit_event (user_id, role, district_id, operation, action, household_id, outcome, detail)
-            SELECT \(s?.userId), \(s?.role.rawValue), \(s?.districtId), \(db.operation), \(action.rawValue), h, \(outcome.rawValue), \(detail)
-            FROM unnest(CASE WHEN cardinality(\(households)::bigint[]) = 0 THEN ARRAY[NULL]::bigint[] ELSE \(households)::bigint[] END) AS h
+            SELECT gridcare_audit(\(s?.userId), \(s?.role.rawValue), \(s?.districtId), \(db.operation), \(action.rawValue), \(outcome.rawValue),
+                                  \(detail), '{}'::bigint[], \(households)::bigint[])
             """, logger: logger)
     }
 
     /// Written with nearly every request, so a named prepared statement.
     struct Insert: PostgresPreparedStatement {
-        static let sql = """
-            INSERT INTO audit_event (user_id, role, district_id, operation, action, resident_id, outcome, detail)
-            SELECT $1::bigint, $2::text, $3::bigint, $4::text, $5::text, r, $6::text, $7::text
-            FROM unnest(CASE WHEN cardinality($8::bigint[]) = 0 THEN ARRAY[NULL]::bigint[] ELSE $8::bigint[] END) AS r
-            """
+        /// gridcare_audit (0025) is the one writer of an audit row, here and in gridcare_book.
+        static let sql = "SELECT gridcare_audit($1::bigint, $2::text, $3::bigint, $4::text, $5::text, $6::text, $7::text, $8::bigint[])"
         typealias Row = ()
         let userId: Int64?
         let role: String?

@@ -113,14 +113,11 @@ public struct ClaimStore: Sendable {
                     UPDATE board_claim SET status = 'cancelled', cancelled_by = \(user), cancelled_at = now(), cancel_reason = 'cancelled',
                            version = version + 1 WHERE id = \(id)
                     """, logger: logger)
-                try await conn.query("UPDATE board_offer SET available = available + \(current.quantity), version = version + 1 WHERE id = \(current.offerId)",
-                                     logger: logger)
             case .reserved:
                 break
             }
-            if !next.isOpen {
-                try await conn.query("UPDATE claimer_load SET open_claims = open_claims - 1 WHERE user_id = \(current.claimedBy)", logger: logger)
-            }
+            // Leaving the open states, the trigger board_claim_closed (0025) returns a cancelled claim's stock
+            // to its offer and the claimer's place under the cap: the board's clock closes claims too.
             return try await claim(id, on: conn, logger: logger)!
         })
     }

@@ -33,60 +33,26 @@ public struct BookingStore: Sendable {
 
     /// Books `residentId` into the first free slot of a scheduled session (or, for a walk-in, checks them
     /// in without a slot). The resident must live in the catchment of the clinic's team and be visible.
-    /// The hot path of a clinic morning: one call of `gridcare_book` (BookInOneCall) does it all when a
-    /// slot is free for the taking; the transaction below is for walk-ins, and for when every free slot
-    /// is being taken by someone else at that moment.
+    /// One call of `gridcare_book` (0025), the only place a booking is taken, does it all: the checks, the
+    /// slot (waiting for one held by a booking in flight), the booking and its audit row.
     public func book(sessionId: Int64, residentId: Int64, walkIn: Bool, logger: Logger) async throws -> Booking {
         guard let scope = db.scope else { throw StoreError.notAllowed("bookings are made by signed-in users") }
-        if !walkIn {
-            let r = try await db.withConnection(logger: logger) { conn in
-                try await conn.first(BookInOneCall(session: sessionId, resident: residentId, scope: scope, operation: db.operation), logger: logger)
-            }
-            if let r, let id = r.3 {
-                return Self.booking((id, r.4!, r.5!, r.6!, r.7, r.8!, r.9!, r.10, r.11!))
-            }
-            if let refusal = try await refusal(eligible: r?.0 ?? false, status: r?.1 ?? "", booked: r?.2 ?? false, residentId: residentId, logger: logger) {
-                throw refusal
-            }
+        let r = try await db.withConnection(logger: logger) { conn in
+            try await conn.first(BookInOneCall(session: sessionId, resident: residentId, walkIn: walkIn, scope: scope, operation: db.operation),
+                                 logger: logger)
         }
-        return try await db.audited(logger: logger) { conn in
-            let (eligible, status, booked) = try await conn.first(Checks(session: sessionId, resident: residentId), logger: logger) ?? (false, "", false)
-            if let refusal = try await refusal(eligible: eligible, status: status, booked: booked, residentId: residentId, on: conn, logger: logger) {
-                return .refused(refusal)
-            }
-            var slot: Int?
-            if !walkIn {
-                // Slot by slot, each UPDATE re-checking the place once the lock is free.
-                let candidates = try await conn.rows("""
-                    SELECT slot FROM session_slot WHERE session_id = \(sessionId) AND booked < capacity ORDER BY slot
-                    """, as: Int.self, logger: logger)
-                for candidate in candidates {
-                    if try await conn.first("""
-                        UPDATE session_slot SET booked = booked + 1
-                        WHERE session_id = \(sessionId) AND slot = \(candidate) AND booked < capacity RETURNING slot
-                        """, as: Int.self, logger: logger) != nil { slot = candidate; break }
-                }
-                guard slot != nil else {
-                    return .refused(StoreError.conflict(field: "sessionId", reason: "the session is full"))
-                }
-            }
-            let booking = Self.booking(try await conn.first(Insert(session: sessionId, resident: residentId, slot: slot, walkIn: walkIn,
-                                                                   bookedBy: scope.userId), logger: logger)!)
-            try await audit.record(.create, residents: [residentId], detail: "booking \(booking.id)", on: conn, logger: logger)
-            return .done(booking)
+        if let r, let id = r.3 {
+            return Self.booking((id, r.4!, r.5!, r.6!, r.7, r.8!, r.9!, r.10, r.11!))
         }
+        throw try await refusal(eligible: r?.0 ?? false, status: r?.1 ?? "", booked: r?.2 ?? false, residentId: residentId, logger: logger)
+            ?? StoreError.conflict(field: "sessionId", reason: "the session is full")
     }
 
     /// Why a booking is refused, if it is: a resident outside the catchment (or unseen: audited as denied,
-    /// on `conn` or in a transaction of its own), a session not open, a resident already booked on it.
-    func refusal(eligible: Bool, status: String, booked: Bool, residentId: Int64, on conn: PostgresConnection? = nil,
-                 logger: Logger) async throws -> (any Error)? {
+    /// in a transaction of its own), a session not open, a resident already booked on it.
+    func refusal(eligible: Bool, status: String, booked: Bool, residentId: Int64, logger: Logger) async throws -> (any Error)? {
         guard eligible else {
-            if let conn {
-                try await audit.record(.create, residents: [residentId], outcome: .denied, detail: "booking", on: conn, logger: logger)
-            } else {
-                try await audit.record(.create, residents: [residentId], outcome: .denied, detail: "booking", logger: logger)
-            }
+            try await audit.record(.create, residents: [residentId], outcome: .denied, detail: "booking", logger: logger)
             return ValidationFailure([FieldError("residentId", "no such resident in the catchment of this clinic's team")])
         }
         guard status == "scheduled" else { return ValidationFailure([FieldError("sessionId", "the session is not open for booking")]) }
