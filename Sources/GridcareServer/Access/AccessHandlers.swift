@@ -5,7 +5,7 @@ import GridcareStore
 
 extension Components.Schemas.Me {
     init(_ a: Caller) {
-        self.init(userId: a.userId, username: a.username, role: .init(rawValue: a.role.rawValue)!, districtId: a.scope.districtId,
+        self.init(userId: a.userId, username: a.username, role: a.role, districtId: a.scope.districtId,
                   workerId: a.workerId, hospitalId: a.hospitalId, microGridIds: a.scope.microGridIds, tokenExpiresAt: a.expiresAt)
     }
 }

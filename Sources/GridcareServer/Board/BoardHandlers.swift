@@ -14,7 +14,7 @@ extension Components.Schemas.MedicineBox {
 extension Components.Schemas.Offer {
     init(_ o: Offer, rules: BoardRules, today: SimpleDate) {
         self.init(id: o.id, boxId: o.boxId, boxName: o.boxName, microGridId: o.microGridId, communityId: o.communityId, itemName: o.itemName,
-                  category: .init(rawValue: o.category.rawValue)!, quantity: o.quantity, available: o.available, unit: o.unit,
+                  category: o.category, quantity: o.quantity, available: o.available, unit: o.unit,
                   expiresOn: o.expiresOn.iso, expiresSoon: o.status == "open" && rules.expiresSoon(o.expiresOn, today: today),
                   donorName: o.donorName, note: o.note, status: .init(rawValue: o.status)!,
                   needsApproval: o.category.needsDoctor && o.approvedBy == nil, approvedBy: o.approvedBy, approvedAt: o.approvedAt,
@@ -25,7 +25,7 @@ extension Components.Schemas.Offer {
 extension Components.Schemas.BoardRequest {
     init(_ r: BoardRequest) {
         self.init(id: r.id, residentId: r.residentId, residentName: r.residentName, microGridId: r.microGridId, itemName: r.itemName,
-                  category: .init(rawValue: r.category.rawValue)!, quantity: r.quantity, delivered: r.delivered, claimed: r.claimed,
+                  category: r.category, quantity: r.quantity, delivered: r.delivered, claimed: r.claimed,
                   outstanding: r.outstanding, urgency: .init(rawValue: r.urgency.rawValue)!, reason: r.reason, status: .init(rawValue: r.status)!,
                   needsApproval: r.category.needsDoctor && r.approvedBy == nil, approvedBy: r.approvedBy, approvedAt: r.approvedAt,
                   postedBy: r.postedBy, postedAt: r.postedAt, fulfilledAt: r.fulfilledAt, cancelledAt: r.cancelledAt, version: r.version)
@@ -72,7 +72,7 @@ extension APIHandler {
 
     func listOffers(_ input: Operations.ListOffers.Input) async throws -> Operations.ListOffers.Output {
         let q = input.query
-        let page = try await board.offers(.init(areaId: q.areaId, boxId: q.boxId, category: q.category.map { BoardCategory(rawValue: $0.rawValue)! },
+        let page = try await board.offers(.init(areaId: q.areaId, boxId: q.boxId, category: q.category,
                                                 includeClosed: q.includeClosed ?? false),
                                           page: try pageRequest(cursor: q.cursor, limit: q.limit), logger: logger)
         return .ok(.init(body: .json(.init(items: page.items.map(offerJSON), nextCursor: page.nextCursor))))
@@ -81,7 +81,7 @@ extension APIHandler {
     func postOffer(_ input: Operations.PostOffer.Input) async throws -> Operations.PostOffer.Output {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
         guard let expires = try date(b.expiresOn, field: "expiresOn") else { throw FieldError("expiresOn", "is required") }
-        let offer = try await board.postOffer(.init(boxId: b.boxId, itemName: b.itemName, category: BoardCategory(rawValue: b.category.rawValue)!,
+        let offer = try await board.postOffer(.init(boxId: b.boxId, itemName: b.itemName, category: b.category,
                                                     quantity: b.quantity, unit: b.unit, expiresOn: expires, donorName: b.donorName, note: b.note),
                                               today: today, logger: logger)
         return .created(.init(body: .json(offerJSON(offer))))
@@ -109,7 +109,7 @@ extension APIHandler {
     func postBoardRequest(_ input: Operations.PostBoardRequest.Input) async throws -> Operations.PostBoardRequest.Output {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
         let request = try await boardRequests.post(.init(residentId: b.residentId, itemName: b.itemName,
-                                                         category: BoardCategory(rawValue: b.category.rawValue)!, quantity: b.quantity,
+                                                         category: b.category, quantity: b.quantity,
                                                          urgency: BoardUrgency(rawValue: b.urgency.rawValue)!, reason: b.reason), logger: logger)
         return .created(.init(body: .json(.init(request))))
     }

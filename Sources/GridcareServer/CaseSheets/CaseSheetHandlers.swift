@@ -5,7 +5,7 @@ import GridcareStore
 
 extension Components.Schemas.ServiceEntry {
     init(_ s: ServiceEntry) {
-        self.init(id: s.id, residentId: s.residentId, kind: .init(rawValue: s.kind.rawValue)!, visit: s.visit.map { .init(rawValue: $0.rawValue)! },
+        self.init(id: s.id, residentId: s.residentId, kind: s.kind, visit: s.visit,
                   performedBy: s.performedBy, performedByName: s.performedByName, performedAt: s.performedAt, notes: s.notes)
     }
 }
@@ -48,7 +48,7 @@ extension APIHandler {
     func recordService(_ input: Operations.RecordService.Input) async throws -> Operations.RecordService.Output {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
         let entry = try await caseSheets.addService(
-            residentId: input.path.id, kind: ServiceKind(rawValue: b.kind.rawValue)!, visit: b.visit.map { VisitKind(rawValue: $0.rawValue)! },
+            residentId: input.path.id, kind: b.kind, visit: b.visit,
             performedAt: b.performedAt, notes: b.notes, logger: logger)
         return .created(.init(body: .json(.init(entry))))
     }

@@ -6,7 +6,7 @@ extension Components.Schemas.DueVisit {
     init(_ d: DueVisit) {
         self.init(residentId: d.residentId, residentName: d.residentName, microGridId: d.microGridId, teamId: d.teamId,
                   visit: .init(rawValue: d.visit.rawValue)!, rule: .init(rawValue: d.rule.rawValue)!, dueOn: d.dueOn.iso,
-                  overdueDays: d.overdueDays, lastDone: d.lastDone?.iso, tier: d.tier.map { .init(rawValue: $0.rawValue)! }, openAlert: d.openAlert)
+                  overdueDays: d.overdueDays, lastDone: d.lastDone?.iso, tier: d.tier, openAlert: d.openAlert)
     }
 }
 
@@ -37,7 +37,7 @@ extension APIHandler {
         let alerted = try await alerts.list(teamId: nil, microGridId: nil, includeClosed: false, limit: 2000, logger: logger)
         let list = MyResidents.build(due: due, flags: open, alerts: alerted, limit: limit)
         return .ok(.init(body: .json(.init(items: list.map { r in
-            .init(residentId: r.residentId, name: r.name, microGridId: r.microGridId, tier: r.tier.map { .init(rawValue: $0.rawValue)! },
+            .init(residentId: r.residentId, name: r.name, microGridId: r.microGridId, tier: r.tier,
                   flags: r.flags.map { .init($0) }, openAlerts: r.openAlerts, due: r.due.map { .init($0) })
         }))))
     }

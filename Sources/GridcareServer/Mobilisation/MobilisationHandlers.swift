@@ -12,7 +12,7 @@ extension APIHandler {
         let area = try await AreaStore(db).get(district, logger: logger)
         guard area.level == .district else { throw FieldError("districtId", "is not a district") }
         // The generated decoders do not enforce the document's bounds on query numbers: checked here.
-        let kind = MobilisationKind(rawValue: (q.kind ?? .notice).rawValue)!
+        let kind = q.kind ?? .notice
         var rule = config.mobilisationRules.rule(kind)
         if let m = q.minutesPerHousehold { rule.minutesPerHousehold = try within(m, 0...120, "minutesPerHousehold") }
         if let w = q.walkingKmh { rule.walkingKmPerHour = try within(w, 0.5...30, "walkingKmh") }
@@ -23,7 +23,7 @@ extension APIHandler {
         let failing = results.filter { !$0.result.meets }
         let shown = (q.failingOnly ?? true) ? failing : results
         return .ok(.init(body: .json(.init(
-            districtId: district, kind: q.kind ?? .notice, checked: results.count, failing: failing.count,
+            districtId: district, kind: kind, checked: results.count, failing: failing.count,
             peopleNeeded: failing.compactMap(\.result.shortfall).reduce(0, +), minutesPerHousehold: rule.minutesPerHousehold, walkingKmh: rule.walkingKmPerHour, limitMinutes: rule.limitMinutes,
             items: shown.map { m in
                 .init(microGridId: m.microGridId, name: m.name, gridName: m.gridName, households: m.result.households, workers: m.result.workers,

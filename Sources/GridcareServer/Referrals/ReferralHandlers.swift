@@ -8,14 +8,14 @@ extension Components.Schemas.Referral {
     init(_ r: Referral, rules: ReferralRules, history: [ReferralEvent]? = nil) {
         self.init(id: r.id, number: r.number, residentId: r.residentId, microGridId: r.microGridId, centreId: r.centreId, centreName: r.centreName,
                   teamId: r.teamId, hospitalId: r.hospitalId, hospitalName: r.hospitalName, department: r.department,
-                  urgency: .init(rawValue: r.urgency.rawValue)!, reason: r.reason, diagnosis: r.diagnosis,
+                  urgency: r.urgency, reason: r.reason, diagnosis: r.diagnosis,
                   patient: .init(name: r.patient.name, sex: r.patient.sex, birthYear: r.patient.birthYear,
                                  birthDate: r.patient.identity?.birthDate.iso, idNumberMasked: r.patient.idNumberMasked,
                                  idNumber: r.patient.identity?.idNumber, phone: r.patient.phone, address: r.patient.address),
                   vitals: r.vitals.map { .init(measuredAt: $0.measuredAt, systolic: $0.systolic, diastolic: $0.diastolic,
                                                glucoseFasting: $0.glucoseFasting, glucoseRandom: $0.glucoseRandom, heartRate: $0.heartRate,
                                                temperature: $0.temperature, spo2: $0.spo2, weight: $0.weight) },
-                  status: .init(rawValue: r.status.rawValue)!, allowedActions: r.allowedActions.map { .init(rawValue: $0.rawValue)! },
+                  status: r.status, allowedActions: r.allowedActions,
                   acknowledgeBy: r.status == .sent ? r.sentAt.map { rules.acknowledgeBy(sentAt: $0, urgency: r.urgency) } : nil,
                   createdBy: r.createdBy, createdAt: r.createdAt, sentAt: r.sentAt, receivedAt: r.receivedAt, decidedAt: r.decidedAt,
                   admittedAt: r.admittedAt, dischargedAt: r.dischargedAt, followedUpAt: r.followedUpAt, closedAt: r.closedAt,
@@ -23,7 +23,7 @@ extension Components.Schemas.Referral {
                   plan: r.plan.map { .init(instructions: $0.instructions, medication: $0.medication, followUpBy: $0.followUpBy.iso) },
                   followUpServiceId: r.followUpServiceId, version: r.version,
                   history: history?.map { .init(at: $0.at, userId: $0.userId, username: $0.username, action: $0.action,
-                                                from: $0.from.map { .init(rawValue: $0.rawValue)! }, to: .init(rawValue: $0.to.rawValue)!,
+                                                from: $0.from, to: $0.to,
                                                 note: $0.note) })
     }
 }
@@ -41,8 +41,8 @@ extension APIHandler {
 
     func listReferrals(_ input: Operations.ListReferrals.Input) async throws -> Operations.ListReferrals.Output {
         let q = input.query
-        let filter = ReferralStore.Filter(status: q.status.map { ReferralStatus(rawValue: $0.rawValue)! },
-                                          urgency: q.urgency.map { ReferralUrgency(rawValue: $0.rawValue)! },
+        let filter = ReferralStore.Filter(status: q.status,
+                                          urgency: q.urgency,
                                           hospitalId: q.hospitalId, residentId: q.residentId, openOnly: q.open ?? false)
         let page = try await referrals.list(filter, page: try pageRequest(cursor: q.cursor, limit: q.limit), logger: logger)
         return .ok(.init(body: .json(.init(items: page.items.map { .init($0, rules: config.referralRules) }, nextCursor: page.nextCursor))))
@@ -51,7 +51,7 @@ extension APIHandler {
     func createReferral(_ input: Operations.CreateReferral.Input) async throws -> Operations.CreateReferral.Output {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
         let slip = try await referrals.create(.init(residentId: b.residentId, hospitalId: b.hospitalId, department: b.department,
-                                                    urgency: ReferralUrgency(rawValue: b.urgency.rawValue)!, reason: b.reason,
+                                                    urgency: b.urgency, reason: b.reason,
                                                     diagnosis: b.diagnosis, send: b.send ?? false), logger: logger)
         return .created(.init(headers: .init(eTag: etag(slip.version)), body: .json(.init(slip, rules: config.referralRules))))
     }
@@ -65,7 +65,7 @@ extension APIHandler {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
         let plan = try b.plan.map { (instructions: $0.instructions, medication: $0.medication,
                                      followUpBy: try date($0.followUpBy, field: "plan.followUpBy")) }
-        let step = ReferralStore.Step(action: ReferralStatus.Action(rawValue: b.action.rawValue)!, note: b.note, plan: plan,
+        let step = ReferralStore.Step(action: b.action, note: b.note, plan: plan,
                                       serviceKind: b.serviceKind.map { ServiceKind(rawValue: $0.rawValue)! })
         let slip = try await referrals.act(input.path.id, step, ifVersion: try version(ifMatch: input.headers.ifMatch), logger: logger)
         return .ok(.init(headers: .init(eTag: etag(slip.version)), body: .json(.init(slip, rules: config.referralRules))))
@@ -86,8 +86,8 @@ extension APIHandler {
         let items = try await ReferralReports(db, rules: config.referralRules)
             .overdue(districtId: input.query.districtId, limit: try bounded(input.query.limit, "limit", default: 500, max: 5000), logger: logger)
         return .ok(.init(body: .json(.init(items: items.map {
-            .init(id: $0.id, number: $0.number, residentId: $0.residentId, patientName: $0.patientName, urgency: .init(rawValue: $0.urgency.rawValue)!,
-                  status: .init(rawValue: $0.status.rawValue)!, hospitalId: $0.hospitalId, hospitalName: $0.hospitalName, centreId: $0.centreId,
+            .init(id: $0.id, number: $0.number, residentId: $0.residentId, patientName: $0.patientName, urgency: $0.urgency,
+                  status: $0.status, hospitalId: $0.hospitalId, hospitalName: $0.hospitalName, centreId: $0.centreId,
                   centreName: $0.centreName, stage: .init(rawValue: $0.stage.rawValue)!, dueAt: $0.dueAt, lateMinutes: $0.lateMinutes)
         }))))
     }

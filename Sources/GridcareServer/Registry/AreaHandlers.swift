@@ -7,7 +7,7 @@ extension APIHandler {
 
     func listAreas(_ input: Operations.ListAreas.Input) async throws -> Operations.ListAreas.Output {
         let q = input.query
-        let filter = AreaStore.Filter(level: q.level.map { AreaLevel(rawValue: $0.rawValue)! }, parentId: q.parentId,
+        let filter = AreaStore.Filter(level: q.level, parentId: q.parentId,
                                       districtId: q.districtId, namePrefix: q.name)
         let page = try await areas.list(filter, page: try pageRequest(cursor: q.cursor, limit: q.limit), logger: logger)
         return .ok(.init(body: .json(.init(items: page.items.map(Components.Schemas.Area.init), nextCursor: page.nextCursor))))
@@ -15,7 +15,7 @@ extension APIHandler {
 
     func createArea(_ input: Operations.CreateArea.Input) async throws -> Operations.CreateArea.Output {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
-        let area = try await areas.create(level: AreaLevel(rawValue: b.level.rawValue)!, parentId: b.parentId, name: b.name,
+        let area = try await areas.create(level: b.level, parentId: b.parentId, name: b.name,
                                           code: b.code, institution: b.institution, logger: logger)
         return .created(.init(body: .json(.init(area))))
     }

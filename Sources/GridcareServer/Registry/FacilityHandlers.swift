@@ -7,14 +7,14 @@ extension APIHandler {
 
     func listFacilities(_ input: Operations.ListFacilities.Input) async throws -> Operations.ListFacilities.Output {
         let q = input.query
-        let page = try await facilities.list(kind: q.kind.map { FacilityKind(rawValue: $0.rawValue)! }, districtId: q.districtId,
+        let page = try await facilities.list(kind: q.kind, districtId: q.districtId,
                                              centreId: q.centreId, page: try pageRequest(cursor: q.cursor, limit: q.limit), logger: logger)
         return .ok(.init(body: .json(.init(items: page.items.map(Components.Schemas.Facility.init), nextCursor: page.nextCursor))))
     }
 
     func createFacility(_ input: Operations.CreateFacility.Input) async throws -> Operations.CreateFacility.Output {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
-        let draft = FacilityStore.Draft(kind: FacilityKind(rawValue: b.kind.rawValue)!, areaId: b.areaId, centreId: b.centreId,
+        let draft = FacilityStore.Draft(kind: b.kind, areaId: b.areaId, centreId: b.centreId,
                                         name: b.name, address: b.address, latitude: b.latitude, longitude: b.longitude, timeZone: b.timeZone)
         return .created(.init(body: .json(.init(try await facilities.create(draft, logger: logger)))))
     }

@@ -4,14 +4,14 @@ import GridcareCore
 /// Domain records in the API's shapes. Enum raw values are shared with the domain on purpose.
 extension Components.Schemas.Area {
     init(_ a: Area) {
-        self.init(id: a.id, level: .init(rawValue: a.level.rawValue)!, parentId: a.parentId, districtId: a.districtId,
+        self.init(id: a.id, level: a.level, parentId: a.parentId, districtId: a.districtId,
                   name: a.name, code: a.code, institution: a.institution, version: a.version)
     }
 }
 
 extension Components.Schemas.Facility {
     init(_ f: Facility) {
-        self.init(id: f.id, kind: .init(rawValue: f.kind.rawValue)!, districtId: f.districtId, areaId: f.areaId,
+        self.init(id: f.id, kind: f.kind, districtId: f.districtId, areaId: f.areaId,
                   centreId: f.centreId, name: f.name, address: f.address, latitude: f.latitude, longitude: f.longitude,
                   timeZone: f.timeZone, version: f.version)
     }
@@ -19,7 +19,7 @@ extension Components.Schemas.Facility {
 
 extension Components.Schemas.Worker {
     init(_ w: Worker) {
-        self.init(id: w.id, districtId: w.districtId, role: .init(rawValue: w.role.rawValue)!, name: w.name, phone: w.phone,
+        self.init(id: w.id, districtId: w.districtId, role: w.role, name: w.name, phone: w.phone,
                   centreId: w.centreId, hospitalId: w.hospitalId, areaId: w.areaId, active: w.active, version: w.version)
     }
 }
@@ -34,9 +34,9 @@ extension Components.Schemas.Household {
 extension Components.Schemas.Resident {
     init(_ r: Resident, today: SimpleDate) {
         self.init(id: r.id, districtId: r.districtId, householdId: r.householdId, microGridId: r.microGridId, teamId: r.teamId,
-                  name: r.name, sex: .init(rawValue: r.sex.rawValue)!, birthYear: r.birthYear, birthDate: r.identity?.birthDate.iso,
+                  name: r.name, sex: r.sex, birthYear: r.birthYear, birthDate: r.identity?.birthDate.iso,
                   age: r.age(on: today), idNumberMasked: r.idNumberMasked, idNumber: r.identity?.idNumber, phone: r.phone,
-                  conditions: r.conditions.map { .init(rawValue: $0.rawValue)! },
-                  circumstances: r.circumstances.map { .init(rawValue: $0.rawValue)! }, version: r.version)
+                  conditions: r.conditions,
+                  circumstances: r.circumstances, version: r.version)
     }
 }

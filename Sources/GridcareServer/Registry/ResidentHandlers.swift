@@ -50,8 +50,8 @@ extension APIHandler {
         try distinct(b.circumstances?.map(\.rawValue), "circumstances")
         let change = ResidentStore.Change(
             name: b.name, phone: b.phone, householdId: b.householdId,
-            conditions: b.conditions.map { $0.map { Condition(rawValue: $0.rawValue)! } },
-            circumstances: b.circumstances.map { $0.map { Circumstance(rawValue: $0.rawValue)! } })
+            conditions: b.conditions,
+            circumstances: b.circumstances)
         let r = try await residents.update(input.path.id, change, ifVersion: try version(ifMatch: input.headers.ifMatch), logger: logger)
         return .ok(.init(headers: .init(eTag: etag(r.version)), body: .json(.init(r, today: today))))
     }

@@ -7,7 +7,7 @@ extension APIHandler {
 
     func listWorkers(_ input: Operations.ListWorkers.Input) async throws -> Operations.ListWorkers.Output {
         let q = input.query
-        let page = try await workers.list(role: q.role.map { WorkerRole(rawValue: $0.rawValue)! }, districtId: q.districtId,
+        let page = try await workers.list(role: q.role, districtId: q.districtId,
                                           centreId: q.centreId, areaId: q.areaId, namePrefix: q.name,
                                           page: try pageRequest(cursor: q.cursor, limit: q.limit), logger: logger)
         return .ok(.init(body: .json(.init(items: page.items.map(Components.Schemas.Worker.init), nextCursor: page.nextCursor))))
@@ -15,7 +15,7 @@ extension APIHandler {
 
     func createWorker(_ input: Operations.CreateWorker.Input) async throws -> Operations.CreateWorker.Output {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
-        let draft = WorkerStore.Draft(districtId: b.districtId, role: WorkerRole(rawValue: b.role.rawValue)!, name: b.name,
+        let draft = WorkerStore.Draft(districtId: b.districtId, role: b.role, name: b.name,
                                       phone: b.phone, centreId: b.centreId, hospitalId: b.hospitalId, areaId: b.areaId)
         return .created(.init(body: .json(.init(try await workers.create(draft, logger: logger)))))
     }

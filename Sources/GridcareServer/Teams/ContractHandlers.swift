@@ -6,7 +6,7 @@ extension Components.Schemas.Contract {
     init(_ c: Contract, today: SimpleDate) {
         self.init(id: c.id, districtId: c.districtId, residentId: c.residentId, teamId: c.teamId, startsOn: c.startsOn.iso,
                   termEndsOn: c.termEndsOn.iso, endedOn: c.endedOn?.iso,
-                  endReason: c.endReason.map { .init(rawValue: $0.rawValue)! }, previousId: c.previousId,
+                  endReason: c.endReason, previousId: c.previousId,
                   active: c.isActive(on: today), version: c.version)
     }
 }

@@ -5,14 +5,14 @@ import GridcareStore
 extension Components.Schemas.CareTeam {
     init(_ t: CareTeam) {
         self.init(id: t.id, districtId: t.districtId, centreId: t.centreId, name: t.name,
-                  members: t.members.map { .init(workerId: $0.workerId, role: .init(rawValue: $0.teamRole.rawValue)!) },
+                  members: t.members.map { .init(workerId: $0.workerId, role: $0.teamRole) },
                   microGridIds: t.microGridIds, problems: TeamComposition.violations(t.members), version: t.version)
     }
 }
 
 extension TeamStore.Member {
     init(_ m: Components.Schemas.TeamMember) {
-        self.init(workerId: m.workerId, role: TeamRole(rawValue: m.role.rawValue)!)
+        self.init(workerId: m.workerId, role: m.role)
     }
 }
 
