@@ -2,14 +2,14 @@
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
     name: "gridcare",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "gridcare", targets: ["gridcare"]),
+        .executable(name: "gridcare", targets: ["gridcare"])
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

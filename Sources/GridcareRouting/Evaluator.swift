@@ -29,10 +29,14 @@ public enum Evaluator {
             var t = inst.depot.earliest
             let start = t
             var waitSoFar = 0
-            var postpone = Int.max // how far the departure can be delayed without lateness
+            var postpone = Int.max  // how far the departure can be delayed without lateness
             var ok = true
             for c in route {
-                guard c >= 1 && c < n else { violations.append("route \(ri + 1): invalid client \(c)"); ok = false; break }
+                guard c >= 1 && c < n else {
+                    violations.append("route \(ri + 1): invalid client \(c)")
+                    ok = false
+                    break
+                }
                 if seen[c] { violations.append("client \(c) visited more than once") }
                 seen[c] = true
                 let cl = inst.clients[c - 1]
@@ -68,13 +72,20 @@ public enum Evaluator {
         if routeCount > inst.vehicleCount {
             violations.append("\(routeCount) routes exceed \(inst.vehicleCount) vehicles")
         }
-        var skippedPrize = 0, skipped = 0
+        var skippedPrize = 0
+        var skipped = 0
         for c in 1..<n where !seen[c] {
             skipped += 1
             let cl = inst.clients[c - 1]
             if cl.required { violations.append("required client \(c) not visited") } else { skippedPrize += cl.prize }
         }
-        return Evaluation(distance: distance, skippedPrize: skippedPrize, cost: distance + skippedPrize,
-                          routeCount: routeCount, skippedCount: skipped, violations: violations)
+        return Evaluation(
+            distance: distance,
+            skippedPrize: skippedPrize,
+            cost: distance + skippedPrize,
+            routeCount: routeCount,
+            skippedCount: skipped,
+            violations: violations
+        )
     }
 }

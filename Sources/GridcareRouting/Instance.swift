@@ -20,10 +20,24 @@ public struct Client: Sendable, Equatable {
     /// A required client must be visited; an optional one may be skipped at the cost of its prize.
     public var required: Bool
 
-    public init(x: Double = 0, y: Double = 0, demand: Int = 0, serviceDuration: Int = 0,
-                earliest: Int = 0, latest: Int = Int(Int32.max), prize: Int = 0, required: Bool = true) {
-        self.x = x; self.y = y; self.demand = demand; self.serviceDuration = serviceDuration
-        self.earliest = earliest; self.latest = latest; self.prize = prize; self.required = required
+    public init(
+        x: Double = 0,
+        y: Double = 0,
+        demand: Int = 0,
+        serviceDuration: Int = 0,
+        earliest: Int = 0,
+        latest: Int = Int(Int32.max),
+        prize: Int = 0,
+        required: Bool = true
+    ) {
+        self.x = x
+        self.y = y
+        self.demand = demand
+        self.serviceDuration = serviceDuration
+        self.earliest = earliest
+        self.latest = latest
+        self.prize = prize
+        self.required = required
     }
 }
 
@@ -37,7 +51,10 @@ public struct Depot: Sendable, Equatable {
     public var latest: Int
 
     public init(x: Double = 0, y: Double = 0, earliest: Int = 0, latest: Int = Int(Int32.max)) {
-        self.x = x; self.y = y; self.earliest = earliest; self.latest = latest
+        self.x = x
+        self.y = y
+        self.earliest = earliest
+        self.latest = latest
     }
 }
 
@@ -58,17 +75,37 @@ public struct Instance: Sendable {
 
     public var nodeCount: Int { clients.count + 1 }
 
-    public init(name: String = "", depot: Depot, clients: [Client], vehicleCount: Int, capacity: Int,
-                maxRouteDuration: Int? = nil, matrix: [Int32], costScale: Int = 1) {
+    public init(
+        name: String = "",
+        depot: Depot,
+        clients: [Client],
+        vehicleCount: Int,
+        capacity: Int,
+        maxRouteDuration: Int? = nil,
+        matrix: [Int32],
+        costScale: Int = 1
+    ) {
         precondition(matrix.count == (clients.count + 1) * (clients.count + 1), "matrix must be n×n")
-        self.name = name; self.depot = depot; self.clients = clients
-        self.vehicleCount = vehicleCount; self.capacity = capacity
-        self.maxRouteDuration = maxRouteDuration; self.matrix = matrix; self.costScale = costScale
+        self.name = name
+        self.depot = depot
+        self.clients = clients
+        self.vehicleCount = vehicleCount
+        self.capacity = capacity
+        self.maxRouteDuration = maxRouteDuration
+        self.matrix = matrix
+        self.costScale = costScale
     }
 
     /// Builds the matrix from coordinates: `floor(scale * euclidean)` (DIMACS truncation when scale = 10).
-    public static func euclidean(name: String = "", depot: Depot, clients: [Client], vehicleCount: Int,
-                                 capacity: Int, maxRouteDuration: Int? = nil, scale: Int = 1) -> Instance {
+    public static func euclidean(
+        name: String = "",
+        depot: Depot,
+        clients: [Client],
+        vehicleCount: Int,
+        capacity: Int,
+        maxRouteDuration: Int? = nil,
+        scale: Int = 1
+    ) -> Instance {
         let xs = [depot.x] + clients.map(\.x)
         let ys = [depot.y] + clients.map(\.y)
         let n = xs.count
@@ -76,12 +113,21 @@ public struct Instance: Sendable {
         let s = Double(scale)
         for i in 0..<n {
             for j in 0..<n where i != j {
-                let dx = xs[i] - xs[j], dy = ys[i] - ys[j]
+                let dx = xs[i] - xs[j]
+                let dy = ys[i] - ys[j]
                 m[i * n + j] = Int32((s * (dx * dx + dy * dy).squareRoot()).rounded(.down))
             }
         }
-        return Instance(name: name, depot: depot, clients: clients, vehicleCount: vehicleCount,
-                        capacity: capacity, maxRouteDuration: maxRouteDuration, matrix: m, costScale: scale)
+        return Instance(
+            name: name,
+            depot: depot,
+            clients: clients,
+            vehicleCount: vehicleCount,
+            capacity: capacity,
+            maxRouteDuration: maxRouteDuration,
+            matrix: m,
+            costScale: scale
+        )
     }
 
     @inline(__always) public func distance(_ i: Int, _ j: Int) -> Int {
@@ -91,10 +137,16 @@ public struct Instance: Sendable {
     /// Formats an integer cost in the instance's own unit (e.g. 424448 → "42444.8" for scale 10).
     public func formatCost(_ c: Int) -> String {
         if costScale == 1 { return String(c) }
-        var digits = 0, s = costScale
-        while s > 1 { s /= 10; digits += 1 }
-        let neg = c < 0, a = abs(c)
-        let whole = a / costScale, frac = a % costScale
+        var digits = 0
+        var s = costScale
+        while s > 1 {
+            s /= 10
+            digits += 1
+        }
+        let neg = c < 0
+        let a = abs(c)
+        let whole = a / costScale
+        let frac = a % costScale
         var f = String(frac)
         while f.count < digits { f = "0" + f }
         return (neg ? "-" : "") + "\(whole).\(f)"
@@ -111,7 +163,10 @@ public struct Solution: Sendable, Equatable {
     public var iterations: Int
 
     public init(routes: [[Int]], cost: Int, isFeasible: Bool, skipped: [Int], iterations: Int = 0) {
-        self.routes = routes; self.cost = cost; self.isFeasible = isFeasible
-        self.skipped = skipped; self.iterations = iterations
+        self.routes = routes
+        self.cost = cost
+        self.isFeasible = isFeasible
+        self.skipped = skipped
+        self.iterations = iterations
     }
 }

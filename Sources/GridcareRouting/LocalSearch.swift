@@ -4,8 +4,14 @@
 /// next to v and the intra-route 2-opt creating the edge u–v. Every move is checked in O(1) with the
 /// routes' forward/backward segments; only strictly improving feasible moves are applied.
 extension State {
-    mutating func localSearch(_ p: Problem, clients start: [Int], neighbors k: Int, _ ws: inout Workspace,
-                              intraRoute: Bool = true, maxMoves: Int = 100_000) {
+    mutating func localSearch(
+        _ p: Problem,
+        clients start: [Int],
+        neighbors k: Int,
+        _ ws: inout Workspace,
+        intraRoute: Bool = true,
+        maxMoves: Int = 100_000
+    ) {
         var queue = start
         var next: [Int] = []
         var moves = 0
@@ -19,10 +25,12 @@ extension State {
                     for r in (ra == rb ? [ra] : [ra, rb]) {
                         // inter-route moves requeue both routes; intra-route moves only the changed stretch
                         let nodes = routes[r].nodes
-                        let a = max(1, lo), b = min(nodes.count - 2, hi)
-                        if a > b { continue } // route emptied
+                        let a = max(1, lo)
+                        let b = min(nodes.count - 2, hi)
+                        if a > b { continue }  // route emptied
                         for i in a...b where ws.stamp[Int(nodes[i])] != tag {
-                            ws.stamp[Int(nodes[i])] = tag; next.append(Int(nodes[i]))
+                            ws.stamp[Int(nodes[i])] = tag
+                            next.append(Int(nodes[i]))
                         }
                     }
                 }
@@ -43,16 +51,22 @@ extension State {
             if rvI < 0 { continue }
             if rvI == ruI {
                 if intra {
-                    let pu = Int(posOf[u]), pv = Int(posOf[v])
+                    let pu = Int(posOf[u])
+                    let pv = Int(posOf[v])
                     if intraRoute(u, v, ruI, p) { return (ruI, ruI, min(pu, pv) - 1, max(pu, pv) + 1) }
                 }
                 continue
             }
-            let pu = Int(posOf[u]), pv = Int(posOf[v])
-            let ru = routes[ruI], rv = routes[rvI]
-            let uPrev = Int(ru.nodes[pu - 1]), uNext = Int(ru.nodes[pu + 1])
-            let vPrev = Int(rv.nodes[pv - 1]), vNext = Int(rv.nodes[pv + 1])
-            let su = p.nodeSeg[u], sv = p.nodeSeg[v]
+            let pu = Int(posOf[u])
+            let pv = Int(posOf[v])
+            let ru = routes[ruI]
+            let rv = routes[rvI]
+            let uPrev = Int(ru.nodes[pu - 1])
+            let uNext = Int(ru.nodes[pu + 1])
+            let vPrev = Int(rv.nodes[pv - 1])
+            let vNext = Int(rv.nodes[pv + 1])
+            let su = p.nodeSeg[u]
+            let sv = p.nodeSeg[v]
 
             // removal of u from ru
             let removeGain = p.d(uPrev, u) + p.d(u, uNext) - p.d(uPrev, uNext)
@@ -78,7 +92,8 @@ extension State {
                 }
             }
             // swap u and v
-            let swapDelta = p.d(uPrev, v) + p.d(v, uNext) - p.d(uPrev, u) - p.d(u, uNext)
+            let swapDelta =
+                p.d(uPrev, v) + p.d(v, uNext) - p.d(uPrev, u) - p.d(u, uNext)
                 + p.d(vPrev, u) + p.d(u, vNext) - p.d(vPrev, v) - p.d(v, vNext)
             if swapDelta < 0 {
                 let a = Seg.merge(Seg.merge(ru.fwd[pu - 1], sv, p.d(uPrev, v)), ru.bwd[pu + 1], p.d(v, uNext))
@@ -87,7 +102,8 @@ extension State {
                     if isFeasible(b, p) {
                         routes[ruI].nodes[pu] = Int32(v)
                         routes[rvI].nodes[pv] = Int32(u)
-                        recompute(ruI, p); recompute(rvI, p)
+                        recompute(ruI, p)
+                        recompute(rvI, p)
                         return (ruI, rvI, 0, Int.max)
                     }
                 }
@@ -123,21 +139,26 @@ extension State {
     /// prefix/suffix segments with the moved part, node by node (no allocation, stops at the first
     /// time warp). Applies the first improving feasible move.
     private mutating func intraRoute(_ u: Int, _ v: Int, _ r: Int, _ p: Problem, maxSpan: Int = 12) -> Bool {
-        let pu = Int(posOf[u]), pv = Int(posOf[v])
+        let pu = Int(posOf[u])
+        let pv = Int(posOf[v])
         if abs(pu - pv) > maxSpan { return false }
         let rt = routes[r]
-        let uPrev = Int(rt.nodes[pu - 1]), uNext = Int(rt.nodes[pu + 1])
-        let vPrev = Int(rt.nodes[pv - 1]), vNext = Int(rt.nodes[pv + 1])
+        let uPrev = Int(rt.nodes[pu - 1])
+        let uNext = Int(rt.nodes[pu + 1])
+        let vPrev = Int(rt.nodes[pv - 1])
+        let vNext = Int(rt.nodes[pv + 1])
         let removeGain = p.d(uPrev, u) + p.d(u, uNext) - p.d(uPrev, uNext)
         let su = p.nodeSeg[u]
 
         /// seg ⊕ nodes[a...b] (forward), last node tracked; nil on time warp.
         func run(_ seg0: Seg, _ last0: Int, _ a: Int, _ b: Int) -> (Seg, Int)? {
-            var seg = seg0, last = last0
+            var seg = seg0
+            var last = last0
             if a <= b {
                 for i in a...b {
                     let c = Int(rt.nodes[i])
-                    seg = Seg.merge(seg, p.nodeSeg[c], p.d(last, c)); last = c
+                    seg = Seg.merge(seg, p.nodeSeg[c], p.d(last, c))
+                    last = c
                     if seg.timeWarp != 0 { return nil }
                 }
             }
@@ -146,50 +167,64 @@ extension State {
         // relocate u after v
         if pv != pu - 1 && p.d(v, u) + p.d(u, vNext) - p.d(v, vNext) < removeGain {
             var ok = false
-            if pu < pv { // [..pu-1] [pu+1..pv] u [pv+1..]
+            if pu < pv {  // [..pu-1] [pu+1..pv] u [pv+1..]
                 if let (m, last) = run(rt.fwd[pu - 1], uPrev, pu + 1, pv) {
                     let s1 = Seg.merge(m, su, p.d(last, u))
                     ok = s1.timeWarp == 0 && isFeasible(Seg.merge(s1, rt.bwd[pv + 1], p.d(u, vNext)), p)
                 }
-            } else {     // [..pv] u [pv+1..pu-1] [pu+1..]
+            } else {  // [..pv] u [pv+1..pu-1] [pu+1..]
                 let s0 = Seg.merge(rt.fwd[pv], su, p.d(v, u))
                 if s0.timeWarp == 0, let (m, last) = run(s0, u, pv + 1, pu - 1) {
                     ok = isFeasible(Seg.merge(m, rt.bwd[pu + 1], p.d(last, uNext)), p)
                 }
             }
-            if ok { moveWithinRoute(r, from: pu, to: pu < pv ? pv : pv + 1, p); return true }
+            if ok {
+                moveWithinRoute(r, from: pu, to: pu < pv ? pv : pv + 1, p)
+                return true
+            }
         }
         // relocate u before v
         if pv != pu + 1 && p.d(vPrev, u) + p.d(u, v) - p.d(vPrev, v) < removeGain {
             var ok = false
-            if pu < pv { // [..pu-1] [pu+1..pv-1] u [pv..]
+            if pu < pv {  // [..pu-1] [pu+1..pv-1] u [pv..]
                 if let (m, last) = run(rt.fwd[pu - 1], uPrev, pu + 1, pv - 1) {
                     let s1 = Seg.merge(m, su, p.d(last, u))
                     ok = s1.timeWarp == 0 && isFeasible(Seg.merge(s1, rt.bwd[pv], p.d(u, v)), p)
                 }
-            } else {     // [..pv-1] u [pv..pu-1] [pu+1..]
+            } else {  // [..pv-1] u [pv..pu-1] [pu+1..]
                 let s0 = Seg.merge(rt.fwd[pv - 1], su, p.d(vPrev, u))
                 if s0.timeWarp == 0, let (m, last) = run(s0, u, pv, pu - 1) {
                     ok = isFeasible(Seg.merge(m, rt.bwd[pu + 1], p.d(last, uNext)), p)
                 }
             }
-            if ok { moveWithinRoute(r, from: pu, to: pu < pv ? pv - 1 : pv, p); return true }
+            if ok {
+                moveWithinRoute(r, from: pu, to: pu < pv ? pv - 1 : pv, p)
+                return true
+            }
         }
         // 2-opt: pu < pv: reverse nodes[pu+1...pv] -> edges (u,v), (uNext,vNext);
         //        pv < pu: reverse nodes[pv...pu-1] -> edges (vPrev,uPrev), (v,u)
         let (a, b) = pu < pv ? (pu + 1, pv) : (pv, pu - 1)
         if b > a {
-            let x = Int(rt.nodes[a - 1]), y = Int(rt.nodes[a]), z = Int(rt.nodes[b]), w = Int(rt.nodes[b + 1])
+            let x = Int(rt.nodes[a - 1])
+            let y = Int(rt.nodes[a])
+            let z = Int(rt.nodes[b])
+            let w = Int(rt.nodes[b + 1])
             var delta = p.d(x, z) + p.d(y, w) - p.d(x, y) - p.d(z, w)
             if delta < 0 {
-                var seg = rt.fwd[a - 1], last = x, ok = true
+                var seg = rt.fwd[a - 1]
+                var last = x
+                var ok = true
                 var i = b
                 while i >= a {
                     let c = Int(rt.nodes[i])
                     seg = Seg.merge(seg, p.nodeSeg[c], p.d(last, c))
-                    if i < b { delta += p.d(last, c) - p.d(c, last) } // asymmetric correction
+                    if i < b { delta += p.d(last, c) - p.d(c, last) }  // asymmetric correction
                     last = c
-                    if seg.timeWarp != 0 { ok = false; break }
+                    if seg.timeWarp != 0 {
+                        ok = false
+                        break
+                    }
                     i -= 1
                 }
                 if ok && delta < 0 && isFeasible(Seg.merge(seg, rt.bwd[b + 1], p.d(last, w)), p) {
@@ -211,14 +246,17 @@ extension State {
     private mutating func applyRelocate(_ u: Int, from ra: Int, _ pu: Int, to rb: Int, after pv: Int, _ p: Problem) {
         routes[ra].nodes.remove(at: pu)
         routes[rb].nodes.insert(Int32(u), at: pv + 1)
-        recompute(ra, p); recompute(rb, p)
+        recompute(ra, p)
+        recompute(rb, p)
     }
 
     /// Route a keeps nodes[0...ca] then takes b's tail after cb; b keeps nodes[0...cb] then a's tail.
     private mutating func applyTailExchange(_ a: Int, cutAfter ca: Int, _ b: Int, cutAfter cb: Int, _ p: Problem) {
-        let na = routes[a].nodes, nb = routes[b].nodes
+        let na = routes[a].nodes
+        let nb = routes[b].nodes
         routes[a].nodes = Array(na[0...ca]) + Array(nb[(cb + 1)...])
         routes[b].nodes = Array(nb[0...cb]) + Array(na[(ca + 1)...])
-        recompute(a, p); recompute(b, p)
+        recompute(a, p)
+        recompute(b, p)
     }
 }

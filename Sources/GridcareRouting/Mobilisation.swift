@@ -34,14 +34,19 @@ public struct MobilisationRules: Sendable, Equatable {
     public var limitMinutes: Double
 
     public init(noticeMinutes: Double = 3, doorToDoorMinutes: Double = 8, walkingKmPerHour: Double = 4, limitMinutes: Double = 180) {
-        self.noticeMinutes = noticeMinutes; self.doorToDoorMinutes = doorToDoorMinutes
-        self.walkingKmPerHour = walkingKmPerHour; self.limitMinutes = limitMinutes
+        self.noticeMinutes = noticeMinutes
+        self.doorToDoorMinutes = doorToDoorMinutes
+        self.walkingKmPerHour = walkingKmPerHour
+        self.limitMinutes = limitMinutes
     }
 
     /// The rule one check runs with.
     public func rule(_ kind: MobilisationKind) -> MobilisationRule {
-        MobilisationRule(minutesPerHousehold: kind == .notice ? noticeMinutes : doorToDoorMinutes,
-                         walkingKmPerHour: walkingKmPerHour, limitMinutes: limitMinutes)
+        MobilisationRule(
+            minutesPerHousehold: kind == .notice ? noticeMinutes : doorToDoorMinutes,
+            walkingKmPerHour: walkingKmPerHour,
+            limitMinutes: limitMinutes
+        )
     }
 }
 
@@ -66,8 +71,11 @@ public struct MobilisationResult: Sendable, Equatable {
     public var shortfall: Int? { fewestWorkers == Self.impossible ? nil : max(0, fewestWorkers - workers) }
 
     public init(households: Int, workers: Int, minutesWithWorkers: Double, fewestWorkers: Int, meets: Bool) {
-        self.households = households; self.workers = workers; self.minutesWithWorkers = minutesWithWorkers
-        self.fewestWorkers = fewestWorkers; self.meets = meets
+        self.households = households
+        self.workers = workers
+        self.minutesWithWorkers = minutesWithWorkers
+        self.fewestWorkers = fewestWorkers
+        self.meets = meets
     }
 }
 
@@ -97,8 +105,12 @@ public struct MobilisationResult: Sendable, Equatable {
 /// assignment; a grid reported as meeting the rule certainly meets it (the plan exists).
 /// Walking is straight-line; real paths are longer, so for a safety margin lower the speed.
 public enum Mobilisation {
-    public static func check(latitudes: [Double], longitudes: [Double], workers: Int,
-                             rule: MobilisationRule = MobilisationRule()) -> MobilisationResult {
+    public static func check(
+        latitudes: [Double],
+        longitudes: [Double],
+        workers: Int,
+        rule: MobilisationRule = MobilisationRule()
+    ) -> MobilisationResult {
         precondition(latitudes.count == longitudes.count, "one latitude per longitude")
         let n = latitudes.count
         let w = max(0, workers)
@@ -124,11 +136,13 @@ public enum Mobilisation {
         /// Greedy split for limit L: number of pieces (Int.max if one household exceeds L) and the longest piece.
         func greedy(_ limit: Double, maxPieces: Int) -> (pieces: Int, longest: Double) {
             if s > limit + eps { return (Int.max, .infinity) }
-            var pieces = 0, start = 0, longest = 0.0
+            var pieces = 0
+            var start = 0
+            var longest = 0.0
             while start < n {
                 pieces += 1
                 if pieces > maxPieces { return (pieces, longest) }
-                var end = start // last household of this piece
+                var end = start  // last household of this piece
                 while end + 1 < n && Double(end + 2 - start) * s + prefix[end + 1] - prefix[start] <= limit + eps { end += 1 }
                 longest = max(longest, Double(end + 1 - start) * s + prefix[end] - prefix[start])
                 start = end + 1
@@ -141,22 +155,33 @@ public enum Mobilisation {
         if w == 0 {
             minutes = .infinity
         } else if w >= n {
-            minutes = s // everyone visits one household
+            minutes = s  // everyone visits one household
         } else {
             // the smallest L with greedy(L) ≤ w lies in [s, total]
-            var lo = s, hi = total
+            var lo = s
+            var hi = total
             var bestLongest = greedy(hi, maxPieces: w).longest
             for _ in 0..<100 {
                 let mid = 0.5 * (lo + hi)
                 if mid <= lo || mid >= hi { break }
                 let g = greedy(mid, maxPieces: w)
-                if g.pieces <= w { hi = mid; bestLongest = min(bestLongest, g.longest) } else { lo = mid }
+                if g.pieces <= w {
+                    hi = mid
+                    bestLongest = min(bestLongest, g.longest)
+                } else {
+                    lo = mid
+                }
                 if hi - lo <= 1e-9 * max(1, hi) { break }
             }
             minutes = bestLongest
         }
-        return MobilisationResult(households: n, workers: w, minutesWithWorkers: minutes, fewestWorkers: fewest,
-                                  meets: fewest <= w)
+        return MobilisationResult(
+            households: n,
+            workers: w,
+            minutesWithWorkers: minutes,
+            fewestWorkers: fewest,
+            meets: fewest <= w
+        )
     }
 
     /// Builds the open tour and returns its walking legs in minutes.
@@ -168,8 +193,10 @@ public enum Mobilisation {
         let minutesPerMetre = 60.0 / (rule.walkingKmPerHour * 1000.0)
         var legs = [Double](repeating: 0, count: n - 1)
         for i in 0..<(n - 1) {
-            let a = order[i], b = order[i + 1]
-            let dx = xs[a] - xs[b], dy = ys[a] - ys[b]
+            let a = order[i]
+            let b = order[i + 1]
+            let dx = xs[a] - xs[b]
+            let dy = ys[a] - ys[b]
             legs[i] = (dx * dx + dy * dy).squareRoot() * minutesPerMetre
         }
         return legs
@@ -179,13 +206,16 @@ public enum Mobilisation {
     public static func project(latitudes: [Double], longitudes: [Double]) -> (x: [Double], y: [Double]) {
         let n = latitudes.count
         if n == 0 { return ([], []) }
-        let r = 6_371_008.8, rad = Double.pi / 180
+        let r = 6_371_008.8
+        let rad = Double.pi / 180
         var lat0 = 0.0
         for v in latitudes { lat0 += v }
         lat0 /= Double(n)
-        let kx = r * rad * cos(lat0 * rad), ky = r * rad
+        let kx = r * rad * cos(lat0 * rad)
+        let ky = r * rad
         let lon0 = longitudes[0]
-        var xs = [Double](repeating: 0, count: n), ys = xs
+        var xs = [Double](repeating: 0, count: n)
+        var ys = xs
         for i in 0..<n {
             xs[i] = (longitudes[i] - lon0) * kx
             ys[i] = (latitudes[i] - lat0) * ky
@@ -201,34 +231,51 @@ public enum Mobilisation {
         var d = [Double](repeating: 0, count: n * n)
         for i in 0..<n {
             for j in (i + 1)..<n {
-                let dx = xs[i] - xs[j], dy = ys[i] - ys[j]
+                let dx = xs[i] - xs[j]
+                let dy = ys[i] - ys[j]
                 let v = (dx * dx + dy * dy).squareRoot()
-                d[i * n + j] = v; d[j * n + i] = v
+                d[i * n + j] = v
+                d[j * n + i] = v
             }
         }
         return d.withUnsafeBufferPointer { dm in
             @inline(__always) func dist(_ a: Int32, _ b: Int32) -> Double { dm[Int(a) &* n &+ Int(b)] }
             // start: the point farthest from the centroid (an extreme point)
-            var cx = 0.0, cy = 0.0
-            for i in 0..<n { cx += xs[i]; cy += ys[i] }
-            cx /= Double(n); cy /= Double(n)
-            var first = 0, far = -1.0
+            var cx = 0.0
+            var cy = 0.0
+            for i in 0..<n {
+                cx += xs[i]
+                cy += ys[i]
+            }
+            cx /= Double(n)
+            cy /= Double(n)
+            var first = 0
+            var far = -1.0
             for i in 0..<n {
                 let v = (xs[i] - cx) * (xs[i] - cx) + (ys[i] - cy) * (ys[i] - cy)
-                if v > far { far = v; first = i }
+                if v > far {
+                    far = v
+                    first = i
+                }
             }
             // nearest neighbour
             var path = [Int32](repeating: 0, count: n)
             var used = [Bool](repeating: false, count: n)
-            path[0] = Int32(first); used[first] = true
+            path[0] = Int32(first)
+            used[first] = true
             for k in 1..<n {
                 let cur = Int(path[k - 1])
-                var best = -1, bd = Double.infinity
+                var best = -1
+                var bd = Double.infinity
                 for j in 0..<n where !used[j] {
                     let v = dm[cur * n + j]
-                    if v < bd { bd = v; best = j }
+                    if v < bd {
+                        bd = v
+                        best = j
+                    }
                 }
-                path[k] = Int32(best); used[best] = true
+                path[k] = Int32(best)
+                used[best] = true
             }
             let eps = 1e-7
             var pass = 0
@@ -243,8 +290,13 @@ public enum Mobilisation {
                         if i > 0 { delta += dist(path[i - 1], path[j]) - dist(path[i - 1], path[i]) }
                         if j < n - 1 { delta += dist(path[i], path[j + 1]) - dist(path[j], path[j + 1]) }
                         if delta < -eps {
-                            var a = i, b = j
-                            while a < b { path.swapAt(a, b); a += 1; b -= 1 }
+                            var a = i
+                            var b = j
+                            while a < b {
+                                path.swapAt(a, b)
+                                a += 1
+                                b -= 1
+                            }
                             improved = true
                         }
                     }
@@ -264,14 +316,23 @@ public enum Mobilisation {
 
     /// Tries to move the segment path[i..<i+len] to its best other position; applies it if it improves.
     @inline(__always)
-    private static func orMove(_ path: inout [Int32], _ i: Int, _ len: Int, _ n: Int,
-                               _ dist: (Int32, Int32) -> Double, _ eps: Double) -> Bool {
-        let f = path[i], l = path[i + len - 1]
-        let hasPrev = i > 0, hasNext = i + len < n
+    private static func orMove(
+        _ path: inout [Int32],
+        _ i: Int,
+        _ len: Int,
+        _ n: Int,
+        _ dist: (Int32, Int32) -> Double,
+        _ eps: Double
+    ) -> Bool {
+        let f = path[i]
+        let l = path[i + len - 1]
+        let hasPrev = i > 0
+        let hasNext = i + len < n
         if !hasPrev && !hasNext { return false }
         var removeGain = 0.0
         if hasPrev && hasNext {
-            let p = path[i - 1], q = path[i + len]
+            let p = path[i - 1]
+            let q = path[i + len]
             removeGain = dist(p, f) + dist(l, q) - dist(p, q)
         } else if hasPrev {
             removeGain = dist(path[i - 1], f)
@@ -283,23 +344,37 @@ public enum Mobilisation {
         // k = 0 (front) ... m (back). r[k] = path[k] for k < i, path[k + len] otherwise.
         let m = n - len
         @inline(__always) func r(_ k: Int) -> Int32 { k < i ? path[k] : path[k + len] }
-        var bestDelta = -eps, bestK = -1, bestRev = false
+        var bestDelta = -eps
+        var bestK = -1
+        var bestRev = false
         for k in 0...m where k != i {
-            let add: Double, addRev: Double
+            let add: Double
+            let addRev: Double
             if k == 0 {
                 let b = r(0)
-                add = dist(l, b); addRev = dist(f, b)
+                add = dist(l, b)
+                addRev = dist(f, b)
             } else if k == m {
                 let a = r(m - 1)
-                add = dist(a, f); addRev = dist(a, l)
+                add = dist(a, f)
+                addRev = dist(a, l)
             } else {
-                let a = r(k - 1), b = r(k)
+                let a = r(k - 1)
+                let b = r(k)
                 let base = dist(a, b)
                 add = dist(a, f) + dist(l, b) - base
                 addRev = dist(a, l) + dist(f, b) - base
             }
-            if add - removeGain < bestDelta { bestDelta = add - removeGain; bestK = k; bestRev = false }
-            if addRev - removeGain < bestDelta { bestDelta = addRev - removeGain; bestK = k; bestRev = true }
+            if add - removeGain < bestDelta {
+                bestDelta = add - removeGain
+                bestK = k
+                bestRev = false
+            }
+            if addRev - removeGain < bestDelta {
+                bestDelta = addRev - removeGain
+                bestK = k
+                bestRev = true
+            }
         }
         if bestK < 0 { return false }
         var seg = Array(path[i..<(i + len)])

@@ -6,8 +6,13 @@
 extension State {
     /// Returns false when no route could be opened.
     @discardableResult
-    mutating func growRoute(seed: Int, _ p: Problem, _ ws: inout Workspace, prizeFactor: Double = 1.0,
-                            neighborCount: Int = 20) -> Bool {
+    mutating func growRoute(
+        seed: Int,
+        _ p: Problem,
+        _ ws: inout Workspace,
+        prizeFactor: Double = 1.0,
+        neighborCount: Int = 20
+    ) -> Bool {
         guard routes.count < p.vehicles, routeOf[seed] < 0 else { return false }
         let s = Seg.merge(Seg.merge(p.nodeSeg[0], p.nodeSeg[seed], p.d(0, seed)), p.nodeSeg[0], p.d(seed, 0))
         guard isFeasible(s, p) else { return false }
@@ -19,12 +24,18 @@ extension State {
             let nb = p.neighbors[u]
             for j in 0..<min(neighborCount, nb.count) {
                 let v = Int(nb[j])
-                if st.routeOf[v] < 0 && ws.stamp[v] != tag { ws.stamp[v] = tag; cands.append(v) }
+                if st.routeOf[v] < 0 && ws.stamp[v] != tag {
+                    ws.stamp[v] = tag
+                    cands.append(v)
+                }
             }
         }
         addNeighbors(of: seed, self, &ws)
         while true {
-            var bestGain = Double.infinity, bestC = -1, bestPos = -1, bestIdx = -1
+            var bestGain = Double.infinity
+            var bestC = -1
+            var bestPos = -1
+            var bestIdx = -1
             let cnt = routes[r].nodes.count
             let load = routes[r].fwd[cnt - 1].load
             for (idx, c) in cands.enumerated() {
@@ -33,7 +44,12 @@ extension State {
                 for pos in 0..<(cnt - 1) {
                     if let dl = insertionDelta(c, route: r, after: pos, p) {
                         let g = Double(dl) - value
-                        if g < bestGain { bestGain = g; bestC = c; bestPos = pos; bestIdx = idx }
+                        if g < bestGain {
+                            bestGain = g
+                            bestC = c
+                            bestPos = pos
+                            bestIdx = idx
+                        }
                     }
                 }
             }

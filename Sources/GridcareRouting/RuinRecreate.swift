@@ -2,13 +2,13 @@
 /// prize collecting: removed clients plus nearby skipped clients are offered for reinsertion, and a
 /// client is only (re)inserted if its cheapest insertion costs less than its prize (or it is required).
 struct RuinParameters {
-    var averageRemoved = 10.0   // c̄
+    var averageRemoved = 10.0  // c̄
     var maxStringLength = 10.0  // L_max
     var splitRate = 0.5
-    var splitDepth = 0.5        // probability to keep growing the preserved part
+    var splitDepth = 0.5  // probability to keep growing the preserved part
     var blinkRate = 0.01
     var insertionNeighbors = 40
-    var skippedNeighbors = 8    // skipped neighbours of a removed client that are re-offered
+    var skippedNeighbors = 8  // skipped neighbours of a removed client that are re-offered
 }
 
 struct Workspace {
@@ -33,8 +33,13 @@ struct Workspace {
 
 extension State {
     /// Removes strings of clients around a random seed; appends removed clients to `ws.candidates`.
-    mutating func ruin(_ p: Problem, _ prm: RuinParameters, _ rng: inout Xoshiro256, _ ws: inout Workspace,
-                       seed fixedSeed: Int? = nil) {
+    mutating func ruin(
+        _ p: Problem,
+        _ prm: RuinParameters,
+        _ rng: inout Xoshiro256,
+        _ ws: inout Workspace,
+        seed fixedSeed: Int? = nil
+    ) {
         ws.candidates.removeAll(keepingCapacity: true)
         guard visitedCount > 0, !routes.isEmpty else { return }
         let tag = ws.nextStamp()
@@ -62,14 +67,16 @@ extension State {
             let pos = Int(posOf[c])
             if l >= t || rng.unit() >= prm.splitRate {
                 // plain string of length l containing pos
-                let lo = max(1, pos - l + 1), hi = min(pos, t - l + 1)
+                let lo = max(1, pos - l + 1)
+                let hi = min(pos, t - l + 1)
                 let a = lo + rng.int(hi - lo + 1)
                 removeRange(r, a, a + l - 1, keepFrom: 1, keepTo: 0, p, &ws)
             } else {
                 var m = 1
                 while l + m < t && rng.unit() < prm.splitDepth { m += 1 }
                 let len = l + m
-                let lo = max(1, pos - len + 1), hi = min(pos, t - len + 1)
+                let lo = max(1, pos - len + 1)
+                let hi = min(pos, t - len + 1)
                 let a = lo + rng.int(hi - lo + 1)
                 let b = a + rng.int(len - m + 1)
                 removeRange(r, a, a + len - 1, keepFrom: b, keepTo: b + m - 1, p, &ws)
@@ -78,8 +85,15 @@ extension State {
     }
 
     /// Removes nodes[from...to] except nodes[keepFrom...keepTo], recomputes the route.
-    private mutating func removeRange(_ r: Int, _ from: Int, _ to: Int, keepFrom: Int, keepTo: Int,
-                                      _ p: Problem, _ ws: inout Workspace) {
+    private mutating func removeRange(
+        _ r: Int,
+        _ from: Int,
+        _ to: Int,
+        keepFrom: Int,
+        keepTo: Int,
+        _ p: Problem,
+        _ ws: inout Workspace
+    ) {
         var nodes: [Int32] = []
         swap(&nodes, &routes[r].nodes)
         var out = 0
@@ -90,7 +104,8 @@ extension State {
                 ws.candidates.append(c)
                 markSkipped(c, p)
             } else {
-                nodes[out] = nodes[i]; out += 1
+                nodes[out] = nodes[i]
+                out += 1
             }
         }
         nodes.removeLast(nodes.count - out)
@@ -107,7 +122,10 @@ extension State {
             let nb = p.neighbors[ws.candidates[i]]
             for j in 0..<min(prm.skippedNeighbors, nb.count) {
                 let v = Int(nb[j])
-                if routeOf[v] < 0 && ws.stamp[v] != tag { ws.stamp[v] = tag; ws.candidates.append(v) }
+                if routeOf[v] < 0 && ws.stamp[v] != tag {
+                    ws.stamp[v] = tag
+                    ws.candidates.append(v)
+                }
             }
         }
     }
@@ -119,22 +137,40 @@ extension State {
         while routeOf[seed] >= 0 { seed = 1 + rng.int(p.n - 1) }
         let tag = ws.nextStamp()
         for c in ws.candidates { ws.stamp[c] = tag }
-        if ws.stamp[seed] != tag { ws.stamp[seed] = tag; ws.candidates.append(seed) }
+        if ws.stamp[seed] != tag {
+            ws.stamp[seed] = tag
+            ws.candidates.append(seed)
+        }
         var added = 0
         for v32 in p.neighbors[seed] where added < count {
             let v = Int(v32)
-            if routeOf[v] < 0 && ws.stamp[v] != tag { ws.stamp[v] = tag; ws.candidates.append(v); added += 1 }
+            if routeOf[v] < 0 && ws.stamp[v] != tag {
+                ws.stamp[v] = tag
+                ws.candidates.append(v)
+                added += 1
+            }
         }
     }
 
     /// Greedy insertion with blinks of `ws.candidates` in a random SISR order.
     /// `prizeFactor` > 1 makes skipped clients look more valuable (lets a new cluster route form).
-    mutating func recreate(_ p: Problem, _ prm: RuinParameters, _ rng: inout Xoshiro256,
-                           _ ws: inout Workspace, prizeFactor: Double = 1.0, sortMode: Int? = nil,
-                           priority: [Int] = []) {
+    mutating func recreate(
+        _ p: Problem,
+        _ prm: RuinParameters,
+        _ rng: inout Xoshiro256,
+        _ ws: inout Workspace,
+        prizeFactor: Double = 1.0,
+        sortMode: Int? = nil,
+        priority: [Int] = []
+    ) {
         // SISR sorting: random 4, demand 4, far 2, close 1 (mode 4 = prize, only when asked)
         var cands = ws.candidates
-        let mode = sortMode ?? { let x = rng.int(11); return x < 4 ? 0 : (x < 8 ? 1 : (x < 10 ? 2 : 3)) }()
+        let mode =
+            sortMode
+            ?? {
+                let x = rng.int(11)
+                return x < 4 ? 0 : (x < 8 ? 1 : (x < 10 ? 2 : 3))
+            }()
         cands.shuffle(using: &rng)
         switch mode {
         case 1: cands.sort { p.demand[$0] > p.demand[$1] }
@@ -146,11 +182,13 @@ extension State {
             cands.sort { (p.required[$0] ? Int.max : p.prize[$0]) > (p.required[$1] ? Int.max : p.prize[$1]) }
         default: break
         }
-        if !priority.isEmpty { cands = priority + cands } // unserved required clients first
+        if !priority.isEmpty { cands = priority + cands }  // unserved required clients first
         let blink = prm.blinkRate
         for c in cands {
-            if routeOf[c] >= 0 { continue } // offered twice (e.g. priority and nearby-skipped)
-            var bestDelta = Int.max, bestR = -1, bestP = -1
+            if routeOf[c] >= 0 { continue }  // offered twice (e.g. priority and nearby-skipped)
+            var bestDelta = Int.max
+            var bestR = -1
+            var bestP = -1
             let dem = p.demand[c]
             let nbs = p.neighbors[c]
             let kmax = min(prm.insertionNeighbors, nbs.count)
@@ -162,10 +200,14 @@ extension State {
                 let pv = Int(posOf[v])
                 // before v
                 if rng.unit() >= blink, let dl = insertionDelta(c, route: r, after: pv - 1, p), dl < bestDelta {
-                    bestDelta = dl; bestR = r; bestP = pv - 1
+                    bestDelta = dl
+                    bestR = r
+                    bestP = pv - 1
                 }
                 if rng.unit() >= blink, let dl = insertionDelta(c, route: r, after: pv, p), dl < bestDelta {
-                    bestDelta = dl; bestR = r; bestP = pv
+                    bestDelta = dl
+                    bestR = r
+                    bestP = pv
                 }
             }
             if bestR < 0 {
@@ -175,7 +217,9 @@ extension State {
                     if routes[r].fwd[cnt - 1].load + dem > p.capacity { continue }
                     for pos in 0..<(cnt - 1) {
                         if let dl = insertionDelta(c, route: r, after: pos, p), dl < bestDelta {
-                            bestDelta = dl; bestR = r; bestP = pos
+                            bestDelta = dl
+                            bestR = r
+                            bestP = pos
                         }
                     }
                 }
@@ -185,7 +229,10 @@ extension State {
                 let s = Seg.merge(Seg.merge(p.nodeSeg[0], p.nodeSeg[c], p.d(0, c)), p.nodeSeg[0], p.d(c, 0))
                 if isFeasible(s, p) {
                     let dl = p.d(0, c) + p.d(c, 0)
-                    if dl < bestDelta { bestDelta = dl; useNew = true }
+                    if dl < bestDelta {
+                        bestDelta = dl
+                        useNew = true
+                    }
                 }
             }
             if bestDelta == Int.max { continue }
@@ -204,7 +251,8 @@ extension State {
             while i < routes[r].nodes.count - 1 {
                 let c = Int(routes[r].nodes[i])
                 if !p.required[c] {
-                    let u = Int(routes[r].nodes[i - 1]), v = Int(routes[r].nodes[i + 1])
+                    let u = Int(routes[r].nodes[i - 1])
+                    let v = Int(routes[r].nodes[i + 1])
                     let save = p.d(u, c) + p.d(c, v) - p.d(u, v)
                     if save > p.prize[c] {
                         let s = Seg.merge(routes[r].fwd[i - 1], routes[r].bwd[i + 1], p.d(u, v))
@@ -221,9 +269,13 @@ extension State {
             }
             _ = changed
             // whole route: drop it when its distance exceeds the prizes it collects
-            var collected = 0, anyRequired = false
+            var collected = 0
+            var anyRequired = false
             for c in routes[r].nodes where c != 0 {
-                if p.required[Int(c)] { anyRequired = true; break }
+                if p.required[Int(c)] {
+                    anyRequired = true
+                    break
+                }
                 collected += p.prize[Int(c)]
             }
             if !anyRequired && routes[r].distance > collected {

@@ -20,12 +20,19 @@ struct Problem {
         n = inst.nodeCount
         dist = inst.matrix
         var segs = [Seg(duration: 0, timeWarp: 0, early: inst.depot.earliest, late: inst.depot.latest, load: 0)]
-        var dem = [0], pr = [0], req = [false]
+        var dem = [0]
+        var pr = [0]
+        var req = [false]
         for c in inst.clients {
             segs.append(Seg(duration: c.serviceDuration, timeWarp: 0, early: c.earliest, late: c.latest, load: c.demand))
-            dem.append(c.demand); pr.append(c.prize); req.append(c.required)
+            dem.append(c.demand)
+            pr.append(c.prize)
+            req.append(c.required)
         }
-        nodeSeg = segs; demand = dem; prize = pr; required = req
+        nodeSeg = segs
+        demand = dem
+        prize = pr
+        required = req
         capacity = inst.capacity
         maxDuration = inst.maxRouteDuration ?? Int(Int32.max) * 4
         vehicles = inst.vehicleCount
@@ -37,14 +44,16 @@ struct Problem {
             var cand = Array(1..<nn).filter { $0 != i }
             // symmetric-ish proximity: min of both directions, ties by index for determinism
             cand.sort { a, b in
-                let da = min(m[i * nn + a], m[a * nn + i]), db = min(m[i * nn + b], m[b * nn + i])
+                let da = min(m[i * nn + a], m[a * nn + i])
+                let db = min(m[i * nn + b], m[b * nn + i])
                 return da != db ? da < db : a < b
             }
             nb.append(cand.prefix(max(k, 0)).map { Int32($0) })
         }
         neighbors = nb
         farFromDepot = (1..<n).sorted { a, b in
-            let da = m[a], db = m[b]
+            let da = m[a]
+            let db = m[b]
             return da != db ? da > db : a < b
         }.map { Int32($0) }
     }
@@ -85,31 +94,38 @@ struct State {
 
     /// Rebuilds segment data, distance and positions of route `r` from its `nodes`.
     mutating func recompute(_ r: Int, _ p: Problem) {
-        var f: [Seg] = [], b: [Seg] = []
+        var f: [Seg] = []
+        var b: [Seg] = []
         swap(&f, &routes[r].fwd)
         swap(&b, &routes[r].bwd)
         let nodes = routes[r].nodes
         let m = nodes.count
         f.removeAll(keepingCapacity: true)
         b.removeAll(keepingCapacity: true)
-        f.reserveCapacity(m); b.reserveCapacity(m)
+        f.reserveCapacity(m)
+        b.reserveCapacity(m)
         var seg = p.nodeSeg[0]
         f.append(seg)
         var dist = 0
         for i in 1..<m {
-            let prev = Int(nodes[i - 1]), cur = Int(nodes[i])
+            let prev = Int(nodes[i - 1])
+            let cur = Int(nodes[i])
             let t = p.d(prev, cur)
             dist += t
             seg = Seg.merge(seg, p.nodeSeg[cur], t)
             f.append(seg)
-            if i < m - 1 { posOf[cur] = Int32(i); routeOf[cur] = Int32(r) }
+            if i < m - 1 {
+                posOf[cur] = Int32(i)
+                routeOf[cur] = Int32(r)
+            }
         }
         // backward, built in reverse then flipped
         seg = p.nodeSeg[0]
         b.append(seg)
         var i = m - 2
         while i >= 0 {
-            let cur = Int(nodes[i]), nxt = Int(nodes[i + 1])
+            let cur = Int(nodes[i])
+            let nxt = Int(nodes[i + 1])
             seg = Seg.merge(p.nodeSeg[cur], seg, p.d(cur, nxt))
             b.append(seg)
             i -= 1
@@ -145,7 +161,8 @@ struct State {
 
     @inline(__always) mutating func markSkipped(_ c: Int, _ p: Problem) {
         visitedCount -= 1
-        routeOf[c] = -1; posOf[c] = -1
+        routeOf[c] = -1
+        posOf[c] = -1
         if p.required[c] { skippedRequired += 1 } else { skippedPrize += p.prize[c] }
     }
 
@@ -169,8 +186,10 @@ struct State {
 
     /// Cost change of inserting `c` between nodes[pos] and nodes[pos+1] of route r, or nil if infeasible.
     @inline(__always) func insertionDelta(_ c: Int, route r: Int, after pos: Int, _ p: Problem) -> Int? {
-        let u = Int(routes[r].nodes[pos]), v = Int(routes[r].nodes[pos + 1])
-        let duc = p.d(u, c), dcv = p.d(c, v)
+        let u = Int(routes[r].nodes[pos])
+        let v = Int(routes[r].nodes[pos + 1])
+        let duc = p.d(u, c)
+        let dcv = p.d(c, v)
         let s1 = Seg.merge(routes[r].fwd[pos], p.nodeSeg[c], duc)
         if s1.timeWarp != 0 { return nil }
         let s = Seg.merge(s1, routes[r].bwd[pos + 1], dcv)

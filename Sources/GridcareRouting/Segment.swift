@@ -16,10 +16,12 @@ struct Seg {
         let delta = a.duration - a.timeWarp + t
         let dWait = max(b.early - delta - a.late, 0)
         let dTW = max(a.early + delta - b.late, 0)
-        return Seg(duration: a.duration + b.duration + t + dWait,
-                   timeWarp: a.timeWarp + b.timeWarp + dTW,
-                   early: max(b.early - delta, a.early) - dWait,
-                   late: min(b.late - delta, a.late) + dTW,
-                   load: a.load + b.load)
+        return Seg(
+            duration: a.duration + b.duration + t + dWait,
+            timeWarp: a.timeWarp + b.timeWarp + dTW,
+            early: max(b.early - delta, a.early) - dWait,
+            late: min(b.late - delta, a.late) + dTW,
+            load: a.load + b.load
+        )
     }
 }

@@ -20,13 +20,26 @@ public struct SolverOptions: Sendable {
     /// (how a cancelled request stops its solve; see `offThePool(_:)`).
     public var stop: StopFlag?
 
-    public init(timeLimit: Duration = .seconds(10), seed: UInt64 = 1, maxIterations: Int? = nil,
-                startTemperature: Double = 0.1, endTemperature: Double = 0.005,
-                localSearch: Bool = true, localSearchNeighbors: Int = 20, intraRouteMoves: Bool = true, stop: StopFlag? = nil) {
-        self.intraRouteMoves = intraRouteMoves; self.stop = stop
-        self.localSearch = localSearch; self.localSearchNeighbors = localSearchNeighbors
-        self.timeLimit = timeLimit; self.seed = seed; self.maxIterations = maxIterations
-        self.startTemperature = startTemperature; self.endTemperature = endTemperature
+    public init(
+        timeLimit: Duration = .seconds(10),
+        seed: UInt64 = 1,
+        maxIterations: Int? = nil,
+        startTemperature: Double = 0.1,
+        endTemperature: Double = 0.005,
+        localSearch: Bool = true,
+        localSearchNeighbors: Int = 20,
+        intraRouteMoves: Bool = true,
+        stop: StopFlag? = nil
+    ) {
+        self.intraRouteMoves = intraRouteMoves
+        self.stop = stop
+        self.localSearch = localSearch
+        self.localSearchNeighbors = localSearchNeighbors
+        self.timeLimit = timeLimit
+        self.seed = seed
+        self.maxIterations = maxIterations
+        self.startTemperature = startTemperature
+        self.endTemperature = endTemperature
     }
 }
 
@@ -37,7 +50,8 @@ public struct Solver: Sendable {
     public let options: SolverOptions
 
     public init(instance: Instance, options: SolverOptions = SolverOptions()) {
-        self.instance = instance; self.options = options
+        self.instance = instance
+        self.options = options
     }
 
     /// The trivial construction alone (greedy cheapest insertion, far clients first). Used as a baseline.
@@ -63,7 +77,9 @@ public struct Solver: Sendable {
             ws.candidates = mode == 3 ? p.farFromDepot.reversed().map { Int($0) } : p.farFromDepot.map { Int($0) }
             st.recreate(p, prm, &rng, &ws, prizeFactor: factor, sortMode: mode)
             if optional { st.removeUnprofitable(p) }
-            if ProcessInfo.processInfo.environment["VRP_DEBUG"] != nil { print("construct mode \(mode) factor \(factor): cost \(st.cost) routes \(st.routes.count) visited \(st.visitedCount)") }
+            if ProcessInfo.processInfo.environment["VRP_DEBUG"] != nil {
+                print("construct mode \(mode) factor \(factor): cost \(st.cost) routes \(st.routes.count) visited \(st.visitedCount)")
+            }
             if best == nil || st.cost < best!.cost { best = st }
         }
         if optional {
@@ -72,9 +88,11 @@ public struct Solver: Sendable {
                 var st = State(p)
                 var ws = Workspace(p)
                 var order = p.farFromDepot.map { Int($0) }
-                var k = 0, attempts = 0
+                var k = 0
+                var attempts = 0
                 while st.routes.count < p.vehicles && k < order.count && attempts < 3 * p.vehicles + 10 {
-                    let c = order[k]; k += 1
+                    let c = order[k]
+                    k += 1
                     if st.routeOf[c] >= 0 { continue }
                     attempts += 1
                     st.growRoute(seed: c, p, &ws, prizeFactor: factor)
@@ -85,7 +103,9 @@ public struct Solver: Sendable {
                 st.recreate(p, prm, &rng, &ws, prizeFactor: 1, sortMode: 0)
                 st.removeUnprofitable(p)
                 order.removeAll()
-                if ProcessInfo.processInfo.environment["VRP_DEBUG"] != nil { print("grow factor \(factor): cost \(st.cost) routes \(st.routes.count) visited \(st.visitedCount)") }
+                if ProcessInfo.processInfo.environment["VRP_DEBUG"] != nil {
+                    print("grow factor \(factor): cost \(st.cost) routes \(st.routes.count) visited \(st.visitedCount)")
+                }
                 if st.cost < best!.cost { best = st }
             }
         }
@@ -103,8 +123,13 @@ public struct Solver: Sendable {
         var current = initial(p, &rng)
         if options.stop?.isRaised == true { return finish(current, iterations: 0) }
         if options.localSearch {
-            current.localSearch(p, clients: (1..<p.n).filter { current.routeOf[$0] >= 0 }, neighbors: options.localSearchNeighbors, &ws,
-                                intraRoute: options.intraRouteMoves)
+            current.localSearch(
+                p,
+                clients: (1..<p.n).filter { current.routeOf[$0] >= 0 },
+                neighbors: options.localSearchNeighbors,
+                &ws,
+                intraRoute: options.intraRouteMoves
+            )
         }
         let hasOptional = p.required.dropFirst().contains(false)
         var best = current
@@ -147,8 +172,15 @@ public struct Solver: Sendable {
                 if rng.unit() < 0.3 { cand.addRandomSkipped(p, &rng, &ws, count: 10) }
                 if rng.unit() < 0.3 { factor = 1.0 + 2.0 * rng.unit() }
             }
-            cand.recreate(p, prm, &rng, &ws, prizeFactor: factor,
-                          sortMode: hasOptional && rng.unit() < 0.3 ? 4 : nil, priority: priority)
+            cand.recreate(
+                p,
+                prm,
+                &rng,
+                &ws,
+                prizeFactor: factor,
+                sortMode: hasOptional && rng.unit() < 0.3 ? 4 : nil,
+                priority: priority
+            )
             if hasOptional && cand.routes.count < p.vehicles && cand.visitedCount < p.n - 1 && rng.unit() < 0.02 {
                 var seed = 1 + rng.int(p.n - 1)
                 while cand.routeOf[seed] >= 0 { seed = 1 + rng.int(p.n - 1) }
@@ -160,13 +192,19 @@ public struct Solver: Sendable {
                 var start: [Int] = []
                 for c in ws.candidates + priority {
                     let r = Int(cand.routeOf[c])
-                    if r < 0 || ws.stamp[c] == tag { continue } // c's route already queued
+                    if r < 0 || ws.stamp[c] == tag { continue }  // c's route already queued
                     for v in cand.routes[r].nodes where v != 0 && ws.stamp[Int(v)] != tag {
-                        ws.stamp[Int(v)] = tag; start.append(Int(v))
+                        ws.stamp[Int(v)] = tag
+                        start.append(Int(v))
                     }
                 }
-                cand.localSearch(p, clients: start, neighbors: options.localSearchNeighbors, &ws,
-                                intraRoute: options.intraRouteMoves)
+                cand.localSearch(
+                    p,
+                    clients: start,
+                    neighbors: options.localSearchNeighbors,
+                    &ws,
+                    intraRoute: options.intraRouteMoves
+                )
             }
             let threshold = Double(current.cost) - temp * log(max(rng.unit(), 1e-300))
             if Double(cand.cost) < threshold {

@@ -29,12 +29,26 @@ public enum VRPLIBReader {
     }
 
     public static func parse(_ text: String, scale: Int = 10) throws -> Instance {
-        var name = "", type = "", weightType = "EUC_2D", weightFormat = "FULL_MATRIX"
-        var dimension = -1, vehicles = -1, capacity = Int(Int32.max), serviceTime = 0.0
+        var name = ""
+        var type = ""
+        var weightType = "EUC_2D"
+        var weightFormat = "FULL_MATRIX"
+        var dimension = -1
+        var vehicles = -1
+        var capacity = Int(Int32.max)
+        var serviceTime = 0.0
         var maxDuration: Int? = nil
-        var xs: [Double] = [], ys: [Double] = [], demand: [Int] = [], early: [Double] = [],
-            late: [Double] = [], service: [Double] = [], prize: [Double] = []
-        var hasCoords = false, hasTW = false, hasService = false, hasPrize = false
+        var xs: [Double] = []
+        var ys: [Double] = []
+        var demand: [Int] = []
+        var early: [Double] = []
+        var late: [Double] = []
+        var service: [Double] = []
+        var prize: [Double] = []
+        var hasCoords = false
+        var hasTW = false
+        var hasService = false
+        var hasPrize = false
         var depots: [Int] = []
         var weights: [Double] = []
         var section = ""
@@ -44,10 +58,13 @@ public enum VRPLIBReader {
         func ensureDim(_ ln: Int) throws {
             if dimension <= 0 { throw fail(ln, "section before DIMENSION") }
             if xs.isEmpty {
-                xs = .init(repeating: 0, count: dimension); ys = xs
+                xs = .init(repeating: 0, count: dimension)
+                ys = xs
                 demand = .init(repeating: 0, count: dimension)
-                early = .init(repeating: 0, count: dimension); late = .init(repeating: Double(Int32.max) / Double(scale) / 4, count: dimension)
-                service = .init(repeating: serviceTime, count: dimension); prize = .init(repeating: 0, count: dimension)
+                early = .init(repeating: 0, count: dimension)
+                late = .init(repeating: Double(Int32.max) / Double(scale) / 4, count: dimension)
+                service = .init(repeating: serviceTime, count: dimension)
+                prize = .init(repeating: 0, count: dimension)
             }
         }
         func node(_ tok: Substring, _ ln: Int) throws -> Int {
@@ -96,7 +113,7 @@ public enum VRPLIBReader {
                     case "EDGE_WEIGHT_FORMAT":
                         weightFormat = value.uppercased()
                         guard weightFormat == "FULL_MATRIX" else { throw fail(ln, "unsupported EDGE_WEIGHT_FORMAT \(value)") }
-                    default: break // COMMENT and unknown keys are ignored
+                    default: break  // COMMENT and unknown keys are ignored
                     }
                     continue
                 }
@@ -116,13 +133,17 @@ public enum VRPLIBReader {
             switch section {
             case "NODE_COORD_SECTION":
                 guard toks.count >= 3 else { throw fail(ln, "expected 'id x y'") }
-                let i = try node(toks[0], ln); xs[i] = try num(toks[1], ln); ys[i] = try num(toks[2], ln)
+                let i = try node(toks[0], ln)
+                xs[i] = try num(toks[1], ln)
+                ys[i] = try num(toks[2], ln)
             case "DEMAND_SECTION":
                 guard toks.count >= 2, let d = Int(toks[1]) else { throw fail(ln, "expected 'id demand'") }
                 demand[try node(toks[0], ln)] = d
             case "TIME_WINDOW_SECTION":
                 guard toks.count >= 3 else { throw fail(ln, "expected 'id earliest latest'") }
-                let i = try node(toks[0], ln); early[i] = try num(toks[1], ln); late[i] = try num(toks[2], ln)
+                let i = try node(toks[0], ln)
+                early[i] = try num(toks[1], ln)
+                late[i] = try num(toks[2], ln)
                 if late[i] < early[i] { throw fail(ln, "time window closes before it opens") }
             case "SERVICE_TIME_SECTION":
                 guard toks.count >= 2 else { throw fail(ln, "expected 'id service'") }
@@ -132,7 +153,10 @@ public enum VRPLIBReader {
                 prize[try node(toks[0], ln)] = try num(toks[1], ln)
             case "DEPOT_SECTION":
                 guard let v = Int(first) else { throw fail(ln, "bad depot id '\(first)'") }
-                if v == -1 { section = ""; continue }
+                if v == -1 {
+                    section = ""
+                    continue
+                }
                 depots.append(v)
             case "EDGE_WEIGHT_SECTION":
                 for t in toks { weights.append(try num(t, ln)) }
@@ -148,24 +172,49 @@ public enum VRPLIBReader {
         if weightType == "EXPLICIT" && weights.count != dimension * dimension {
             throw fail(0, "EDGE_WEIGHT_SECTION has \(weights.count) values, expected \(dimension * dimension)")
         }
-        _ = hasService; _ = hasTW
+        _ = hasService
+        _ = hasTW
         let s = Double(scale)
         func sc(_ v: Double) -> Int { Int((v * s).rounded()) }
         let depot = Depot(x: xs[0], y: ys[0], earliest: sc(early[0]), latest: sc(late[0]))
         var clients: [Client] = []
         clients.reserveCapacity(dimension - 1)
         for i in 1..<dimension {
-            clients.append(Client(x: xs[i], y: ys[i], demand: demand[i], serviceDuration: sc(service[i]),
-                                  earliest: sc(early[i]), latest: sc(late[i]), prize: sc(prize[i]),
-                                  required: !hasPrize || prize[i] == 0))
+            clients.append(
+                Client(
+                    x: xs[i],
+                    y: ys[i],
+                    demand: demand[i],
+                    serviceDuration: sc(service[i]),
+                    earliest: sc(early[i]),
+                    latest: sc(late[i]),
+                    prize: sc(prize[i]),
+                    required: !hasPrize || prize[i] == 0
+                )
+            )
         }
         let nVeh = vehicles > 0 ? vehicles : dimension - 1
         if weightType == "EUC_2D" {
-            return Instance.euclidean(name: name, depot: depot, clients: clients, vehicleCount: nVeh,
-                                      capacity: capacity, maxRouteDuration: maxDuration, scale: scale)
+            return Instance.euclidean(
+                name: name,
+                depot: depot,
+                clients: clients,
+                vehicleCount: nVeh,
+                capacity: capacity,
+                maxRouteDuration: maxDuration,
+                scale: scale
+            )
         }
         let m = weights.map { Int32(($0 * s).rounded()) }
-        return Instance(name: name, depot: depot, clients: clients, vehicleCount: nVeh, capacity: capacity,
-                        maxRouteDuration: maxDuration, matrix: m, costScale: scale)
+        return Instance(
+            name: name,
+            depot: depot,
+            clients: clients,
+            vehicleCount: nVeh,
+            capacity: capacity,
+            maxRouteDuration: maxDuration,
+            matrix: m,
+            costScale: scale
+        )
     }
 }

@@ -9,8 +9,10 @@ public enum VRPLIBWriter {
     public static func text(_ inst: Instance) -> String {
         func v(_ x: Int) -> String { String(x) }
         let n = inst.nodeCount
-        var out = ["NAME : \(inst.name.isEmpty ? "gridcare" : inst.name)", "TYPE : PCVRPTW", "DIMENSION : \(n)",
-                   "VEHICLES : \(inst.vehicleCount)", "CAPACITY : \(inst.capacity)"]
+        var out = [
+            "NAME : \(inst.name.isEmpty ? "gridcare" : inst.name)", "TYPE : PCVRPTW", "DIMENSION : \(n)",
+            "VEHICLES : \(inst.vehicleCount)", "CAPACITY : \(inst.capacity)",
+        ]
         if let d = inst.maxRouteDuration { out.append("MAX_DURATION : \(v(d))") }
         out += ["EDGE_WEIGHT_TYPE : EXPLICIT", "EDGE_WEIGHT_FORMAT : FULL_MATRIX", "NODE_COORD_SECTION"]
         out.append("1 \(String(format: "%.3f", inst.depot.x)) \(String(format: "%.3f", inst.depot.y))")

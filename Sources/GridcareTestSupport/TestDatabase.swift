@@ -72,9 +72,12 @@ public actor TestDatabase {
         // A template made afresh each run, so a changed migration is always what the tests see; databases
         // left by an earlier, interrupted run of this machine are dropped too.
         try await admin(url) { client in
-            let stale = try await client.query("""
+            let stale = try await client.query(
+                """
                 SELECT datname FROM pg_database WHERE datname LIKE 'gc\\_test\\_%' OR datname = \(Self.template)
-                """, logger: self.logger).decode(String.self).all()
+                """,
+                logger: self.logger
+            ).decode(String.self).all()
             for name in stale {
                 try await client.query("DROP DATABASE IF EXISTS \(unescaped: name) WITH (FORCE)", logger: self.logger)
             }
@@ -106,7 +109,10 @@ actor TestDatabaseGate {
     init(limit: Int) { available = max(1, limit) }
 
     func acquire() async {
-        if available > 0 { available -= 1; return }
+        if available > 0 {
+            available -= 1
+            return
+        }
         await withCheckedContinuation { waiting.append($0) }
     }
 

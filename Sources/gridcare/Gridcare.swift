@@ -10,7 +10,10 @@ struct Gridcare: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gridcare",
         abstract: "Scheduler and record system for family-doctor teams in the micro-grid model.",
-        subcommands: [Serve.self, Migrate.self, Demo.self, Import.self, Report.self, Clinics.self, Due.self, CaseSheetCommand.self, Users.self, Tokens.self, Audit.self, Access.self, Referrals.self, Board.self, Rounds.self, MobilisationCommand.self, DB.self]
+        subcommands: [
+            Serve.self, Migrate.self, Demo.self, Import.self, Report.self, Clinics.self, Due.self, CaseSheetCommand.self, Users.self, Tokens.self,
+            Audit.self, Access.self, Referrals.self, Board.self, Rounds.self, MobilisationCommand.self, DB.self,
+        ]
     )
 
     /// Runs the chosen command; database errors are printed with the server's message, not the driver's

@@ -22,7 +22,9 @@ struct Serve: AsyncParsableCommand {
         let config = try await global.load(extra: extra)
         try await global.withDatabase(config) { info in
             // Refuse to serve under a login that row-level security would not restrict.
-            try await withClient(try config.serviceDatabaseURL(owner: info.url), poolSize: 1) { try await ServiceLogin.verify($0, logger: info.logger) }
+            try await withClient(try config.serviceDatabaseURL(owner: info.url), poolSize: 1) {
+                try await ServiceLogin.verify($0, logger: info.logger)
+            }
             let client = try makeServiceClient(url: info.url, config: config, logger: info.logger)
             let app = try buildApplication(config: config, client: client, logger: info.logger)
             info.logger.info("gridcare listening", metadata: ["address": "http://\(config.host):\(config.port)", "database": "\(info.url)"])

@@ -23,11 +23,11 @@ import Testing
 
     @Test func glucoseBoundaries() {
         #expect(kind(Vitals(glucoseFasting: 16.7)) == "urgent")
-        #expect(kind(Vitals(glucoseRandom: 30)) == "urgent")   // seed 004: the family was found by the grid leader
+        #expect(kind(Vitals(glucoseRandom: 30)) == "urgent")  // seed 004: the family was found by the grid leader
         #expect(kind(Vitals(glucoseRandom: 3.9)) == "urgent")
         #expect(kind(Vitals(glucoseFasting: 4.0)) == "normal")
         #expect(kind(Vitals(glucoseFasting: 7.0)) == "uncontrolled")
-        #expect(kind(Vitals(glucoseRandom: 7.0)) == "normal")     // the 7.0 line is for fasting glucose only
+        #expect(kind(Vitals(glucoseRandom: 7.0)) == "normal")  // the 7.0 line is for fasting glucose only
         #expect(kind(Vitals(glucoseFasting: 6.9)) == "normal")
     }
 
@@ -48,7 +48,10 @@ import Testing
 
 @Suite struct VitalsValidationTests {
     func fields(_ v: Vitals) -> [String] {
-        do { try v.validate(); return [] } catch { return error.errors.map(\.field) }
+        do {
+            try v.validate()
+            return []
+        } catch { return error.errors.map(\.field) }
     }
 
     @Test func impossibleValuesAreNamed() {
@@ -69,8 +72,10 @@ import Testing
         #expect(try FlagStatus.raised.after(.dismiss) == .dismissed)
         #expect(try FlagStatus.confirmed.after(.close) == .closed)
         #expect(try FlagStatus.dismissed.after(.close) == .closed)
-        for (status, action) in [(FlagStatus.raised, FlagStatus.Action.close), (.confirmed, .confirm), (.confirmed, .dismiss),
-                                 (.dismissed, .confirm), (.closed, .close), (.closed, .confirm)] {
+        for (status, action) in [
+            (FlagStatus.raised, FlagStatus.Action.close), (.confirmed, .confirm), (.confirmed, .dismiss),
+            (.dismissed, .confirm), (.closed, .close), (.closed, .confirm),
+        ] {
             #expect(throws: TransitionError.self, "\(status) \(action)") { try status.after(action) }
         }
     }

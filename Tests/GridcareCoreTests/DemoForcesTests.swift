@@ -13,13 +13,20 @@ import Testing
         var forces: [Int: [WorkerRole: Int]] = [:]
         for w in demo.workers { if let area = w.area { forces[area, default: [:]][w.role, default: 0] += 1 } }
         var houses: [Int: (lat: [Double], lon: [Double])] = [:]
-        for h in demo.households { houses[h.microGrid, default: ([], [])].lat.append(h.latitude); houses[h.microGrid]!.lon.append(h.longitude) }
+        for h in demo.households {
+            houses[h.microGrid, default: ([], [])].lat.append(h.latitude)
+            houses[h.microGrid]!.lon.append(h.longitude)
+        }
 
         func check(_ kind: MobilisationKind, onlyTheWorker: Bool = false) -> [MobilisationResult] {
             microGrids.map { mg in
                 let f = MobilisationForces(forces[mg] ?? [:])
-                return Mobilisation.check(latitudes: houses[mg]?.lat ?? [], longitudes: houses[mg]?.lon ?? [],
-                                          workers: onlyTheWorker ? f.workers : f.total, rule: MobilisationRules().rule(kind))
+                return Mobilisation.check(
+                    latitudes: houses[mg]?.lat ?? [],
+                    longitudes: houses[mg]?.lon ?? [],
+                    workers: onlyTheWorker ? f.workers : f.total,
+                    rule: MobilisationRules().rule(kind)
+                )
             }
         }
         // Every micro-grid has its own worker; most have party members, building leaders, volunteers.
@@ -27,8 +34,10 @@ import Testing
         let people = microGrids.map { MobilisationForces(forces[$0] ?? [:]).total }
         #expect(Double(people.filter { $0 >= 4 }.count) / Double(microGrids.count) > 0.8)
 
-        let notice = check(.notice), doorToDoor = check(.doorToDoor)
-        let noticeFails = notice.filter { !$0.meets }.count, checkFails = doorToDoor.filter { !$0.meets }.count
+        let notice = check(.notice)
+        let doorToDoor = check(.doorToDoor)
+        let noticeFails = notice.filter { !$0.meets }.count
+        let checkFails = doorToDoor.filter { !$0.meets }.count
         // A minority fails a notice at the door; a door-to-door check, slower, fails at least those.
         #expect(noticeFails > 0 && Double(noticeFails) / Double(microGrids.count) < 0.15, "\(noticeFails) of \(microGrids.count)")
         #expect(checkFails >= noticeFails && Double(checkFails) / Double(microGrids.count) < 0.25, "\(checkFails) of \(microGrids.count)")

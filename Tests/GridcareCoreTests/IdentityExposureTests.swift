@@ -14,7 +14,9 @@ import Testing
     @Test func theRegionTheBirthDateAndTheSexLeaveFiveHundredWhateverTheMask() {
         // 500 odd (or even) sequences, each with the one check character that fits.
         #expect(IdentityExposure(region: "510104", birthDate: born, isMale: number.isMale).candidates() == 500)
-        #expect(IdentityExposure(region: "510104", birthDate: born, isMale: number.isMale, masked: number.masked).candidates() < IdentityExposure.floor)
+        #expect(
+            IdentityExposure(region: "510104", birthDate: born, isMale: number.isMale, masked: number.masked).candidates() < IdentityExposure.floor
+        )
     }
 
     @Test func theOldMaskBesideTheBirthDateGaveTheNumberAway() {
@@ -28,8 +30,10 @@ import Testing
         #expect(n > 3_000)
         // …and so does the age reached this year (it says the same as the year).
         let today = SimpleDate(year: 2026, month: 12, day: 1)!
-        #expect(IdentityExposure(region: "510104", age: (today.year - born.year - 1, today), masked: number.masked).candidates()
-                >= IdentityExposure.floor)
+        #expect(
+            IdentityExposure(region: "510104", age: (today.year - born.year - 1, today), masked: number.masked).candidates()
+                >= IdentityExposure.floor
+        )
     }
 
     @Test func theLastFourBesideTheBirthYearWouldLeaveTooFew() {
@@ -41,8 +45,12 @@ import Testing
         // Aged 67 on 2025-01-05 and born in 1958: born 1958-01-01…1958-01-05. Hence views show the year and the
         // age reached this year, never an exact age beside the year.
         let year = IdentityExposure(region: "510104", birthYear: 1958, masked: number.masked).candidates()
-        let both = IdentityExposure(region: "510104", birthYear: 1958, age: (67, SimpleDate(year: 2025, month: 1, day: 5)!),
-                                    masked: number.masked).candidates()
+        let both = IdentityExposure(
+            region: "510104",
+            birthYear: 1958,
+            age: (67, SimpleDate(year: 2025, month: 1, day: 5)!),
+            masked: number.masked
+        ).candidates()
         #expect(both < year / 50)
         #expect(both < IdentityExposure.floor)
     }

@@ -33,7 +33,11 @@ import Testing
     @Test func goodFilesParse() throws {
         let households = "ref,micro_grid_id,address,latitude,longitude\nH1,5,人民路1号,30.66,104.06\n"
         let residents = "household_ref,name,sex,birth_date,id_number,conditions\nH1,陈阿婆,female,1950-03-09,\(id(1)),hypertension;type2_diabetes\n"
-        let result = try RegistryImport.parse(households: ("h.csv", Array(households.utf8)), residents: ("r.csv", Array(residents.utf8)), today: today).get()
+        let result = try RegistryImport.parse(
+            households: ("h.csv", Array(households.utf8)),
+            residents: ("r.csv", Array(residents.utf8)),
+            today: today
+        ).get()
         #expect(result.households.count == 1)
         #expect(result.residents[0].value.conditions == [.hypertension, .type2Diabetes])
         #expect(result.residents[0].line == 2)
@@ -49,9 +53,16 @@ import Testing
             H1,赵五,female,1950-03-09,\(id(1))
             ,钱六,female,1950-03-09,\(id(3))
             """
-        guard case .failure(let failure) = RegistryImport.parse(
-            households: ("h.csv", Array(households.utf8)), residents: ("r.csv", Array(residents.utf8)), today: today)
-        else { Issue.record("expected a failure"); return }
+        guard
+            case .failure(let failure) = RegistryImport.parse(
+                households: ("h.csv", Array(households.utf8)),
+                residents: ("r.csv", Array(residents.utf8)),
+                today: today
+            )
+        else {
+            Issue.record("expected a failure")
+            return
+        }
         let lines = failure.items.map { "\($0.file):\($0.line)" }
         #expect(lines.contains("h.csv:3"))
         #expect(!lines.contains("h.csv:2"))

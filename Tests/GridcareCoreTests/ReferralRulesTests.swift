@@ -27,7 +27,14 @@ import Testing
                 if let next = legal[action] {
                     #expect((try? state.after(action)) == next, "\(state) + \(action)")
                 } else {
-                    #expect(throws: TransitionError(noun: "slip", from: state.rawValue, action: action.rawValue, allowed: state.allowedActions.map(\.rawValue))) {
+                    #expect(
+                        throws: TransitionError(
+                            noun: "slip",
+                            from: state.rawValue,
+                            action: action.rawValue,
+                            allowed: state.allowedActions.map(\.rawValue)
+                        )
+                    ) {
                         try state.after(action)
                     }
                 }

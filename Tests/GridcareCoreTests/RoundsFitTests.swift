@@ -13,18 +13,36 @@ import Testing
     let perDegree = 6_371_000 * Double.pi / 180
 
     /// A visit `east` and `north` metres from the centre; `also` adds visits made at the same stop.
-    func visit(_ n: Int, east: Double, north: Double = 0, kind: VisitKind = .doctorFollowUp, also: [VisitKind] = [],
-               window: ClosedRange<Int>? = nil, overdue: Int = 0) -> RoundsVisit {
-        var v = RoundsVisit(residentId: Int64(n), residentName: "居民\(n)", address: "路\(n)号", latitude: centre.latitude + north / perDegree,
-                            longitude: centre.longitude + east / (perDegree * cos(centre.latitude * .pi / 180)), visit: kind,
-                            rule: "chronic_follow_up", dueOn: week.monday, overdueDays: overdue, tier: nil, alert: false, window: window)
+    func visit(
+        _ n: Int,
+        east: Double,
+        north: Double = 0,
+        kind: VisitKind = .doctorFollowUp,
+        also: [VisitKind] = [],
+        window: ClosedRange<Int>? = nil,
+        overdue: Int = 0
+    ) -> RoundsVisit {
+        var v = RoundsVisit(
+            residentId: Int64(n),
+            residentName: "居民\(n)",
+            address: "路\(n)号",
+            latitude: centre.latitude + north / perDegree,
+            longitude: centre.longitude + east / (perDegree * cos(centre.latitude * .pi / 180)),
+            visit: kind,
+            rule: "chronic_follow_up",
+            dueOn: week.monday,
+            overdueDays: overdue,
+            tier: nil,
+            alert: false,
+            window: window
+        )
         v.also = also
         return v
     }
 
     func planner(_ rules: RoundsRules = RoundsRules()) -> RoundsPlanner {
         var rules = rules
-        rules.solverSeconds = 30   // bounded by iterations instead, so the plans are reproducible
+        rules.solverSeconds = 30  // bounded by iterations instead, so the plans are reproducible
         var planner = RoundsPlanner(rules: rules, centre: centre)
         planner.maxIterations = 150
         return planner
@@ -35,11 +53,12 @@ import Testing
         #expect(rules.freeBlocks(less: []) == [480...720, 810...1050])
         #expect(rules.freeBlocks(less: [480...600]) == [600...720, 810...1050])
         #expect(rules.freeBlocks(less: [690...900]) == [480...690, 900...1050])
-        #expect(rules.freeBlocks(less: [540...700]) == [480...540, 810...1050])   // 08:00–09:00 is just an hour
-        #expect(rules.freeBlocks(less: [530...700]) == [810...1050])             // 50 minutes are no route
+        #expect(rules.freeBlocks(less: [540...700]) == [480...540, 810...1050])  // 08:00–09:00 is just an hour
+        #expect(rules.freeBlocks(less: [530...700]) == [810...1050])  // 50 minutes are no route
         rules.minimumBlockMinutes = 30
         #expect(rules.freeBlocks(less: [530...700]) == [480...530, 810...1050])
-        rules.lunchStartMinute = 12 * 60; rules.lunchEndMinute = 12 * 60
+        rules.lunchStartMinute = 12 * 60
+        rules.lunchEndMinute = 12 * 60
         #expect(rules.freeBlocks(less: []) == [480...1050])
     }
 
@@ -111,7 +130,10 @@ import Testing
         let lunch = rules.lunchStartMinute...rules.lunchEndMinute
         let kinds: [VisitKind] = [.homeVisit, .doctorFollowUp, .annualCheck]
         let minutesPerMetre = rules.detour / (rules.speedKmh * 1000 / 60)
-        var planned = 0, refusedShort = 0, noFit = 0, noTime = 0
+        var planned = 0
+        var refusedShort = 0
+        var noFit = 0
+        var noTime = 0
         for weekNumber in 0..<200 {
             // The team's clinic sessions, day by day; each member's rounds days.
             let days = Array(week.days.prefix(rng.int(1...3)))
@@ -123,15 +145,22 @@ import Testing
                 }
             }
             let members = (0..<rng.int(1...3)).map { m in
-                RoundsMember(workerId: Int64(m + 1), name: "医生\(m)", hours: Dictionary(uniqueKeysWithValues: days.compactMap { day in
-                    let blocks = rules.freeBlocks(less: sessions[day] ?? [])
-                    return rng.chance(0.8) && !blocks.isEmpty ? (day, blocks) : nil
-                }))
+                RoundsMember(
+                    workerId: Int64(m + 1),
+                    name: "医生\(m)",
+                    hours: Dictionary(
+                        uniqueKeysWithValues: days.compactMap { day in
+                            let blocks = rules.freeBlocks(less: sessions[day] ?? [])
+                            return rng.chance(0.8) && !blocks.isEmpty ? (day, blocks) : nil
+                        }
+                    )
+                )
             }
             var positions: [Int64: (x: Double, y: Double)] = [:]
             let visits = (0..<rng.int(4...22)).map { n -> RoundsVisit in
                 let far = rng.chance(0.1) ? 15_000.0 : 3_000.0
-                let x = Double(rng.int(-1000...1000)) / 1000 * far, y = Double(rng.int(-1000...1000)) / 1000 * far
+                let x = Double(rng.int(-1000...1000)) / 1000 * far
+                let y = Double(rng.int(-1000...1000)) / 1000 * far
                 var window: ClosedRange<Int>?
                 if rng.chance(0.6) {
                     let from = rng.int(70...200) * 5
@@ -165,23 +194,29 @@ import Testing
                 for r in (sessions[route.day] ?? []) + [lunch] {
                     #expect(!meets(route.departMinute, route.returnMinute, r), "\(label): route meets \(r)")
                 }
-                var at = home, free = Double(route.departMinute)
+                var at = home
+                var free = Double(route.departMinute)
                 for s in route.stops {
-                    let v = s.visit, here = positions[v.residentId]!
+                    let v = s.visit
+                    let here = positions[v.residentId]!
                     planned += 1
                     #expect(s.leaveMinute - s.arriveMinute == rules.minutes(v), "\(label)")
                     #expect(Double(s.arriveMinute) >= free + travel(at, here) - 1.1, "\(label): \(v.residentId) arrives too soon")
-                    if let w = v.window { #expect(w.lowerBound <= s.arriveMinute && s.leaveMinute <= w.upperBound, "\(label): \(v.residentId) outside \(w)") }
+                    if let w = v.window {
+                        #expect(w.lowerBound <= s.arriveMinute && s.leaveMinute <= w.upperBound, "\(label): \(v.residentId) outside \(w)")
+                    }
                     #expect(block.lowerBound <= s.arriveMinute && s.leaveMinute <= block.upperBound, "\(label)")
                     for r in (sessions[route.day] ?? []) + [lunch] { #expect(!meets(s.arriveMinute, s.leaveMinute, r), "\(label): stop meets \(r)") }
-                    at = here; free = Double(s.leaveMinute)
+                    at = here
+                    free = Double(s.leaveMinute)
                 }
                 #expect(free + travel(at, home) <= Double(block.upperBound) + 0.1, "\(label): back after the block")
             }
 
             // Whether a visit could fit one block alone, with travel `slack` minutes shorter than the test's own.
             func fits(_ v: RoundsVisit, _ block: ClosedRange<Int>, slack: Double) -> Bool {
-                let t = travel(home, positions[v.residentId]!) - slack, window = v.window ?? block
+                let t = travel(home, positions[v.residentId]!) - slack
+                let window = v.window ?? block
                 let earliest = max(Double(block.lowerBound) + t, Double(window.lowerBound))
                 let latest = min(Double(block.upperBound) - t, Double(window.upperBound)) - Double(rules.minutes(v))
                 return earliest <= latest
@@ -190,7 +225,10 @@ import Testing
             for (v, reason) in plan.unplanned {
                 if let w = v.window, w.upperBound - w.lowerBound < rules.minutes(v) {
                     refusedShort += 1
-                    #expect(reason.contains("\(clock(w.lowerBound))–\(clock(w.upperBound))") && reason.contains("\(rules.minutes(v)) minutes"), "\(label): \(reason)")
+                    #expect(
+                        reason.contains("\(clock(w.lowerBound))–\(clock(w.upperBound))") && reason.contains("\(rules.minutes(v)) minutes"),
+                        "\(label): \(reason)"
+                    )
                 } else if blocks.isEmpty {
                     #expect(reason == "no member of the team has rounds hours this week", "\(label)")
                 } else if reason.hasPrefix("cannot fit any member-day") {
@@ -211,13 +249,19 @@ import Testing
     /// times `startTimes` gives, and a visit that fits no block in none of them.
     @Test func theExportHasTheStartTimesThePlannerUses() throws {
         let p = planner()
-        let visits = [visit(1, east: 400, window: 560...700), visit(2, east: 900, kind: .homeVisit, window: 690...900),
-                      visit(3, east: 200, window: 600...620), visit(4, east: 40_000)]
-        let members = [RoundsMember(workerId: 1, name: "李医生", hours: [week.monday: [480...720, 810...1050], week.days[1]: [600...720]]),
-                       RoundsMember(workerId: 2, name: "王护士", hours: [week.monday: [480...720, 810...1050]])]
+        let visits = [
+            visit(1, east: 400, window: 560...700), visit(2, east: 900, kind: .homeVisit, window: 690...900),
+            visit(3, east: 200, window: 600...620), visit(4, east: 40_000),
+        ]
+        let members = [
+            RoundsMember(workerId: 1, name: "李医生", hours: [week.monday: [480...720, 810...1050], week.days[1]: [600...720]]),
+            RoundsMember(workerId: 2, name: "王护士", hours: [week.monday: [480...720, 810...1050]]),
+        ]
         let exported = p.instances(visits, members: members, days: week.days, name: "w")
-        #expect(exported.map { "\($0.day.iso) \($0.block) \($0.instance.vehicleCount)" }
-            == ["2026-11-30 480...720 2", "2026-11-30 810...1050 2", "2026-12-01 600...720 1"])
+        #expect(
+            exported.map { "\($0.day.iso) \($0.block) \($0.instance.vehicleCount)" }
+                == ["2026-11-30 480...720 2", "2026-11-30 810...1050 2", "2026-12-01 600...720 1"]
+        )
         for (_, block, inst) in exported {
             let fitting = visits.filter { p.startTimes($0, in: block) != nil }
             #expect(inst.clients.count == fitting.count && inst.depot.earliest == block.lowerBound * 10 && inst.depot.latest == block.upperBound * 10)
@@ -227,7 +271,7 @@ import Testing
             let back = try VRPLIBReader.parse(VRPLIBWriter.text(inst), scale: 1)
             #expect(back.clients.map(\.earliest) == inst.clients.map(\.earliest) && back.clients.map(\.latest) == inst.clients.map(\.latest))
         }
-        #expect(!exported.contains { $0.instance.clients.contains { $0.x > 100 } })   // the one 40 km away fits nowhere
+        #expect(!exported.contains { $0.instance.clients.contains { $0.x > 100 } })  // the one 40 km away fits nowhere
         let plan = p.plan(visits: visits, members: members, days: week.days)
         let reasons = Dictionary(uniqueKeysWithValues: plan.unplanned.map { ($0.visit.residentId, $0.reason) })
         #expect(reasons[3]?.contains("10:00–10:20") == true && reasons[3]?.contains("30 minutes") == true)

@@ -7,7 +7,7 @@ import Testing
     @Test func weeksReadAndPrintTheISOWay() {
         #expect(ISOWeek("2026-W49")?.monday == SimpleDate(year: 2026, month: 11, day: 30))
         #expect(ISOWeek("2026-W01")?.monday == SimpleDate(year: 2025, month: 12, day: 29))
-        #expect(ISOWeek("2026-W53")?.monday == SimpleDate(year: 2026, month: 12, day: 28))   // 2026 starts on a Thursday
+        #expect(ISOWeek("2026-W53")?.monday == SimpleDate(year: 2026, month: 12, day: 28))  // 2026 starts on a Thursday
         #expect(ISOWeek("2025-W53") == nil)
         #expect(ISOWeek("2026-49") == nil && ISOWeek("2026-W00") == nil && ISOWeek("W49") == nil)
         #expect(ISOWeek(containing: SimpleDate(year: 2026, month: 12, day: 3)!).description == "2026-W49")
@@ -19,10 +19,22 @@ import Testing
     let centre = (latitude: 30.66, longitude: 104.06)
     let week = ISOWeek("2026-W49")!
 
-    func visit(_ n: Int, metresEast: Double, overdue: Int = 0, tier: Tier? = nil, alert: Bool = false, window: ClosedRange<Int>? = nil) -> RoundsVisit {
-        RoundsVisit(residentId: Int64(n), residentName: "居民\(n)", address: "路\(n)号", latitude: centre.latitude,
-                    longitude: centre.longitude + metresEast / (111_320 * cos(centre.latitude * .pi / 180)), visit: .doctorFollowUp,
-                    rule: "chronic_follow_up", dueOn: week.monday, overdueDays: overdue, tier: tier, alert: alert, window: window)
+    func visit(_ n: Int, metresEast: Double, overdue: Int = 0, tier: Tier? = nil, alert: Bool = false, window: ClosedRange<Int>? = nil) -> RoundsVisit
+    {
+        RoundsVisit(
+            residentId: Int64(n),
+            residentName: "居民\(n)",
+            address: "路\(n)号",
+            latitude: centre.latitude,
+            longitude: centre.longitude + metresEast / (111_320 * cos(centre.latitude * .pi / 180)),
+            visit: .doctorFollowUp,
+            rule: "chronic_follow_up",
+            dueOn: week.monday,
+            overdueDays: overdue,
+            tier: tier,
+            alert: alert,
+            window: window
+        )
     }
 
     func member(days: Int = 5, hours: ClosedRange<Int> = 480...1050) -> RoundsMember {
@@ -56,8 +68,10 @@ import Testing
     @Test func whenTimeRunsOutTheMostUrgentAreKeptAndTheRestSayWhy() {
         // One member, one day of 570 minutes, forty 30-minute visits: about eighteen fit.
         var visits = (1...36).map { visit($0, metresEast: 200 + Double($0 % 6) * 50) }
-        visits += [visit(37, metresEast: 300, alert: true), visit(38, metresEast: 300, tier: .red), visit(39, metresEast: 300, overdue: 60),
-                   visit(40, metresEast: 300, window: 360...420)]
+        visits += [
+            visit(37, metresEast: 300, alert: true), visit(38, metresEast: 300, tier: .red), visit(39, metresEast: 300, overdue: 60),
+            visit(40, metresEast: 300, window: 360...420),
+        ]
         let plan = planner.plan(visits: visits, members: [member(days: 1)], days: week.days)
         let planned = Set(plan.routes.flatMap(\.stops).map(\.visit.residentId))
         #expect(planned.count >= 15 && planned.count <= 19)

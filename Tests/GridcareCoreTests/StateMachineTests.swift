@@ -15,8 +15,13 @@ import Testing
                 if let next = legal[action] {
                     #expect((try? state.after(action)) == next, "\(state) + \(action)", sourceLocation: sourceLocation)
                 } else {
-                    let refusal = TransitionError(noun: M.noun, from: state.rawValue, action: action.rawValue,
-                                                  allowed: state.allowedActions.map(\.rawValue), hint: state.hint(action))
+                    let refusal = TransitionError(
+                        noun: M.noun,
+                        from: state.rawValue,
+                        action: action.rawValue,
+                        allowed: state.allowedActions.map(\.rawValue),
+                        hint: state.hint(action)
+                    )
                     #expect(throws: refusal, "\(state) + \(action)", sourceLocation: sourceLocation) { try state.after(action) }
                 }
             }
@@ -24,8 +29,10 @@ import Testing
     }
 
     @Test func flags() {
-        check([FlagStatus.raised: [.confirm: .confirmed, .dismiss: .dismissed], .confirmed: [.close: .closed],
-               .dismissed: [.close: .closed], .closed: [:]])
+        check([
+            FlagStatus.raised: [.confirm: .confirmed, .dismiss: .dismissed], .confirmed: [.close: .closed],
+            .dismissed: [.close: .closed], .closed: [:],
+        ])
     }
 
     @Test func alerts() {
@@ -33,13 +40,17 @@ import Testing
     }
 
     @Test func bookings() {
-        check([BookingStatus.booked: [.checkIn: .checkedIn, .noShow: .noShow, .cancel: .cancelled],
-               .checkedIn: [.complete: .completed, .cancel: .cancelled], .completed: [:], .noShow: [:], .cancelled: [:]])
+        check([
+            BookingStatus.booked: [.checkIn: .checkedIn, .noShow: .noShow, .cancel: .cancelled],
+            .checkedIn: [.complete: .completed, .cancel: .cancelled], .completed: [:], .noShow: [:], .cancelled: [:],
+        ])
     }
 
     @Test func claims() {
-        check([ClaimStatus.reserved: [.pickUp: .pickedUp, .cancel: .cancelled], .pickedUp: [.deliver: .delivered, .cancel: .cancelled],
-               .delivered: [:], .cancelled: [:]])
+        check([
+            ClaimStatus.reserved: [.pickUp: .pickedUp, .cancel: .cancelled], .pickedUp: [.deliver: .delivered, .cancel: .cancelled],
+            .delivered: [:], .cancelled: [:],
+        ])
     }
 
     @Test func plannedVisits() {
@@ -55,7 +66,10 @@ import Testing
         do {
             _ = try BookingStatus.booked.after(.complete)
         } catch {
-            #expect(error.description == "check the resident in before completing the visit; a booked booking cannot complete; it can next: check_in, no_show, cancel")
+            #expect(
+                error.description
+                    == "check the resident in before completing the visit; a booked booking cannot complete; it can next: check_in, no_show, cancel"
+            )
         }
         do {
             _ = try ClaimStatus.delivered.after(.cancel)

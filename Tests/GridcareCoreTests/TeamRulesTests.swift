@@ -48,8 +48,18 @@ import Testing
     let start = SimpleDate(year: 2026, month: 1, day: 1)!
 
     func contract(ended: SimpleDate? = nil) -> Contract {
-        Contract(id: 1, districtId: 1, residentId: 1, teamId: 1, startsOn: start, termEndsOn: start.adding(years: 1),
-                 endedOn: ended, endReason: ended == nil ? nil : .terminated, previousId: nil, version: 1)
+        Contract(
+            id: 1,
+            districtId: 1,
+            residentId: 1,
+            teamId: 1,
+            startsOn: start,
+            termEndsOn: start.adding(years: 1),
+            endedOn: ended,
+            endReason: ended == nil ? nil : .terminated,
+            previousId: nil,
+            version: 1
+        )
     }
 
     @Test func aContractRunsAtLeastAYear() throws {

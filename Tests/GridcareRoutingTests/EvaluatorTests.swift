@@ -1,4 +1,5 @@
 import Testing
+
 @testable import GridcareRouting
 
 @Suite struct EvaluatorTests {
@@ -27,10 +28,15 @@ import Testing
 
     @Test func reportsViolations() {
         // depot (0,0) window [0,100]; client 1 at (10,0) window [0,5]: arrival at 10 is late.
-        let inst = Instance.euclidean(depot: Depot(x: 0, y: 0, earliest: 0, latest: 100),
-                                      clients: [Client(x: 10, y: 0, demand: 5, earliest: 0, latest: 5),
-                                                Client(x: 0, y: 10, demand: 8, earliest: 0, latest: 100)],
-                                      vehicleCount: 1, capacity: 10)
+        let inst = Instance.euclidean(
+            depot: Depot(x: 0, y: 0, earliest: 0, latest: 100),
+            clients: [
+                Client(x: 10, y: 0, demand: 5, earliest: 0, latest: 5),
+                Client(x: 0, y: 10, demand: 8, earliest: 0, latest: 100),
+            ],
+            vehicleCount: 1,
+            capacity: 10
+        )
         let ev = Evaluator.evaluate(inst, routes: [[1, 2]])
         #expect(ev.distance == 10 + 14 + 10)
         #expect(ev.violations.contains { $0.contains("after latest") })
@@ -43,9 +49,13 @@ import Testing
 
     @Test func waitingAndMinimalDuration() {
         // client at distance 10 opens at 50: leave late, wait nothing -> duration 20 + service 5.
-        let inst = Instance.euclidean(depot: Depot(x: 0, y: 0, earliest: 0, latest: 200),
-                                      clients: [Client(x: 10, y: 0, serviceDuration: 5, earliest: 50, latest: 60)],
-                                      vehicleCount: 1, capacity: 10, maxRouteDuration: 25)
+        let inst = Instance.euclidean(
+            depot: Depot(x: 0, y: 0, earliest: 0, latest: 200),
+            clients: [Client(x: 10, y: 0, serviceDuration: 5, earliest: 50, latest: 60)],
+            vehicleCount: 1,
+            capacity: 10,
+            maxRouteDuration: 25
+        )
         #expect(Evaluator.evaluate(inst, routes: [[1]]).isFeasible)
         var tighter = inst
         tighter.maxRouteDuration = 24

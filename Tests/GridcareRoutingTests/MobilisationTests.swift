@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import GridcareRouting
 
 @Suite struct MobilisationTests {
@@ -7,7 +8,7 @@ import Testing
 
     /// n households on a meridian through Chengdu, `spacing` metres apart, given in a scrambled order.
     static func line(_ n: Int, spacing: Double) -> (lat: [Double], lon: [Double]) {
-        let order = (0..<n).map { ($0 * 7) % n } // a permutation when gcd(7, n) = 1
+        let order = (0..<n).map { ($0 * 7) % n }  // a permutation when gcd(7, n) = 1
         let lat = order.map { 30.6 + Double($0) * spacing / metresPerDegLat }
         return (lat, Array(repeating: 104.0, count: n))
     }
@@ -15,7 +16,8 @@ import Testing
     static func randomGrid(_ n: Int, side: Double, seed: UInt64) -> (lat: [Double], lon: [Double]) {
         var rng = Xoshiro256(seed: seed)
         let mLon = metresPerDegLat * cos(30.6 * Double.pi / 180)
-        var lat: [Double] = [], lon: [Double] = []
+        var lat: [Double] = []
+        var lon: [Double] = []
         for _ in 0..<n {
             lat.append(30.6 + (rng.unit() - 0.5) * side / metresPerDegLat)
             lon.append(104.0 + (rng.unit() - 0.5) * side / mLon)
@@ -24,8 +26,12 @@ import Testing
     }
 
     @Test func thirtySixAtOnePointMeetExactly() {
-        let r = Mobilisation.check(latitudes: .init(repeating: 30.6, count: 36), longitudes: .init(repeating: 104, count: 36), workers: 1,
-                                   rule: MobilisationRule())
+        let r = Mobilisation.check(
+            latitudes: .init(repeating: 30.6, count: 36),
+            longitudes: .init(repeating: 104, count: 36),
+            workers: 1,
+            rule: MobilisationRule()
+        )
         #expect(r.households == 36)
         #expect(abs(r.minutesWithWorkers - 180) < 1e-9)
         #expect(r.fewestWorkers == 1)
@@ -33,13 +39,14 @@ import Testing
     }
 
     @Test func thirtySevenAtOnePointNeedTwo() {
-        let lat = [Double](repeating: 30.6, count: 37), lon = [Double](repeating: 104, count: 37)
+        let lat = [Double](repeating: 30.6, count: 37)
+        let lon = [Double](repeating: 104, count: 37)
         let one = Mobilisation.check(latitudes: lat, longitudes: lon, workers: 1, rule: MobilisationRule())
         #expect(abs(one.minutesWithWorkers - 185) < 1e-9)
         #expect(one.fewestWorkers == 2)
         #expect(!one.meets)
         let two = Mobilisation.check(latitudes: lat, longitudes: lon, workers: 2, rule: MobilisationRule())
-        #expect(abs(two.minutesWithWorkers - 95) < 1e-9) // 19 + 18 households
+        #expect(abs(two.minutesWithWorkers - 95) < 1e-9)  // 19 + 18 households
         #expect(two.meets)
     }
 
@@ -66,8 +73,12 @@ import Testing
         #expect(!z.meets)
         #expect(z.fewestWorkers == 1)
         #expect(z.minutesWithWorkers == .infinity)
-        let imp = Mobilisation.check(latitudes: lat, longitudes: lon, workers: 3,
-                                     rule: MobilisationRule(minutesPerHousehold: 200))
+        let imp = Mobilisation.check(
+            latitudes: lat,
+            longitudes: lon,
+            workers: 3,
+            rule: MobilisationRule(minutesPerHousehold: 200)
+        )
         #expect(!imp.meets)
         #expect(imp.fewestWorkers == MobilisationResult.impossible)
         #expect(imp.fewestWorkers > imp.workers)
@@ -90,7 +101,7 @@ import Testing
     }
 
     @Test func failingGridReportsMoreWorkersNeeded() {
-        let (lat, lon) = Self.randomGrid(100, side: 800, seed: 9) // ≥ 500 min of visits alone
+        let (lat, lon) = Self.randomGrid(100, side: 800, seed: 9)  // ≥ 500 min of visits alone
         let r = Mobilisation.check(latitudes: lat, longitudes: lon, workers: 2, rule: MobilisationRule())
         #expect(!r.meets)
         #expect(r.fewestWorkers > r.workers)
@@ -107,7 +118,7 @@ import Testing
         let legs = (0..<(n - 1)).map { _ in rng.unit() * 12 }
         let rule = MobilisationRule(minutesPerHousehold: 3 + rng.unit() * 4)
         let s = rule.minutesPerHousehold
-        func piece(_ a: Int, _ b: Int) -> Double { // households a...b
+        func piece(_ a: Int, _ b: Int) -> Double {  // households a...b
             Double(b - a + 1) * s + (a..<b).reduce(0.0) { $0 + legs[$1] }
         }
         for k in 1...5 {
@@ -132,7 +143,8 @@ import Testing
         let (xs, ys) = Mobilisation.project(latitudes: lat, longitudes: lon)
         func len(_ p: [Int]) -> Double {
             zip(p, p.dropFirst()).reduce(0.0) { acc, e in
-                let dx = xs[e.0] - xs[e.1], dy = ys[e.0] - ys[e.1]
+                let dx = xs[e.0] - xs[e.1]
+                let dy = ys[e.0] - ys[e.1]
                 return acc + (dx * dx + dy * dy).squareRoot()
             }
         }
@@ -141,8 +153,15 @@ import Testing
         var best = Double.infinity
         var p = Array(0..<8)
         func permute(_ k: Int) {
-            if k == p.count { best = min(best, len(p)); return }
-            for i in k..<p.count { p.swapAt(k, i); permute(k + 1); p.swapAt(k, i) }
+            if k == p.count {
+                best = min(best, len(p))
+                return
+            }
+            for i in k..<p.count {
+                p.swapAt(k, i)
+                permute(k + 1)
+                p.swapAt(k, i)
+            }
         }
         permute(0)
         #expect(len(t) <= best * 1.05 + 1e-9, "tour \(len(t)) vs optimum \(best)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import GridcareRouting
 
 @Suite struct ReaderTests {
@@ -11,7 +12,7 @@ import Testing
         #expect(inst.capacity == 200)
         #expect(inst.costScale == 10)
         #expect(inst.depot.earliest == 0 && inst.depot.latest == 18240)
-        let c1 = inst.clients[0] // VRPLIB node 2: "2 387 297", window 200 270, prize 21
+        let c1 = inst.clients[0]  // VRPLIB node 2: "2 387 297", window 200 270, prize 21
         #expect(c1.x == 387 && c1.y == 297)
         #expect(c1.earliest == 2000 && c1.latest == 2700)
         #expect(c1.serviceDuration == 900)
@@ -30,36 +31,36 @@ import Testing
     /// As PyVRP reads the same files: with a PRIZE_SECTION, prize 0 marks a required client.
     @Test func zeroPrizeMeansRequired() throws {
         let text = """
-        NAME : prizes
-        TYPE : PCVRPTW
-        DIMENSION : 4
-        VEHICLES : 1
-        EDGE_WEIGHT_TYPE : EUC_2D
-        NODE_COORD_SECTION
-        1 0 0
-        2 1 0
-        3 2 0
-        4 3 0
-        TIME_WINDOW_SECTION
-        1 480 1050
-        2 480 700
-        3 810 1000
-        4 480 1000
-        SERVICE_TIME_SECTION
-        1 0
-        2 30
-        3 45
-        4 30
-        PRIZE_SECTION
-        1 0
-        2 150
-        3 0
-        4 2000
-        DEPOT_SECTION
-        1
-        -1
-        EOF
-        """
+            NAME : prizes
+            TYPE : PCVRPTW
+            DIMENSION : 4
+            VEHICLES : 1
+            EDGE_WEIGHT_TYPE : EUC_2D
+            NODE_COORD_SECTION
+            1 0 0
+            2 1 0
+            3 2 0
+            4 3 0
+            TIME_WINDOW_SECTION
+            1 480 1050
+            2 480 700
+            3 810 1000
+            4 480 1000
+            SERVICE_TIME_SECTION
+            1 0
+            2 30
+            3 45
+            4 30
+            PRIZE_SECTION
+            1 0
+            2 150
+            3 0
+            4 2000
+            DEPOT_SECTION
+            1
+            -1
+            EOF
+            """
         let inst = try VRPLIBReader.parse(text)
         #expect(inst.clients.map(\.required) == [false, true, false])
         #expect(inst.clients.map(\.prize) == [1500, 0, 20000])
@@ -69,34 +70,34 @@ import Testing
 
     @Test func explicitMatrixAndServiceSection() throws {
         let text = """
-        NAME : tiny
-        TYPE : VRPTW
-        DIMENSION : 3
-        VEHICLES : 2
-        CAPACITY : 10
-        EDGE_WEIGHT_TYPE : EXPLICIT
-        EDGE_WEIGHT_FORMAT : FULL_MATRIX
-        EDGE_WEIGHT_SECTION
-        0 1.5 2
-        1.5 0 3
-        2 3 0
-        DEMAND_SECTION
-        1 0
-        2 4
-        3 5
-        TIME_WINDOW_SECTION
-        1 0 100
-        2 0 50
-        3 10 60
-        SERVICE_TIME_SECTION
-        1 0
-        2 2
-        3 3
-        DEPOT_SECTION
-        1
-        -1
-        EOF
-        """
+            NAME : tiny
+            TYPE : VRPTW
+            DIMENSION : 3
+            VEHICLES : 2
+            CAPACITY : 10
+            EDGE_WEIGHT_TYPE : EXPLICIT
+            EDGE_WEIGHT_FORMAT : FULL_MATRIX
+            EDGE_WEIGHT_SECTION
+            0 1.5 2
+            1.5 0 3
+            2 3 0
+            DEMAND_SECTION
+            1 0
+            2 4
+            3 5
+            TIME_WINDOW_SECTION
+            1 0 100
+            2 0 50
+            3 10 60
+            SERVICE_TIME_SECTION
+            1 0
+            2 2
+            3 3
+            DEPOT_SECTION
+            1
+            -1
+            EOF
+            """
         let inst = try VRPLIBReader.parse(text)
         #expect(inst.distance(0, 1) == 15 && inst.distance(1, 2) == 30)
         #expect(inst.clients[1].serviceDuration == 30 && inst.clients[1].earliest == 100)

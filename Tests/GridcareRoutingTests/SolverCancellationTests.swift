@@ -1,4 +1,5 @@
 import Testing
+
 @testable import GridcareRouting
 
 /// A solve nobody waits for any more stops: the stop flag is polled in the solver's loop, and cancelling
@@ -16,7 +17,7 @@ import Testing
 
     @Test func cancellingTheTaskStopsASolveRunningOffThePool() async throws {
         let inst = randomInstance(clients: 60, seed: 4, optional: true, vehicles: 8, capacity: 50)
-        let started = StopFlag()   // raised once the solve has begun
+        let started = StopFlag()  // raised once the solve has begun
         let solve = Task {
             await offThePool { stop in
                 started.raise()

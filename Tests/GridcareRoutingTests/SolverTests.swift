@@ -1,4 +1,5 @@
 import Testing
+
 @testable import GridcareRouting
 
 /// One solve at a time: each keeps a thread of Swift's small cooperative pool busy, and the API's deadline
@@ -59,9 +60,11 @@ import Testing
     }
 
     @Test func skipsFarClientWithTinyPrizeButVisitsRequired() async {
-        var clients = [Client(x: 10, y: 0, demand: 1, prize: 100, required: false),
-                       Client(x: 12, y: 3, demand: 1, prize: 100, required: false),
-                       Client(x: 500, y: 500, demand: 1, prize: 1, required: false)]
+        var clients = [
+            Client(x: 10, y: 0, demand: 1, prize: 100, required: false),
+            Client(x: 12, y: 3, demand: 1, prize: 100, required: false),
+            Client(x: 500, y: 500, demand: 1, prize: 1, required: false),
+        ]
         let inst = Instance.euclidean(depot: Depot(x: 0, y: 0), clients: clients, vehicleCount: 2, capacity: 10)
         let sol = await Self.quick(inst, iterations: 300)
         #expect(sol.skipped == [3])

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import GridcareRouting
 
 enum TestData {
@@ -8,23 +9,46 @@ enum TestData {
 }
 
 /// Random clustered instance with time windows; deterministic for a seed.
-func randomInstance(clients n: Int, seed: UInt64, optional: Bool, vehicles: Int = 10, capacity: Int = 60,
-                    horizon: Int = 1000, maxDuration: Int? = nil) -> Instance {
+func randomInstance(
+    clients n: Int,
+    seed: UInt64,
+    optional: Bool,
+    vehicles: Int = 10,
+    capacity: Int = 60,
+    horizon: Int = 1000,
+    maxDuration: Int? = nil
+) -> Instance {
     var rng = Xoshiro256(seed: seed)
     var clients: [Client] = []
     for _ in 0..<n {
-        let x = Double(rng.int(200)), y = Double(rng.int(200))
-        let dx = x - 100, dy = y - 100
+        let x = Double(rng.int(200))
+        let y = Double(rng.int(200))
+        let dx = x - 100
+        let dy = y - 100
         let fromDepot = Int((dx * dx + dy * dy).squareRoot())
         let e = fromDepot + rng.int(max(1, horizon - 2 * fromDepot - 20))
         let width = 60 + rng.int(200)
-        clients.append(Client(x: x, y: y, demand: 1 + rng.int(10), serviceDuration: 10,
-                              earliest: e, latest: min(e + width, horizon - fromDepot - 10),
-                              prize: optional ? 20 + rng.int(150) : 0, required: !optional))
+        clients.append(
+            Client(
+                x: x,
+                y: y,
+                demand: 1 + rng.int(10),
+                serviceDuration: 10,
+                earliest: e,
+                latest: min(e + width, horizon - fromDepot - 10),
+                prize: optional ? 20 + rng.int(150) : 0,
+                required: !optional
+            )
+        )
     }
-    return Instance.euclidean(name: "rand\(n)-\(seed)", depot: Depot(x: 100, y: 100, earliest: 0, latest: horizon),
-                              clients: clients, vehicleCount: vehicles, capacity: capacity,
-                              maxRouteDuration: maxDuration)
+    return Instance.euclidean(
+        name: "rand\(n)-\(seed)",
+        depot: Depot(x: 100, y: 100, earliest: 0, latest: horizon),
+        clients: clients,
+        vehicleCount: vehicles,
+        capacity: capacity,
+        maxRouteDuration: maxDuration
+    )
 }
 
 /// Exact optimum by enumeration (tiny instances only): every subset of visited clients (all clients
@@ -36,7 +60,8 @@ func bruteForceOptimum(_ inst: Instance) -> Int {
         if a.count <= 1 { return [a] }
         var out: [[Int]] = []
         for (i, x) in a.enumerated() {
-            var rest = a; rest.remove(at: i)
+            var rest = a
+            rest.remove(at: i)
             for p in permutations(rest) { out.append([x] + p) }
         }
         return out

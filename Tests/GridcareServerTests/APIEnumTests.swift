@@ -12,7 +12,8 @@ import Testing
         guard let start = document.range(of: "\n    \(name):\n") else { return nil }
         let rest = document[start.upperBound...].prefix(600)
         guard let line = rest.split(separator: "\n").prefix(4).first(where: { $0.contains("enum: [") }),
-              let open = line.firstIndex(of: "["), let close = line.lastIndex(of: "]") else { return nil }
+            let open = line.firstIndex(of: "["), let close = line.lastIndex(of: "]")
+        else { return nil }
         return line[line.index(after: open)..<close].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
     }
 

@@ -15,11 +15,13 @@ let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
 func testConfig(_ values: [AbsoluteConfigKey: ConfigValue] = [:]) -> AppConfig {
     var values = values
-    values[AbsoluteConfigKey(["auth", "bcryptCost"])] = values[AbsoluteConfigKey(["auth", "bcryptCost"])] ?? .init(.int(TestUsers.bcryptCost), isSecret: false)
+    values[AbsoluteConfigKey(["auth", "bcryptCost"])] =
+        values[AbsoluteConfigKey(["auth", "bcryptCost"])] ?? .init(.int(TestUsers.bcryptCost), isSecret: false)
     values[AbsoluteConfigKey(["security", "identityKey"])] = .init(.string(TestDatabase.identityKeyBase64), isSecret: true)
     // The whole suite starts at once on two cores, every test cloning its database: a request may wait
     // seconds for the server then. Tests of the deadline itself set their own; the others check answers.
-    values[AbsoluteConfigKey(["http", "requestDeadlineMs"])] = values[AbsoluteConfigKey(["http", "requestDeadlineMs"])] ?? .init(.int(30_000), isSecret: false)
+    values[AbsoluteConfigKey(["http", "requestDeadlineMs"])] =
+        values[AbsoluteConfigKey(["http", "requestDeadlineMs"])] ?? .init(.int(30_000), isSecret: false)
     // Two hundred and more tests share one test cluster's 200 connections: a small pool each, unless a test
     // of concurrency asks for more.
     values[AbsoluteConfigKey(["database", "poolSize"])] = values[AbsoluteConfigKey(["database", "poolSize"])] ?? .init(.int(4), isSecret: false)
@@ -43,8 +45,11 @@ enum TestAuth {
 /// Runs `body` against the application `serve` runs (buildApplication: the router, the pool, the board's
 /// and the clinics' clocks as its services) on a fresh database holding the fixture district and a user of
 /// each role. The pool connects as the service role, so row-level security is in force.
-func withScopedAPI(config: AppConfig = testConfig(), poolSize: Int? = nil,
-                   _ body: @Sendable @escaping (any TestClientProtocol, Fixture, TestUsers, Database) async throws -> Void) async throws {
+func withScopedAPI(
+    config: AppConfig = testConfig(),
+    poolSize: Int? = nil,
+    _ body: @Sendable @escaping (any TestClientProtocol, Fixture, TestUsers, Database) async throws -> Void
+) async throws {
     try await withTestDatabase { db, url in
         let fixture = try await Fixture.make(db)
         let users = try await TestUsers.make(db, fixture)
@@ -60,16 +65,23 @@ func withScopedAPI(config: AppConfig = testConfig(), poolSize: Int? = nil,
 }
 
 /// withScopedAPI for tests that act as the administrator throughout.
-func withAPI(config: AppConfig = testConfig(),
-             _ body: @Sendable @escaping (any TestClientProtocol, Fixture) async throws -> Void) async throws {
+func withAPI(
+    config: AppConfig = testConfig(),
+    _ body: @Sendable @escaping (any TestClientProtocol, Fixture) async throws -> Void
+) async throws {
     try await withScopedAPI(config: config) { client, f, _, _ in try await body(client, f) }
 }
 
 extension TestClientProtocol {
     /// Sends JSON (or nothing) with a bearer token and returns the status and the decoded JSON body.
     @discardableResult
-    func call(_ method: HTTPRequest.Method, _ uri: String, json: Any? = nil, headers: HTTPFields = [:],
-              token: String? = TestAuth.token) async throws -> (HTTPResponse.Status, [String: Any], HTTPFields) {
+    func call(
+        _ method: HTTPRequest.Method,
+        _ uri: String,
+        json: Any? = nil,
+        headers: HTTPFields = [:],
+        token: String? = TestAuth.token
+    ) async throws -> (HTTPResponse.Status, [String: Any], HTTPFields) {
         var headers = headers
         if let token, headers[.authorization] == nil { headers[.authorization] = "Bearer \(token)" }
         var body: ByteBuffer?

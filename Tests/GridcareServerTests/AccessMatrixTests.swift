@@ -14,7 +14,8 @@ struct DocumentedOperation: Sendable, CustomStringConvertible {
     static let all: [DocumentedOperation] = {
         let text = String(decoding: try! OpenAPIDocument.yaml(), as: UTF8.self)
         var out: [DocumentedOperation] = []
-        var path = "", method = ""
+        var path = ""
+        var method = ""
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.hasPrefix("  /"), line.hasSuffix(":") { path = String(line.dropFirst(2).dropLast()) }
             let trimmed = line.trimmingCharacters(in: .whitespaces)
@@ -22,8 +23,13 @@ struct DocumentedOperation: Sendable, CustomStringConvertible {
                 method = String(trimmed.dropLast())
             }
             if trimmed.hasPrefix("operationId:") {
-                out.append(DocumentedOperation(id: trimmed.replacingOccurrences(of: "operationId:", with: "").trimmingCharacters(in: .whitespaces),
-                                               method: HTTPRequest.Method(method.uppercased())!, path: path))
+                out.append(
+                    DocumentedOperation(
+                        id: trimmed.replacingOccurrences(of: "operationId:", with: "").trimmingCharacters(in: .whitespaces),
+                        method: HTTPRequest.Method(method.uppercased())!,
+                        path: path
+                    )
+                )
             }
         }
         return out
@@ -112,8 +118,10 @@ let roleLetters: [Role: Character] = [.admin: "A", .centreStaff: "C", .gridWorke
                     }
                 }
             }
-            let audited = try await db.client.query("SELECT count(*) FROM audit_event WHERE action = 'call' AND outcome = 'denied' AND detail = 'role'")
-                .decode(Int.self).all()
+            let audited = try await db.client.query(
+                "SELECT count(*) FROM audit_event WHERE action = 'call' AND outcome = 'denied' AND detail = 'role'"
+            )
+            .decode(Int.self).all()
             #expect(refusals > 50)
             #expect(audited == [refusals])
         }

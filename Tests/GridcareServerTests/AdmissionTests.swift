@@ -21,8 +21,10 @@ final class Arrivals: Sendable {
 /// place back.
 @Suite(.serialized) struct AdmissionTests {
     static func config() -> AppConfig {
-        concurrencyConfig([AbsoluteConfigKey(["rules", "heavyWork", "maxConcurrent"]): .init(.int(1), isSecret: false),
-                           AbsoluteConfigKey(["rules", "heavyWork", "retryAfterSeconds"]): .init(.int(7), isSecret: false)])
+        concurrencyConfig([
+            AbsoluteConfigKey(["rules", "heavyWork", "maxConcurrent"]): .init(.int(1), isSecret: false),
+            AbsoluteConfigKey(["rules", "heavyWork", "retryAfterSeconds"]): .init(.int(7), isSecret: false),
+        ])
     }
 
     /// Residents due a visit, and the team's members making rounds on Mondays only, so a plan is one
@@ -30,8 +32,14 @@ final class Arrivals: Sendable {
     func oneSolveWeek(_ client: any TestClientProtocol, _ f: Fixture, _ users: TestUsers, _ db: Database) async throws -> String {
         _ = try await RoundsAPITests().bedbound(db, f)
         for member in [f.doctorId, f.nurseId] {
-            #expect(try await client.call(.put, "/v1/care-teams/\(f.teamId)/members/\(member)/rounds-days", json: ["weekdays": [1]],
-                                          token: users[.centreStaff]).0 == .ok)
+            #expect(
+                try await client.call(
+                    .put,
+                    "/v1/care-teams/\(f.teamId)/members/\(member)/rounds-days",
+                    json: ["weekdays": [1]],
+                    token: users[.centreStaff]
+                ).0 == .ok
+            )
         }
         return ISOWeek(containing: SimpleDate.todayInChina().adding(days: 7)).description
     }
@@ -40,7 +48,8 @@ final class Arrivals: Sendable {
     /// just before the solve starts): an observed fact, not a sleep.
     func waitForSolve(_ db: Database, team: Int64, seen before: Int = 0) async throws {
         for _ in 0..<3000 {
-            let n = try await db.client.query("SELECT count(*)::int FROM audit_event WHERE detail LIKE \("rounds input team \(team) %")")
+            let n =
+                try await db.client.query("SELECT count(*)::int FROM audit_event WHERE detail LIKE \("rounds input team \(team) %")")
                 .decode(Int.self).all().first ?? 0
             if n > before { return }
             try await Task.sleep(for: .milliseconds(10))
@@ -51,11 +60,19 @@ final class Arrivals: Sendable {
     @Test func withOnePlaceTheOthersAnswer429AtOnceWhileTheAdmittedSolveRuns() async throws {
         try await withScopedAPI(config: Self.config()) { client, f, users, db in
             let week = try await oneSolveWeek(client, f, users, db)
-            let doctor = users[.centreStaff], manager = users[.districtManager], team = f.teamId, district = f.districtId
+            let doctor = users[.centreStaff]
+            let manager = users[.districtManager]
+            let team = f.teamId
+            let district = f.districtId
             let log = Arrivals()
             let admitted = Task {
                 // Long enough that the others, sent once it has started, arrive while it solves on a loaded machine.
-                let (status, plan, _) = try await client.call(.post, "/v1/teams/\(team)/rounds-plans", json: ["week": week, "seconds": 15], token: doctor)
+                let (status, plan, _) = try await client.call(
+                    .post,
+                    "/v1/teams/\(team)/rounds-plans",
+                    json: ["week": week, "seconds": 15],
+                    token: doctor
+                )
                 log.add("admitted \(status.code)")
                 return (status, stops(plan).count)
             }
@@ -63,7 +80,8 @@ final class Arrivals: Sendable {
             let refused = try await withThrowingTaskGroup(of: (HTTPResponse.Status, Int?, String?, String?).self) { group in
                 for i in 0..<6 {
                     group.addTask {
-                        let (status, problem, headers) = i < 4
+                        let (status, problem, headers) =
+                            i < 4
                             ? try await client.call(.post, "/v1/teams/\(team)/rounds-plans", json: ["week": week, "seconds": 4], token: doctor)
                             : try await client.call(.get, "/v1/reports/mobilisation?districtId=\(district)", token: manager)
                         log.add("other \(status.code)")
@@ -84,7 +102,9 @@ final class Arrivals: Sendable {
             // Every refusal came back while the admitted solve was still running.
             #expect(log.order == Array(repeating: "other 429", count: 6) + ["admitted 201"])
             // Its place is free again.
-            #expect(try await client.call(.post, "/v1/teams/\(team)/rounds-plans", json: ["week": week, "seconds": 0.1], token: doctor).0 == .created)
+            #expect(
+                try await client.call(.post, "/v1/teams/\(team)/rounds-plans", json: ["week": week, "seconds": 0.1], token: doctor).0 == .created
+            )
             #expect(try await client.call(.get, "/v1/reports/mobilisation?districtId=\(district)", token: manager).0 == .ok)
         }
     }
@@ -94,20 +114,29 @@ final class Arrivals: Sendable {
     @Test func aCancelledPlanStopsItsSolveAndGivesBackItsPlace() async throws {
         try await withScopedAPI(config: Self.config()) { client, f, users, db in
             let week = try await oneSolveWeek(client, f, users, db)
-            let doctor = users[.centreStaff], team = f.teamId
+            let doctor = users[.centreStaff]
+            let team = f.teamId
             let gone = Task { try await client.call(.post, "/v1/teams/\(team)/rounds-plans", json: ["week": week, "seconds": 30], token: doctor).0 }
             try await waitForSolve(db, team: team)
             gone.cancel()
             // A generous guard, well inside the 30 s budget: a solve that ignored the cancellation would still hold the place.
             let ended = try await withThrowingTaskGroup(of: Bool.self) { group in
-                group.addTask { _ = try? await gone.value; return true }
-                group.addTask { try await Task.sleep(for: .seconds(20)); return false }
+                group.addTask {
+                    _ = try? await gone.value
+                    return true
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(20))
+                    return false
+                }
                 defer { group.cancelAll() }
                 return try await group.next()!
             }
             #expect(ended, "the cancelled plan was still solving")
             #expect(try await db.client.query("SELECT count(*)::int FROM rounds_plan").decode(Int.self).all() == [0])
-            #expect(try await client.call(.post, "/v1/teams/\(team)/rounds-plans", json: ["week": week, "seconds": 0.1], token: doctor).0 == .created)
+            #expect(
+                try await client.call(.post, "/v1/teams/\(team)/rounds-plans", json: ["week": week, "seconds": 0.1], token: doctor).0 == .created
+            )
         }
     }
 }

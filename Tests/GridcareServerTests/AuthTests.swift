@@ -11,7 +11,12 @@ import Testing
 @Suite struct SignInTests {
     @Test func aPasswordBuysATokenThatShowsTheCallersScope() async throws {
         try await withScopedAPI { client, f, users, db in
-            let (status, session, _) = try await client.call(.post, "/v1/sessions", json: ["username": "grid", "password": TestUsers.password], token: nil)
+            let (status, session, _) = try await client.call(
+                .post,
+                "/v1/sessions",
+                json: ["username": "grid", "password": TestUsers.password],
+                token: nil
+            )
             #expect(status == .created)
             let token = try #require(session["token"] as? String)
             #expect(token.hasPrefix("gct_") && token.count > 40)
@@ -41,7 +46,9 @@ import Testing
             let locked = try await client.raw(.post, "/v1/sessions", json: ["username": "doctor", "password": TestUsers.password], token: nil)
             #expect(locked.0 == .unauthorized && locked.1 == wrong.1)
             // Another account is not affected.
-            #expect(try await client.call(.post, "/v1/sessions", json: ["username": "manager", "password": TestUsers.password], token: nil).0 == .created)
+            #expect(
+                try await client.call(.post, "/v1/sessions", json: ["username": "manager", "password": TestUsers.password], token: nil).0 == .created
+            )
         }
     }
 
@@ -50,7 +57,9 @@ import Testing
             let tokens = TokenStore(db)
             let expiring = try await tokens.issue(userId: users.ids[.gridWorker]!, lifetime: .seconds(3600), label: "t", logger: quiet)
             #expect(try await client.call(.get, "/v1/me", token: expiring.token).0 == .ok)
-            try await db.client.query("UPDATE api_token SET created_at = now() - interval '2 hours', expires_at = now() - interval '1 second' WHERE id = \(expiring.id)")
+            try await db.client.query(
+                "UPDATE api_token SET created_at = now() - interval '2 hours', expires_at = now() - interval '1 second' WHERE id = \(expiring.id)"
+            )
             #expect(try await client.call(.get, "/v1/me", token: expiring.token).0 == .unauthorized)
 
             let revoked = try await tokens.issue(userId: users.ids[.gridWorker]!, lifetime: .seconds(3600), label: "t", logger: quiet)
@@ -69,9 +78,10 @@ import Testing
             let f = try await Fixture.make(db)
             let store = UserStore(db)
             func refusal(_ d: UserStore.Draft) async -> [String] {
-                do { _ = try await store.add(d, bcryptCost: 4, logger: quiet); return [] }
-                catch let failure as ValidationFailure { return failure.errors.map(\.field) }
-                catch { return ["unexpected \(error)"] }
+                do {
+                    _ = try await store.add(d, bcryptCost: 4, logger: quiet)
+                    return []
+                } catch let failure as ValidationFailure { return failure.errors.map(\.field) } catch { return ["unexpected \(error)"] }
             }
             let pw = TestUsers.password
             #expect(await refusal(.init(username: "ab", role: .admin, password: pw)) == ["username"])
@@ -95,8 +105,13 @@ import Testing
     @Test func serverOwnedFieldsAreRefusedNotApplied() async throws {
         try await withAPI { client, f in
             let d = Fixture.residentDraft(household: f.householdIds[0], n: 700)
-            let good: [String: Any] = ["householdId": f.householdIds[0], "name": "王大爷", "sex": "female", "birthDate": d.birthDate.iso, "idNumber": d.idNumber.value]
-            for (field, value) in [("id", 77 as Any), ("districtId", f.districtId), ("version", 9), ("createdAt", "2020-01-01T00:00:00Z"), ("microGridId", f.microGridIds[1])] {
+            let good: [String: Any] = [
+                "householdId": f.householdIds[0], "name": "王大爷", "sex": "female", "birthDate": d.birthDate.iso, "idNumber": d.idNumber.value,
+            ]
+            for (field, value) in [
+                ("id", 77 as Any), ("districtId", f.districtId), ("version", 9), ("createdAt", "2020-01-01T00:00:00Z"),
+                ("microGridId", f.microGridIds[1]),
+            ] {
                 var body = good
                 body[field] = value
                 let (status, problem, _) = try await client.call(.post, "/v1/residents", json: body)
@@ -124,10 +139,20 @@ import Testing
         try await withAPI { client, f in
             var (status, problem, _) = try await client.call(.patch, "/v1/households/\(f.householdIds[0])", json: ["longitude": NSNull()])
             #expect(status == .unprocessableContent && problem.field == "longitude")
-            (status, problem, _) = try await client.call(.post, "/v1/care-teams", json: [
-                "centreId": f.centreId, "name": "x", "members": [["workerId": NSNull(), "role": "doctor"]], "microGridIds": []])
+            (status, problem, _) = try await client.call(
+                .post,
+                "/v1/care-teams",
+                json: [
+                    "centreId": f.centreId, "name": "x", "members": [["workerId": NSNull(), "role": "doctor"]], "microGridIds": [],
+                ]
+            )
             #expect(status == .unprocessableContent && problem.field == "members[0].workerId")
-            (status, problem, _) = try await client.call(.patch, "/v1/households/\(f.householdIds[0])", json: ["address": "新址"], headers: [.ifMatch: "_2$"])
+            (status, problem, _) = try await client.call(
+                .patch,
+                "/v1/households/\(f.householdIds[0])",
+                json: ["address": "新址"],
+                headers: [.ifMatch: "_2$"]
+            )
             #expect(status == .badRequest && problem.field == "If-Match")
             (status, problem, _) = try await client.call(.patch, "/v1/households/\(f.householdIds[0])", json: ["address": "新址\u{0}"])
             #expect(status == .unprocessableContent && problem.field == "address")
@@ -136,9 +161,14 @@ import Testing
             (status, problem, _) = try await client.call(.get, "/v1/residents?minAge=-1")
             #expect(status == .unprocessableContent && problem.field == "minAge")
             let d = Fixture.residentDraft(household: f.householdIds[0], n: 702)
-            (status, problem, _) = try await client.call(.post, "/v1/residents", json: [
-                "householdId": f.householdIds[0], "name": "赵", "sex": "female", "birthDate": d.birthDate.iso, "idNumber": d.idNumber.value,
-                "conditions": ["hypertension", "hypertension"]])
+            (status, problem, _) = try await client.call(
+                .post,
+                "/v1/residents",
+                json: [
+                    "householdId": f.householdIds[0], "name": "赵", "sex": "female", "birthDate": d.birthDate.iso, "idNumber": d.idNumber.value,
+                    "conditions": ["hypertension", "hypertension"],
+                ]
+            )
             #expect(status == .unprocessableContent && problem.field == "conditions")
             let (_, page, _) = try await client.call(.get, "/v1/households?limit=100000")
             #expect(page.items.count == 2)
@@ -147,9 +177,14 @@ import Testing
 
     @Test func aStaleIfMatchLosesNoUpdate() async throws {
         try await withAPI { client, f in
-            let (_, r, headers) = try await client.call(.post, "/v1/residents", json: [
-                "householdId": f.householdIds[0], "name": "刘奶奶", "sex": "female", "birthDate": "1950-03-09",
-                "idNumber": Fixture.residentDraft(household: 0, n: 701).idNumber.value])
+            let (_, r, headers) = try await client.call(
+                .post,
+                "/v1/residents",
+                json: [
+                    "householdId": f.householdIds[0], "name": "刘奶奶", "sex": "female", "birthDate": "1950-03-09",
+                    "idNumber": Fixture.residentDraft(household: 0, n: 701).idNumber.value,
+                ]
+            )
             _ = headers
             let (_, read, readHeaders) = try await client.call(.get, "/v1/residents/\(r.id)")
             let tag = try #require(readHeaders[.eTag])
@@ -168,11 +203,23 @@ import Testing
             let key = HTTPField.Name("Idempotency-Key")!
             let body: [String: Any] = ["microGridId": f.microGridIds[0], "address": "同一路1号", "latitude": 30.6, "longitude": 104.0]
             let (a, first, _) = try await client.call(.post, "/v1/households", json: body, headers: [key: "k1"], token: users[.admin])
-            let (b, second, secondHeaders) = try await client.call(.post, "/v1/households", json: body, headers: [key: "k1"], token: users[.gridWorker])
+            let (b, second, secondHeaders) = try await client.call(
+                .post,
+                "/v1/households",
+                json: body,
+                headers: [key: "k1"],
+                token: users[.gridWorker]
+            )
             #expect(a == .created && b == .created)
             #expect(first.id != second.id)
             #expect(secondHeaders[HTTPField.Name("Idempotent-Replayed")!] == nil)
-            let (c, replay, replayHeaders) = try await client.call(.post, "/v1/households", json: body, headers: [key: "k1"], token: users[.gridWorker])
+            let (c, replay, replayHeaders) = try await client.call(
+                .post,
+                "/v1/households",
+                json: body,
+                headers: [key: "k1"],
+                token: users[.gridWorker]
+            )
             #expect(c == .created && replay.id == second.id)
             #expect(replayHeaders[HTTPField.Name("Idempotent-Replayed")!] == "true")
         }
@@ -192,12 +239,16 @@ import Testing
             let (status, page, _) = try await client.call(.get, "/v1/audit-events?residentId=\(p.inside.id)")
             #expect(status == .ok)
             let mine = page.items.filter { ($0["userId"] as? NSNumber)?.int64Value == users.ids[.gridWorker] }
-            #expect(mine.map { $0["action"] as? String } == ["search", "update", "read"])   // newest first
+            #expect(mine.map { $0["action"] as? String } == ["search", "update", "read"])  // newest first
             #expect(mine.allSatisfy { $0["outcome"] as? String == "ok" && $0["role"] as? String == "grid_worker" })
             #expect(mine.map { $0["operation"] as? String } == ["listResidents", "updateResident", "getResident"])
             let (_, denied, _) = try await client.call(.get, "/v1/audit-events?residentId=\(p.outsideGrid.id)")
-            #expect(denied.items.contains { $0["outcome"] as? String == "denied" && $0["action"] as? String == "read"
-                && ($0["userId"] as? NSNumber)?.int64Value == users.ids[.gridWorker] })
+            #expect(
+                denied.items.contains {
+                    $0["outcome"] as? String == "denied" && $0["action"] as? String == "read"
+                        && ($0["userId"] as? NSNumber)?.int64Value == users.ids[.gridWorker]
+                }
+            )
             #expect(try await client.call(.get, "/v1/audit-events", token: grid).0 == .forbidden)
             #expect(try await client.call(.get, "/v1/audit-events", token: users[.districtManager]).0 == .forbidden)
         }

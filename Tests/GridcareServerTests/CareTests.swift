@@ -12,8 +12,11 @@ func now(minus seconds: Double = 0) -> String { isoTime(Date().addingTimeInterva
 
 /// A nurse of the fixture's centre (centre staff, but not the team's doctor).
 func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
-    let nurse = try await UserStore(db).add(.init(username: "nurse", role: .centreStaff, password: TestUsers.password, workerId: f.nurseId),
-                                            bcryptCost: 4, logger: quiet)
+    let nurse = try await UserStore(db).add(
+        .init(username: "nurse", role: .centreStaff, password: TestUsers.password, workerId: f.nurseId),
+        bcryptCost: 4,
+        logger: quiet
+    )
     return try await TestUsers.token(for: nurse.id, db)
 }
 
@@ -21,7 +24,8 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
     @Test func aGridWorkerRaisesADoctorDecidesAndTheHistoryKeepsWhoDidWhat() async throws {
         try await withScopedAPI { client, f, users, db in
             let p = try await Placed.make(db, f)
-            let grid = users[.gridWorker], doctor = users[.centreStaff]
+            let grid = users[.gridWorker]
+            let doctor = users[.centreStaff]
             let raise: [String: Any] = ["residentId": p.inside.id, "category": "living_alone", "tier": "red", "population": "key", "note": "独居老人"]
             let (created, flag, _) = try await client.call(.post, "/v1/flags", json: raise, token: grid)
             #expect(created == .created)
@@ -30,8 +34,10 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
             let (again, problem, _) = try await client.call(.post, "/v1/flags", json: raise, token: grid)
             #expect(again == .conflict && problem.field == "category")
             // A resident outside the grid worker's micro-grids reads as no resident at all.
-            var foreign = raise; foreign["residentId"] = p.outsideGrid.id
-            var missing = raise; missing["residentId"] = 999_999
+            var foreign = raise
+            foreign["residentId"] = p.outsideGrid.id
+            var missing = raise
+            missing["residentId"] = 999_999
             let f1 = try await client.raw(.post, "/v1/flags", json: foreign, token: grid)
             let f2 = try await client.raw(.post, "/v1/flags", json: missing, token: grid)
             #expect(f1.0 == .unprocessableContent && f1.1 == f2.1)
@@ -47,8 +53,14 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
             let (twice, twiceProblem, _) = try await client.call(.post, decision, json: ["action": "dismiss"], token: doctor)
             #expect(twice == .conflict && twiceProblem.field == "action" && twiceProblem["allowed"] as? [String] == ["close"])
             // A stale version loses nothing.
-            #expect(try await client.call(.post, "/v1/flags/\(flag.id)/close", json: [:], headers: [.ifMatch: "\"1\""], token: grid).0 == .preconditionFailed)
-            #expect(try await client.call(.post, "/v1/flags/\(flag.id)/close", json: ["note": "已入住养老院"], headers: [.ifMatch: "\"2\""], token: grid).0 == .ok)
+            #expect(
+                try await client.call(.post, "/v1/flags/\(flag.id)/close", json: [:], headers: [.ifMatch: "\"1\""], token: grid).0
+                    == .preconditionFailed
+            )
+            #expect(
+                try await client.call(.post, "/v1/flags/\(flag.id)/close", json: ["note": "已入住养老院"], headers: [.ifMatch: "\"2\""], token: grid).0
+                    == .ok
+            )
 
             let (_, full, _) = try await client.call(.get, "/v1/flags/\(flag.id)", token: doctor)
             let history = full["history"] as? [[String: Any]] ?? []
@@ -69,8 +81,15 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for _ in 0..<12 {
                     group.addTask {
-                        try await client.call(.post, "/v1/flags", json: ["residentId": p.inside.id, "category": "empty_nest", "tier": "yellow",
-                                                                         "population": "secondary"], token: users[.gridWorker]).0
+                        try await client.call(
+                            .post,
+                            "/v1/flags",
+                            json: [
+                                "residentId": p.inside.id, "category": "empty_nest", "tier": "yellow",
+                                "population": "secondary",
+                            ],
+                            token: users[.gridWorker]
+                        ).0
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -87,11 +106,20 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
         try await withScopedAPI { client, f, users, db in
             let p = try await Placed.make(db, f)
             let doctor = users[.centreStaff]
-            let (_, flag, _) = try await client.call(.post, "/v1/flags", json: ["residentId": p.outsideGrid.id, "category": "other",
-                                                                               "tier": "green", "population": "secondary"], token: users[.admin])
-            for (method, path, body) in [(HTTPRequest.Method.get, "case-sheet", nil as [String: Any]?),
-                                         (.post, "readings", ["measuredAt": now(), "heartRate": 70]),
-                                         (.post, "services", ["kind": "home_visit", "performedAt": now()])] {
+            let (_, flag, _) = try await client.call(
+                .post,
+                "/v1/flags",
+                json: [
+                    "residentId": p.outsideGrid.id, "category": "other",
+                    "tier": "green", "population": "secondary",
+                ],
+                token: users[.admin]
+            )
+            for (method, path, body) in [
+                (HTTPRequest.Method.get, "case-sheet", nil as [String: Any]?),
+                (.post, "readings", ["measuredAt": now(), "heartRate": 70]),
+                (.post, "services", ["kind": "home_visit", "performedAt": now()]),
+            ] {
                 let foreign = try await client.raw(method, "/v1/residents/\(p.outsideGrid.id)/\(path)", json: body, token: doctor)
                 let missing = try await client.raw(method, "/v1/residents/999999/\(path)", json: body, token: doctor)
                 #expect(foreign.0.code >= 400 && foreign.0 == missing.0 && foreign.1 == missing.1, "\(path): \(foreign)")
@@ -106,16 +134,22 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
         try await withScopedAPI { client, f, users, db in
             let p = try await Placed.make(db, f)
             let path = "/v1/residents/\(p.inside.id)/readings"
-            for (body, field) in [(["systolic": 400, "diastolic": 90] as [String: Any], "systolic"), (["glucoseFasting": 0], "glucoseFasting"),
-                                  (["systolic": 120], "diastolic"), ([:], "body"), (["spo2": 101], "spo2")] {
+            for (body, field) in [
+                (["systolic": 400, "diastolic": 90] as [String: Any], "systolic"), (["glucoseFasting": 0], "glucoseFasting"),
+                (["systolic": 120], "diastolic"), ([:], "body"), (["spo2": 101], "spo2"),
+            ] {
                 var b = body
                 b["measuredAt"] = now()
                 let (status, problem, _) = try await client.call(.post, path, json: b, token: users[.centreStaff])
                 #expect(status == .unprocessableContent, "\(body)")
                 #expect(problem.field == field, "\(body)")
             }
-            let (future, problem, _) = try await client.call(.post, path, json: ["measuredAt": isoTime(Date().addingTimeInterval(86_400)), "heartRate": 70],
-                                                             token: users[.centreStaff])
+            let (future, problem, _) = try await client.call(
+                .post,
+                path,
+                json: ["measuredAt": isoTime(Date().addingTimeInterval(86_400)), "heartRate": 70],
+                token: users[.centreStaff]
+            )
             #expect(future == .unprocessableContent && problem.field == "measuredAt")
             let (_, sheet, _) = try await client.call(.get, "/v1/residents/\(p.inside.id)/case-sheet", token: users[.centreStaff])
             #expect((sheet["readings"] as? [Any])?.isEmpty == true)
@@ -125,9 +159,14 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
     @Test func anUrgentReadingAlertsTheTeamAndTheGridWorkerAndAsksForAFollowUp() async throws {
         try await withScopedAPI { client, f, users, db in
             let p = try await Placed.make(db, f)
-            let doctor = users[.centreStaff], grid = users[.gridWorker]
-            let (status, outcome, _) = try await client.call(.post, "/v1/residents/\(p.inside.id)/readings",
-                                                             json: ["measuredAt": now(), "glucoseRandom": 30.0], token: doctor)
+            let doctor = users[.centreStaff]
+            let grid = users[.gridWorker]
+            let (status, outcome, _) = try await client.call(
+                .post,
+                "/v1/residents/\(p.inside.id)/readings",
+                json: ["measuredAt": now(), "glucoseRandom": 30.0],
+                token: doctor
+            )
             #expect(status == .created)
             let alert = try #require(outcome["alert"] as? [String: Any])
             #expect(alert["suggestsGreenChannel"] as? Bool == true)
@@ -137,11 +176,19 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
             #expect(followUp["dueBy"] as? String == SimpleDate.todayInChina().adding(days: 14).iso)
 
             // An uncontrolled reading asks for a follow-up but raises no alert; a normal one does neither.
-            let (_, uncontrolled, _) = try await client.call(.post, "/v1/residents/\(p.inside.id)/readings",
-                                                             json: ["measuredAt": now(), "systolic": 150, "diastolic": 95], token: doctor)
+            let (_, uncontrolled, _) = try await client.call(
+                .post,
+                "/v1/residents/\(p.inside.id)/readings",
+                json: ["measuredAt": now(), "systolic": 150, "diastolic": 95],
+                token: doctor
+            )
             #expect(uncontrolled["alert"] == nil && uncontrolled["followUp"] != nil)
-            let (_, normal, _) = try await client.call(.post, "/v1/residents/\(p.inside.id)/readings",
-                                                       json: ["measuredAt": now(), "systolic": 120, "diastolic": 80, "heartRate": 70], token: doctor)
+            let (_, normal, _) = try await client.call(
+                .post,
+                "/v1/residents/\(p.inside.id)/readings",
+                json: ["measuredAt": now(), "systolic": 120, "diastolic": 80, "heartRate": 70],
+                token: doctor
+            )
             #expect(normal["alert"] == nil && normal["followUp"] == nil)
 
             // The micro-grid's worker sees the alert (to contact the family); a worker of another grid does not.
@@ -172,8 +219,12 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
             let second = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[1], n: 801), logger: quiet)
             var ids: [Int64] = []
             for r in [p.inside.id, second.id] {
-                let (_, o, _) = try await client.call(.post, "/v1/residents/\(r)/readings", json: ["measuredAt": now(), "systolic": 200, "diastolic": 120],
-                                                      token: users[.centreStaff])
+                let (_, o, _) = try await client.call(
+                    .post,
+                    "/v1/residents/\(r)/readings",
+                    json: ["measuredAt": now(), "systolic": 200, "diastolic": 120],
+                    token: users[.centreStaff]
+                )
                 ids.append((o["alert"] as! [String: Any]).id)
             }
             _ = try await client.call(.post, "/v1/alerts/\(ids[0])/acknowledge", token: users[.gridWorker])
@@ -198,13 +249,23 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
     @Test func rulesMakeVisitsDueAndRecordedServicesSatisfyThem() async throws {
         try await withScopedAPI { client, f, users, db in
             let today = SimpleDate.todayInChina()
-            let doctor = users[.centreStaff], grid = users[.gridWorker]
+            let doctor = users[.centreStaff]
+            let grid = users[.gridWorker]
             // A 76-year-old with hypertension, signed with the team: a chronic follow-up and an annual check are due.
-            let elder = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 901, conditions: [.hypertension]), logger: quiet)
+            let elder = try await ResidentStore(db).create(
+                Fixture.residentDraft(household: f.householdIds[0], n: 901, conditions: [.hypertension]),
+                logger: quiet
+            )
             _ = try await ContractStore(db).sign(residentId: elder.id, teamId: f.teamId, startsOn: today.adding(days: -30), years: 1, logger: quiet)
             // A young resident without a contract or flag: nothing due.
-            let young = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 902,
-                                                                                 born: SimpleDate(year: 1990, month: 1, day: 1)!), logger: quiet)
+            let young = try await ResidentStore(db).create(
+                Fixture.residentDraft(
+                    household: f.householdIds[0],
+                    n: 902,
+                    born: SimpleDate(year: 1990, month: 1, day: 1)!
+                ),
+                logger: quiet
+            )
             var items = try await due(client, f, token: doctor)
             #expect(rules(items, elder.id) == ["annual_check", "chronic_follow_up"])
             #expect(rules(items, young.id).isEmpty)
@@ -213,15 +274,27 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
             #expect(chronic["dueOn"] as? String == max(today.adding(days: -30), SimpleDate(year: today.year, month: 1, day: 1)!).iso)
 
             // A follow-up by phone does not count; a home visit does, and the next one is due in 91 days.
-            var (status, problem, _) = try await client.call(.post, "/v1/residents/\(elder.id)/services",
-                                                             json: ["kind": "phone_consultation", "visit": "doctor_follow_up", "performedAt": now()], token: doctor)
+            var (status, problem, _) = try await client.call(
+                .post,
+                "/v1/residents/\(elder.id)/services",
+                json: ["kind": "phone_consultation", "visit": "doctor_follow_up", "performedAt": now()],
+                token: doctor
+            )
             #expect(status == .unprocessableContent && problem.field == "visit")
             // A grid worker records welfare visits, not clinical ones.
-            (status, _, _) = try await client.call(.post, "/v1/residents/\(elder.id)/services",
-                                                   json: ["kind": "home_visit", "visit": "doctor_follow_up", "performedAt": now()], token: grid)
+            (status, _, _) = try await client.call(
+                .post,
+                "/v1/residents/\(elder.id)/services",
+                json: ["kind": "home_visit", "visit": "doctor_follow_up", "performedAt": now()],
+                token: grid
+            )
             #expect(status == .forbidden)
-            (status, _, _) = try await client.call(.post, "/v1/residents/\(elder.id)/services",
-                                                   json: ["kind": "home_visit", "visit": "doctor_follow_up", "performedAt": now(), "notes": "血压稳定"], token: doctor)
+            (status, _, _) = try await client.call(
+                .post,
+                "/v1/residents/\(elder.id)/services",
+                json: ["kind": "home_visit", "visit": "doctor_follow_up", "performedAt": now(), "notes": "血压稳定"],
+                token: doctor
+            )
             #expect(status == .created)
             items = try await due(client, f, token: doctor)
             #expect(rules(items, elder.id) == ["annual_check"])
@@ -231,11 +304,20 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
             #expect(next?["lastDone"] as? String == today.iso)
 
             // An uncontrolled reading asks for a follow-up within two weeks; the doctor's next follow-up answers it.
-            _ = try await client.call(.post, "/v1/residents/\(elder.id)/readings", json: ["measuredAt": now(), "systolic": 150, "diastolic": 92], token: doctor)
+            _ = try await client.call(
+                .post,
+                "/v1/residents/\(elder.id)/readings",
+                json: ["measuredAt": now(), "systolic": 150, "diastolic": 92],
+                token: doctor
+            )
             items = try await due(client, f, token: doctor)
             #expect(rules(items, elder.id) == ["annual_check", "follow_up_after_reading"])
-            _ = try await client.call(.post, "/v1/residents/\(elder.id)/services",
-                                      json: ["kind": "clinic_visit", "visit": "doctor_follow_up", "performedAt": now()], token: doctor)
+            _ = try await client.call(
+                .post,
+                "/v1/residents/\(elder.id)/services",
+                json: ["kind": "clinic_visit", "visit": "doctor_follow_up", "performedAt": now()],
+                token: doctor
+            )
             #expect(rules(try await due(client, f, token: doctor), elder.id) == ["annual_check"])
         }
     }
@@ -243,9 +325,17 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
     @Test func confirmedFlagsMakeWelfareAndHomeVisitsDueByTier() async throws {
         try await withScopedAPI { client, f, users, db in
             let p = try await Placed.make(db, f)
-            let doctor = users[.centreStaff], grid = users[.gridWorker]
-            let (_, flag, _) = try await client.call(.post, "/v1/flags", json: ["residentId": p.inside.id, "category": "disabled_elderly",
-                                                                                "tier": "red", "population": "key"], token: grid)
+            let doctor = users[.centreStaff]
+            let grid = users[.gridWorker]
+            let (_, flag, _) = try await client.call(
+                .post,
+                "/v1/flags",
+                json: [
+                    "residentId": p.inside.id, "category": "disabled_elderly",
+                    "tier": "red", "population": "key",
+                ],
+                token: grid
+            )
             // Raised but not confirmed: nothing is due yet.
             #expect(rules(try await due(client, f, token: grid), p.inside.id).isEmpty)
             _ = try await client.call(.post, "/v1/flags/\(flag.id)/decision", json: ["action": "confirm"], token: doctor)
@@ -254,8 +344,12 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
             #expect(items.filter { $0.residentId == p.inside.id }.allSatisfy { $0["tier"] as? String == "red" })
 
             // The grid worker's visit (a call counts) satisfies the welfare visit; red comes round again in 7 days.
-            let (recorded, _, _) = try await client.call(.post, "/v1/residents/\(p.inside.id)/services",
-                                                         json: ["kind": "phone_consultation", "visit": "welfare_visit", "performedAt": now()], token: grid)
+            let (recorded, _, _) = try await client.call(
+                .post,
+                "/v1/residents/\(p.inside.id)/services",
+                json: ["kind": "phone_consultation", "visit": "welfare_visit", "performedAt": now()],
+                token: grid
+            )
             #expect(recorded == .created)
             items = try await due(client, f, token: grid, until: SimpleDate.todayInChina().adding(days: 6))
             #expect(rules(items, p.inside.id) == ["disabled_elderly_home_visit"])
@@ -263,7 +357,12 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
             #expect(rules(items, p.inside.id) == ["disabled_elderly_home_visit", "welfare_visit"])
 
             // My residents: the flagged resident with an open alert comes first.
-            _ = try await client.call(.post, "/v1/residents/\(p.inside.id)/readings", json: ["measuredAt": now(), "systolic": 185, "diastolic": 100], token: doctor)
+            _ = try await client.call(
+                .post,
+                "/v1/residents/\(p.inside.id)/readings",
+                json: ["measuredAt": now(), "systolic": 185, "diastolic": 100],
+                token: doctor
+            )
             let (_, mine, _) = try await client.call(.get, "/v1/me/residents", token: grid)
             let first = try #require(mine.items.first)
             #expect(first["residentId"] as? NSNumber == NSNumber(value: p.inside.id))
@@ -272,7 +371,9 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
             // A team the caller cannot see answers 404, like a missing one.
             let foreign = try await client.raw(.get, "/v1/teams/\(p.otherFixture.teamId)/due-visits", token: grid)
             let missing = try await client.raw(.get, "/v1/teams/999999/due-visits", token: grid)
-            #expect(foreign.0 == .notFound && foreign.1.replacingOccurrences(of: "team", with: "") == missing.1.replacingOccurrences(of: "team", with: ""))
+            #expect(
+                foreign.0 == .notFound && foreign.1.replacingOccurrences(of: "team", with: "") == missing.1.replacingOccurrences(of: "team", with: "")
+            )
         }
     }
 }

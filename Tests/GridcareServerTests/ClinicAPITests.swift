@@ -11,19 +11,34 @@ import Testing
     @Test func staffScheduleAndBookWithinTheirScope() async throws {
         try await withScopedAPI { client, f, users, db in
             let p = try await Placed.make(db, f)
-            let doctor = users[.centreStaff], grid = users[.gridWorker]
+            let doctor = users[.centreStaff]
+            let grid = users[.gridWorker]
             let monday = SimpleDate.todayInChina().adding(days: 8 - SimpleDate.todayInChina().isoWeekday)
-            let body: [String: Any] = ["stationId": f.stationId, "teamId": f.teamId, "weekday": 3, "startsAt": "09:00", "endsAt": "09:30",
-                                       "slotMinutes": 15, "capacityPerSlot": 1, "validFrom": monday.iso]
+            let body: [String: Any] = [
+                "stationId": f.stationId, "teamId": f.teamId, "weekday": 3, "startsAt": "09:00", "endsAt": "09:30",
+                "slotMinutes": 15, "capacityPerSlot": 1, "validFrom": monday.iso,
+            ]
             let (created, clinic, _) = try await client.call(.post, "/v1/clinics", json: body, token: doctor)
             #expect(created == .created && clinic["weekday"] as? Int == 3)
-            var overlapping = body; overlapping["startsAt"] = "09:15"; overlapping["endsAt"] = "10:00"
+            var overlapping = body
+            overlapping["startsAt"] = "09:15"
+            overlapping["endsAt"] = "10:00"
             let (clash, problem, _) = try await client.call(.post, "/v1/clinics", json: overlapping, token: doctor)
             #expect(clash == .conflict && problem.field == "startsAt")
             #expect(try await client.call(.post, "/v1/clinics", json: body, token: grid).0 == .forbidden)
 
-            _ = try await ClinicStore(db).generate(from: monday, through: monday.adding(days: 6), calendar: HolidayCalendar(), onHoliday: .cancel, logger: quiet)
-            let (_, sessions, _) = try await client.call(.get, "/v1/clinic-sessions?from=\(monday.iso)&through=\(monday.adding(days: 6).iso)", token: grid)
+            _ = try await ClinicStore(db).generate(
+                from: monday,
+                through: monday.adding(days: 6),
+                calendar: HolidayCalendar(),
+                onHoliday: .cancel,
+                logger: quiet
+            )
+            let (_, sessions, _) = try await client.call(
+                .get,
+                "/v1/clinic-sessions?from=\(monday.iso)&through=\(monday.adding(days: 6).iso)",
+                token: grid
+            )
             let session = try #require(sessions.items.first)
             #expect(session["free"] as? Int == 2 && session["places"] as? Int == 2)
 
@@ -39,8 +54,12 @@ import Testing
             // The clinic checks in and completes; the grid worker may only cancel.
             #expect(try await client.call(.post, "/v1/bookings/\(booking.id)/status", json: ["action": "check_in"], token: grid).0 == .forbidden)
             #expect(try await client.call(.post, "/v1/bookings/\(booking.id)/status", json: ["action": "check_in"], token: doctor).0 == .ok)
-            let (done, completed, _) = try await client.call(.post, "/v1/bookings/\(booking.id)/status",
-                                                             json: ["action": "complete", "visit": "annual_check"], token: doctor)
+            let (done, completed, _) = try await client.call(
+                .post,
+                "/v1/bookings/\(booking.id)/status",
+                json: ["action": "complete", "visit": "annual_check"],
+                token: doctor
+            )
             #expect(done == .ok && completed["status"] as? String == "completed" && completed["serviceId"] != nil)
             let (_, sheet, _) = try await client.call(.get, "/v1/residents/\(p.inside.id)/case-sheet", token: doctor)
             #expect((sheet["services"] as? [[String: Any]])?.first?["visit"] as? String == "annual_check")
@@ -64,15 +83,33 @@ import Testing
             let doctor = users[.centreStaff]
             let today = SimpleDate.todayInChina()
             let day = today.adding(days: 1)
-            _ = try await ClinicStore(db).create(stationId: f.stationId, teamId: f.teamId, rule: ClinicRule(
-                weekday: day.isoWeekday, startMinute: 9 * 60, endMinute: 9 * 60 + 30, slotMinutes: 15, capacityPerSlot: 2,
-                validFrom: today, validUntil: nil), logger: quiet)
+            _ = try await ClinicStore(db).create(
+                stationId: f.stationId,
+                teamId: f.teamId,
+                rule: ClinicRule(
+                    weekday: day.isoWeekday,
+                    startMinute: 9 * 60,
+                    endMinute: 9 * 60 + 30,
+                    slotMinutes: 15,
+                    capacityPerSlot: 2,
+                    validFrom: today,
+                    validUntil: nil
+                ),
+                logger: quiet
+            )
             _ = try await ClinicStore(db).generate(from: day, through: day, calendar: HolidayCalendar(), onHoliday: .cancel, logger: quiet)
             let session = try #require(try await ClinicStore(db).sessions(from: day, through: day, stationId: nil, teamId: nil, logger: quiet).first)
             var ids: [Int64] = []
             for (n, conditions) in [(661, [Condition.hypertension]), (662, [.hypertension, .bedbound]), (663, [])] {
-                let r = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: n,
-                                                                                 born: SimpleDate(year: 1980, month: 1, day: 1)!, conditions: conditions), logger: quiet)
+                let r = try await ResidentStore(db).create(
+                    Fixture.residentDraft(
+                        household: f.householdIds[0],
+                        n: n,
+                        born: SimpleDate(year: 1980, month: 1, day: 1)!,
+                        conditions: conditions
+                    ),
+                    logger: quiet
+                )
                 _ = try await ContractStore(db).sign(residentId: r.id, teamId: f.teamId, startsOn: today.adding(days: -20), years: 1, logger: quiet)
                 ids.append(r.id)
             }

@@ -1,6 +1,5 @@
 import Foundation
 import GridcareCore
-@testable import GridcareServer
 import GridcareStore
 import GridcareTestSupport
 import HTTPTypes
@@ -10,14 +9,18 @@ import PostgresNIO
 import ServiceLifecycle
 import Testing
 
+@testable import GridcareServer
+
 /// The repository's own holiday calendar (Config/holidays), whatever the tests' working directory.
 /// The API tests of generation count what each request made, so the service they run has no clinic clock
 /// of its own (`generateJobMinutes` 0) to make sessions under them; the clock's tests drive it directly.
 func clinicConfig(weeksAhead: Int = 8, onHoliday: String = "next_workday", clockMinutes: Int = 0) -> AppConfig {
-    testConfig(["rules.clinics.holidaysDirectory": .init(.string(TestDatabase.packageRoot + "/Config/holidays"), isSecret: false),
-                "rules.clinics.generateWeeksAhead": .init(.int(weeksAhead), isSecret: false),
-                "rules.clinics.generateJobMinutes": .init(.int(clockMinutes), isSecret: false),
-                "rules.clinics.onHoliday": .init(.string(onHoliday), isSecret: false)])
+    testConfig([
+        "rules.clinics.holidaysDirectory": .init(.string(TestDatabase.packageRoot + "/Config/holidays"), isSecret: false),
+        "rules.clinics.generateWeeksAhead": .init(.int(weeksAhead), isSecret: false),
+        "rules.clinics.generateJobMinutes": .init(.int(clockMinutes), isSecret: false),
+        "rules.clinics.onHoliday": .init(.string(onHoliday), isSecret: false),
+    ])
 }
 
 private func days(_ list: Any?) -> [String] { (list as? [[String: Any]] ?? []).compactMap { $0["date"] as? String } }
@@ -32,20 +35,29 @@ private func days(_ list: Any?) -> [String] { (list as? [[String: Any]] ?? []).c
             let p = try await Placed.make(db, f)
             let doctor = users[.centreStaff]
             func clinic(weekday: Int) async throws -> Int64 {
-                let (status, made, _) = try await client.call(.post, "/v1/clinics", json: [
-                    "stationId": f.stationId, "teamId": f.teamId, "weekday": weekday, "startsAt": "09:00", "endsAt": "09:30",
-                    "slotMinutes": 15, "capacityPerSlot": 1, "validFrom": "2026-09-28"], token: doctor)
+                let (status, made, _) = try await client.call(
+                    .post,
+                    "/v1/clinics",
+                    json: [
+                        "stationId": f.stationId, "teamId": f.teamId, "weekday": weekday, "startsAt": "09:00", "endsAt": "09:30",
+                        "slotMinutes": 15, "capacityPerSlot": 1, "validFrom": "2026-09-28",
+                    ],
+                    token: doctor
+                )
                 #expect(status == .created)
                 return made.id
             }
-            let wednesday = try await clinic(weekday: 3), thursday = try await clinic(weekday: 4)
+            let wednesday = try await clinic(weekday: 3)
+            let thursday = try await clinic(weekday: 4)
             let span: [String: Any] = ["from": "2026-09-28", "through": "2026-10-11"]
             let timetable = "/v1/clinic-sessions?from=2026-09-28&through=2026-10-11"
             #expect(try await client.call(.get, timetable, token: doctor).1.items.isEmpty)
 
             let (status, made, _) = try await client.call(.post, "/v1/clinics/\(wednesday)/session-generations", json: span, token: doctor)
             #expect(status == .ok, "\(made)")
-            #expect(made["clinicId"] as? Int == Int(wednesday) && made["from"] as? String == "2026-09-28" && made["through"] as? String == "2026-10-11")
+            #expect(
+                made["clinicId"] as? Int == Int(wednesday) && made["from"] as? String == "2026-09-28" && made["through"] as? String == "2026-10-11"
+            )
             #expect(days(made["created"]) == ["2026-09-30", "2026-10-08", "2026-10-10"])
             let moved = try #require((made["moved"] as? [[String: Any]])?.first)
             #expect(days(made["moved"]) == ["2026-10-07"])
@@ -57,16 +69,22 @@ private func days(_ list: Any?) -> [String] { (list as? [[String: Any]] ?? []).c
 
             // Bookable now: a grid worker books a resident of their micro-grids into the first session.
             let first = try #require((made["created"] as? [[String: Any]])?.first?["sessionId"] as? NSNumber).int64Value
-            let (booked, booking, _) = try await client.call(.post, "/v1/clinic-sessions/\(first)/bookings",
-                                                             json: ["residentId": p.inside.id], token: users[.gridWorker])
+            let (booked, booking, _) = try await client.call(
+                .post,
+                "/v1/clinic-sessions/\(first)/bookings",
+                json: ["residentId": p.inside.id],
+                token: users[.gridWorker]
+            )
             #expect(booked == .created && booking["slot"] as? Int == 1)
 
             // Twice: nothing new, and the answer still shows what the calendar did.
             let (_, again, _) = try await client.call(.post, "/v1/clinics/\(wednesday)/session-generations", json: span, token: doctor)
             #expect(days(again["created"]).isEmpty && days(again["moved"]).isEmpty && days(again["cancelled"]).isEmpty)
             let existing = again["existing"] as? [[String: Any]] ?? []
-            #expect(existing.map { "\($0["date"] as? String ?? "") \($0["status"] as? String ?? "")" }
-                    == ["2026-09-30 scheduled", "2026-10-07 moved", "2026-10-08 scheduled", "2026-10-10 scheduled"])
+            #expect(
+                existing.map { "\($0["date"] as? String ?? "") \($0["status"] as? String ?? "")" }
+                    == ["2026-09-30 scheduled", "2026-10-07 moved", "2026-10-08 scheduled", "2026-10-10 scheduled"]
+            )
             #expect(existing[1]["movedTo"] as? String == "2026-10-08")
             let (_, listed, _) = try await client.call(.get, timetable, token: doctor)
             #expect(listed.items.count == 4)
@@ -85,9 +103,20 @@ private func days(_ list: Any?) -> [String] { (list as? [[String: Any]] ?? []).c
 
     @Test func onlyWhoSchedulesTheTeamMayGenerate() async throws {
         try await withScopedAPI(config: clinicConfig()) { client, f, users, db in
-            let clinic = try await ClinicStore(db).create(stationId: f.stationId, teamId: f.teamId, rule: ClinicRule(
-                weekday: 3, startMinute: 9 * 60, endMinute: 10 * 60, slotMinutes: 15, capacityPerSlot: 2,
-                validFrom: SimpleDate(iso: "2026-09-01")!, validUntil: nil), logger: quiet)
+            let clinic = try await ClinicStore(db).create(
+                stationId: f.stationId,
+                teamId: f.teamId,
+                rule: ClinicRule(
+                    weekday: 3,
+                    startMinute: 9 * 60,
+                    endMinute: 10 * 60,
+                    slotMinutes: 15,
+                    capacityPerSlot: 2,
+                    validFrom: SimpleDate(iso: "2026-09-01")!,
+                    validUntil: nil
+                ),
+                logger: quiet
+            )
             let path = "/v1/clinics/\(clinic.id)/session-generations"
             let span: [String: Any] = ["from": "2026-12-01", "through": "2026-12-31"]
             // Another centre of the same district sees the clinic (clinics are the district's) but does not
@@ -108,9 +137,19 @@ private func days(_ list: Any?) -> [String] { (list as? [[String: Any]] ?? []).c
             #expect(try await db.client.query("SELECT count(*)::int FROM clinic_session").decode(Int.self).all() == [0])
 
             // Bad spans name their field; an empty body means today and the configured weeks ahead.
-            let (backwards, problem, _) = try await client.call(.post, path, json: ["from": "2026-12-10", "through": "2026-12-01"], token: users[.centreStaff])
+            let (backwards, problem, _) = try await client.call(
+                .post,
+                path,
+                json: ["from": "2026-12-10", "through": "2026-12-01"],
+                token: users[.centreStaff]
+            )
             #expect(backwards == .unprocessableContent && problem.field == "through")
-            let (tooLong, longProblem, _) = try await client.call(.post, path, json: ["from": "2026-01-01", "through": "2028-01-01"], token: users[.centreStaff])
+            let (tooLong, longProblem, _) = try await client.call(
+                .post,
+                path,
+                json: ["from": "2026-01-01", "through": "2028-01-01"],
+                token: users[.centreStaff]
+            )
             #expect(tooLong == .unprocessableContent && longProblem.field == "through")
             let (notADate, dateProblem, _) = try await client.call(.post, path, json: ["from": "tomorrow"], token: users[.centreStaff])
             #expect([.badRequest, .unprocessableContent].contains(notADate) && dateProblem.field == "from", "\(notADate) \(dateProblem)")
@@ -127,8 +166,12 @@ private func days(_ list: Any?) -> [String] { (list as? [[String: Any]] ?? []).c
 @Suite struct ClinicSessionClockTests {
     /// The clinics' clock as the application builds it, on a pool of its own signed in as the service
     /// (row-level security in force), so two of them are two service copies.
-    func withServicePools(_ count: Int, config: AppConfig, _ url: DatabaseURL,
-                          _ body: @Sendable @escaping ([ClinicClock], [PostgresClient]) async throws -> Void) async throws {
+    func withServicePools(
+        _ count: Int,
+        config: AppConfig,
+        _ url: DatabaseURL,
+        _ body: @Sendable @escaping ([ClinicClock], [PostgresClient]) async throws -> Void
+    ) async throws {
         let pools = try (0..<count).map { _ in try makeServiceClient(url: url, config: config, logger: quiet) }
         let clocks = pools.map { ClinicClock(db: Database(client: $0, logger: quiet, vault: TestDatabase.vault), config: config, logger: quiet) }
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -142,20 +185,45 @@ private func days(_ list: Any?) -> [String] { (list as? [[String: Any]] ?? []).c
     func clinics(_ db: Database, _ f: Fixture, today: SimpleDate) async throws -> (active: [Clinic], ended: Clinic) {
         var active: [Clinic] = []
         for weekday in 1...6 {
-            active.append(try await ClinicStore(db).create(stationId: f.stationId, teamId: f.teamId, rule: ClinicRule(
-                weekday: weekday, startMinute: 9 * 60, endMinute: 9 * 60 + 30, slotMinutes: 15, capacityPerSlot: 2,
-                validFrom: today, validUntil: nil), logger: quiet))
+            active.append(
+                try await ClinicStore(db).create(
+                    stationId: f.stationId,
+                    teamId: f.teamId,
+                    rule: ClinicRule(
+                        weekday: weekday,
+                        startMinute: 9 * 60,
+                        endMinute: 9 * 60 + 30,
+                        slotMinutes: 15,
+                        capacityPerSlot: 2,
+                        validFrom: today,
+                        validUntil: nil
+                    ),
+                    logger: quiet
+                )
+            )
         }
-        let ended = try await ClinicStore(db).create(stationId: f.stationId, teamId: f.teamId, rule: ClinicRule(
-            weekday: 1, startMinute: 14 * 60, endMinute: 15 * 60, slotMinutes: 15, capacityPerSlot: 2,
-            validFrom: SimpleDate(iso: "2026-01-05")!, validUntil: today.adding(days: -1)), logger: quiet)
+        let ended = try await ClinicStore(db).create(
+            stationId: f.stationId,
+            teamId: f.teamId,
+            rule: ClinicRule(
+                weekday: 1,
+                startMinute: 14 * 60,
+                endMinute: 15 * 60,
+                slotMinutes: 15,
+                capacityPerSlot: 2,
+                validFrom: SimpleDate(iso: "2026-01-05")!,
+                validUntil: today.adding(days: -1)
+            ),
+            logger: quiet
+        )
         return (active, ended)
     }
 
     @Test func aTickMakesEveryActiveClinicsSessionsForTheWeeksAheadOnceEvenOnTwoCopies() async throws {
         try await withTestDatabase { db, url in
             let f = try await Fixture.make(db)
-            let today = SimpleDate.todayInChina(), config = clinicConfig(weeksAhead: 3)
+            let today = SimpleDate.todayInChina()
+            let config = clinicConfig(weeksAhead: 3)
             let (active, ended) = try await clinics(db, f, today: today)
             let calendar = try HolidayCalendar.load(directory: config.holidaysDirectory)
             let horizon = today.adding(days: 3 * 7 - 1)
@@ -163,7 +231,7 @@ private func days(_ list: Any?) -> [String] { (list as? [[String: Any]] ?? []).c
             let planned = active.flatMap { c in
                 SessionPlanner.plan(c.rule, from: today, through: horizon, calendar: calendar, onHoliday: .nextWorkday).map { "\(c.id) \($0.day)" }
             }
-            #expect(planned.count >= 18)   // one day a week for each of six clinics, at least
+            #expect(planned.count >= 18)  // one day a week for each of six clinics, at least
             try await withServicePools(2, config: config, url) { clocks, _ in
                 // Two service copies tick at the same moment.
                 async let a = clocks[0].tick(today: today)
@@ -171,16 +239,20 @@ private func days(_ list: Any?) -> [String] { (list as? [[String: Any]] ?? []).c
                 let (first, second) = try await (a, b)
                 let made = first.created + first.moved + first.cancelled + second.created + second.moved + second.cancelled
                 #expect(made == planned.count, "\(first) \(second)")
-                let rows = try await db.client.query("""
+                let rows = try await db.client.query(
+                    """
                     SELECT clinic_id, to_char(on_date, 'YYYY-MM-DD') FROM clinic_session ORDER BY clinic_id, on_date
-                    """).decode((Int64, String).self).all()
+                    """
+                ).decode((Int64, String).self).all()
                 #expect(rows.map { "\($0.0) \($0.1)" } == planned.sorted())
                 #expect(rows.allSatisfy { $0.0 != ended.id })
                 // Each scheduled session has its two slots once.
-                let slots = try await db.client.query("""
+                let slots = try await db.client.query(
+                    """
                     SELECT count(*)::int, count(DISTINCT (session_id, slot))::int,
                            (SELECT count(*) FROM clinic_session WHERE status = 'scheduled')::int FROM session_slot
-                    """).decode((Int, Int, Int).self).all()
+                    """
+                ).decode((Int, Int, Int).self).all()
                 #expect(slots.map(\.0) == slots.map { $0.2 * 2 } && slots.map(\.1) == slots.map(\.0))
                 // The next round makes nothing new.
                 let third = try await clocks[0].tick(today: today)
@@ -200,7 +272,8 @@ private func days(_ list: Any?) -> [String] { (list as? [[String: Any]] ?? []).c
     @Test func theClockRunsOnStartAndStopsOnGracefulShutdown() async throws {
         try await withTestDatabase { db, url in
             let f = try await Fixture.make(db)
-            let today = SimpleDate.todayInChina(), config = clinicConfig(weeksAhead: 2, clockMinutes: 60)
+            let today = SimpleDate.todayInChina()
+            let config = clinicConfig(weeksAhead: 2, clockMinutes: 60)
             _ = try await clinics(db, f, today: today)
             let pool = try makeServiceClient(url: url, config: config, logger: quiet)
             let clock = ClinicClock(db: Database(client: pool, logger: quiet, vault: TestDatabase.vault), config: config, logger: quiet)
@@ -212,7 +285,7 @@ private func days(_ list: Any?) -> [String] { (list as? [[String: Any]] ?? []).c
                 try await Task.sleep(for: .milliseconds(50))
                 sessions = try await db.client.query("SELECT count(*)::int FROM clinic_session").decode(Int.self).all().first ?? 0
             }
-            #expect(sessions >= 12)   // six clinics, two weeks
+            #expect(sessions >= 12)  // six clinics, two weeks
             let clock0 = ContinuousClock.now
             await group.triggerGracefulShutdown()
             try await running.value
@@ -225,7 +298,8 @@ private func days(_ list: Any?) -> [String] { (list as? [[String: Any]] ?? []).c
     @Test func aCancelledTickKeepsWhatItMadeAndTheNextMakesTheRest() async throws {
         try await withTestDatabase { db, url in
             let f = try await Fixture.make(db)
-            let today = SimpleDate.todayInChina(), config = clinicConfig(weeksAhead: 4)
+            let today = SimpleDate.todayInChina()
+            let config = clinicConfig(weeksAhead: 4)
             let (active, _) = try await clinics(db, f, today: today)
             try await withServicePools(1, config: config, url) { clocks, _ in
                 let cancelled = Task { try await clocks[0].tick(today: today) }

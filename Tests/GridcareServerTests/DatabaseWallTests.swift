@@ -28,8 +28,10 @@ import Testing
                     await #expect(throws: PSQLError.self) { try await conn.query("SET ROLE \(unescaped: url.username)", logger: quiet) }
                 }
                 // Unscoped, the policies show it nothing.
-                _ = try await ResidentStore(db).create(Fixture.residentDraft(household: (try await Fixture.make(db)).householdIds[0], n: 5),
-                                                       logger: quiet)
+                _ = try await ResidentStore(db).create(
+                    Fixture.residentDraft(household: (try await Fixture.make(db)).householdIds[0], n: 5),
+                    logger: quiet
+                )
                 let seen = try await service.query("SELECT count(*)::int FROM resident").decode(Int.self).all()
                 #expect(seen == [0])
             }
@@ -59,18 +61,26 @@ import Testing
 
     @Test func everyTableWithResidentDataForcesRowLevelSecurity() async throws {
         try await withTestDatabase { db, _ in
-            let unforced = try await db.rows("""
+            let unforced = try await db.rows(
+                """
                 SELECT c.relname::text FROM pg_class c
                 WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND c.relrowsecurity AND NOT c.relforcerowsecurity
-                """, as: String.self, logger: quiet)
+                """,
+                as: String.self,
+                logger: quiet
+            )
             #expect(unforced.isEmpty, "\(unforced)")
             // Every table that names a resident or a household has policies at all.
-            let open = try await db.rows("""
+            let open = try await db.rows(
+                """
                 SELECT DISTINCT c.relname::text FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
                 WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND NOT c.relrowsecurity
                   AND (a.attname IN ('resident_id', 'household_id') OR c.relname IN ('resident', 'household'))
                   AND c.relname <> 'audit_event'
-                """, as: String.self, logger: quiet)
+                """,
+                as: String.self,
+                logger: quiet
+            )
             #expect(open.isEmpty, "\(open)")
         }
     }
@@ -86,9 +96,13 @@ import Testing
             #expect(try await client.call(.patch, "/v1/households/\(own)", json: ["address": "石桥村3组8号"], token: grid).0 == .ok)
             let (_, household, _) = try await client.call(.get, "/v1/households/\(own)", token: grid)
             #expect(try await client.call(.get, "/v1/household-codes/\(household["codeToken"] as? String ?? "")", token: grid).0 == .ok)
-            let rows = try await db.rows("""
+            let rows = try await db.rows(
+                """
                 SELECT action, outcome, household_id FROM audit_event WHERE user_id = \(users.ids[.gridWorker]!) ORDER BY id
-                """, as: (String, String, Int64?).self, logger: quiet)
+                """,
+                as: (String, String, Int64?).self,
+                logger: quiet
+            )
             let trail = rows.map { "\($0.0) \($0.1) \($0.2.map(String.init) ?? "-")" }
             #expect(trail.contains("read ok \(own)"))
             #expect(trail.contains("read denied \(p.outsideHousehold)"))

@@ -1,5 +1,4 @@
 import Configuration
-@testable import GridcareServer
 import GridcareStore
 import GridcareTestSupport
 import HTTPTypes
@@ -8,6 +7,8 @@ import HummingbirdTesting
 import OpenAPIRuntime
 import PostgresNIO
 import Testing
+
+@testable import GridcareServer
 
 @Suite struct DeadlineTests {
     /// A rounds plan solves for as long as its caller asks (up to 30 s): that budget comes on top of the
@@ -28,7 +29,7 @@ import Testing
 
     /// A database that does not answer must give 503 within the deadline, not the pool's 60-second wait.
     @Test func anUnreachableDatabaseAnswers503WithinTheDeadline() async throws {
-        let port = 1 // nothing listens on port 1 of loopback
+        let port = 1  // nothing listens on port 1 of loopback
         let url = DatabaseURL(host: "127.0.0.1", port: port, username: "nobody", password: "x", database: "none")
         let config = testConfig(["http.requestDeadlineMs": .init(.int(400), isSecret: false)])
         try await withClient(url, poolSize: 2) { client in

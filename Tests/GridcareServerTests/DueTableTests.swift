@@ -11,9 +11,13 @@ import Testing
 @Suite struct DueTableTests {
     /// Every row of the table, in one stable text.
     static func snapshot(_ db: Database) async throws -> String {
-        try await db.first("""
+        try await db.first(
+            """
             SELECT coalesce(string_agg(d::text, E'\\n' ORDER BY resident_id, rule, basis), '') FROM due_visit d
-            """, as: String.self, logger: quiet) ?? ""
+            """,
+            as: String.self,
+            logger: quiet
+        ) ?? ""
     }
 
     /// The table as the triggers left it must be what recomputing everyone from scratch gives.
@@ -28,28 +32,62 @@ import Testing
     @Test func everyKindOfWriteKeepsTheTableExact() async throws {
         try await withScopedAPI { client, f, users, db in
             let p = try await Placed.make(db, f)
-            let doctor = users[.centreStaff], grid = users[.gridWorker]
+            let doctor = users[.centreStaff]
+            let grid = users[.gridWorker]
             let today = SimpleDate.todayInChina()
-            let elder = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 911, conditions: [.type2Diabetes]),
-                                                           logger: quiet)
-            let contract = try await ContractStore(db).sign(residentId: elder.id, teamId: f.teamId, startsOn: today.adding(days: -200), years: 1,
-                                                            logger: quiet)
+            let elder = try await ResidentStore(db).create(
+                Fixture.residentDraft(household: f.householdIds[0], n: 911, conditions: [.type2Diabetes]),
+                logger: quiet
+            )
+            let contract = try await ContractStore(db).sign(
+                residentId: elder.id,
+                teamId: f.teamId,
+                startsOn: today.adding(days: -200),
+                years: 1,
+                logger: quiet
+            )
             try await Self.expectCurrent(db)
             // Flags: raised (nothing), confirmed (welfare and home visits), another tier (welfare cadence).
-            let (_, flag, _) = try await client.call(.post, "/v1/flags", json: ["residentId": p.inside.id, "category": "disabled_elderly",
-                                                                                "tier": "yellow", "population": "key"], token: grid)
+            let (_, flag, _) = try await client.call(
+                .post,
+                "/v1/flags",
+                json: [
+                    "residentId": p.inside.id, "category": "disabled_elderly",
+                    "tier": "yellow", "population": "key",
+                ],
+                token: grid
+            )
             _ = try await client.call(.post, "/v1/flags/\(flag.id)/decision", json: ["action": "confirm"], token: doctor)
-            let (_, second, _) = try await client.call(.post, "/v1/flags", json: ["residentId": p.inside.id, "category": "living_alone",
-                                                                                  "tier": "red", "population": "key"], token: grid)
+            let (_, second, _) = try await client.call(
+                .post,
+                "/v1/flags",
+                json: [
+                    "residentId": p.inside.id, "category": "living_alone",
+                    "tier": "red", "population": "key",
+                ],
+                token: grid
+            )
             _ = try await client.call(.post, "/v1/flags/\(second.id)/decision", json: ["action": "confirm"], token: doctor)
             try await Self.expectCurrent(db)
             // Services, a reading that opens an alert and asks for a follow-up, the alert acknowledged.
-            _ = try await client.call(.post, "/v1/residents/\(elder.id)/services",
-                                      json: ["kind": "home_visit", "visit": "annual_check", "performedAt": now(minus: 86_400 * 400)], token: doctor)
-            _ = try await client.call(.post, "/v1/residents/\(p.inside.id)/services",
-                                      json: ["kind": "phone_consultation", "visit": "welfare_visit", "performedAt": now()], token: grid)
-            let (_, reading, _) = try await client.call(.post, "/v1/residents/\(elder.id)/readings",
-                                                        json: ["measuredAt": now(), "systolic": 190, "diastolic": 112], token: doctor)
+            _ = try await client.call(
+                .post,
+                "/v1/residents/\(elder.id)/services",
+                json: ["kind": "home_visit", "visit": "annual_check", "performedAt": now(minus: 86_400 * 400)],
+                token: doctor
+            )
+            _ = try await client.call(
+                .post,
+                "/v1/residents/\(p.inside.id)/services",
+                json: ["kind": "phone_consultation", "visit": "welfare_visit", "performedAt": now()],
+                token: grid
+            )
+            let (_, reading, _) = try await client.call(
+                .post,
+                "/v1/residents/\(elder.id)/readings",
+                json: ["measuredAt": now(), "systolic": 190, "diastolic": 112],
+                token: doctor
+            )
             try await Self.expectCurrent(db)
             let alertId = ((reading["alert"] as? [String: Any])?["id"] as? NSNumber)?.int64Value
             if let alertId { _ = try await client.call(.post, "/v1/alerts/\(alertId)/acknowledge", json: [:], token: doctor) }
@@ -64,9 +102,17 @@ import Testing
     @Test func manyWritersOfOneResidentAtOnceLeaveTheTableExact() async throws {
         try await withScopedAPI(config: concurrencyConfig()) { client, f, users, db in
             let p = try await Placed.make(db, f)
-            let doctor = users[.centreStaff], grid = users[.gridWorker]
-            let (_, flag, _) = try await client.call(.post, "/v1/flags", json: ["residentId": p.inside.id, "category": "disabled_elderly",
-                                                                                "tier": "green", "population": "key"], token: grid)
+            let doctor = users[.centreStaff]
+            let grid = users[.gridWorker]
+            let (_, flag, _) = try await client.call(
+                .post,
+                "/v1/flags",
+                json: [
+                    "residentId": p.inside.id, "category": "disabled_elderly",
+                    "tier": "green", "population": "key",
+                ],
+                token: grid
+            )
             // Visits of every kind, each dated differently, and the flag's confirmation, all at once: each
             // writer's refresh must see the others' commits, or a stale last visit would stay in the table.
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
@@ -74,9 +120,12 @@ import Testing
                     let visit = ["welfare_visit", "home_visit", "doctor_follow_up", "annual_check"][i % 4]
                     let kind = visit == "welfare_visit" ? "phone_consultation" : "home_visit"
                     group.addTask {
-                        try await client.call(.post, "/v1/residents/\(p.inside.id)/services",
-                                              json: ["kind": kind, "visit": visit, "performedAt": now(minus: Double(i) * 86_400)],
-                                              token: visit == "welfare_visit" ? grid : doctor).0
+                        try await client.call(
+                            .post,
+                            "/v1/residents/\(p.inside.id)/services",
+                            json: ["kind": kind, "visit": visit, "performedAt": now(minus: Double(i) * 86_400)],
+                            token: visit == "welfare_visit" ? grid : doctor
+                        ).0
                     }
                 }
                 let decision = "/v1/flags/\(flag.id)/decision"
@@ -87,8 +136,11 @@ import Testing
             #expect(statuses.contains(.ok))
             try await Self.expectCurrent(db)
             // The newest welfare visit (today) is the one the next is counted from.
-            let last = try await db.first("SELECT to_char(last_on, 'YYYY-MM-DD') FROM due_visit WHERE resident_id = \(p.inside.id) AND rule = 'welfare_visit'",
-                                          as: String?.self, logger: quiet)
+            let last = try await db.first(
+                "SELECT to_char(last_on, 'YYYY-MM-DD') FROM due_visit WHERE resident_id = \(p.inside.id) AND rule = 'welfare_visit'",
+                as: String?.self,
+                logger: quiet
+            )
             #expect(last == .some(SimpleDate.todayInChina().iso))
         }
     }
@@ -97,11 +149,17 @@ import Testing
         try await withScopedAPI { client, f, users, db in
             let doctor = users[.centreStaff]
             let today = SimpleDate.todayInChina()
-            let elder = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 921, conditions: [.hypertension]),
-                                                           logger: quiet)
+            let elder = try await ResidentStore(db).create(
+                Fixture.residentDraft(household: f.householdIds[0], n: 921, conditions: [.hypertension]),
+                logger: quiet
+            )
             _ = try await ContractStore(db).sign(residentId: elder.id, teamId: f.teamId, startsOn: today.adding(days: -30), years: 1, logger: quiet)
-            _ = try await client.call(.post, "/v1/residents/\(elder.id)/services",
-                                      json: ["kind": "home_visit", "visit": "doctor_follow_up", "performedAt": now()], token: doctor)
+            _ = try await client.call(
+                .post,
+                "/v1/residents/\(elder.id)/services",
+                json: ["kind": "home_visit", "visit": "doctor_follow_up", "performedAt": now()],
+                token: doctor
+            )
             func nextFollowUp() async throws -> String? {
                 let (_, list, _) = try await client.call(.get, "/v1/teams/\(f.teamId)/due-visits?until=\(today.adding(days: 200).iso)", token: doctor)
                 return list.items.first { $0.residentId == elder.id && $0["rule"] as? String == "chronic_follow_up" }?["dueOn"] as? String
@@ -127,10 +185,16 @@ import Testing
             let born = SimpleDate(year: today.year - 64, month: 6, day: 15)!
             let nextYear = SimpleDate(year: today.year + 1, month: 1, day: 1)!
             let soon = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 931, born: born), logger: quiet)
-            let contract = try await ContractStore(db).sign(residentId: soon.id, teamId: f.teamId, startsOn: today.adding(days: -100), years: 2,
-                                                            logger: quiet)
+            let contract = try await ContractStore(db).sign(
+                residentId: soon.id,
+                teamId: f.teamId,
+                startsOn: today.adding(days: -100),
+                years: 2,
+                logger: quiet
+            )
             func due(on day: SimpleDate) async throws -> [DueVisit] {
-                try await DueVisitStore(db).due(.init(residentIds: [soon.id], today: day, until: day.adding(days: 14), limit: 100), logger: quiet).items
+                try await DueVisitStore(db).due(.init(residentIds: [soon.id], today: day, until: day.adding(days: 14), limit: 100), logger: quiet)
+                    .items
             }
             func rules(on day: SimpleDate) async throws -> [String] { try await due(on: day).map(\.rule.rawValue) }
             #expect(try await rules(on: today).isEmpty)

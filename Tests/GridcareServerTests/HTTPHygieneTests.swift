@@ -32,8 +32,11 @@ import Glibc
             #expect(unauthorized == .unauthorized && anonymous[.cacheControl] == "no-store")
 
             let slip = try await Slips(client: client, f: f, users: users).write(p.inside.id)
-            let page = try await client.execute(uri: "/v1/referrals/\(slip.id)/slip", method: .get,
-                                                headers: [.authorization: "Bearer \(users[.centreStaff])"]) { $0 }
+            let page = try await client.execute(
+                uri: "/v1/referrals/\(slip.id)/slip",
+                method: .get,
+                headers: [.authorization: "Bearer \(users[.centreStaff])"]
+            ) { $0 }
             #expect(page.status == .ok)
             let policy = page.headers[HTTPField.Name("Content-Security-Policy")!] ?? ""
             #expect(policy.contains("default-src 'none'") && policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"))
@@ -60,14 +63,21 @@ import Glibc
                 let head = Array("GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n".utf8)
                 let fd = try Self.connect(port)
                 defer { close(fd) }
-                var sent = 0, closedByServer = false
+                var sent = 0
+                var closedByServer = false
                 for byte in head {
                     var b = byte
-                    if send(fd, &b, 1, Int32(MSG_NOSIGNAL)) != 1 { closedByServer = true; break }
+                    if send(fd, &b, 1, Int32(MSG_NOSIGNAL)) != 1 {
+                        closedByServer = true
+                        break
+                    }
                     sent += 1
                     try await Task.sleep(for: .milliseconds(150))
                     var probe: UInt8 = 0
-                    if recv(fd, &probe, 1, Int32(MSG_DONTWAIT)) == 0 { closedByServer = true; break }
+                    if recv(fd, &probe, 1, Int32(MSG_DONTWAIT)) == 0 {
+                        closedByServer = true
+                        break
+                    }
                 }
                 #expect(closedByServer, "the server kept a trickling connection open for \(sent) bytes")
                 #expect(sent < head.count)
@@ -100,8 +110,10 @@ import Glibc
 
     /// A statement the database cancels by its timeout is the database being busy: 503, never 500.
     @Test func aStatementCancelledByItsTimeoutAnswers503() async throws {
-        let config = testConfig(["database.statementTimeoutMs": .init(.int(300), isSecret: false),
-                                 "http.requestDeadlineMs": .init(.int(30_000), isSecret: false)])
+        let config = testConfig([
+            "database.statementTimeoutMs": .init(.int(300), isSecret: false),
+            "http.requestDeadlineMs": .init(.int(30_000), isSecret: false),
+        ])
         try await withScopedAPI(config: config) { client, f, users, db in
             let p = try await Placed.make(db, f)
             // The owner holds the resident's row for as long as the request runs, whatever the machine's load.

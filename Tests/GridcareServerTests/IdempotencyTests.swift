@@ -13,8 +13,10 @@ private let key = HTTPField.Name("Idempotency-Key")!
 @Suite struct IdempotencyTests {
     func body(_ f: Fixture, n: Int) -> [String: Any] {
         let born = SimpleDate(year: 1950, month: 3, day: 9)!
-        return ["householdId": f.householdIds[0], "name": "陈阿婆", "sex": "female", "birthDate": born.iso,
-                "idNumber": IDCardNumber.make(region: 510104, birth: born, sequence: n * 2).value]
+        return [
+            "householdId": f.householdIds[0], "name": "陈阿婆", "sex": "female", "birthDate": born.iso,
+            "idNumber": IDCardNumber.make(region: 510104, birth: born, sequence: n * 2).value,
+        ]
     }
 
     @Test func aReplayReturnsTheFirstResponseAndCreatesNothing() async throws {
@@ -40,15 +42,32 @@ private let key = HTTPField.Name("Idempotency-Key")!
             let p = try await Placed.make(db, f)
             var flags: [Int64] = []
             for category in ["living_alone", "empty_nest"] {
-                let (_, flag, _) = try await client.call(.post, "/v1/flags", json: ["residentId": p.inside.id, "category": category, "tier": "red",
-                                                                                    "population": "key"], token: users[.gridWorker])
+                let (_, flag, _) = try await client.call(
+                    .post,
+                    "/v1/flags",
+                    json: [
+                        "residentId": p.inside.id, "category": category, "tier": "red",
+                        "population": "key",
+                    ],
+                    token: users[.gridWorker]
+                )
                 flags.append(flag.id)
             }
-            let (first, _, _) = try await client.call(.post, "/v1/flags/\(flags[0])/decision", json: ["action": "confirm"], headers: [key: "decide"],
-                                                      token: users[.centreStaff])
+            let (first, _, _) = try await client.call(
+                .post,
+                "/v1/flags/\(flags[0])/decision",
+                json: ["action": "confirm"],
+                headers: [key: "decide"],
+                token: users[.centreStaff]
+            )
             #expect(first == .ok)
-            let (second, problem, headers) = try await client.call(.post, "/v1/flags/\(flags[1])/decision", json: ["action": "confirm"],
-                                                                   headers: [key: "decide"], token: users[.centreStaff])
+            let (second, problem, headers) = try await client.call(
+                .post,
+                "/v1/flags/\(flags[1])/decision",
+                json: ["action": "confirm"],
+                headers: [key: "decide"],
+                token: users[.centreStaff]
+            )
             #expect(second == .unprocessableContent && problem.field == "Idempotency-Key")
             #expect(headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
             let (_, untouched, _) = try await client.call(.get, "/v1/flags/\(flags[1])", token: users[.centreStaff])
@@ -73,9 +92,12 @@ private let key = HTTPField.Name("Idempotency-Key")!
             let ids = try await withThrowingTaskGroup(of: (HTTPResponse.Status, Int64).self) { group in
                 for _ in 0..<100 {
                     group.addTask {
-                        try await client.execute(uri: "/v1/residents", method: .post,
-                                                 headers: [key: "same-key", .contentType: "application/json", .authorization: "Bearer \(TestAuth.token!)"],
-                                                 body: .init(bytes: payload)) { response in
+                        try await client.execute(
+                            uri: "/v1/residents",
+                            method: .post,
+                            headers: [key: "same-key", .contentType: "application/json", .authorization: "Bearer \(TestAuth.token!)"],
+                            body: .init(bytes: payload)
+                        ) { response in
                             let json = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]
                             return (response.status, json.id)
                         }
@@ -112,7 +134,7 @@ private let key = HTTPField.Name("Idempotency-Key")!
             let (second, b, secondHeaders) = try await client.call(.post, "/v1/sessions", json: body, headers: [key: "sign-in-1"], token: nil)
             #expect(first == .created && second == .created)
             let tokens = [a["token"] as? String, b["token"] as? String].compactMap { $0 }
-            #expect(tokens.count == 2 && tokens[0] != tokens[1])     // a retry signs in afresh: no token is replayed
+            #expect(tokens.count == 2 && tokens[0] != tokens[1])  // a retry signs in afresh: no token is replayed
             #expect(firstHeaders[HTTPField.Name("Idempotent-Replayed")!] == nil && secondHeaders[HTTPField.Name("Idempotent-Replayed")!] == nil)
             let rows = try await Self.everything(db)
             #expect(!Self.holds(rows, TestUsers.password))
@@ -126,7 +148,12 @@ private let key = HTTPField.Name("Idempotency-Key")!
             let idNumber = IdempotencyTests().body(f, n: 3)["idNumber"] as! String
             let (first, created, _) = try await client.call(.post, "/v1/residents", json: IdempotencyTests().body(f, n: 3), headers: [key: "id-1"])
             #expect(first == .created)
-            let (again, replayed, headers) = try await client.call(.post, "/v1/residents", json: IdempotencyTests().body(f, n: 3), headers: [key: "id-1"])
+            let (again, replayed, headers) = try await client.call(
+                .post,
+                "/v1/residents",
+                json: IdempotencyTests().body(f, n: 3),
+                headers: [key: "id-1"]
+            )
             #expect(again == .created && replayed.id == created.id && headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
             let rows = try await Self.everything(db)
             #expect(rows.count == 1)
@@ -171,7 +198,8 @@ private let key = HTTPField.Name("Idempotency-Key")!
             // A handler failing after its write (a 500, the deadline) rolls the write back with the claim.
             struct Boom: Error {}
             await #expect(throws: Boom.self) {
-                _ = try await store.perform(userId: 1, operation: "createHousehold", key: "cut", fingerprint: fingerprint, logger: quiet) { () async throws -> (Int64, IdempotencyStore.Response?) in
+                _ = try await store.perform(userId: 1, operation: "createHousehold", key: "cut", fingerprint: fingerprint, logger: quiet) {
+                    () async throws -> (Int64, IdempotencyStore.Response?) in
                     _ = try await HouseholdStore(db).create(draft, logger: quiet)
                     throw Boom()
                 }
@@ -182,20 +210,29 @@ private let key = HTTPField.Name("Idempotency-Key")!
             let retry = try await store.perform(userId: 1, operation: "createHousehold", key: "cut", fingerprint: fingerprint, logger: quiet) {
                 (try await HouseholdStore(db).create(draft, logger: quiet).id, response)
             }
-            guard case .ran = retry else { Issue.record("the retry did not run: \(retry)"); return }
+            guard case .ran = retry else {
+                Issue.record("the retry did not run: \(retry)")
+                return
+            }
             #expect(try await households() == 1)
             #expect(try await keys() == 1)
             let replay = try await store.perform(userId: 1, operation: "createHousehold", key: "cut", fingerprint: fingerprint, logger: quiet) {
                 Issue.record("a finished key ran again")
                 return (Int64(0), response)
             }
-            guard case .replay(let kept) = replay else { Issue.record("no replay: \(replay)"); return }
+            guard case .replay(let kept) = replay else {
+                Issue.record("no replay: \(replay)")
+                return
+            }
             #expect(kept == response)
             #expect(try await households() == 1)
             let other = try await store.perform(userId: 1, operation: "createHousehold", key: "cut", fingerprint: fingerprint + [1], logger: quiet) {
                 (Int64(0), response)
             }
-            guard case .mismatch = other else { Issue.record("another request under the key: \(other)"); return }
+            guard case .mismatch = other else {
+                Issue.record("another request under the key: \(other)")
+                return
+            }
         }
     }
 
@@ -204,16 +241,21 @@ private let key = HTTPField.Name("Idempotency-Key")!
         try await withTestDatabase { db, _ in
             try await db.client.withConnection { conn in
                 try await conn.query("BEGIN", logger: quiet)
-                try await conn.query("""
+                try await conn.query(
+                    """
                     INSERT INTO idempotency_key (operation, key, request_hash) VALUES ('createArea', 'bare', sha256('x'::bytea))
-                    """, logger: quiet)
+                    """,
+                    logger: quiet
+                )
                 // The deferred trigger speaks at COMMIT.
                 await #expect(throws: PSQLError.self) { try await conn.query("COMMIT", logger: quiet) }
                 _ = try? await conn.query("ROLLBACK", logger: quiet)
             }
-            try await db.client.query("""
+            try await db.client.query(
+                """
                 INSERT INTO idempotency_key (operation, key, request_hash, status) VALUES ('createArea', 'done', sha256('x'::bytea), 201)
-                """)
+                """
+            )
             let keys = try await db.client.query("SELECT key FROM idempotency_key").decode(String.self).all()
             #expect(keys == ["done"])
         }
@@ -230,7 +272,10 @@ private let key = HTTPField.Name("Idempotency-Key")!
                 let issued = try await TokenStore(db).issue(userId: users.ids[.admin]!, lifetime: .seconds(3600), label: "k", logger: quiet)
                 return (issued.token, IdempotencyStore.Response(status: 201, contentType: "application/json", body: Array(issued.token.utf8)))
             }
-            guard case .ran(let token) = outcome else { Issue.record("did not run"); return }
+            guard case .ran(let token) = outcome else {
+                Issue.record("did not run")
+                return
+            }
             let rows = try await IdempotencyStorageTests.everything(db)
             #expect(rows.isEmpty)
             #expect(!IdempotencyStorageTests.holds(rows, token))
@@ -242,16 +287,21 @@ private let key = HTTPField.Name("Idempotency-Key")!
 @Suite struct IdempotencyExpiryTests {
     @Test func keysOlderThanADayAreSweptWhenANewKeyFinishes() async throws {
         try await withTestDatabase { db, _ in
-            try await db.client.query("""
+            try await db.client.query(
+                """
                 INSERT INTO idempotency_key (operation, key, request_hash, status, created_at)
                 VALUES ('createArea', 'old', sha256('{}'::bytea), 201, now() - interval '25 hours'),
                        ('createArea', 'recent', sha256('{}'::bytea), 201, now() - interval '23 hours')
-                """)
+                """
+            )
             let store = IdempotencyStore(db)
             let outcome = try await store.perform(userId: 0, operation: "createArea", key: "new", fingerprint: [1], logger: quiet) {
                 ((), IdempotencyStore.Response(status: 201, contentType: nil, body: []))
             }
-            guard case .ran = outcome else { Issue.record("did not run"); return }
+            guard case .ran = outcome else {
+                Issue.record("did not run")
+                return
+            }
             let keys = try await db.client.query("SELECT key FROM idempotency_key ORDER BY key").decode(String.self).all()
             #expect(keys == ["new", "recent"])
         }

@@ -29,8 +29,12 @@ import Testing
             #expect(age == today.year - number.birthDate.year, "\(what): age reached this year")
         }
         let sex = obj["sex"] as? String
-        let exposure = IdentityExposure(region: String(number.value.prefix(6)), birthYear: year,
-                                        isMale: sex.map { $0 == "male" }, masked: obj["idNumberMasked"] as? String)
+        let exposure = IdentityExposure(
+            region: String(number.value.prefix(6)),
+            birthYear: year,
+            isMale: sex.map { $0 == "male" },
+            masked: obj["idNumberMasked"] as? String
+        )
         let n = exposure.candidates()
         #expect(n >= IdentityExposure.floor, "\(what): \(n) candidates")
     }
@@ -56,8 +60,13 @@ import Testing
         try await withScopedAPI { client, f, users, db in
             let draft = Fixture.residentDraft(household: f.householdIds[0], n: 41, born: SimpleDate(year: 1956, month: 8, day: 23)!, male: true)
             let number = draft.idNumber
-            let (status, created, _) = try await client.call(.post, "/v1/residents", json: [
-                "householdId": f.householdIds[0], "name": "王大爷", "sex": "male", "birthDate": "1956-08-23", "idNumber": number.value])
+            let (status, created, _) = try await client.call(
+                .post,
+                "/v1/residents",
+                json: [
+                    "householdId": f.householdIds[0], "name": "王大爷", "sex": "male", "birthDate": "1956-08-23", "idNumber": number.value,
+                ]
+            )
             #expect(status == .created)
             Self.check(created, full: false, number, "created, as the administrator")
             let id = created.id
@@ -91,8 +100,12 @@ import Testing
                 #expect(s == .ok, "\(role) \(stage)")
                 Self.check(json["patient"] as? [String: Any] ?? [:], full: full, number, "slip JSON as \(role), \(stage)")
                 let (_, list, _) = try await client.call(.get, "/v1/referrals", token: users[role])
-                Self.check(list.items.first { $0.id == slipId }?["patient"] as? [String: Any] ?? [:], full: false, number,
-                           "slip list as \(role), \(stage)")
+                Self.check(
+                    list.items.first { $0.id == slipId }?["patient"] as? [String: Any] ?? [:],
+                    full: false,
+                    number,
+                    "slip list as \(role), \(stage)"
+                )
                 let (_, html) = try await client.raw(.get, "/v1/referrals/\(slipId)/slip", token: users[role])
                 Self.check(Self.patient(fromSlip: html), full: full, number, "slip page as \(role), \(stage)")
                 let (_, fhir) = try await client.raw(.get, "/v1/referrals/\(slipId)/fhir", token: users[role])
@@ -114,9 +127,14 @@ import Testing
     @Test func noTableHoldsTheNumberInPlaintextAndTheSearchStillFindsIt() async throws {
         try await withScopedAPI { client, f, users, db in
             let number = Fixture.residentDraft(household: f.householdIds[0], n: 77).idNumber
-            let (status, created, _) = try await client.call(.post, "/v1/residents", json: [
-                "householdId": f.householdIds[0], "name": "李奶奶", "sex": "female", "birthDate": number.birthDate.iso, "idNumber": number.value,
-            ], headers: [HTTPField.Name("Idempotency-Key")!: "register-77"])
+            let (status, created, _) = try await client.call(
+                .post,
+                "/v1/residents",
+                json: [
+                    "householdId": f.householdIds[0], "name": "李奶奶", "sex": "female", "birthDate": number.birthDate.iso, "idNumber": number.value,
+                ],
+                headers: [HTTPField.Name("Idempotency-Key")!: "register-77"]
+            )
             #expect(status == .created)
             _ = try await Slips(client: client, f: f, users: users).write(created.id)
             let (_, check, _) = try await client.call(.post, "/v1/residents/id-number-checks", json: ["idNumber": number.value])
@@ -125,9 +143,14 @@ import Testing
             let tables = try await db.rows("SELECT tablename FROM pg_tables WHERE schemaname = 'public'", as: String.self, logger: quiet)
             #expect(tables.contains("resident") && tables.contains("referral") && tables.contains("idempotency_key"))
             for table in tables {
-                let hits = try await db.first("""
-                    SELECT count(*)::int FROM \(unescaped: table) t WHERE t::text LIKE '%' || \(number.value) || '%'
-                    """, as: Int.self, logger: quiet) ?? 0
+                let hits =
+                    try await db.first(
+                        """
+                        SELECT count(*)::int FROM \(unescaped: table) t WHERE t::text LIKE '%' || \(number.value) || '%'
+                        """,
+                        as: Int.self,
+                        logger: quiet
+                    ) ?? 0
                 #expect(hits == 0, "\(table) holds the number in plaintext")
             }
             // A copy of the database and a wrong key open nothing.
@@ -142,16 +165,30 @@ import Testing
         try await withScopedAPI { client, f, users, db in
             let p = try await Placed.make(db, f)
             // A district's own administrator, who cannot see the other district's resident.
-            let districtAdmin = try await UserStore(db).add(.init(username: "district-admin", role: .admin, password: TestUsers.password,
-                                                                  districtId: f.districtId), bcryptCost: 4, logger: quiet)
+            let districtAdmin = try await UserStore(db).add(
+                .init(
+                    username: "district-admin",
+                    role: .admin,
+                    password: TestUsers.password,
+                    districtId: f.districtId
+                ),
+                bcryptCost: 4,
+                logger: quiet
+            )
             let token = try await TestUsers.token(for: districtAdmin.id, db)
             let elsewhere = Fixture.residentDraft(household: p.otherFixture.householdIds[0], n: 103).idNumber
             #expect(elsewhere.masked == p.otherDistrict.idNumberMasked)
             let fresh = Fixture.residentDraft(household: f.householdIds[0], n: 555).idNumber
             func register(_ number: IDCardNumber, token: String) async throws -> (HTTPResponse.Status, [String: Any]) {
-                let (s, body, _) = try await client.call(.post, "/v1/residents", json: [
-                    "householdId": f.householdIds[1], "name": "张三", "sex": number.isMale ? "male" : "female",
-                    "birthDate": number.birthDate.iso, "idNumber": number.value], token: token)
+                let (s, body, _) = try await client.call(
+                    .post,
+                    "/v1/residents",
+                    json: [
+                        "householdId": f.householdIds[1], "name": "张三", "sex": number.isMale ? "male" : "female",
+                        "birthDate": number.birthDate.iso, "idNumber": number.value,
+                    ],
+                    token: token
+                )
                 return (s, body)
             }
             let (s1, held) = try await register(elsewhere, token: token)
@@ -181,8 +218,11 @@ import Testing
             #expect(sd == .ok && decided["status"] as? String == "transferred")
             let (again, _, _) = try await client.call(.post, "/v1/registration-reviews/\(review.id)/decision", json: ["decision": "refuse"])
             #expect(again == .conflict)
-            let states = try await db.rows("SELECT id, registration FROM resident WHERE id IN (\(held.id), \(p.otherDistrict.id)) ORDER BY id",
-                                           as: (Int64, String).self, logger: quiet)
+            let states = try await db.rows(
+                "SELECT id, registration FROM resident WHERE id IN (\(held.id), \(p.otherDistrict.id)) ORDER BY id",
+                as: (Int64, String).self,
+                logger: quiet
+            )
             #expect(states.map(\.1) == ["moved_out", "active"])
             // Only a deployment administrator may call these at all.
             let (forbidden, _, _) = try await client.call(.get, "/v1/registration-reviews", token: users[.districtManager])
@@ -197,16 +237,35 @@ import Testing
         try await withScopedAPI { client, f, users, db in
             let workers = WorkerStore(db)
             func worker(_ role: WorkerRole, _ name: String) async throws -> Int64 {
-                try await workers.create(.init(districtId: f.districtId, role: role, name: name, phone: nil,
-                                               centreId: role == .doctor ? f.centreId : nil, hospitalId: nil,
-                                               areaId: role == .partyMember ? f.communityId : nil), logger: quiet).id
+                try await workers.create(
+                    .init(
+                        districtId: f.districtId,
+                        role: role,
+                        name: name,
+                        phone: nil,
+                        centreId: role == .doctor ? f.centreId : nil,
+                        hospitalId: nil,
+                        areaId: role == .partyMember ? f.communityId : nil
+                    ),
+                    logger: quiet
+                ).id
             }
             let secondDoctor = try await worker(.doctor, "二医生")
-            _ = try await TeamStore(db).create(centreId: f.centreId, name: "第二团队", members: [
-                .init(workerId: secondDoctor, role: .doctor), .init(workerId: try await worker(.partyMember, "二书记"), role: .partyMember),
-                .init(workerId: f.gridWorkerIds[2], role: .gridWorker)], microGridIds: [f.microGridIds[2]], logger: quiet)
-            let user = try await UserStore(db).add(.init(username: "doctor2", role: .centreStaff, password: TestUsers.password, workerId: secondDoctor),
-                                                   bcryptCost: 4, logger: quiet)
+            _ = try await TeamStore(db).create(
+                centreId: f.centreId,
+                name: "第二团队",
+                members: [
+                    .init(workerId: secondDoctor, role: .doctor), .init(workerId: try await worker(.partyMember, "二书记"), role: .partyMember),
+                    .init(workerId: f.gridWorkerIds[2], role: .gridWorker),
+                ],
+                microGridIds: [f.microGridIds[2]],
+                logger: quiet
+            )
+            let user = try await UserStore(db).add(
+                .init(username: "doctor2", role: .centreStaff, password: TestUsers.password, workerId: secondDoctor),
+                bcryptCost: 4,
+                logger: quiet
+            )
             let otherTeamDoctor = try await TestUsers.token(for: user.id, db)
             let draft = Fixture.residentDraft(household: f.householdIds[0], n: 61, male: true)
             let resident = try await ResidentStore(db).create(draft, logger: quiet)
@@ -225,9 +284,11 @@ import Testing
             let other = try await Fixture.make(db, name: "另一区")
             let otherUsers = try await TestUsers.make(db, other, suffix: "-other")
             let otherHospital = try await otherHospitalToken(db, f)
-            for (who, token, path) in [("another district's doctor", otherUsers[.centreStaff], "/v1/residents/"),
-                                       ("another district's doctor", otherUsers[.centreStaff], "/v1/referrals/"),
-                                       ("another hospital", otherHospital, "/v1/referrals/")] {
+            for (who, token, path) in [
+                ("another district's doctor", otherUsers[.centreStaff], "/v1/residents/"),
+                ("another district's doctor", otherUsers[.centreStaff], "/v1/referrals/"),
+                ("another hospital", otherHospital, "/v1/referrals/"),
+            ] {
                 let id = path.hasPrefix("/v1/residents") ? resident.id : slip.id
                 let (status, body) = try await client.raw(.get, path + "\(id)", token: token)
                 let (missingStatus, missingBody) = try await client.raw(.get, path + "99999999", token: token)

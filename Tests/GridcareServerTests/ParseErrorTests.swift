@@ -23,14 +23,23 @@ import Testing
 
     @Test func aBodyThatIsNotJSONIs400AndAWellFormedWrongOne422() async throws {
         try await withAPI { client, f in
-            let status = try await client.execute(uri: "/v1/households", method: .post,
-                                                  headers: [.contentType: "application/json", .authorization: "Bearer \(TestAuth.token!)"],
-                                                  body: ByteBuffer(string: "{\"microGridId\": 1, address")) { response in
+            let status = try await client.execute(
+                uri: "/v1/households",
+                method: .post,
+                headers: [.contentType: "application/json", .authorization: "Bearer \(TestAuth.token!)"],
+                body: ByteBuffer(string: "{\"microGridId\": 1, address")
+            ) { response in
                 (response.status, (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:])
             }
             #expect(status.0 == .badRequest && status.1.field == "body", "\(status.1)")
-            let (wrong, problem, _) = try await client.call(.post, "/v1/households", json: ["microGridId": f.microGridIds[0], "address": 7,
-                                                                                          "latitude": 30.6, "longitude": 104.0])
+            let (wrong, problem, _) = try await client.call(
+                .post,
+                "/v1/households",
+                json: [
+                    "microGridId": f.microGridIds[0], "address": 7,
+                    "latitude": 30.6, "longitude": 104.0,
+                ]
+            )
             #expect(wrong == .unprocessableContent && problem.field == "address", "\(problem)")
         }
     }

@@ -14,17 +14,27 @@ struct Slips: Sendable {
     let users: TestUsers
 
     func write(_ resident: Int64, urgency: String = "routine", send: Bool = true, reason: String = "血压控制不佳，需专科调整用药") async throws -> [String: Any] {
-        let (status, slip, _) = try await client.call(.post, "/v1/referrals", json: [
-            "residentId": resident, "hospitalId": f.hospitalId, "department": "心内科", "urgency": urgency,
-            "reason": reason, "diagnosis": "高血压3级", "send": send,
-        ], token: users[.centreStaff])
+        let (status, slip, _) = try await client.call(
+            .post,
+            "/v1/referrals",
+            json: [
+                "residentId": resident, "hospitalId": f.hospitalId, "department": "心内科", "urgency": urgency,
+                "reason": reason, "diagnosis": "高血压3级", "send": send,
+            ],
+            token: users[.centreStaff]
+        )
         #expect(status == .created, "\(slip)")
         return slip
     }
 
     @discardableResult
-    func act(_ id: Int64, _ action: String, as role: Role, _ extra: [String: Any] = [:],
-             expect expected: HTTPResponse.Status = .ok) async throws -> [String: Any] {
+    func act(
+        _ id: Int64,
+        _ action: String,
+        as role: Role,
+        _ extra: [String: Any] = [:],
+        expect expected: HTTPResponse.Status = .ok
+    ) async throws -> [String: Any] {
         var body = extra
         body["action"] = action
         let (status, answer, _) = try await client.call(.post, "/v1/referrals/\(id)/actions", json: body, token: users[role])
@@ -35,10 +45,24 @@ struct Slips: Sendable {
 
 /// A second designated hospital of the fixture's district, with a user of its own.
 func otherHospitalToken(_ db: Database, _ f: Fixture) async throws -> String {
-    let hospital = try await FacilityStore(db).create(.init(kind: .hospital, areaId: f.districtId, centreId: nil, name: "第二人民医院",
-                                                            address: nil, latitude: 30.68, longitude: 104.08, timeZone: nil), logger: quiet)
-    let user = try await UserStore(db).add(.init(username: "hospital2", role: .hospitalStaff, password: TestUsers.password, hospitalId: hospital.id),
-                                           bcryptCost: 4, logger: quiet)
+    let hospital = try await FacilityStore(db).create(
+        .init(
+            kind: .hospital,
+            areaId: f.districtId,
+            centreId: nil,
+            name: "第二人民医院",
+            address: nil,
+            latitude: 30.68,
+            longitude: 104.08,
+            timeZone: nil
+        ),
+        logger: quiet
+    )
+    let user = try await UserStore(db).add(
+        .init(username: "hospital2", role: .hospitalStaff, password: TestUsers.password, hospitalId: hospital.id),
+        bcryptCost: 4,
+        logger: quiet
+    )
     return try await TestUsers.token(for: user.id, db)
 }
 
@@ -47,9 +71,15 @@ func otherHospitalToken(_ db: Database, _ f: Fixture) async throws -> String {
         try await withScopedAPI { client, f, users, db in
             let p = try await Placed.make(db, f)
             let s = Slips(client: client, f: f, users: users)
-            let doctor = users[.centreStaff], hospital = users[.hospitalStaff], grid = users[.gridWorker]
-            _ = try await client.call(.post, "/v1/residents/\(p.inside.id)/readings",
-                                      json: ["measuredAt": now(minus: 3600), "systolic": 186, "diastolic": 112], token: doctor)
+            let doctor = users[.centreStaff]
+            let hospital = users[.hospitalStaff]
+            let grid = users[.gridWorker]
+            _ = try await client.call(
+                .post,
+                "/v1/residents/\(p.inside.id)/readings",
+                json: ["measuredAt": now(minus: 3600), "systolic": 186, "diastolic": 112],
+                token: doctor
+            )
             let draft = try await s.write(p.inside.id, send: false)
             #expect(draft["status"] as? String == "draft")
             let year = SimpleDate.todayInChina().year
@@ -72,17 +102,30 @@ func otherHospitalToken(_ db: Database, _ f: Fixture) async throws -> String {
             try await s.act(draft.id, "receive", as: .hospitalStaff)
             try await s.act(draft.id, "accept", as: .hospitalStaff, ["note": "收入心内科"])
             try await s.act(draft.id, "admit", as: .hospitalStaff)
-            let discharged = try await s.act(draft.id, "discharge", as: .hospitalStaff, ["plan": [
-                "instructions": "低盐饮食，每日监测血压", "medication": "氨氯地平 5mg qd"]])
+            let discharged = try await s.act(
+                draft.id,
+                "discharge",
+                as: .hospitalStaff,
+                [
+                    "plan": [
+                        "instructions": "低盐饮食，每日监测血压", "medication": "氨氯地平 5mg qd",
+                    ]
+                ]
+            )
             #expect(discharged["status"] as? String == "discharged_down")
             let plan = discharged["plan"] as? [String: Any] ?? [:]
             #expect(plan["followUpBy"] as? String == SimpleDate.todayInChina().adding(days: 14).iso)
 
             // The grid worker gets the notice; the team gets a due follow-up.
-            let notices = try await client.call(.get, "/v1/alerts", token: grid).1.items.filter { ($0["referralId"] as? NSNumber)?.int64Value == draft.id }
+            let notices = try await client.call(.get, "/v1/alerts", token: grid).1.items.filter {
+                ($0["referralId"] as? NSNumber)?.int64Value == draft.id
+            }
             #expect(notices.count == 1 && notices.first?["suggestsGreenChannel"] as? Bool == false)
-            let due = try await client.call(.get, "/v1/teams/\(f.teamId)/due-visits?until=\(SimpleDate.todayInChina().adding(days: 30).iso)",
-                                            token: doctor).1.items
+            let due = try await client.call(
+                .get,
+                "/v1/teams/\(f.teamId)/due-visits?until=\(SimpleDate.todayInChina().adding(days: 30).iso)",
+                token: doctor
+            ).1.items
             #expect(due.contains { $0.residentId == p.inside.id && $0["rule"] as? String == "follow_up_after_discharge" })
 
             let followed = try await s.act(draft.id, "follow_up", as: .centreStaff, ["note": "上门随访，血压 138/86"])
@@ -92,8 +135,11 @@ func otherHospitalToken(_ db: Database, _ f: Fixture) async throws -> String {
             let sheet = try await client.call(.get, "/v1/residents/\(p.inside.id)/case-sheet", token: doctor).1
             let services = sheet["services"] as? [[String: Any]] ?? []
             #expect(services.contains { $0.id == service && $0["visit"] as? String == "doctor_follow_up" })
-            let dueAfter = try await client.call(.get, "/v1/teams/\(f.teamId)/due-visits?until=\(SimpleDate.todayInChina().adding(days: 30).iso)",
-                                                 token: doctor).1.items
+            let dueAfter = try await client.call(
+                .get,
+                "/v1/teams/\(f.teamId)/due-visits?until=\(SimpleDate.todayInChina().adding(days: 30).iso)",
+                token: doctor
+            ).1.items
             #expect(!dueAfter.contains { $0.residentId == p.inside.id && $0["rule"] as? String == "follow_up_after_discharge" })
 
             let closed = try await s.act(draft.id, "close", as: .centreStaff)
@@ -101,8 +147,14 @@ func otherHospitalToken(_ db: Database, _ f: Fixture) async throws -> String {
             #expect(closed["allowedActions"] as? [String] == [])
             let (_, full, _) = try await client.call(.get, "/v1/referrals/\(draft.id)", token: doctor)
             let history = full["history"] as? [[String: Any]] ?? []
-            #expect(history.compactMap { $0["action"] as? String } == ["create", "send", "receive", "accept", "admit", "discharge", "follow_up", "close"])
-            #expect(history.compactMap { $0["username"] as? String } == ["doctor", "doctor", "hospital", "hospital", "hospital", "hospital", "doctor", "doctor"])
+            #expect(
+                history.compactMap { $0["action"] as? String } == ["create", "send", "receive", "accept", "admit", "discharge", "follow_up", "close"]
+            )
+            #expect(
+                history.compactMap { $0["username"] as? String } == [
+                    "doctor", "doctor", "hospital", "hospital", "hospital", "hospital", "doctor", "doctor",
+                ]
+            )
             #expect(history.compactMap { $0["to"] as? String }.last == "closed")
 
             let (_, report, _) = try await client.call(.get, "/v1/reports/referrals", token: users[.districtManager])
@@ -141,16 +193,33 @@ func otherHospitalToken(_ db: Database, _ f: Fixture) async throws -> String {
 
             // A nurse of the centre is not the resident's doctor: she may not write a slip.
             let nurse = try await nurseToken(db, f)
-            let (byNurse, _, _) = try await client.call(.post, "/v1/referrals", json: [
-                "residentId": p.inside.id, "hospitalId": f.hospitalId, "urgency": "routine", "reason": "x", "diagnosis": "y"], token: nurse)
+            let (byNurse, _, _) = try await client.call(
+                .post,
+                "/v1/referrals",
+                json: [
+                    "residentId": p.inside.id, "hospitalId": f.hospitalId, "urgency": "routine", "reason": "x", "diagnosis": "y",
+                ],
+                token: nurse
+            )
             #expect(byNurse == .forbidden)
             // The hospital must be a designated hospital; the resident one the doctor sees.
-            let (notHospital, problem, _) = try await client.call(.post, "/v1/referrals", json: [
-                "residentId": p.inside.id, "hospitalId": f.stationId, "urgency": "routine", "reason": "x", "diagnosis": "y"], token: users[.centreStaff])
+            let (notHospital, problem, _) = try await client.call(
+                .post,
+                "/v1/referrals",
+                json: [
+                    "residentId": p.inside.id, "hospitalId": f.stationId, "urgency": "routine", "reason": "x", "diagnosis": "y",
+                ],
+                token: users[.centreStaff]
+            )
             #expect(notHospital == .unprocessableContent && problem.field == "hospitalId")
-            let (foreign, foreignProblem, _) = try await client.call(.post, "/v1/referrals", json: [
-                "residentId": p.outsideGrid.id, "hospitalId": f.hospitalId, "urgency": "routine", "reason": "x", "diagnosis": "y"],
-                token: users[.centreStaff])
+            let (foreign, foreignProblem, _) = try await client.call(
+                .post,
+                "/v1/referrals",
+                json: [
+                    "residentId": p.outsideGrid.id, "hospitalId": f.hospitalId, "urgency": "routine", "reason": "x", "diagnosis": "y",
+                ],
+                token: users[.centreStaff]
+            )
             #expect(foreign == .unprocessableContent && foreignProblem.field == "residentId")
         }
     }
@@ -163,10 +232,18 @@ func otherHospitalToken(_ db: Database, _ f: Fixture) async throws -> String {
             for action in ["receive", "accept", "admit"] { try await s.act(slip.id, action, as: .hospitalStaff) }
             #expect(try await s.act(slip.id, "discharge", as: .hospitalStaff, expect: .unprocessableContent).field == "plan")
             let late = SimpleDate.todayInChina().adding(days: 15).iso
-            let tooLate = try await s.act(slip.id, "discharge", as: .hospitalStaff, ["plan": ["instructions": "复查", "followUpBy": late]],
-                                          expect: .unprocessableContent)
+            let tooLate = try await s.act(
+                slip.id,
+                "discharge",
+                as: .hospitalStaff,
+                ["plan": ["instructions": "复查", "followUpBy": late]],
+                expect: .unprocessableContent
+            )
             #expect(tooLate.field == "plan.followUpBy")
-            #expect(try await s.act(slip.id, "receive", as: .hospitalStaff, ["plan": ["instructions": "x"]], expect: .unprocessableContent).field == "plan")
+            #expect(
+                try await s.act(slip.id, "receive", as: .hospitalStaff, ["plan": ["instructions": "x"]], expect: .unprocessableContent).field
+                    == "plan"
+            )
             let soon = SimpleDate.todayInChina().adding(days: 3).iso
             let done = try await s.act(slip.id, "discharge", as: .hospitalStaff, ["plan": ["instructions": "三天后复查血糖", "followUpBy": soon]])
             #expect((done["plan"] as? [String: Any])?["followUpBy"] as? String == soon)
@@ -199,9 +276,11 @@ func otherHospitalToken(_ db: Database, _ f: Fixture) async throws -> String {
             #expect(try await client.call(.get, "/v1/referrals/\(slip.id)", token: users[.hospitalStaff]).0 == .ok)
             #expect(try await client.call(.get, "/v1/residents/\(p.inside.id)", token: users[.hospitalStaff]).0 == .forbidden)
             // Every read of the slip is audited with its resident.
-            let audited = try await db.client.query("""
+            let audited = try await db.client.query(
+                """
                 SELECT count(*) FROM audit_event WHERE resident_id = \(p.inside.id) AND operation = 'getReferral' AND outcome = 'ok'
-                """).decode(Int.self).all()
+                """
+            ).decode(Int.self).all()
             #expect(audited == [1])
         }
     }
@@ -210,7 +289,9 @@ func otherHospitalToken(_ db: Database, _ f: Fixture) async throws -> String {
         try await withScopedAPI { client, f, users, db in
             let p = try await Placed.make(db, f)
             let key = HTTPField.Name("Idempotency-Key")!
-            let body: [String: Any] = ["residentId": p.inside.id, "hospitalId": f.hospitalId, "urgency": "urgent", "reason": "胸痛", "diagnosis": "不稳定心绞痛?"]
+            let body: [String: Any] = [
+                "residentId": p.inside.id, "hospitalId": f.hospitalId, "urgency": "urgent", "reason": "胸痛", "diagnosis": "不稳定心绞痛?",
+            ]
             let (a, first, _) = try await client.call(.post, "/v1/referrals", json: body, headers: [key: "slip-1"], token: users[.centreStaff])
             let (b, second, headers) = try await client.call(.post, "/v1/referrals", json: body, headers: [key: "slip-1"], token: users[.centreStaff])
             #expect(a == .created && b == .created && first.id == second.id)
@@ -270,10 +351,12 @@ func otherHospitalToken(_ db: Database, _ f: Fixture) async throws -> String {
             // Time passes (the owner moves the clocks back): both slips were sent three hours ago, the
             // patient came home 16 days ago with a follow-up due two days ago.
             try await db.client.query("UPDATE referral SET sent_at = now() - interval '3 hours' WHERE id IN (\(green.id), \(routine.id))")
-            try await db.client.query("""
+            try await db.client.query(
+                """
                 UPDATE referral SET discharged_at = now() - interval '16 days', follow_up_by = (now() AT TIME ZONE 'Asia/Shanghai')::date - 2
                 WHERE id = \(home.id)
-                """)
+                """
+            )
             let (_, overdue, _) = try await client.call(.get, "/v1/overdue-referrals", token: users[.centreStaff])
             let late = Dictionary(uniqueKeysWithValues: overdue.items.map { ($0.id, $0) })
             #expect(Set(late.keys) == [green.id, home.id])

@@ -10,9 +10,11 @@ import Testing
 @Suite struct RegistryAPITests {
     func residentBody(household: Int64, n: Int, idNumber: String? = nil) -> [String: Any] {
         let born = SimpleDate(year: 1950, month: 3, day: 9)!
-        return ["householdId": household, "name": "陈阿婆", "sex": "female", "birthDate": born.iso,
-                "idNumber": idNumber ?? IDCardNumber.make(region: 510104, birth: born, sequence: n * 2).value,
-                "conditions": ["hypertension"]]
+        return [
+            "householdId": household, "name": "陈阿婆", "sex": "female", "birthDate": born.iso,
+            "idNumber": idNumber ?? IDCardNumber.make(region: 510104, birth: born, sequence: n * 2).value,
+            "conditions": ["hypertension"],
+        ]
     }
 
     @Test func createsAndReadsAResidentWithTheIdentityNumberMasked() async throws {
@@ -86,8 +88,10 @@ import Testing
 
     @Test func anUnknownIdIsNotFoundAsProblemJSON() async throws {
         try await withAPI { client, _ in
-            for path in ["/v1/residents/424242", "/v1/areas/424242", "/v1/households/424242", "/v1/care-teams/424242",
-                         "/v1/contracts/424242", "/v1/workers/424242", "/v1/facilities/424242", "/v1/household-codes/ABCDEFGHJKMNPQRS"] {
+            for path in [
+                "/v1/residents/424242", "/v1/areas/424242", "/v1/households/424242", "/v1/care-teams/424242",
+                "/v1/contracts/424242", "/v1/workers/424242", "/v1/facilities/424242", "/v1/household-codes/ABCDEFGHJKMNPQRS",
+            ] {
                 let (status, problem, headers) = try await client.call(.get, path)
                 #expect(status == .notFound, "\(path)")
                 #expect(problem["status"] as? Int == 404)
@@ -114,7 +118,9 @@ import Testing
     @Test func aBodyOverOneMebibyteIsRefusedWith413() async throws {
         try await withAPI { client, _ in
             let big = ByteBuffer(repeating: UInt8(ascii: "a"), count: (1 << 20) + 10)
-            let status = try await client.execute(uri: "/v1/areas", method: .post, headers: [.contentType: "application/json"], body: big) { $0.status }
+            let status = try await client.execute(uri: "/v1/areas", method: .post, headers: [.contentType: "application/json"], body: big) {
+                $0.status
+            }
             #expect(status == .contentTooLarge)
         }
     }
@@ -122,12 +128,19 @@ import Testing
     @Test func listsArePaginatedWithACappedPageSize() async throws {
         try await withAPI { client, f in
             for i in 0..<7 {
-                _ = try await client.call(.post, "/v1/households", json: ["microGridId": f.microGridIds[1], "address": "光华街\(i)号", "latitude": 30.6, "longitude": 104.0])
+                _ = try await client.call(
+                    .post,
+                    "/v1/households",
+                    json: ["microGridId": f.microGridIds[1], "address": "光华街\(i)号", "latitude": 30.6, "longitude": 104.0]
+                )
             }
             var ids: [Int64] = []
             var cursor: String?
             repeat {
-                let (_, page, _) = try await client.call(.get, "/v1/households?districtId=\(f.districtId)&limit=3" + (cursor.map { "&cursor=\($0)" } ?? ""))
+                let (_, page, _) = try await client.call(
+                    .get,
+                    "/v1/households?districtId=\(f.districtId)&limit=3" + (cursor.map { "&cursor=\($0)" } ?? "")
+                )
                 ids += page.items.map(\.id)
                 cursor = page["nextCursor"] as? String
             } while cursor != nil

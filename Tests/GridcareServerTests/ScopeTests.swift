@@ -18,23 +18,41 @@ struct Placed: Sendable {
     static func make(_ db: Database, _ f: Fixture) async throws -> Placed {
         let l = quiet
         let households = HouseholdStore(db)
-        let outsideHousehold = try await households.create(.init(microGridId: f.microGridIds[2], externalRef: "OUT", address: "外面路1号",
-                                                                 latitude: 30.6, longitude: 104.0), logger: l).id
+        let outsideHousehold = try await households.create(
+            .init(
+                microGridId: f.microGridIds[2],
+                externalRef: "OUT",
+                address: "外面路1号",
+                latitude: 30.6,
+                longitude: 104.0
+            ),
+            logger: l
+        ).id
         let other = try await Fixture.make(db, name: "另一区")
         let residents = ResidentStore(db)
         return Placed(
             inside: try await residents.create(Fixture.residentDraft(household: f.householdIds[0], n: 101), logger: l),
             outsideGrid: try await residents.create(Fixture.residentDraft(household: outsideHousehold, n: 102), logger: l),
             otherDistrict: try await residents.create(Fixture.residentDraft(household: other.householdIds[0], n: 103), logger: l),
-            outsideHousehold: outsideHousehold, otherFixture: other)
+            outsideHousehold: outsideHousehold,
+            otherFixture: other
+        )
     }
 }
 
 extension Placed {
     /// A token for the third grid worker, who sits on no team: a grid worker whose scope holds none of these residents.
     static func otherGridWorker(_ db: Database, _ f: Fixture) async throws -> String {
-        let user = try await UserStore(db).add(.init(username: "grid3", role: .gridWorker, password: TestUsers.password,
-                                                     workerId: f.gridWorkerIds[2]), bcryptCost: 4, logger: quiet)
+        let user = try await UserStore(db).add(
+            .init(
+                username: "grid3",
+                role: .gridWorker,
+                password: TestUsers.password,
+                workerId: f.gridWorkerIds[2]
+            ),
+            bcryptCost: 4,
+            logger: quiet
+        )
         return try await TestUsers.token(for: user.id, db)
     }
 }
@@ -105,24 +123,52 @@ extension Placed {
             let missing = try await client.raw(.post, "/v1/residents", json: newResident(999999), token: token)
             #expect(foreign.0 == .unprocessableContent && foreign.1 == missing.1, "\(foreign) vs \(missing)")
             // A household of the caller's own may be created; one in a foreign micro-grid may not.
-            let (mine, _, _) = try await client.call(.post, "/v1/households", json: [
-                "microGridId": f.microGridIds[1], "address": "自己路1号", "latitude": 30.6, "longitude": 104.0], token: token)
+            let (mine, _, _) = try await client.call(
+                .post,
+                "/v1/households",
+                json: [
+                    "microGridId": f.microGridIds[1], "address": "自己路1号", "latitude": 30.6, "longitude": 104.0,
+                ],
+                token: token
+            )
             #expect(mine == .created)
-            let (theirs, problem, _) = try await client.call(.post, "/v1/households", json: [
-                "microGridId": f.microGridIds[2], "address": "别人路1号", "latitude": 30.6, "longitude": 104.0], token: token)
+            let (theirs, problem, _) = try await client.call(
+                .post,
+                "/v1/households",
+                json: [
+                    "microGridId": f.microGridIds[2], "address": "别人路1号", "latitude": 30.6, "longitude": 104.0,
+                ],
+                token: token
+            )
             #expect(theirs == .unprocessableContent)
             #expect(problem.field == "microGridId")
             // Moving one's own resident or household into a foreign micro-grid is refused, and nothing changes.
-            let (move, moveProblem, _) = try await client.call(.patch, "/v1/residents/\(p.inside.id)", json: ["householdId": p.outsideHousehold], token: token)
+            let (move, moveProblem, _) = try await client.call(
+                .patch,
+                "/v1/residents/\(p.inside.id)",
+                json: ["householdId": p.outsideHousehold],
+                token: token
+            )
             #expect(move == .unprocessableContent)
             #expect(moveProblem.field == "householdId")
-            let (moveHousehold, _, _) = try await client.call(.patch, "/v1/households/\(f.householdIds[0])", json: ["microGridId": f.microGridIds[2]], token: token)
+            let (moveHousehold, _, _) = try await client.call(
+                .patch,
+                "/v1/households/\(f.householdIds[0])",
+                json: ["microGridId": f.microGridIds[2]],
+                token: token
+            )
             #expect(moveHousehold == .unprocessableContent)
             let (_, still, _) = try await client.call(.get, "/v1/residents/\(p.inside.id)", token: token)
             #expect((still["householdId"] as? NSNumber)?.int64Value == f.householdIds[0])
             // A doctor cannot sign a contract for a resident outside the centre's teams.
-            let (sign, signProblem, _) = try await client.call(.post, "/v1/contracts", json: [
-                "residentId": p.outsideGrid.id, "teamId": f.teamId, "startsOn": "2026-01-01"], token: users[.centreStaff])
+            let (sign, signProblem, _) = try await client.call(
+                .post,
+                "/v1/contracts",
+                json: [
+                    "residentId": p.outsideGrid.id, "teamId": f.teamId, "startsOn": "2026-01-01",
+                ],
+                token: users[.centreStaff]
+            )
             #expect(sign == .unprocessableContent)
             #expect(signProblem.field == "residentId")
         }
@@ -133,9 +179,9 @@ extension Placed {
     @Test func existenceProbesCannotTellAForeignResidentFromAMissingOne() async throws {
         try await withScopedAPI { client, f, users, db in
             let p = try await Placed.make(db, f)
-            let foreignNumber = Fixture.residentDraft(household: 0, n: 102).idNumber.value   // p.outsideGrid's
+            let foreignNumber = Fixture.residentDraft(household: 0, n: 102).idNumber.value  // p.outsideGrid's
             let unusedNumber = Fixture.residentDraft(household: 0, n: 555).idNumber.value
-            let ownNumber = Fixture.residentDraft(household: 0, n: 101).idNumber.value       // p.inside's
+            let ownNumber = Fixture.residentDraft(household: 0, n: 101).idNumber.value  // p.inside's
             let token = users[.gridWorker]
             let checkForeign = try await client.raw(.post, "/v1/residents/id-number-checks", json: ["idNumber": foreignNumber], token: token)
             let checkMissing = try await client.raw(.post, "/v1/residents/id-number-checks", json: ["idNumber": unusedNumber], token: token)
@@ -170,20 +216,54 @@ extension Placed {
             // A second team, covering the third micro-grid, with the third grid worker on it.
             let workers = WorkerStore(db)
             func worker(_ role: WorkerRole, _ name: String) async throws -> Int64 {
-                try await workers.create(.init(districtId: f.districtId, role: role, name: name, phone: nil, centreId: role == .doctor || role == .nurse ? f.centreId : nil,
-                                               hospitalId: nil, areaId: role == .partyMember ? f.communityId : nil), logger: l).id
+                try await workers.create(
+                    .init(
+                        districtId: f.districtId,
+                        role: role,
+                        name: name,
+                        phone: nil,
+                        centreId: role == .doctor || role == .nurse ? f.centreId : nil,
+                        hospitalId: nil,
+                        areaId: role == .partyMember ? f.communityId : nil
+                    ),
+                    logger: l
+                ).id
             }
-            _ = try await TeamStore(db).create(centreId: f.centreId, name: "第二团队", members: [
-                .init(workerId: try await worker(.doctor, "二医生"), role: .doctor), .init(workerId: try await worker(.nurse, "二护士"), role: .nurse),
-                .init(workerId: try await worker(.partyMember, "二书记"), role: .partyMember), .init(workerId: f.gridWorkerIds[2], role: .gridWorker)],
-                microGridIds: [f.microGridIds[2]], logger: l)
-            let second = try await UserStore(db).add(.init(username: "grid2", role: .gridWorker, password: TestUsers.password,
-                                                           workerId: f.gridWorkerIds[2]), bcryptCost: 4, logger: l)
+            _ = try await TeamStore(db).create(
+                centreId: f.centreId,
+                name: "第二团队",
+                members: [
+                    .init(workerId: try await worker(.doctor, "二医生"), role: .doctor), .init(workerId: try await worker(.nurse, "二护士"), role: .nurse),
+                    .init(workerId: try await worker(.partyMember, "二书记"), role: .partyMember),
+                    .init(workerId: f.gridWorkerIds[2], role: .gridWorker),
+                ],
+                microGridIds: [f.microGridIds[2]],
+                logger: l
+            )
+            let second = try await UserStore(db).add(
+                .init(
+                    username: "grid2",
+                    role: .gridWorker,
+                    password: TestUsers.password,
+                    workerId: f.gridWorkerIds[2]
+                ),
+                bcryptCost: 4,
+                logger: l
+            )
             let secondToken = try await TestUsers.token(for: second.id, db)
             let households = HouseholdStore(db)
-            let theirHousehold = try await households.create(.init(microGridId: f.microGridIds[2], externalRef: "T2", address: "二路1号",
-                                                                   latitude: 30.6, longitude: 104.0), logger: l).id
-            var firstIds: [Int64] = [], secondIds: [Int64] = []
+            let theirHousehold = try await households.create(
+                .init(
+                    microGridId: f.microGridIds[2],
+                    externalRef: "T2",
+                    address: "二路1号",
+                    latitude: 30.6,
+                    longitude: 104.0
+                ),
+                logger: l
+            ).id
+            var firstIds: [Int64] = []
+            var secondIds: [Int64] = []
             for n in 0..<15 {
                 firstIds.append(try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[n % 2], n: 400 + n), logger: l).id)
                 secondIds.append(try await ResidentStore(db).create(Fixture.residentDraft(household: theirHousehold, n: 500 + n), logger: l).id)
@@ -193,7 +273,8 @@ extension Placed {
                 (secondToken, Set(secondIds), [f.microGridIds[2]]),
             ]
             let everyone = firstIds + secondIds
-            let total = 10_000, lanes = 8
+            let total = 10_000
+            let lanes = 8
             let tallies = try await withThrowingTaskGroup(of: (foreign: Int, own: Int, hidden: Int).self) { group in
                 for lane in 0..<lanes {
                     group.addTask {
@@ -211,20 +292,28 @@ extension Placed {
                             } else {
                                 let id = everyone[(i / 2) % everyone.count]
                                 let (status, body, _) = try await client.call(.get, "/v1/residents/\(id)", token: caller.token)
-                                if status == .ok { if caller.own.contains(body.id) { t.own += 1 } else { t.foreign += 1 } }
-                                else if status == .notFound && !caller.own.contains(id) { t.hidden += 1 }
-                                else { t.foreign += 1 }
+                                if status == .ok {
+                                    if caller.own.contains(body.id) { t.own += 1 } else { t.foreign += 1 }
+                                } else if status == .notFound && !caller.own.contains(id) {
+                                    t.hidden += 1
+                                } else {
+                                    t.foreign += 1
+                                }
                             }
                             i += lanes
                         }
                         return t
                     }
                 }
-                return try await group.reduce(into: (foreign: 0, own: 0, hidden: 0)) { $0.foreign += $1.foreign; $0.own += $1.own; $0.hidden += $1.hidden }
+                return try await group.reduce(into: (foreign: 0, own: 0, hidden: 0)) {
+                    $0.foreign += $1.foreign
+                    $0.own += $1.own
+                    $0.hidden += $1.hidden
+                }
             }
             #expect(tallies.foreign == 0)
-            #expect(tallies.own > 10_000)     // lists give 15 rows each, reads one
-            #expect(tallies.hidden > 2_000)   // about half the reads aim at the other grid's residents
+            #expect(tallies.own > 10_000)  // lists give 15 rows each, reads one
+            #expect(tallies.hidden > 2_000)  // about half the reads aim at the other grid's residents
             // Every one of those requests is in the audit trail.
             let audited = try await db.client.query("SELECT count(DISTINCT user_id) FROM audit_event WHERE action IN ('read', 'search')")
                 .decode(Int.self).all()

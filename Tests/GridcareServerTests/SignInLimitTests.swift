@@ -146,8 +146,10 @@ import Testing
         for cost in [4, 6] {
             #expect(PasswordChecker(slots: 1, cost: cost).decoyCost == cost)
         }
-        #expect(AppConfig(reader: ConfigReader(provider: InMemoryProvider(values: ["auth.bcryptCost": .init(.int(6), isSecret: false)])))
-            .bcryptCost == 6)
+        #expect(
+            AppConfig(reader: ConfigReader(provider: InMemoryProvider(values: ["auth.bcryptCost": .init(.int(6), isSecret: false)])))
+                .bcryptCost == 6
+        )
         try await withTestDatabase { db, _ in
             let f = try await Fixture.make(db)
             let users = try await TestUsers.make(db, f)
@@ -171,7 +173,9 @@ import Testing
             }
             #expect(passwords.counts.busy == 2)
             passwords.release()
-            #expect(try await store.verify(username: "manager", password: TestUsers.password, checker: passwords, logger: quiet)?.username == "manager")
+            #expect(
+                try await store.verify(username: "manager", password: TestUsers.password, checker: passwords, logger: quiet)?.username == "manager"
+            )
             #expect(passwords.counts.verified == 2)
         }
     }
@@ -242,8 +246,11 @@ func parallel(_ n: Int, _ work: @Sendable @escaping (Int) async throws -> Answer
 
 /// A live server over a real socket on a fresh database with the fixture's users; the sign-in's bcrypt
 /// gate is the test's, so it can count and hold slots.
-func withLiveServer(config: AppConfig, passwords: PasswordChecker,
-                    _ body: @Sendable @escaping (Int, TestUsers, Database) async throws -> Void) async throws {
+func withLiveServer(
+    config: AppConfig,
+    passwords: PasswordChecker,
+    _ body: @Sendable @escaping (Int, TestUsers, Database) async throws -> Void
+) async throws {
     try await withTestDatabase { db, url in
         let f = try await Fixture.make(db)
         let users = try await TestUsers.make(db, f)
@@ -251,8 +258,11 @@ func withLiveServer(config: AppConfig, passwords: PasswordChecker,
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await service.run() }
             defer { group.cancelAll() }
-            let app = Application(router: try buildRouter(config: config, client: service, logger: quiet, passwords: passwords),
-                                  configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: quiet)
+            let app = Application(
+                router: try buildRouter(config: config, client: service, logger: quiet, passwords: passwords),
+                configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                logger: quiet
+            )
             try await app.test(.live) { client in try await body(try #require(client.port), users, db) }
         }
     }

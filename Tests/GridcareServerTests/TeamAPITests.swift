@@ -9,10 +9,14 @@ import Testing
 @Suite struct TeamAPITests {
     @Test func aTeamWithoutAPartyMemberIsRefused() async throws {
         try await withAPI { client, f in
-            let (status, problem, _) = try await client.call(.post, "/v1/care-teams", json: [
-                "centreId": f.centreId, "name": "不完整团队",
-                "members": [["workerId": f.doctorId, "role": "doctor"], ["workerId": f.gridWorkerIds[2], "role": "grid_worker"]],
-            ])
+            let (status, problem, _) = try await client.call(
+                .post,
+                "/v1/care-teams",
+                json: [
+                    "centreId": f.centreId, "name": "不完整团队",
+                    "members": [["workerId": f.doctorId, "role": "doctor"], ["workerId": f.gridWorkerIds[2], "role": "grid_worker"]],
+                ]
+            )
             #expect(status == .unprocessableContent)
             #expect(problem.field == "members")
         }
@@ -20,12 +24,18 @@ import Testing
 
     @Test func aMicroGridAlreadyCoveredIsAConflict() async throws {
         try await withAPI { client, f in
-            let (status, problem, _) = try await client.call(.post, "/v1/care-teams", json: [
-                "centreId": f.centreId, "name": "第二团队",
-                "members": [["workerId": f.doctorId, "role": "doctor"], ["workerId": f.partyMemberId, "role": "party_member"],
-                            ["workerId": f.gridWorkerIds[2], "role": "grid_worker"]],
-                "microGridIds": [f.microGridIds[0]],
-            ])
+            let (status, problem, _) = try await client.call(
+                .post,
+                "/v1/care-teams",
+                json: [
+                    "centreId": f.centreId, "name": "第二团队",
+                    "members": [
+                        ["workerId": f.doctorId, "role": "doctor"], ["workerId": f.partyMemberId, "role": "party_member"],
+                        ["workerId": f.gridWorkerIds[2], "role": "grid_worker"],
+                    ],
+                    "microGridIds": [f.microGridIds[0]],
+                ]
+            )
             #expect(status == .conflict)
             #expect(problem.field == "microGridIds")
         }
@@ -34,9 +44,14 @@ import Testing
     @Test func signRenewAndReportCoverage() async throws {
         try await withAPI { client, f in
             let born = SimpleDate(year: 1950, month: 3, day: 9)!
-            let (_, resident, _) = try await client.call(.post, "/v1/residents", json: [
-                "householdId": f.householdIds[0], "name": "陈阿婆", "sex": "female", "birthDate": born.iso,
-                "idNumber": IDCardNumber.make(region: 510104, birth: born, sequence: 2).value])
+            let (_, resident, _) = try await client.call(
+                .post,
+                "/v1/residents",
+                json: [
+                    "householdId": f.householdIds[0], "name": "陈阿婆", "sex": "female", "birthDate": born.iso,
+                    "idNumber": IDCardNumber.make(region: 510104, birth: born, sequence: 2).value,
+                ]
+            )
             let (signed, contract, _) = try await client.call(.post, "/v1/contracts", json: ["residentId": resident.id, "teamId": f.teamId])
             #expect(signed == .created)
             #expect(contract["active"] as? Bool == true)

@@ -29,7 +29,8 @@ import Testing
     @Test func anImportLoadsEverythingAndResolvesRefs() async throws {
         try await withTestDatabase { db, _ in
             let f = try await Fixture.make(db)
-            let households = "ref,micro_grid_id,address,latitude,longitude\nN1,\(f.microGridIds[1]),\"光华街 3号, 2单元\",30.6,104.0\nN2,\(f.microGridIds[1]),光华街4号,30.6,104.0\n"
+            let households =
+                "ref,micro_grid_id,address,latitude,longitude\nN1,\(f.microGridIds[1]),\"光华街 3号, 2单元\",30.6,104.0\nN2,\(f.microGridIds[1]),光华街4号,30.6,104.0\n"
             let ids = (1...3).map { IDCardNumber.make(region: 510104, birth: SimpleDate(year: 1960, month: 5, day: 5)!, sequence: $0 * 2).value }
             let residents = """
                 household_ref,household_id,name,sex,birth_date,id_number,conditions
@@ -37,12 +38,24 @@ import Testing
                 N2,,乙,female,1960-05-05,\(ids[1]),
                 ,\(f.householdIds[0]),丙,female,1960-05-05,\(ids[2]),
                 """
-            let data = try RegistryImport.parse(households: ("h.csv", Array(households.utf8)), residents: ("r.csv", Array(residents.utf8)), today: today).get()
-            let summary = try await ImportStore(db).load(data, districtId: f.districtId, householdsFile: "h.csv", residentsFile: "r.csv", logger: logger)
+            let data = try RegistryImport.parse(
+                households: ("h.csv", Array(households.utf8)),
+                residents: ("r.csv", Array(residents.utf8)),
+                today: today
+            ).get()
+            let summary = try await ImportStore(db).load(
+                data,
+                districtId: f.districtId,
+                householdsFile: "h.csv",
+                residentsFile: "r.csv",
+                logger: logger
+            )
             #expect(summary == .init(households: 2, residents: 3))
-            let placed = try await db.client.query("""
+            let placed = try await db.client.query(
+                """
                 SELECT h.external_ref FROM resident r JOIN household h ON h.id = r.household_id WHERE r.name = '甲'
-                """).decode(String.self).all()
+                """
+            ).decode(String.self).all()
             #expect(placed == ["N1"])
         }
     }
@@ -52,11 +65,17 @@ import Testing
             let f = try await Fixture.make(db)
             let existing = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 1), logger: logger)
             _ = existing
-            let households = "ref,micro_grid_id,address,latitude,longitude\nN1,\(f.microGridIds[1]),光华街3号,30.6,104.0\nN2,999999,光华街4号,30.6,104.0\nH1,\(f.microGridIds[1]),重复,30.6,104.0\n"
+            let households =
+                "ref,micro_grid_id,address,latitude,longitude\nN1,\(f.microGridIds[1]),光华街3号,30.6,104.0\nN2,999999,光华街4号,30.6,104.0\nH1,\(f.microGridIds[1]),重复,30.6,104.0\n"
             let dup = Fixture.residentDraft(household: f.householdIds[0], n: 1).idNumber.value
             let fresh = IDCardNumber.make(region: 510104, birth: SimpleDate(year: 1960, month: 5, day: 5)!, sequence: 8).value
-            let residents = "household_ref,name,sex,birth_date,id_number\nN1,甲,female,1960-05-05,\(fresh)\nN1,乙,female,1950-03-09,\(dup)\nZZ,丙,female,1960-05-05,\(IDCardNumber.make(region: 510104, birth: SimpleDate(year: 1960, month: 5, day: 5)!, sequence: 10).value)\n"
-            let data = try RegistryImport.parse(households: ("h.csv", Array(households.utf8)), residents: ("r.csv", Array(residents.utf8)), today: today).get()
+            let residents =
+                "household_ref,name,sex,birth_date,id_number\nN1,甲,female,1960-05-05,\(fresh)\nN1,乙,female,1950-03-09,\(dup)\nZZ,丙,female,1960-05-05,\(IDCardNumber.make(region: 510104, birth: SimpleDate(year: 1960, month: 5, day: 5)!, sequence: 10).value)\n"
+            let data = try RegistryImport.parse(
+                households: ("h.csv", Array(households.utf8)),
+                residents: ("r.csv", Array(residents.utf8)),
+                today: today
+            ).get()
             let before = (try await count(db, "household"), try await count(db, "resident"))
             do {
                 _ = try await ImportStore(db).load(data, districtId: f.districtId, householdsFile: "h.csv", residentsFile: "r.csv", logger: logger)
@@ -76,10 +95,12 @@ import Testing
             _ = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 1), logger: logger)
             let dup = Fixture.residentDraft(household: f.householdIds[0], n: 1).idNumber.value
             let fresh = IDCardNumber.make(region: 510104, birth: SimpleDate(year: 1960, month: 5, day: 5)!, sequence: 8).value
-            let residents = "household_id,name,sex,birth_date,id_number\n\(f.householdIds[1]),甲,female,1960-05-05,\(fresh)\n\(f.householdIds[1]),乙,female,1950-03-09,\(dup)\n"
+            let residents =
+                "household_id,name,sex,birth_date,id_number\n\(f.householdIds[1]),甲,female,1960-05-05,\(fresh)\n\(f.householdIds[1]),乙,female,1950-03-09,\(dup)\n"
             let data = try RegistryImport.parse(households: nil, residents: ("r.csv", Array(residents.utf8)), today: today).get()
-            await #expect { try await ImportStore(db).load(data, districtId: f.districtId, householdsFile: "", residentsFile: "r.csv", logger: logger) }
-                throws: { ($0 as? ImportFailure)?.items.map(\.line) == [3] }
+            await #expect {
+                try await ImportStore(db).load(data, districtId: f.districtId, householdsFile: "", residentsFile: "r.csv", logger: logger)
+            } throws: { ($0 as? ImportFailure)?.items.map(\.line) == [3] }
             #expect(try await count(db, "resident") == 1)
         }
     }

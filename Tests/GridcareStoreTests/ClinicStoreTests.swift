@@ -14,8 +14,15 @@ private func calendar() throws -> HolidayCalendar {
 }
 
 private func wednesdays(_ slotMinutes: Int = 15, capacity: Int = 2, from: String = "2026-09-01", ends: Int = 11 * 60 + 30) -> ClinicRule {
-    ClinicRule(weekday: 3, startMinute: 9 * 60, endMinute: ends, slotMinutes: slotMinutes, capacityPerSlot: capacity,
-               validFrom: d(from), validUntil: nil)
+    ClinicRule(
+        weekday: 3,
+        startMinute: 9 * 60,
+        endMinute: ends,
+        slotMinutes: slotMinutes,
+        capacityPerSlot: capacity,
+        validFrom: d(from),
+        validUntil: nil
+    )
 }
 
 /// The administrator's view, so bookings have a user to be made by.
@@ -31,14 +38,27 @@ private func admin(_ db: Database, _ f: Fixture) async throws -> Database {
             let f = try await Fixture.make(db)
             var stations: [Int64] = []
             for i in 0..<8 {
-                stations.append(try await FacilityStore(db).create(.init(kind: .station, areaId: f.communityId, centreId: f.centreId,
-                    name: "站\(i)", address: nil, latitude: nil, longitude: nil, timeZone: nil), logger: log).id)
+                stations.append(
+                    try await FacilityStore(db).create(
+                        .init(
+                            kind: .station,
+                            areaId: f.communityId,
+                            centreId: f.centreId,
+                            name: "站\(i)",
+                            address: nil,
+                            latitude: nil,
+                            longitude: nil,
+                            timeZone: nil
+                        ),
+                        logger: log
+                    ).id
+                )
             }
             let results = await withTaskGroup(of: Bool.self) { group in
                 for (i, station) in stations.enumerated() {
                     group.addTask {
                         var rule = wednesdays()
-                        rule.startMinute += i   // all overlap 09:07–11:30
+                        rule.startMinute += i  // all overlap 09:07–11:30
                         return (try? await ClinicStore(db).create(stationId: station, teamId: f.teamId, rule: rule, logger: log)) != nil
                     }
                 }
@@ -46,12 +66,16 @@ private func admin(_ db: Database, _ f: Fixture) async throws -> Database {
             }
             #expect(results.filter { $0 }.count == 1)
             // Another weekday, or the afternoon, is fine; the same station at the same time is not.
-            var thursday = wednesdays(); thursday.weekday = 4
+            var thursday = wednesdays()
+            thursday.weekday = 4
             _ = try await ClinicStore(db).create(stationId: stations[0], teamId: f.teamId, rule: thursday, logger: log)
-            var afternoon = wednesdays(); afternoon.startMinute = 14 * 60; afternoon.endMinute = 16 * 60
+            var afternoon = wednesdays()
+            afternoon.startMinute = 14 * 60
+            afternoon.endMinute = 16 * 60
             _ = try await ClinicStore(db).create(stationId: f.stationId, teamId: f.teamId, rule: afternoon, logger: log)
-            await #expect { try await ClinicStore(db).create(stationId: f.stationId, teamId: f.teamId, rule: afternoon, logger: log) }
-                throws: { ConstraintViolation($0)?.constraint == "clinic_team_overlap_excl" }
+            await #expect { try await ClinicStore(db).create(stationId: f.stationId, teamId: f.teamId, rule: afternoon, logger: log) } throws: {
+                ConstraintViolation($0)?.constraint == "clinic_team_overlap_excl"
+            }
             await #expect(throws: ValidationFailure.self) {
                 try await ClinicStore(db).create(stationId: f.hospitalId, teamId: f.teamId, rule: thursday, logger: log)
             }
@@ -63,15 +87,39 @@ private func admin(_ db: Database, _ f: Fixture) async throws -> Database {
             let f = try await Fixture.make(db)
             let clinic = try await ClinicStore(db).create(stationId: f.stationId, teamId: f.teamId, rule: wednesdays(), logger: log)
             let cal = try calendar()
-            let first = try await ClinicStore(db).generate(from: d("2026-09-28"), through: d("2026-11-22"), calendar: cal, onHoliday: .nextWorkday, logger: log)
-            #expect(first.created == 9 && first.moved == 1 && first.uncoveredDays == 0)   // 7 Wednesdays + 10-08 + make-up 10-10
-            let again = try await ClinicStore(db).generate(from: d("2026-09-28"), through: d("2026-11-22"), calendar: cal, onHoliday: .nextWorkday, logger: log)
+            let first = try await ClinicStore(db).generate(
+                from: d("2026-09-28"),
+                through: d("2026-11-22"),
+                calendar: cal,
+                onHoliday: .nextWorkday,
+                logger: log
+            )
+            #expect(first.created == 9 && first.moved == 1 && first.uncoveredDays == 0)  // 7 Wednesdays + 10-08 + make-up 10-10
+            let again = try await ClinicStore(db).generate(
+                from: d("2026-09-28"),
+                through: d("2026-11-22"),
+                calendar: cal,
+                onHoliday: .nextWorkday,
+                logger: log
+            )
             #expect(again.created == 0 && again.moved == 0 && again.cancelled == 0)
-            let sessions = try await ClinicStore(db).sessions(from: d("2026-10-05"), through: d("2026-10-11"), stationId: f.stationId, teamId: nil, logger: log)
+            let sessions = try await ClinicStore(db).sessions(
+                from: d("2026-10-05"),
+                through: d("2026-10-11"),
+                stationId: f.stationId,
+                teamId: nil,
+                logger: log
+            )
             #expect(sessions.map { "\($0.day) \($0.status)" } == ["2026-10-07 moved", "2026-10-08 scheduled", "2026-10-10 scheduled"])
-            #expect(sessions[1].places == 20 && sessions[1].free == 20)          // 10 slots × 2
+            #expect(sessions[1].places == 20 && sessions[1].free == 20)  // 10 slots × 2
             #expect(sessions.allSatisfy { $0.clinicId == clinic.id })
-            let beyond = try await ClinicStore(db).generate(from: d("2026-12-28"), through: d("2027-01-10"), calendar: cal, onHoliday: .cancel, logger: log)
+            let beyond = try await ClinicStore(db).generate(
+                from: d("2026-12-28"),
+                through: d("2027-01-10"),
+                calendar: cal,
+                onHoliday: .cancel,
+                logger: log
+            )
             #expect(beyond.uncoveredDays == 10)
         }
     }
@@ -81,13 +129,27 @@ private func admin(_ db: Database, _ f: Fixture) async throws -> Database {
             let f = try await Fixture.make(db)
             let scoped = try await admin(db, f)
             _ = try await ClinicStore(db).create(stationId: f.stationId, teamId: f.teamId, rule: wednesdays(), logger: log)
-            _ = try await ClinicStore(db).generate(from: d("2027-03-01"), through: d("2027-03-14"), calendar: HolidayCalendar(), onHoliday: .cancel, logger: log)
-            let session = try #require(try await ClinicStore(db).sessions(from: d("2027-03-03"), through: d("2027-03-03"), stationId: nil, teamId: nil, logger: log).first)
+            _ = try await ClinicStore(db).generate(
+                from: d("2027-03-01"),
+                through: d("2027-03-14"),
+                calendar: HolidayCalendar(),
+                onHoliday: .cancel,
+                logger: log
+            )
+            let session = try #require(
+                try await ClinicStore(db).sessions(from: d("2027-03-03"), through: d("2027-03-03"), stationId: nil, teamId: nil, logger: log).first
+            )
             let r = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 5), logger: log)
             _ = try await BookingStore(scoped).book(sessionId: session.id, residentId: r.id, walkIn: false, logger: log)
             var next = HolidayCalendar()
             try next.add(yaml: "year: 2027\nholidays:\n  - name: 测试假日\n    off: [2027-03-03, 2027-03-03]\n    work: []\n", file: "cn-2027.yaml")
-            let summary = try await ClinicStore(db).generate(from: d("2027-03-01"), through: d("2027-03-14"), calendar: next, onHoliday: .cancel, logger: log)
+            let summary = try await ClinicStore(db).generate(
+                from: d("2027-03-01"),
+                through: d("2027-03-14"),
+                calendar: next,
+                onHoliday: .cancel,
+                logger: log
+            )
             #expect(summary.cancelled == 1)
             let calls = try await BookingStore(scoped).callList(since: d("2027-03-01"), logger: log)
             #expect(calls.map(\.residentId) == [r.id])
@@ -99,12 +161,27 @@ private func admin(_ db: Database, _ f: Fixture) async throws -> Database {
         try await withTestDatabase { db, _ in
             let f = try await Fixture.make(db)
             let scoped = try await admin(db, f)
-            _ = try await ClinicStore(db).create(stationId: f.stationId, teamId: f.teamId, rule: wednesdays(15, capacity: 2, ends: 9 * 60 + 15), logger: log)
-            _ = try await ClinicStore(db).generate(from: d("2026-12-01"), through: d("2026-12-07"), calendar: HolidayCalendar(), onHoliday: .cancel, logger: log)
-            let session = try #require(try await ClinicStore(db).sessions(from: d("2026-12-02"), through: d("2026-12-02"), stationId: nil, teamId: nil, logger: log).first)
+            _ = try await ClinicStore(db).create(
+                stationId: f.stationId,
+                teamId: f.teamId,
+                rule: wednesdays(15, capacity: 2, ends: 9 * 60 + 15),
+                logger: log
+            )
+            _ = try await ClinicStore(db).generate(
+                from: d("2026-12-01"),
+                through: d("2026-12-07"),
+                calendar: HolidayCalendar(),
+                onHoliday: .cancel,
+                logger: log
+            )
+            let session = try #require(
+                try await ClinicStore(db).sessions(from: d("2026-12-02"), through: d("2026-12-02"), stationId: nil, teamId: nil, logger: log).first
+            )
             var residents: [Int64] = []
             for n in 0..<51 {
-                residents.append(try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[n % 2], n: 100 + n), logger: log).id)
+                residents.append(
+                    try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[n % 2], n: 100 + n), logger: log).id
+                )
             }
             _ = try await BookingStore(scoped).book(sessionId: session.id, residentId: residents[50], walkIn: false, logger: log)
             let made = await withTaskGroup(of: Bool.self) { group in
@@ -114,9 +191,12 @@ private func admin(_ db: Database, _ f: Fixture) async throws -> Database {
                 return await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
             }
             #expect(made == 1)
-            let slots = try await db.client.query("SELECT booked, capacity FROM session_slot WHERE session_id = \(session.id)").decode((Int, Int).self).all()
+            let slots = try await db.client.query("SELECT booked, capacity FROM session_slot WHERE session_id = \(session.id)").decode(
+                (Int, Int).self
+            ).all()
             #expect(slots.map(\.0) == [2] && slots.map(\.1) == [2])
-            let live = try await db.client.query("SELECT count(*)::int FROM booking WHERE session_id = \(session.id) AND status <> 'cancelled'").decode(Int.self).all()
+            let live = try await db.client.query("SELECT count(*)::int FROM booking WHERE session_id = \(session.id) AND status <> 'cancelled'")
+                .decode(Int.self).all()
             #expect(live == [2])
         }
     }
@@ -128,21 +208,41 @@ private func admin(_ db: Database, _ f: Fixture) async throws -> Database {
         try await withTestDatabase { db, _ in
             let f = try await Fixture.make(db)
             let scoped = try await admin(db, f)
-            _ = try await ClinicStore(db).create(stationId: f.stationId, teamId: f.teamId, rule: wednesdays(15, capacity: 1, ends: 10 * 60), logger: log)
-            _ = try await ClinicStore(db).generate(from: d("2026-12-01"), through: d("2026-12-07"), calendar: HolidayCalendar(), onHoliday: .cancel, logger: log)
-            let session = try #require(try await ClinicStore(db).sessions(from: d("2026-12-02"), through: d("2026-12-02"), stationId: nil, teamId: nil, logger: log).first)
+            _ = try await ClinicStore(db).create(
+                stationId: f.stationId,
+                teamId: f.teamId,
+                rule: wednesdays(15, capacity: 1, ends: 10 * 60),
+                logger: log
+            )
+            _ = try await ClinicStore(db).generate(
+                from: d("2026-12-01"),
+                through: d("2026-12-07"),
+                calendar: HolidayCalendar(),
+                onHoliday: .cancel,
+                logger: log
+            )
+            let session = try #require(
+                try await ClinicStore(db).sessions(from: d("2026-12-02"), through: d("2026-12-02"), stationId: nil, teamId: nil, logger: log).first
+            )
             var residents: [Int64] = []
             for n in 0..<13 {
-                residents.append(try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[n % 2], n: 300 + n), logger: log).id)
+                residents.append(
+                    try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[n % 2], n: 300 + n), logger: log).id
+                )
             }
-            let places = try await db.client.query("SELECT sum(capacity)::int FROM session_slot WHERE session_id = \(session.id)").decode(Int.self).all()[0]
+            let places = try await db.client.query("SELECT sum(capacity)::int FROM session_slot WHERE session_id = \(session.id)").decode(Int.self)
+                .all()[0]
             #expect(places == 4)
             let outcomes = await withTaskGroup(of: (walkIn: Bool, result: Result<Booking, any Error>).self) { group in
                 for (i, r) in residents.enumerated() {
                     let walkIn = i == 6
                     group.addTask {
-                        do { return (walkIn, .success(try await BookingStore(scoped).book(sessionId: session.id, residentId: r, walkIn: walkIn, logger: log))) }
-                        catch { return (walkIn, .failure(error)) }
+                        do {
+                            return (
+                                walkIn,
+                                .success(try await BookingStore(scoped).book(sessionId: session.id, residentId: r, walkIn: walkIn, logger: log))
+                            )
+                        } catch { return (walkIn, .failure(error)) }
                     }
                 }
                 return await group.reduce(into: []) { $0.append($1) }
@@ -156,9 +256,11 @@ private func admin(_ db: Database, _ f: Fixture) async throws -> Database {
             let slots = try await db.client.query("SELECT booked FROM session_slot WHERE session_id = \(session.id)").decode(Int.self).all()
             #expect(slots == [1, 1, 1, 1])
             // Each booking has its one audit row, written by the one writer (gridcare_audit).
-            let audited = try await db.client.query("""
+            let audited = try await db.client.query(
+                """
                 SELECT count(*)::int FROM audit_event WHERE operation IS NOT NULL AND action = 'create' AND outcome = 'ok' AND detail LIKE 'booking %'
-                """).decode(Int.self).all()
+                """
+            ).decode(Int.self).all()
             #expect(audited == [5])
         }
     }
@@ -167,10 +269,26 @@ private func admin(_ db: Database, _ f: Fixture) async throws -> Database {
         try await withTestDatabase { db, _ in
             let f = try await Fixture.make(db)
             let scoped = try await admin(db, f)
-            _ = try await ClinicStore(db).create(stationId: f.stationId, teamId: f.teamId, rule: wednesdays(15, capacity: 1, ends: 9 * 60 + 30), logger: log)
-            _ = try await ClinicStore(db).generate(from: d("2026-12-01"), through: d("2026-12-07"), calendar: HolidayCalendar(), onHoliday: .cancel, logger: log)
-            let session = try #require(try await ClinicStore(db).sessions(from: d("2026-12-02"), through: d("2026-12-02"), stationId: nil, teamId: nil, logger: log).first)
-            let r = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 7, conditions: [.hypertension]), logger: log)
+            _ = try await ClinicStore(db).create(
+                stationId: f.stationId,
+                teamId: f.teamId,
+                rule: wednesdays(15, capacity: 1, ends: 9 * 60 + 30),
+                logger: log
+            )
+            _ = try await ClinicStore(db).generate(
+                from: d("2026-12-01"),
+                through: d("2026-12-07"),
+                calendar: HolidayCalendar(),
+                onHoliday: .cancel,
+                logger: log
+            )
+            let session = try #require(
+                try await ClinicStore(db).sessions(from: d("2026-12-02"), through: d("2026-12-02"), stationId: nil, teamId: nil, logger: log).first
+            )
+            let r = try await ResidentStore(db).create(
+                Fixture.residentDraft(household: f.householdIds[0], n: 7, conditions: [.hypertension]),
+                logger: log
+            )
             let bookings = BookingStore(scoped)
             let b = try await bookings.book(sessionId: session.id, residentId: r.id, walkIn: false, logger: log)
             #expect(b.slot == 1)

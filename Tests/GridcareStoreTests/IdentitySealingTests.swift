@@ -1,10 +1,11 @@
 import Foundation
 import GridcareCore
-@testable import GridcareStore
 import GridcareTestSupport
 import Logging
 import PostgresNIO
 import Testing
+
+@testable import GridcareStore
 
 /// A database from before identity numbers were sealed: migrating without the key stops and changes
 /// nothing; with it, every stored number is sealed, the plaintext column is gone, and the search by number
@@ -49,9 +50,11 @@ import Testing
 
             // With it: sealed, the plaintext column dropped, found by the blind index.
             try await Migrator(directory: all).migrate(db.client, vault: TestDatabase.vault, logger: logger)
-            let columns = try await db.client.query("""
+            let columns = try await db.client.query(
+                """
                 SELECT column_name::text FROM information_schema.columns WHERE table_name = 'resident' AND column_name LIKE 'id_number%' ORDER BY 1
-                """).decode(String.self).all()
+                """
+            ).decode(String.self).all()
             #expect(columns == ["id_number_index", "id_number_sealed"])
             let sealed = try await db.client.query("SELECT id_number_sealed FROM resident").decode(Data.self).all()
             #expect(try TestDatabase.vault.open(sealed[0]) == number)

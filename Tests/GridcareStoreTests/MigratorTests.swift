@@ -1,9 +1,10 @@
 import Foundation
-@testable import GridcareStore
 import GridcareTestSupport
 import Logging
 import PostgresNIO
 import Testing
+
+@testable import GridcareStore
 
 @Suite struct MigratorTests {
     let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })

@@ -13,11 +13,13 @@ import Testing
             let f = try await Fixture.make(db)
             let areas = AreaStore(db)
             // A micro-grid cannot hang directly under a street.
-            await #expect { try await areas.create(level: .microGrid, parentId: f.streetId, name: "错位", code: nil, institution: nil, logger: logger) }
-                throws: { ConstraintViolation($0)?.constraint == "area_parent_fkey" }
+            await #expect {
+                try await areas.create(level: .microGrid, parentId: f.streetId, name: "错位", code: nil, institution: nil, logger: logger)
+            } throws: { ConstraintViolation($0)?.constraint == "area_parent_fkey" }
             // Two micro-grids of one grid cannot share a name.
-            await #expect { try await areas.create(level: .microGrid, parentId: f.gridId, name: "第1-1微网格", code: nil, institution: nil, logger: logger) }
-                throws: { ConstraintViolation($0)?.sqlState == "23505" }
+            await #expect {
+                try await areas.create(level: .microGrid, parentId: f.gridId, name: "第1-1微网格", code: nil, institution: nil, logger: logger)
+            } throws: { ConstraintViolation($0)?.sqlState == "23505" }
             let grid = try await areas.get(f.microGridIds[0], logger: logger)
             #expect(grid.districtId == f.districtId)
             #expect(grid.parentId == f.gridId)
@@ -53,15 +55,23 @@ import Testing
             var seen: [Int64] = []
             var cursor: String?
             repeat {
-                let page = try await residents.list(.init(districtId: f.districtId), today: today,
-                                                    page: try PageRequest(cursor: cursor, limit: 10), logger: logger)
+                let page = try await residents.list(
+                    .init(districtId: f.districtId),
+                    today: today,
+                    page: try PageRequest(cursor: cursor, limit: 10),
+                    logger: logger
+                )
                 seen += page.items.map(\.id)
                 cursor = page.nextCursor
             } while cursor != nil
             #expect(seen.count == 25)
             #expect(seen == seen.sorted())
-            let elderly = try await residents.list(.init(teamId: f.teamId, minAge: 65), today: today,
-                                                   page: try PageRequest(cursor: nil, limit: 200), logger: logger)
+            let elderly = try await residents.list(
+                .init(teamId: f.teamId, minAge: 65),
+                today: today,
+                page: try PageRequest(cursor: nil, limit: 200),
+                logger: logger
+            )
             #expect(elderly.items.count == 8)  // born 1940, 1943, … 1961
             #expect(elderly.items.allSatisfy { today.year - $0.birthYear >= 65 })
             #expect(throws: FieldError.self) { try PageRequest(cursor: "not-a-cursor", limit: nil) }
@@ -73,12 +83,26 @@ import Testing
         try await withTestDatabase { db, _ in
             let f = try await Fixture.make(db)
             let households = HouseholdStore(db)
-            let h = try await households.update(f.householdIds[0], address: "新地址", latitude: nil, longitude: nil,
-                                                microGridId: nil, ifVersion: 1, logger: logger)
+            let h = try await households.update(
+                f.householdIds[0],
+                address: "新地址",
+                latitude: nil,
+                longitude: nil,
+                microGridId: nil,
+                ifVersion: 1,
+                logger: logger
+            )
             #expect(h.version == 2)
             await #expect(throws: StoreError.versionMismatch(current: 2)) {
-                try await households.update(f.householdIds[0], address: "又一个", latitude: nil, longitude: nil,
-                                            microGridId: nil, ifVersion: 1, logger: logger)
+                try await households.update(
+                    f.householdIds[0],
+                    address: "又一个",
+                    latitude: nil,
+                    longitude: nil,
+                    microGridId: nil,
+                    ifVersion: 1,
+                    logger: logger
+                )
             }
             await #expect(throws: StoreError.notFound("household")) { try await households.get(999_999, logger: logger) }
         }

@@ -12,12 +12,16 @@ import Testing
     /// that computes due visits produces each of them.
     @Test func everyDueRuleIsOneTheDatabaseKnowsAndTheSQLProduces() async throws {
         try await withTestDatabase { db, _ in
-            let check = try await db.client.query("""
+            let check = try await db.client.query(
+                """
                 SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'due_visit_rule_check'
-                """).decode(String.self).all()
-            let guarded = Set(check.first.map { def in
-                def.split(separator: "'").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
-            } ?? [])
+                """
+            ).decode(String.self).all()
+            let guarded = Set(
+                check.first.map { def in
+                    def.split(separator: "'").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+                } ?? []
+            )
             #expect(guarded == Set(DueRule.allCases.map(\.rawValue)))
             let source = try await db.client.query("SELECT prosrc FROM pg_proc WHERE proname = 'gridcare_due_refresh'")
                 .decode(String.self).all().joined()
@@ -26,10 +30,12 @@ import Testing
             }
             // A rule outside the list is refused by that guard.
             do {
-                try await db.client.query("""
+                try await db.client.query(
+                    """
                     INSERT INTO due_visit (resident_id, district_id, micro_grid_id, name, visit, rule, basis, due_on, year_clamped, alerted)
                     VALUES (1, 1, 1, 'x', 'home_visit', 'weekly_tea', 0, current_date, false, false)
-                    """)
+                    """
+                )
                 Issue.record("a due row with an unknown rule was stored")
             } catch let error as PSQLError {
                 #expect(error.serverInfo?[.constraintName] == "due_visit_rule_check", "\(String(reflecting: error))")
@@ -40,10 +46,12 @@ import Testing
     /// The figures a fresh database is seeded with are VisitRules' defaults, the figures the service adopts.
     @Test func theSeededVisitRuleFiguresAreTheSwiftDefaults() async throws {
         try await withTestDatabase { db, _ in
-            let rows = try await db.client.query("""
+            let rows = try await db.client.query(
+                """
                 SELECT chronic_interval_days, chronic_conditions, annual_check_age, home_visit_interval_days,
                        welfare_days_red, welfare_days_yellow, welfare_days_green FROM visit_rules
-                """).decode((Int, [String], Int, Int, Int, Int, Int).self).all()
+                """
+            ).decode((Int, [String], Int, Int, Int, Int, Int).self).all()
             let r = VisitRules()
             #expect(rows.count == 1)
             guard let seeded = rows.first else { return }

@@ -2,8 +2,8 @@ import Foundation
 import GridcareCore
 import GridcareStore
 import GridcareTestSupport
-import PostgresNIO
 import Logging
+import PostgresNIO
 import Testing
 
 let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -52,8 +52,12 @@ struct CLI {
             let f = try await Fixture.make(db)
             let born = SimpleDate(year: 1960, month: 5, day: 5)!
             let good = IDCardNumber.make(region: 510104, birth: born, sequence: 2).value
-            let households = try CLI.write("ref,micro_grid_id,address,latitude,longitude\nN1,\(f.microGridIds[1]),光华街3号,30.6,104.0\nN2,\(f.microGridIds[1]),光华街4号,95,104.0\n")
-            let residents = try CLI.write("household_ref,name,sex,birth_date,id_number\nN1,甲,female,1960-05-05,\(good)\nN1,乙,male,1960-05-05,\(good)\n")
+            let households = try CLI.write(
+                "ref,micro_grid_id,address,latitude,longitude\nN1,\(f.microGridIds[1]),光华街3号,30.6,104.0\nN2,\(f.microGridIds[1]),光华街4号,95,104.0\n"
+            )
+            let residents = try CLI.write(
+                "household_ref,name,sex,birth_date,id_number\nN1,甲,female,1960-05-05,\(good)\nN1,乙,male,1960-05-05,\(good)\n"
+            )
             let result = try CLI(url: url).run("import", "--district", "\(f.districtId)", "--households", households, "--residents", residents)
             #expect(result.status == 2)
             #expect(result.output.contains("\(households):3: latitude"))
@@ -69,7 +73,9 @@ struct CLI {
             let f = try await Fixture.make(db)
             let born = SimpleDate(year: 1960, month: 5, day: 5)!
             var rows = "household_ref,name,sex,birth_date,id_number,conditions\n"
-            for i in 1...40 { rows += "H1,居民\(i),female,1960-05-05,\(IDCardNumber.make(region: 510104, birth: born, sequence: i * 2).value),hypertension\n" }
+            for i in 1...40 {
+                rows += "H1,居民\(i),female,1960-05-05,\(IDCardNumber.make(region: 510104, birth: born, sequence: i * 2).value),hypertension\n"
+            }
             let residents = try CLI.write(rows)
             let cli = CLI(url: url)
             let imported = try cli.run("import", "--district", "\(f.districtId)", "--residents", residents)
@@ -117,7 +123,8 @@ struct CLI {
             #expect(rows.count > 10 && rows.filter { $0["meets"] == "yes" }.count > rows.count / 2)
             // Every row counts building leaders and volunteers; each failing one says how many more people it needs.
             #expect(rows.contains { Int($0["building leaders"] ?? "") ?? 0 > 0 } && rows.contains { Int($0["volunteers"] ?? "") ?? 0 > 0 })
-            let notice = try failing("notice"), doorToDoor = try failing("door-to-door")
+            let notice = try failing("notice")
+            let doorToDoor = try failing("door-to-door")
             #expect(doorToDoor.count >= notice.count && doorToDoor.count < rows.count)
             for row in notice + doorToDoor {
                 let people = ["workers", "party members", "building leaders", "volunteers"].compactMap { Int(row[$0] ?? "") }.reduce(0, +)
@@ -134,15 +141,33 @@ struct CLI {
         try await withTestDatabase { db, url in
             let f = try await Fixture.make(db)
             let cli = CLI(url: url)
-            let added = try cli.run("user", "add", "--username", "Li.Doctor", "--role", "centre_staff", "--worker", "\(f.doctorId)",
-                                    input: "a long enough password\n")
+            let added = try cli.run(
+                "user",
+                "add",
+                "--username",
+                "Li.Doctor",
+                "--role",
+                "centre_staff",
+                "--worker",
+                "\(f.doctorId)",
+                input: "a long enough password\n"
+            )
             #expect(added.status == 0, "\(added.output)")
             #expect(added.output.contains("li.doctor (centre_staff, district \(f.districtId))"))
             // The password never goes on the command line, and bad input names the field with exit code 2.
             let noPassword = try cli.run("user", "add", "--username", "someone", "--role", "admin")
             #expect(noPassword.status == 2 && noPassword.output.contains("password"))
-            let wrongWorker = try cli.run("user", "add", "--username", "nurse.as.grid", "--role", "grid_worker", "--worker", "\(f.nurseId)",
-                                          input: "a long enough password\n")
+            let wrongWorker = try cli.run(
+                "user",
+                "add",
+                "--username",
+                "nurse.as.grid",
+                "--role",
+                "grid_worker",
+                "--worker",
+                "\(f.nurseId)",
+                input: "a long enough password\n"
+            )
             #expect(wrongWorker.status == 2 && wrongWorker.output.contains("worker: is a nurse"), "\(wrongWorker.output)")
             let taken = try cli.run("user", "add", "--username", "li.doctor", "--role", "admin", input: "a long enough password\n")
             #expect(taken.status == 2 && taken.output.contains("username: li.doctor is taken"), "\(taken.output)")
@@ -178,13 +203,25 @@ struct CLI {
             let f = try await Fixture.make(db)
             let users = try await TestUsers.make(db, f)
             let today = SimpleDate.todayInChina()
-            let r = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 11, name: "周大爷",
-                                                                             conditions: [.hypertension]), logger: quiet)
+            let r = try await ResidentStore(db).create(
+                Fixture.residentDraft(
+                    household: f.householdIds[0],
+                    n: 11,
+                    name: "周大爷",
+                    conditions: [.hypertension]
+                ),
+                logger: quiet
+            )
             _ = try await ContractStore(db).sign(residentId: r.id, teamId: f.teamId, startsOn: today.adding(days: -10), years: 1, logger: quiet)
             let doctor = try #require(try await TokenStore(db).authenticate(users[.centreStaff], logger: quiet))
             let sheets = CaseSheetStore(db.scoped(doctor.scope, operation: "test"))
-            let outcome = try await sheets.addReading(residentId: r.id, vitals: Vitals(systolic: 200, diastolic: 120), measuredAt: Date(),
-                                                      serviceId: nil, logger: quiet)
+            let outcome = try await sheets.addReading(
+                residentId: r.id,
+                vitals: Vitals(systolic: 200, diastolic: 120),
+                measuredAt: Date(),
+                serviceId: nil,
+                logger: quiet
+            )
             #expect(outcome.alert != nil)
 
             let cli = CLI(url: url)
@@ -213,8 +250,18 @@ struct CLI {
             let r = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 12, name: "吴奶奶"), logger: quiet)
             let doctor = try #require(try await TokenStore(db).authenticate(users[.centreStaff], logger: quiet))
             let slips = ReferralStore(db.scoped(doctor.scope, operation: "test"))
-            let slip = try await slips.create(.init(residentId: r.id, hospitalId: f.hospitalId, department: nil, urgency: .greenChannel,
-                                                    reason: "胸痛", diagnosis: "急性冠脉综合征?", send: true), logger: quiet)
+            let slip = try await slips.create(
+                .init(
+                    residentId: r.id,
+                    hospitalId: f.hospitalId,
+                    department: nil,
+                    urgency: .greenChannel,
+                    reason: "胸痛",
+                    diagnosis: "急性冠脉综合征?",
+                    send: true
+                ),
+                logger: quiet
+            )
             let cli = CLI(url: url)
             let none = try cli.run("referrals", "overdue")
             #expect(none.status == 0 && none.output.contains("No slip is late."), "\(none.output)")
@@ -239,17 +286,38 @@ struct CLI {
             let grid = try #require(try await TokenStore(db).authenticate(users[.gridWorker], logger: quiet))
             let doctor = try #require(try await TokenStore(db).authenticate(users[.centreStaff], logger: quiet))
             let today = SimpleDate.todayInChina()
-            let box = try await BoardStore(db.scoped(doctor.scope, operation: "test")).createBox(areaId: f.microGridIds[0], kind: "box", name: "楼道药箱",
-                                                                                               place: nil, custodianId: f.gridWorkerIds[0], logger: quiet)
+            let box = try await BoardStore(db.scoped(doctor.scope, operation: "test")).createBox(
+                areaId: f.microGridIds[0],
+                kind: "box",
+                name: "楼道药箱",
+                place: nil,
+                custodianId: f.gridWorkerIds[0],
+                logger: quiet
+            )
             let board = BoardStore(db.scoped(grid.scope, operation: "test"))
-            let soon = try await board.postOffer(.init(boxId: box.id, itemName: "对乙酰氨基酚片", category: .otcMedicine, quantity: 8, unit: "片",
-                                                       expiresOn: today.adding(days: 5), donorName: "楼下邻居", note: nil), today: today, logger: quiet)
+            let soon = try await board.postOffer(
+                .init(
+                    boxId: box.id,
+                    itemName: "对乙酰氨基酚片",
+                    category: .otcMedicine,
+                    quantity: 8,
+                    unit: "片",
+                    expiresOn: today.adding(days: 5),
+                    donorName: "楼下邻居",
+                    note: nil
+                ),
+                today: today,
+                logger: quiet
+            )
             let request = try await BoardRequestStore(db.scoped(grid.scope, operation: "test"))
                 .post(.init(residentId: r.id, itemName: "对乙酰氨基酚", category: .otcMedicine, quantity: 4, urgency: .urgent, reason: "发热"), logger: quiet)
             let cli = CLI(url: url)
             let match = try cli.run("board", "match", "\(request.id)")
-            #expect(match.status == 0 && match.output.contains("对乙酰氨基酚片") && match.output.contains("(soon)")
-                    && match.output.contains("same_micro_grid"), "\(match.output)")
+            #expect(
+                match.status == 0 && match.output.contains("对乙酰氨基酚片") && match.output.contains("(soon)")
+                    && match.output.contains("same_micro_grid"),
+                "\(match.output)"
+            )
             _ = try await db.client.query("UPDATE board_offer SET expires_on = current_date - 1 WHERE id = \(soon.id)")
             let expire = try cli.run("board", "expire")
             #expect(expire.status == 0 && expire.output.contains("1 offers expired, 0 reservations returned."), "\(expire.output)")
@@ -264,18 +332,33 @@ struct CLI {
         try await withTestDatabase { db, url in
             let f = try await Fixture.make(db)
             for n in 0..<4 {
-                let r = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[n % 2], n: 300 + n, name: "卧床\(n)",
-                                                                                 conditions: [.hypertension, .bedbound]), logger: quiet)
-                _ = try await ContractStore(db).sign(residentId: r.id, teamId: f.teamId, startsOn: SimpleDate.todayInChina().adding(days: -100), years: 1,
-                                                     logger: quiet)
+                let r = try await ResidentStore(db).create(
+                    Fixture.residentDraft(
+                        household: f.householdIds[n % 2],
+                        n: 300 + n,
+                        name: "卧床\(n)",
+                        conditions: [.hypertension, .bedbound]
+                    ),
+                    logger: quiet
+                )
+                _ = try await ContractStore(db).sign(
+                    residentId: r.id,
+                    teamId: f.teamId,
+                    startsOn: SimpleDate.todayInChina().adding(days: -100),
+                    years: 1,
+                    logger: quiet
+                )
             }
             let week = ISOWeek(containing: SimpleDate.todayInChina().adding(days: 7)).description
             let cli = CLI(url: url)
             let plan = try cli.run("rounds", "plan", "--team", "\(f.teamId)", "--week", week, "--seconds", "0.3", "--format", "json")
             let rows = try JSONSerialization.jsonObject(with: Data(plan.output.utf8)) as? [[String: String]]
             #expect(plan.status == 0 && rows?.count == 4, "\(plan.output)")
-            #expect(rows?.allSatisfy { Set(($0["visit"] ?? "").split(separator: "+")) == ["doctor_follow_up", "annual_check"] && $0["arrive"] != nil } == true,
-                    "\(plan.output)")
+            #expect(
+                rows?.allSatisfy { Set(($0["visit"] ?? "").split(separator: "+")) == ["doctor_follow_up", "annual_check"] && $0["arrive"] != nil }
+                    == true,
+                "\(plan.output)"
+            )
             let ics = try cli.run("rounds", "plan", "--team", "\(f.teamId)", "--week", week, "--seconds", "0.2", "--format", "ics")
             #expect(ics.output.components(separatedBy: "BEGIN:VEVENT").count == 5)
             #expect(try cli.run("rounds", "plan", "--team", "\(f.teamId)", "--week", "2026-W99").status == 2)

@@ -25,15 +25,22 @@ public struct VisitRules: Sendable, Equatable {
 
     /// Urgent beats uncontrolled; every reason is named so the alert says what was alarming.
     public func classify(_ v: Vitals) -> ReadingClass {
-        var urgent: [String] = [], uncontrolled: [String] = []
+        var urgent: [String] = []
+        var uncontrolled: [String] = []
         if let s = v.systolic, let d = v.diastolic {
-            if s >= urgentSystolic || d >= urgentDiastolic { urgent.append("blood pressure \(s)/\(d) mmHg") }
-            else if s >= uncontrolledSystolic || d >= uncontrolledDiastolic { uncontrolled.append("blood pressure \(s)/\(d) mmHg") }
+            if s >= urgentSystolic || d >= urgentDiastolic {
+                urgent.append("blood pressure \(s)/\(d) mmHg")
+            } else if s >= uncontrolledSystolic || d >= uncontrolledDiastolic {
+                uncontrolled.append("blood pressure \(s)/\(d) mmHg")
+            }
         }
         for (name, glucose) in [("fasting glucose", v.glucoseFasting), ("random glucose", v.glucoseRandom)] {
             guard let g = glucose else { continue }
-            if g >= urgentGlucoseHigh || g <= urgentGlucoseLow { urgent.append("\(name) \(g) mmol/L") }
-            else if name == "fasting glucose" && g >= uncontrolledFastingGlucose { uncontrolled.append("\(name) \(g) mmol/L") }
+            if g >= urgentGlucoseHigh || g <= urgentGlucoseLow {
+                urgent.append("\(name) \(g) mmol/L")
+            } else if name == "fasting glucose" && g >= uncontrolledFastingGlucose {
+                uncontrolled.append("\(name) \(g) mmol/L")
+            }
         }
         if !urgent.isEmpty { return .urgent(reasons: urgent + uncontrolled) }
         if !uncontrolled.isEmpty { return .uncontrolled(reasons: uncontrolled) }

@@ -1,18 +1,32 @@
 /// One set of vitals taken together, in the units the case sheet uses.
 public struct Vitals: Sendable, Equatable {
-    public var systolic: Int?          // mmHg
-    public var diastolic: Int?         // mmHg
-    public var glucoseFasting: Double? // mmol/L
+    public var systolic: Int?  // mmHg
+    public var diastolic: Int?  // mmHg
+    public var glucoseFasting: Double?  // mmol/L
     public var glucoseRandom: Double?  // mmol/L
-    public var heartRate: Int?         // beats/min
-    public var temperature: Double?    // °C
-    public var spo2: Int?              // %
-    public var weight: Double?         // kg
+    public var heartRate: Int?  // beats/min
+    public var temperature: Double?  // °C
+    public var spo2: Int?  // %
+    public var weight: Double?  // kg
 
-    public init(systolic: Int? = nil, diastolic: Int? = nil, glucoseFasting: Double? = nil, glucoseRandom: Double? = nil,
-                heartRate: Int? = nil, temperature: Double? = nil, spo2: Int? = nil, weight: Double? = nil) {
-        self.systolic = systolic; self.diastolic = diastolic; self.glucoseFasting = glucoseFasting; self.glucoseRandom = glucoseRandom
-        self.heartRate = heartRate; self.temperature = temperature; self.spo2 = spo2; self.weight = weight
+    public init(
+        systolic: Int? = nil,
+        diastolic: Int? = nil,
+        glucoseFasting: Double? = nil,
+        glucoseRandom: Double? = nil,
+        heartRate: Int? = nil,
+        temperature: Double? = nil,
+        spo2: Int? = nil,
+        weight: Double? = nil
+    ) {
+        self.systolic = systolic
+        self.diastolic = diastolic
+        self.glucoseFasting = glucoseFasting
+        self.glucoseRandom = glucoseRandom
+        self.heartRate = heartRate
+        self.temperature = temperature
+        self.spo2 = spo2
+        self.weight = weight
     }
 
     /// Values a living person can show; outside them a reading is a typing error (the same bounds are
@@ -23,9 +37,11 @@ public struct Vitals: Sendable, Equatable {
     ]
 
     var fields: [(String, Double?)] {
-        [("systolic", systolic.map(Double.init)), ("diastolic", diastolic.map(Double.init)), ("glucoseFasting", glucoseFasting),
-         ("glucoseRandom", glucoseRandom), ("heartRate", heartRate.map(Double.init)), ("temperature", temperature),
-         ("spo2", spo2.map(Double.init)), ("weight", weight)]
+        [
+            ("systolic", systolic.map(Double.init)), ("diastolic", diastolic.map(Double.init)), ("glucoseFasting", glucoseFasting),
+            ("glucoseRandom", glucoseRandom), ("heartRate", heartRate.map(Double.init)), ("temperature", temperature),
+            ("spo2", spo2.map(Double.init)), ("weight", weight),
+        ]
     }
 
     /// Every implausible field, named.
@@ -34,11 +50,17 @@ public struct Vitals: Sendable, Equatable {
         for (name, value) in fields {
             guard let value else { continue }
             let range = Self.plausible[name]!
-            c.require(value.isFinite && range.contains(value), name,
-                      "must be between \(Self.format(range.lowerBound)) and \(Self.format(range.upperBound))")
+            c.require(
+                value.isFinite && range.contains(value),
+                name,
+                "must be between \(Self.format(range.lowerBound)) and \(Self.format(range.upperBound))"
+            )
         }
-        c.require((systolic == nil) == (diastolic == nil), systolic == nil ? "systolic" : "diastolic",
-                  "blood pressure needs both systolic and diastolic")
+        c.require(
+            (systolic == nil) == (diastolic == nil),
+            systolic == nil ? "systolic" : "diastolic",
+            "blood pressure needs both systolic and diastolic"
+        )
         if let s = systolic, let d = diastolic { c.require(s > d, "diastolic", "must be below systolic") }
         c.require(fields.contains { $0.1 != nil }, "body", "give at least one measurement")
         try c.finish()

@@ -1,18 +1,30 @@
 /// A weekly fixed-day clinic as a rule: "every Wednesday 09:00–11:30", slots of `slotMinutes` with
 /// `capacityPerSlot` places each, valid over a span of days.
 public struct ClinicRule: Sendable, Equatable {
-    public var weekday: Int            // ISO: 1 Monday … 7 Sunday
-    public var startMinute: Int        // minutes after midnight, station time
+    public var weekday: Int  // ISO: 1 Monday … 7 Sunday
+    public var startMinute: Int  // minutes after midnight, station time
     public var endMinute: Int
     public var slotMinutes: Int
     public var capacityPerSlot: Int
     public var validFrom: SimpleDate
     public var validUntil: SimpleDate?
 
-    public init(weekday: Int, startMinute: Int, endMinute: Int, slotMinutes: Int, capacityPerSlot: Int,
-                validFrom: SimpleDate, validUntil: SimpleDate?) {
-        self.weekday = weekday; self.startMinute = startMinute; self.endMinute = endMinute; self.slotMinutes = slotMinutes
-        self.capacityPerSlot = capacityPerSlot; self.validFrom = validFrom; self.validUntil = validUntil
+    public init(
+        weekday: Int,
+        startMinute: Int,
+        endMinute: Int,
+        slotMinutes: Int,
+        capacityPerSlot: Int,
+        validFrom: SimpleDate,
+        validUntil: SimpleDate?
+    ) {
+        self.weekday = weekday
+        self.startMinute = startMinute
+        self.endMinute = endMinute
+        self.slotMinutes = slotMinutes
+        self.capacityPerSlot = capacityPerSlot
+        self.validFrom = validFrom
+        self.validUntil = validUntil
     }
 
     public var slots: Int { (endMinute - startMinute) / max(1, slotMinutes) }
@@ -54,8 +66,13 @@ public struct PlannedSession: Sendable, Equatable {
 /// Turns a clinic rule into dated sessions over a span, applying holidays and make-up workdays. Pure:
 /// the store writes what this returns, so the rules are tested without a database.
 public enum SessionPlanner {
-    public static func plan(_ rule: ClinicRule, from: SimpleDate, through: SimpleDate, calendar: HolidayCalendar,
-                            onHoliday: HolidayRule) -> [PlannedSession] {
+    public static func plan(
+        _ rule: ClinicRule,
+        from: SimpleDate,
+        through: SimpleDate,
+        calendar: HolidayCalendar,
+        onHoliday: HolidayRule
+    ) -> [PlannedSession] {
         var out: [PlannedSession] = []
         var taken = Set<SimpleDate>()
         var day = max(from, rule.validFrom)
@@ -63,14 +80,23 @@ public enum SessionPlanner {
         while day <= last {
             defer { day = day.adding(days: 1) }
             if let standsFor = calendar.timetableWeekday(of: day), standsFor == rule.weekday, !taken.contains(day) {
-                out.append(PlannedSession(day: day, status: .scheduled, movedTo: nil,
-                                          reason: "make-up workday (调休) keeping the weekday's timetable"))
+                out.append(
+                    PlannedSession(
+                        day: day,
+                        status: .scheduled,
+                        movedTo: nil,
+                        reason: "make-up workday (调休) keeping the weekday's timetable"
+                    )
+                )
                 taken.insert(day)
                 continue
             }
             guard day.isoWeekday == rule.weekday, !calendar.isMakeUpWorkday(day) else { continue }
             guard let holiday = calendar.holiday(on: day) else {
-                if !taken.contains(day) { out.append(PlannedSession(day: day, status: .scheduled, movedTo: nil, reason: nil)); taken.insert(day) }
+                if !taken.contains(day) {
+                    out.append(PlannedSession(day: day, status: .scheduled, movedTo: nil, reason: nil))
+                    taken.insert(day)
+                }
                 continue
             }
             // The next working day of the same week that holds no session of this clinic yet.
@@ -78,7 +104,10 @@ public enum SessionPlanner {
             if onHoliday == .nextWorkday {
                 var d = day.adding(days: 1)
                 while d.isoWeekday != 1 && d <= last {
-                    if calendar.isWorkday(d), !taken.contains(d), rule.isValid(on: d) { target = d; break }
+                    if calendar.isWorkday(d), !taken.contains(d), rule.isValid(on: d) {
+                        target = d
+                        break
+                    }
                     d = d.adding(days: 1)
                 }
             }

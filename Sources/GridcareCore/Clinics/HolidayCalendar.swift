@@ -52,7 +52,10 @@ public struct HolidayCalendar: Sendable, Equatable {
         years.insert(year)
         for p in periods {
             var d = p.off.lowerBound
-            while d <= p.off.upperBound { offDays[d] = p.name; d = d.adding(days: 1) }
+            while d <= p.off.upperBound {
+                offDays[d] = p.name
+                d = d.adding(days: 1)
+            }
             workDays.formUnion(p.work)
         }
     }

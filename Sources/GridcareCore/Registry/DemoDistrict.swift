@@ -7,29 +7,57 @@ import Foundation
 /// a quarter of adults and half of the over-65s, diabetes about a tenth of adults): they are there to
 /// make the data look like a real catchment, not to be epidemiology.
 public struct DemoDistrict: Sendable {
-    public struct AreaRow: Sendable { public var level: AreaLevel; public var parent: Int?; public var name: String; public var institution: String? }
+    public struct AreaRow: Sendable {
+        public var level: AreaLevel
+        public var parent: Int?
+        public var name: String
+        public var institution: String?
+    }
     public struct FacilityRow: Sendable {
-        public var kind: FacilityKind; public var area: Int; public var centre: Int?; public var name: String
-        public var latitude: Double; public var longitude: Double
+        public var kind: FacilityKind
+        public var area: Int
+        public var centre: Int?
+        public var name: String
+        public var latitude: Double
+        public var longitude: Double
     }
     public struct WorkerRow: Sendable {
-        public var role: WorkerRole; public var name: String; public var phone: String
-        public var centre: Int?; public var hospital: Int?; public var area: Int?
+        public var role: WorkerRole
+        public var name: String
+        public var phone: String
+        public var centre: Int?
+        public var hospital: Int?
+        public var area: Int?
     }
     public struct TeamRow: Sendable {
-        public var centre: Int; public var name: String
-        public var members: [(worker: Int, role: TeamRole)]; public var microGrids: [Int]
+        public var centre: Int
+        public var name: String
+        public var members: [(worker: Int, role: TeamRole)]
+        public var microGrids: [Int]
     }
     public struct HouseholdRow: Sendable {
-        public var microGrid: Int; public var ref: String; public var address: String
-        public var latitude: Double; public var longitude: Double; public var token: String
+        public var microGrid: Int
+        public var ref: String
+        public var address: String
+        public var latitude: Double
+        public var longitude: Double
+        public var token: String
     }
     public struct ResidentRow: Sendable {
-        public var household: Int; public var name: String; public var sex: Sex; public var birthDate: SimpleDate
-        public var idNumber: String; public var phone: String?
-        public var conditions: [Condition]; public var circumstances: [Circumstance]
+        public var household: Int
+        public var name: String
+        public var sex: Sex
+        public var birthDate: SimpleDate
+        public var idNumber: String
+        public var phone: String?
+        public var conditions: [Condition]
+        public var circumstances: [Circumstance]
     }
-    public struct ContractRow: Sendable { public var resident: Int; public var team: Int; public var startsOn: SimpleDate }
+    public struct ContractRow: Sendable {
+        public var resident: Int
+        public var team: Int
+        public var startsOn: SimpleDate
+    }
 
     public var name: String
     public var areas: [AreaRow] = []
@@ -72,33 +100,59 @@ private struct Generator {
     mutating func run(target: Int) -> DemoDistrict {
         let district = add(.district, nil, out.name)
         // Anchor near Chengdu; every seed shifts the district a little so maps do not overlap exactly.
-        let baseLat = 30.55 + Double(seed % 50) * 0.004, baseLon = 103.95 + Double(seed % 37) * 0.005
+        let baseLat = 30.55 + Double(seed % 50) * 0.004
+        let baseLon = 103.95 + Double(seed % 37) * 0.005
         out.facilities.reserveCapacity(64)
         for h in 0..<3 {
-            out.facilities.append(.init(kind: .hospital, area: district, centre: nil,
-                                        name: ["第一人民医院", "中医医院", "妇幼保健院"][h],
-                                        latitude: baseLat + Double(h) * 0.01, longitude: baseLon - 0.01))
+            out.facilities.append(
+                .init(
+                    kind: .hospital,
+                    area: district,
+                    centre: nil,
+                    name: ["第一人民医院", "中医医院", "妇幼保健院"][h],
+                    latitude: baseLat + Double(h) * 0.01,
+                    longitude: baseLon - 0.01
+                )
+            )
             for _ in 0..<2 { addWorker(.doctor, hospital: out.facilities.count - 1) }
         }
         var streetIndex = 0
         func needMore(_ out: DemoDistrict) -> Bool { out.residents.count < target }
         while needMore(out) {
             streetIndex += 1
-            let sLat = baseLat + Double(streetIndex % 5) * 0.03, sLon = baseLon + Double(streetIndex / 5) * 0.03
+            let sLat = baseLat + Double(streetIndex % 5) * 0.03
+            let sLon = baseLon + Double(streetIndex / 5) * 0.03
             let street = add(.street, district, "\(pick(Names.places))街道\(streetIndex)")
             let centre = out.facilities.count
-            out.facilities.append(.init(kind: .healthCentre, area: street, centre: nil,
-                                        name: "\(out.areas[street].name)社区卫生服务中心", latitude: sLat, longitude: sLon))
+            out.facilities.append(
+                .init(
+                    kind: .healthCentre,
+                    area: street,
+                    centre: nil,
+                    name: "\(out.areas[street].name)社区卫生服务中心",
+                    latitude: sLat,
+                    longitude: sLon
+                )
+            )
             var streetMicroGrids: [Int] = []
             let communities = int(6...10)
             var communityNames = Set<String>()
             for c in 0..<communities where needMore(out) {
-                let cLat = sLat + Double(c % 3) * 0.008, cLon = sLon + Double(c / 3) * 0.008
+                let cLat = sLat + Double(c % 3) * 0.008
+                let cLon = sLon + Double(c / 3) * 0.008
                 var communityName: String
                 repeat { communityName = "\(pick(Names.places))\(c % 2 == 0 ? "社区" : "村")" } while !communityNames.insert(communityName).inserted
                 let community = add(.community, street, communityName)
-                out.facilities.append(.init(kind: .station, area: community, centre: centre,
-                                            name: "\(out.areas[street].name)\(communityName)卫生站", latitude: cLat, longitude: cLon))
+                out.facilities.append(
+                    .init(
+                        kind: .station,
+                        area: community,
+                        centre: centre,
+                        name: "\(out.areas[street].name)\(communityName)卫生站",
+                        latitude: cLat,
+                        longitude: cLon
+                    )
+                )
                 if rng.chance(0.3) { _ = add(.dedicatedGrid, community, "\(out.areas[community].name)学校专属网格", institution: "school") }
                 for gi in 0..<int(3...5) where needMore(out) {
                     let grid = add(.grid, community, "第\(gi + 1)网格")
@@ -129,8 +183,16 @@ private struct Generator {
 
     @discardableResult
     mutating func addWorker(_ role: WorkerRole, centre: Int? = nil, hospital: Int? = nil, area: Int? = nil) -> Int {
-        out.workers.append(.init(role: role, name: personName(male: rng.chance(0.5)), phone: mobile(),
-                                 centre: centre, hospital: hospital, area: area))
+        out.workers.append(
+            .init(
+                role: role,
+                name: personName(male: rng.chance(0.5)),
+                phone: mobile(),
+                centre: centre,
+                hospital: hospital,
+                area: area
+            )
+        )
         return out.workers.count - 1
     }
 
@@ -182,11 +244,16 @@ private struct Generator {
             let b = h % buildings.count
             let (bLat, bLon) = buildings[b]
             let index = out.households.count
-            out.households.append(.init(
-                microGrid: microGrid, ref: "D\(seed)-H\(index + 1)",
-                address: "\(street)\(b + 1)栋\(h / buildings.count + 1)号",
-                latitude: bLat + rng.gaussian(sd: 0.00005), longitude: bLon + rng.gaussian(sd: 0.00005),
-                token: token()))
+            out.households.append(
+                .init(
+                    microGrid: microGrid,
+                    ref: "D\(seed)-H\(index + 1)",
+                    address: "\(street)\(b + 1)栋\(h / buildings.count + 1)号",
+                    latitude: bLat + rng.gaussian(sd: 0.00005),
+                    longitude: bLon + rng.gaussian(sd: 0.00005),
+                    token: token()
+                )
+            )
             addFamily(household: index)
         }
     }
@@ -201,7 +268,14 @@ private struct Generator {
         for m in 0..<size {
             let age: Int
             if elderlyHousehold && m < 2 { age = int(65...92) } else if m < 2 { age = int(25...64) } else { age = sampleAge() }
-            members.append(resident(household: household, surname: surname, age: age, male: m == 0 ? rng.chance(0.5) : (m == 1 ? !members[0].sex.isMale : rng.chance(0.51))))
+            members.append(
+                resident(
+                    household: household,
+                    surname: surname,
+                    age: age,
+                    male: m == 0 ? rng.chance(0.5) : (m == 1 ? !members[0].sex.isMale : rng.chance(0.51))
+                )
+            )
         }
         let allElderly = members.allSatisfy { $0.birthDate.years(until: today) >= 65 }
         for i in members.indices {
@@ -242,9 +316,16 @@ private struct Generator {
             if age >= 65 && rng.chance(0.3) { conditions.append(.bedbound) }
         }
         if !male && (20...40).contains(age) && rng.chance(0.03) { conditions.append(.pregnant) }
-        return .init(household: household, name: surname + personGiven(male: male), sex: male ? .male : .female,
-                     birthDate: birth, idNumber: id.value, phone: age >= 12 ? mobile() : nil,
-                     conditions: conditions, circumstances: [])
+        return .init(
+            household: household,
+            name: surname + personGiven(male: male),
+            sex: male ? .male : .female,
+            birthDate: birth,
+            idNumber: id.value,
+            phone: age >= 12 ? mobile() : nil,
+            conditions: conditions,
+            circumstances: []
+        )
     }
 
     /// Families are generated whole; the last ones may overshoot, so drop residents past the target. Their
@@ -281,9 +362,21 @@ private extension Sex {
 }
 
 private enum Names {
-    static let surnames = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高", "郑", "梁", "谢", "宋", "唐", "许", "邓", "冯", "韩", "曹", "曾", "彭", "萧", "蔡", "潘", "田", "董", "袁", "于", "余", "叶", "蒋", "杜", "苏", "魏", "程", "吕", "丁", "沈", "任"]
-    static let maleGiven = ["伟", "强", "磊", "军", "勇", "杰", "涛", "明", "超", "刚", "平", "辉", "鹏", "华", "飞", "鑫", "波", "斌", "宇", "浩", "凯", "健", "俊", "帆", "建", "国", "峰", "林", "文", "成"]
-    static let femaleGiven = ["芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "秀", "英", "玲", "桂", "兰", "萍", "红", "梅", "琳", "燕", "雪", "慧", "婷", "颖", "倩", "洁", "佳", "琴", "云", "莉", "欣", "蓉"]
-    static let places = ["石桥", "红星", "柳林", "新华", "双流", "青龙", "白马", "金沙", "锦江", "龙泉", "桂溪", "三圣", "万安", "永宁", "安仁", "元通", "怀远", "崇阳", "羊马", "江源", "廖家", "大划", "街子", "文井", "观胜", "道明", "隆兴", "王场", "梓潼", "东湖"]
+    static let surnames = [
+        "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高", "郑", "梁", "谢", "宋", "唐", "许", "邓", "冯",
+        "韩", "曹", "曾", "彭", "萧", "蔡", "潘", "田", "董", "袁", "于", "余", "叶", "蒋", "杜", "苏", "魏", "程", "吕", "丁", "沈", "任",
+    ]
+    static let maleGiven = [
+        "伟", "强", "磊", "军", "勇", "杰", "涛", "明", "超", "刚", "平", "辉", "鹏", "华", "飞", "鑫", "波", "斌", "宇", "浩", "凯", "健", "俊", "帆", "建", "国", "峰", "林",
+        "文", "成",
+    ]
+    static let femaleGiven = [
+        "芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "秀", "英", "玲", "桂", "兰", "萍", "红", "梅", "琳", "燕", "雪", "慧", "婷", "颖", "倩", "洁", "佳", "琴", "云", "莉",
+        "欣", "蓉",
+    ]
+    static let places = [
+        "石桥", "红星", "柳林", "新华", "双流", "青龙", "白马", "金沙", "锦江", "龙泉", "桂溪", "三圣", "万安", "永宁", "安仁", "元通", "怀远", "崇阳", "羊马", "江源", "廖家", "大划", "街子",
+        "文井", "观胜", "道明", "隆兴", "王场", "梓潼", "东湖",
+    ]
     static let roads = ["人民路", "建设路", "解放路", "光华街", "文化路", "府河路", "兴业街", "长顺街", "青羊路", "顺城街", "桂花巷", "学府路", "滨河路", "东风路", "和平街"]
 }

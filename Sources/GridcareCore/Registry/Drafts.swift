@@ -7,8 +7,11 @@ public struct HouseholdDraft: Sendable, Equatable {
     public var longitude: Double
 
     public init(microGridId: Int64, externalRef: String?, address: String, latitude: Double, longitude: Double) {
-        self.microGridId = microGridId; self.externalRef = externalRef; self.address = address
-        self.latitude = latitude; self.longitude = longitude
+        self.microGridId = microGridId
+        self.externalRef = externalRef
+        self.address = address
+        self.latitude = latitude
+        self.longitude = longitude
     }
 
     public func validate() throws(ValidationFailure) {
@@ -38,16 +41,37 @@ public struct ResidentDraft: Sendable, Equatable {
     public var conditions: [Condition]
     public var circumstances: [Circumstance]
 
-    public init(household: HouseholdLink, name: String, sex: Sex, birthDate: SimpleDate, idNumber: IDCardNumber,
-                phone: String?, conditions: [Condition], circumstances: [Circumstance]) {
-        self.household = household; self.name = name; self.sex = sex; self.birthDate = birthDate
-        self.idNumber = idNumber; self.phone = phone; self.conditions = conditions; self.circumstances = circumstances
+    public init(
+        household: HouseholdLink,
+        name: String,
+        sex: Sex,
+        birthDate: SimpleDate,
+        idNumber: IDCardNumber,
+        phone: String?,
+        conditions: [Condition],
+        circumstances: [Circumstance]
+    ) {
+        self.household = household
+        self.name = name
+        self.sex = sex
+        self.birthDate = birthDate
+        self.idNumber = idNumber
+        self.phone = phone
+        self.conditions = conditions
+        self.circumstances = circumstances
     }
 
     /// Builds a draft from loosely typed input (an API body or a CSV row), collecting every problem.
     public static func make(
-        household: HouseholdLink?, name: String?, sex: String?, birthDate: String?, idNumber: String?,
-        phone: String?, conditions: [String], circumstances: [String], today: SimpleDate
+        household: HouseholdLink?,
+        name: String?,
+        sex: String?,
+        birthDate: String?,
+        idNumber: String?,
+        phone: String?,
+        conditions: [String],
+        circumstances: [String],
+        today: SimpleDate
     ) throws(ValidationFailure) -> ResidentDraft {
         var c = FieldChecker()
         if household == nil { c.add(FieldError("householdId", "is required")) }
@@ -76,20 +100,41 @@ public struct ResidentDraft: Sendable, Equatable {
         if let phone { c.require(Self.isPlausiblePhone(phone), "phone", "must be 5–20 digits, spaces, + or -") }
         var parsedConditions: [Condition] = []
         for raw in conditions {
-            if let v = Condition(rawValue: raw) { parsedConditions.append(v) } else {
-                c.add(FieldError("conditions", "unknown condition \"\(raw)\"; expected one of \(Condition.allCases.map(\.rawValue).joined(separator: ", "))"))
+            if let v = Condition(rawValue: raw) {
+                parsedConditions.append(v)
+            } else {
+                c.add(
+                    FieldError(
+                        "conditions",
+                        "unknown condition \"\(raw)\"; expected one of \(Condition.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
+                )
             }
         }
         var parsedCircumstances: [Circumstance] = []
         for raw in circumstances {
-            if let v = Circumstance(rawValue: raw) { parsedCircumstances.append(v) } else {
-                c.add(FieldError("circumstances", "unknown circumstance \"\(raw)\"; expected one of \(Circumstance.allCases.map(\.rawValue).joined(separator: ", "))"))
+            if let v = Circumstance(rawValue: raw) {
+                parsedCircumstances.append(v)
+            } else {
+                c.add(
+                    FieldError(
+                        "circumstances",
+                        "unknown circumstance \"\(raw)\"; expected one of \(Circumstance.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
+                )
             }
         }
         try c.finish()
-        return ResidentDraft(household: household!, name: name!.trimmed, sex: parsedSex!, birthDate: parsedBirth!,
-                             idNumber: id!, phone: phone, conditions: distinctSorted(parsedConditions),
-                             circumstances: distinctSorted(parsedCircumstances))
+        return ResidentDraft(
+            household: household!,
+            name: name!.trimmed,
+            sex: parsedSex!,
+            birthDate: parsedBirth!,
+            idNumber: id!,
+            phone: phone,
+            conditions: distinctSorted(parsedConditions),
+            circumstances: distinctSorted(parsedCircumstances)
+        )
     }
 
     public static func isPlausiblePhone(_ phone: String) -> Bool {

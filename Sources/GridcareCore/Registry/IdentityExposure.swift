@@ -15,21 +15,36 @@ public struct IdentityExposure: Sendable {
     /// The fewest candidates a masked view may leave.
     public static let floor = 1_000
 
-    public init(region: String, birthDate: SimpleDate? = nil, birthYear: Int? = nil, age: (years: Int, on: SimpleDate)? = nil,
-                isMale: Bool? = nil, masked: String? = nil) {
-        self.region = region; self.birthDate = birthDate; self.birthYear = birthYear; self.age = age
-        self.isMale = isMale; self.masked = masked
+    public init(
+        region: String,
+        birthDate: SimpleDate? = nil,
+        birthYear: Int? = nil,
+        age: (years: Int, on: SimpleDate)? = nil,
+        isMale: Bool? = nil,
+        masked: String? = nil
+    ) {
+        self.region = region
+        self.birthDate = birthDate
+        self.birthYear = birthYear
+        self.age = age
+        self.isMale = isMale
+        self.masked = masked
     }
 
     /// The birth dates the view allows, as day numbers: one date, a calendar year, an age's span of a year,
     /// or their overlap.
     var birthDays: ClosedRange<Int>? {
         if let birthDate { return birthDate.dayNumber...birthDate.dayNumber }
-        var lower = SimpleDate(year: 1900, month: 1, day: 1)!, upper = SimpleDate(year: 2100, month: 12, day: 31)!
-        if let y = birthYear { lower = max(lower, SimpleDate(year: y, month: 1, day: 1)!); upper = min(upper, SimpleDate(year: y, month: 12, day: 31)!) }
+        var lower = SimpleDate(year: 1900, month: 1, day: 1)!
+        var upper = SimpleDate(year: 2100, month: 12, day: 31)!
+        if let y = birthYear {
+            lower = max(lower, SimpleDate(year: y, month: 1, day: 1)!)
+            upper = min(upper, SimpleDate(year: y, month: 12, day: 31)!)
+        }
         if let (years, on) = age {
             // Aged `years` on `on`: born after on−(years+1) years and on or before on−years.
-            lower = max(lower, on.adding(years: -(years + 1)).adding(days: 1)); upper = min(upper, on.adding(years: -years))
+            lower = max(lower, on.adding(years: -(years + 1)).adding(days: 1))
+            upper = min(upper, on.adding(years: -years))
         }
         return lower <= upper ? lower.dayNumber...upper.dayNumber : nil
     }
@@ -47,7 +62,9 @@ public struct IdentityExposure: Sendable {
         let w = Self.weights
         let regionSum = (0..<6).reduce(0) { $0 + Int(region[$1] - 48) * w[$1] }
         func digits(_ position: Int) -> [Int] { shown[position].map { [Int($0) - 48] } ?? Array(0...9) }
-        let first = digits(14), second = digits(15), last = digits(16).filter { isMale == nil || ($0 % 2 == 1) == isMale! }
+        let first = digits(14)
+        let second = digits(15)
+        let last = digits(16).filter { isMale == nil || ($0 % 2 == 1) == isMale! }
         var count = 0
         for day in days {
             let date = Array(SimpleDate(dayNumber: day).yyyymmdd.utf8)

@@ -9,10 +9,24 @@ public struct Area: Sendable, Equatable {
     public var institution: String?
     public var version: Int
 
-    public init(id: Int64, level: AreaLevel, parentId: Int64?, districtId: Int64, name: String,
-                code: String?, institution: String?, version: Int) {
-        self.id = id; self.level = level; self.parentId = parentId; self.districtId = districtId
-        self.name = name; self.code = code; self.institution = institution; self.version = version
+    public init(
+        id: Int64,
+        level: AreaLevel,
+        parentId: Int64?,
+        districtId: Int64,
+        name: String,
+        code: String?,
+        institution: String?,
+        version: Int
+    ) {
+        self.id = id
+        self.level = level
+        self.parentId = parentId
+        self.districtId = districtId
+        self.name = name
+        self.code = code
+        self.institution = institution
+        self.version = version
     }
 }
 
@@ -29,11 +43,30 @@ public struct Facility: Sendable, Equatable {
     public var timeZone: String
     public var version: Int
 
-    public init(id: Int64, kind: FacilityKind, districtId: Int64, areaId: Int64, centreId: Int64?, name: String,
-                address: String?, latitude: Double?, longitude: Double?, timeZone: String, version: Int) {
-        self.id = id; self.kind = kind; self.districtId = districtId; self.areaId = areaId; self.centreId = centreId
-        self.name = name; self.address = address; self.latitude = latitude; self.longitude = longitude
-        self.timeZone = timeZone; self.version = version
+    public init(
+        id: Int64,
+        kind: FacilityKind,
+        districtId: Int64,
+        areaId: Int64,
+        centreId: Int64?,
+        name: String,
+        address: String?,
+        latitude: Double?,
+        longitude: Double?,
+        timeZone: String,
+        version: Int
+    ) {
+        self.id = id
+        self.kind = kind
+        self.districtId = districtId
+        self.areaId = areaId
+        self.centreId = centreId
+        self.name = name
+        self.address = address
+        self.latitude = latitude
+        self.longitude = longitude
+        self.timeZone = timeZone
+        self.version = version
     }
 }
 
@@ -49,10 +82,27 @@ public struct Worker: Sendable, Equatable {
     public var active: Bool
     public var version: Int
 
-    public init(id: Int64, districtId: Int64, role: WorkerRole, name: String, phone: String?, centreId: Int64?,
-                hospitalId: Int64?, areaId: Int64?, active: Bool, version: Int) {
-        self.id = id; self.districtId = districtId; self.role = role; self.name = name; self.phone = phone
-        self.centreId = centreId; self.hospitalId = hospitalId; self.areaId = areaId; self.active = active
+    public init(
+        id: Int64,
+        districtId: Int64,
+        role: WorkerRole,
+        name: String,
+        phone: String?,
+        centreId: Int64?,
+        hospitalId: Int64?,
+        areaId: Int64?,
+        active: Bool,
+        version: Int
+    ) {
+        self.id = id
+        self.districtId = districtId
+        self.role = role
+        self.name = name
+        self.phone = phone
+        self.centreId = centreId
+        self.hospitalId = hospitalId
+        self.areaId = areaId
+        self.active = active
         self.version = version
     }
 }
@@ -68,10 +118,25 @@ public struct Household: Sendable, Equatable {
     public var codeToken: String
     public var version: Int
 
-    public init(id: Int64, districtId: Int64, microGridId: Int64, externalRef: String?, address: String,
-                latitude: Double, longitude: Double, codeToken: String, version: Int) {
-        self.id = id; self.districtId = districtId; self.microGridId = microGridId; self.externalRef = externalRef
-        self.address = address; self.latitude = latitude; self.longitude = longitude; self.codeToken = codeToken
+    public init(
+        id: Int64,
+        districtId: Int64,
+        microGridId: Int64,
+        externalRef: String?,
+        address: String,
+        latitude: Double,
+        longitude: Double,
+        codeToken: String,
+        version: Int
+    ) {
+        self.id = id
+        self.districtId = districtId
+        self.microGridId = microGridId
+        self.externalRef = externalRef
+        self.address = address
+        self.latitude = latitude
+        self.longitude = longitude
+        self.codeToken = codeToken
         self.version = version
     }
 }
@@ -95,13 +160,35 @@ public struct Resident: Sendable, Equatable {
     public var teamId: Int64?
     public var version: Int
 
-    public init(id: Int64, districtId: Int64, householdId: Int64, microGridId: Int64, name: String, sex: Sex,
-                birthYear: Int, idNumberMasked: String, identity: ResidentIdentity?, phone: String?, conditions: [Condition],
-                circumstances: [Circumstance], teamId: Int64?, version: Int) {
-        self.id = id; self.districtId = districtId; self.householdId = householdId; self.microGridId = microGridId
-        self.name = name; self.sex = sex; self.birthYear = birthYear; self.idNumberMasked = idNumberMasked
+    public init(
+        id: Int64,
+        districtId: Int64,
+        householdId: Int64,
+        microGridId: Int64,
+        name: String,
+        sex: Sex,
+        birthYear: Int,
+        idNumberMasked: String,
+        identity: ResidentIdentity?,
+        phone: String?,
+        conditions: [Condition],
+        circumstances: [Circumstance],
+        teamId: Int64?,
+        version: Int
+    ) {
+        self.id = id
+        self.districtId = districtId
+        self.householdId = householdId
+        self.microGridId = microGridId
+        self.name = name
+        self.sex = sex
+        self.birthYear = birthYear
+        self.idNumberMasked = idNumberMasked
         self.identity = identity
-        self.phone = phone; self.conditions = conditions; self.circumstances = circumstances; self.teamId = teamId
+        self.phone = phone
+        self.conditions = conditions
+        self.circumstances = circumstances
+        self.teamId = teamId
         self.version = version
     }
 
@@ -116,5 +203,8 @@ public struct Resident: Sendable, Equatable {
 public struct ResidentIdentity: Sendable, Equatable {
     public var idNumber: String
     public var birthDate: SimpleDate
-    public init(idNumber: String, birthDate: SimpleDate) { self.idNumber = idNumber; self.birthDate = birthDate }
+    public init(idNumber: String, birthDate: SimpleDate) {
+        self.idNumber = idNumber
+        self.birthDate = birthDate
+    }
 }

@@ -20,7 +20,10 @@ func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable 
 public struct Lined<Value: Sendable>: Sendable {
     public var line: Int
     public var value: Value
-    public init(line: Int, value: Value) { self.line = line; self.value = value }
+    public init(line: Int, value: Value) {
+        self.line = line
+        self.value = value
+    }
 }
 
 /// Both files of an import, validated together, or every bad row with its line and reason.
@@ -35,8 +38,11 @@ public struct RegistryImport: Sendable {
     )
 
     /// Parses and checks everything that can be checked without the database. Errors name the file.
-    public static func parse(households: (name: String, bytes: [UInt8])?, residents: (name: String, bytes: [UInt8])?,
-                             today: SimpleDate) -> Result<RegistryImport, ImportFailure> {
+    public static func parse(
+        households: (name: String, bytes: [UInt8])?,
+        residents: (name: String, bytes: [UInt8])?,
+        today: SimpleDate
+    ) -> Result<RegistryImport, ImportFailure> {
         var errors: [ImportFailure.Item] = []
         var houses: [Lined<HouseholdDraft>] = []
         var people: [Lined<ResidentDraft>] = []
@@ -50,7 +56,9 @@ public struct RegistryImport: Sendable {
                     let ref = table.value(record, "ref")
                     if let ref {
                         if let first = refs[ref] { c.add(FieldError("ref", "duplicates the ref on line \(first)")) } else { refs[ref] = record.line }
-                    } else { c.add(FieldError("ref", "is required")) }
+                    } else {
+                        c.add(FieldError("ref", "is required"))
+                    }
                     let mg = table.value(record, "micro_grid_id").flatMap(Int64.init)
                     c.require(mg != nil, "micro_grid_id", "must be a whole number")
                     let lat = table.value(record, "latitude").flatMap(Double.init)
@@ -118,10 +126,16 @@ public struct RegistryImport: Sendable {
         }
         do {
             let draft = try ResidentDraft.make(
-                household: link ?? .id(0), name: table.value(record, "name"), sex: table.value(record, "sex"),
-                birthDate: table.value(record, "birth_date"), idNumber: table.value(record, "id_number"),
-                phone: table.value(record, "phone"), conditions: list("conditions"),
-                circumstances: list("circumstances"), today: today)
+                household: link ?? .id(0),
+                name: table.value(record, "name"),
+                sex: table.value(record, "sex"),
+                birthDate: table.value(record, "birth_date"),
+                idNumber: table.value(record, "id_number"),
+                phone: table.value(record, "phone"),
+                conditions: list("conditions"),
+                circumstances: list("circumstances"),
+                today: today
+            )
             return pre.isEmpty ? .success(draft) : .failure(ValidationFailure(pre))
         } catch {
             return .failure(ValidationFailure(pre + error.errors.map { FieldError(csvName($0.field), $0.reason) }))
@@ -144,7 +158,11 @@ public struct ImportFailure: Error, Sendable, Equatable {
         public var file: String
         public var line: Int
         public var reason: String
-        public init(file: String, line: Int, reason: String) { self.file = file; self.line = line; self.reason = reason }
+        public init(file: String, line: Int, reason: String) {
+            self.file = file
+            self.line = line
+            self.reason = reason
+        }
         public var description: String { "\(file):\(line): \(reason)" }
     }
 

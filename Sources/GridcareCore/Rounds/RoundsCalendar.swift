@@ -8,10 +8,33 @@ public struct RoundsRow: Sendable, Equatable {
     /// The stop's route: departure from the centre and return to it (nil for plans saved before routes were kept).
     public var route: ClosedRange<Int>?
 
-    public init(day: SimpleDate, member: String, seq: Int, arrive: Int, leave: Int, residentId: Int64, resident: String, address: String,
-                visit: String, rule: String, status: String, uid: String, route: ClosedRange<Int>? = nil) {
-        self.day = day; self.member = member; self.seq = seq; self.arrive = arrive; self.leave = leave; self.residentId = residentId
-        self.resident = resident; self.address = address; self.visit = visit; self.rule = rule; self.status = status; self.uid = uid
+    public init(
+        day: SimpleDate,
+        member: String,
+        seq: Int,
+        arrive: Int,
+        leave: Int,
+        residentId: Int64,
+        resident: String,
+        address: String,
+        visit: String,
+        rule: String,
+        status: String,
+        uid: String,
+        route: ClosedRange<Int>? = nil
+    ) {
+        self.day = day
+        self.member = member
+        self.seq = seq
+        self.arrive = arrive
+        self.leave = leave
+        self.residentId = residentId
+        self.resident = resident
+        self.address = address
+        self.visit = visit
+        self.rule = rule
+        self.status = status
+        self.uid = uid
         self.route = route
     }
 
@@ -22,10 +45,21 @@ public struct RoundsRow: Sendable, Equatable {
     public static func rows(_ plan: RoundsPlan) -> [RoundsRow] {
         plan.routes.flatMap { r in
             r.stops.map { s in
-                RoundsRow(day: r.day, member: r.memberName, seq: s.seq, arrive: s.arriveMinute, leave: s.leaveMinute, residentId: s.visit.residentId,
-                          resident: s.visit.residentName, address: s.visit.address,
-                          visit: ([s.visit.visit] + s.visit.also).map(\.rawValue).joined(separator: "+"), rule: s.visit.rule,
-                          status: "planned", uid: "\(r.day.iso)-\(r.workerId)-\(s.seq)-\(s.visit.residentId)", route: r.departMinute...r.returnMinute)
+                RoundsRow(
+                    day: r.day,
+                    member: r.memberName,
+                    seq: s.seq,
+                    arrive: s.arriveMinute,
+                    leave: s.leaveMinute,
+                    residentId: s.visit.residentId,
+                    resident: s.visit.residentName,
+                    address: s.visit.address,
+                    visit: ([s.visit.visit] + s.visit.also).map(\.rawValue).joined(separator: "+"),
+                    rule: s.visit.rule,
+                    status: "planned",
+                    uid: "\(r.day.iso)-\(r.workerId)-\(s.seq)-\(s.visit.residentId)",
+                    route: r.departMinute...r.returnMinute
+                )
             }
         }
     }
@@ -51,9 +85,13 @@ public enum RoundsCalendar {
         }
         var lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Gridcare//Rounds//ZH", "CALSCALE:GREGORIAN", "X-WR-CALNAME:\(text(name))"]
         for r in rows {
-            lines += ["BEGIN:VEVENT", "UID:\(r.uid)@gridcare", "DTSTAMP:\(instant(stamp))", "DTSTART:\(utc(r.day, r.arrive))", "DTEND:\(utc(r.day, r.leave))",
-                      "SUMMARY:\(text("\(r.visit) · \(r.resident)"))", "LOCATION:\(text(r.address))",
-                      "DESCRIPTION:\(text("\(r.member), stop \(r.seq)\(r.route == nil ? "" : " (route \(r.routeText))"); rule \(r.rule); resident \(r.residentId)"))", "END:VEVENT"]
+            lines += [
+                "BEGIN:VEVENT", "UID:\(r.uid)@gridcare", "DTSTAMP:\(instant(stamp))", "DTSTART:\(utc(r.day, r.arrive))",
+                "DTEND:\(utc(r.day, r.leave))",
+                "SUMMARY:\(text("\(r.visit) · \(r.resident)"))", "LOCATION:\(text(r.address))",
+                "DESCRIPTION:\(text("\(r.member), stop \(r.seq)\(r.route == nil ? "" : " (route \(r.routeText))"); rule \(r.rule); resident \(r.residentId)"))",
+                "END:VEVENT",
+            ]
         }
         lines.append("END:VCALENDAR")
         return lines.joined(separator: "\r\n") + "\r\n"

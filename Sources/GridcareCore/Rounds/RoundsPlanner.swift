@@ -11,11 +11,32 @@ public struct RoundsVisit: Sendable, Equatable {
     /// The resident's availability, minutes after midnight (nil: the whole working day).
     public var window: ClosedRange<Int>?
 
-    public init(residentId: Int64, residentName: String, address: String, latitude: Double, longitude: Double, visit: VisitKind, rule: String,
-                dueOn: SimpleDate, overdueDays: Int, tier: Tier?, alert: Bool, window: ClosedRange<Int>?) {
-        self.residentId = residentId; self.residentName = residentName; self.address = address; self.latitude = latitude
-        self.longitude = longitude; self.visit = visit; self.rule = rule; self.dueOn = dueOn; self.overdueDays = overdueDays
-        self.tier = tier; self.alert = alert; self.window = window
+    public init(
+        residentId: Int64,
+        residentName: String,
+        address: String,
+        latitude: Double,
+        longitude: Double,
+        visit: VisitKind,
+        rule: String,
+        dueOn: SimpleDate,
+        overdueDays: Int,
+        tier: Tier?,
+        alert: Bool,
+        window: ClosedRange<Int>?
+    ) {
+        self.residentId = residentId
+        self.residentName = residentName
+        self.address = address
+        self.latitude = latitude
+        self.longitude = longitude
+        self.visit = visit
+        self.rule = rule
+        self.dueOn = dueOn
+        self.overdueDays = overdueDays
+        self.tier = tier
+        self.alert = alert
+        self.window = window
     }
 }
 
@@ -27,7 +48,9 @@ public struct RoundsMember: Sendable, Equatable {
     /// here (or with no block) is not a rounds day.
     public var hours: [SimpleDate: [ClosedRange<Int>]]
     public init(workerId: Int64, name: String, hours: [SimpleDate: [ClosedRange<Int>]]) {
-        self.workerId = workerId; self.name = name; self.hours = hours
+        self.workerId = workerId
+        self.name = name
+        self.hours = hours
     }
 }
 
@@ -70,7 +93,10 @@ public struct RoundsPlanner: Sendable {
     /// Raised when the plan is no longer wanted: the solve under way stops and no further day is solved.
     public var stop: StopFlag?
 
-    public init(rules: RoundsRules, centre: (latitude: Double, longitude: Double)) { self.rules = rules; self.centre = centre }
+    public init(rules: RoundsRules, centre: (latitude: Double, longitude: Double)) {
+        self.rules = rules
+        self.centre = centre
+    }
 
     /// What skipping a visit costs, in minutes of travel it is worth: the planner's idea of urgency.
     public func priority(_ v: RoundsVisit) -> Int {
@@ -118,7 +144,9 @@ public struct RoundsPlanner: Sendable {
                 routes[r].stops[s].seq = numbered[key]!
             }
         }
-        let unplanned = visits.indices.filter { !served.contains($0) }.map { (visit: visits[$0], reason: reason(visits[$0], members: members, days: days)) }
+        let unplanned = visits.indices.filter { !served.contains($0) }.map {
+            (visit: visits[$0], reason: reason(visits[$0], members: members, days: days))
+        }
         return RoundsPlan(routes: routes, unplanned: unplanned)
     }
 
@@ -141,7 +169,8 @@ public struct RoundsPlanner: Sendable {
     /// Nil when no start time does. This is the one owner of that rule: the solver's instance (so the plan
     /// and the VRPLIB export) and the reasons given for what was not planned all ask it.
     public func startTimes(_ v: RoundsVisit, in block: ClosedRange<Int>) -> ClosedRange<Int>? {
-        let there = travelTenths(v), duration = rules.minutes(v) * 10
+        let there = travelTenths(v)
+        let duration = rules.minutes(v) * 10
         let window = v.window ?? block
         let earliest = max(block.lowerBound * 10 + there, window.lowerBound * 10)
         let latest = min(block.upperBound * 10 - there, window.upperBound * 10) - duration
@@ -160,17 +189,35 @@ public struct RoundsPlanner: Sendable {
         let clients = visits.compactMap { v -> Client? in
             guard let starts = startTimes(v, in: block) else { return nil }
             let p = point(v.latitude, v.longitude)
-            return Client(x: p.x, y: p.y, demand: 0, serviceDuration: rules.minutes(v) * 10, earliest: starts.lowerBound,
-                          latest: starts.upperBound, prize: priority(v) * 10, required: false)
+            return Client(
+                x: p.x,
+                y: p.y,
+                demand: 0,
+                serviceDuration: rules.minutes(v) * 10,
+                earliest: starts.lowerBound,
+                latest: starts.upperBound,
+                prize: priority(v) * 10,
+                required: false
+            )
         }
-        return Instance.euclidean(name: name, depot: Depot(x: 0, y: 0, earliest: block.lowerBound * 10, latest: block.upperBound * 10),
-                                  clients: clients, vehicleCount: vehicles, capacity: 1, scale: 10)
+        return Instance.euclidean(
+            name: name,
+            depot: Depot(x: 0, y: 0, earliest: block.lowerBound * 10, latest: block.upperBound * 10),
+            clients: clients,
+            vehicleCount: vehicles,
+            capacity: 1,
+            scale: 10
+        )
     }
 
     /// The week as the planner solves it, one instance per day and block (the members free in it are its
     /// vehicles), each holding every visit of the week that fits the block: what `gridcare rounds export` writes.
-    public func instances(_ visits: [RoundsVisit], members: [RoundsMember], days: [SimpleDate],
-                          name: String) -> [(day: SimpleDate, block: ClosedRange<Int>, instance: Instance)] {
+    public func instances(
+        _ visits: [RoundsVisit],
+        members: [RoundsMember],
+        days: [SimpleDate],
+        name: String
+    ) -> [(day: SimpleDate, block: ClosedRange<Int>, instance: Instance)] {
         let offered = visits.filter { windowTooShort($0) == nil }
         return days.flatMap { day in
             blocks(of: members, on: day).map { block, group in
@@ -181,17 +228,28 @@ public struct RoundsPlanner: Sendable {
     }
 
     /// Solves one block for its members; `visits` all fit the block. Returns the routes and the indices served.
-    func solve(_ visits: [RoundsVisit], block: ClosedRange<Int>, members: [RoundsMember], day: SimpleDate,
-               seconds: Double) -> ([RoundsRoute], Set<Int>) {
+    func solve(
+        _ visits: [RoundsVisit],
+        block: ClosedRange<Int>,
+        members: [RoundsMember],
+        day: SimpleDate,
+        seconds: Double
+    ) -> ([RoundsRoute], Set<Int>) {
         let inst = instance(visits, hours: block, vehicles: members.count)
         precondition(inst.clients.count == visits.count, "solve is given only visits that fit the block")
-        let options = SolverOptions(timeLimit: .milliseconds(Int64(max(20, seconds * 1000))), seed: seed &+ UInt64(day.dayNumber),
-                                    maxIterations: maxIterations, stop: stop)
+        let options = SolverOptions(
+            timeLimit: .milliseconds(Int64(max(20, seconds * 1000))),
+            seed: seed &+ UInt64(day.dayNumber),
+            maxIterations: maxIterations,
+            stop: stop
+        )
         let solution = Solver(instance: inst, options: options).solve()
         var served = Set<Int>()
         var routes: [RoundsRoute] = []
         for (route, member) in zip(solution.routes.filter { !$0.isEmpty }, members) {
-            var t = block.lowerBound * 10, previous = 0, travel = 0
+            var t = block.lowerBound * 10
+            var previous = 0
+            var travel = 0
             var stops: [RoundsStop] = []
             for node in route {
                 let c = inst.clients[node - 1]
@@ -203,8 +261,17 @@ public struct RoundsPlanner: Sendable {
                 previous = node
             }
             travel += inst.distance(previous, 0)
-            routes.append(RoundsRoute(day: day, workerId: member.workerId, memberName: member.name, departMinute: block.lowerBound,
-                                      returnMinute: (t + inst.distance(previous, 0) + 9) / 10, travelMinutes: (travel + 9) / 10, stops: stops))
+            routes.append(
+                RoundsRoute(
+                    day: day,
+                    workerId: member.workerId,
+                    memberName: member.name,
+                    departMinute: block.lowerBound,
+                    returnMinute: (t + inst.distance(previous, 0) + 9) / 10,
+                    travelMinutes: (travel + 9) / 10,
+                    stops: stops
+                )
+            )
         }
         return (routes, served)
     }
@@ -223,7 +290,8 @@ public struct RoundsPlanner: Sendable {
         let blocks = days.flatMap { day in members.flatMap { $0.hours[day] ?? [] } }
         if blocks.isEmpty { return "no member of the team has rounds hours this week" }
         if blocks.contains(where: { startTimes(v, in: $0) != nil }) { return "no time left this week: more urgent visits filled the rounds hours" }
-        let away = (travelTenths(v) + 9) / 10, minutes = rules.minutes(v)
+        let away = (travelTenths(v) + 9) / 10
+        let minutes = rules.minutes(v)
         if let w = v.window {
             return "cannot fit any member-day this week: the resident is in \(clock(w.lowerBound))–\(clock(w.upperBound)), and no free block "
                 + "of the rounds hours holds the visit's \(minutes) minutes there with \(away) minutes' travel each way"
@@ -235,6 +303,7 @@ public struct RoundsPlanner: Sendable {
 
 /// Minutes after midnight as HH:MM.
 public func clock(_ minute: Int) -> String {
-    let h = minute / 60, m = minute % 60
+    let h = minute / 60
+    let m = minute % 60
     return (h < 10 ? "0" : "") + "\(h):" + (m < 10 ? "0" : "") + "\(m)"
 }

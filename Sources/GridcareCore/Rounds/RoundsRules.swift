@@ -65,7 +65,8 @@ public struct ISOWeek: Sendable, Equatable, CustomStringConvertible {
     public init?(_ text: String) {
         let parts = text.split(separator: "-")
         guard parts.count == 2, let year = Int(parts[0]), parts[1].first == "W", let week = Int(parts[1].dropFirst()),
-              (1...53).contains(week), (1900...2200).contains(year), let jan4 = SimpleDate(year: year, month: 1, day: 4) else { return nil }
+            (1...53).contains(week), (1900...2200).contains(year), let jan4 = SimpleDate(year: year, month: 1, day: 4)
+        else { return nil }
         let monday = jan4.adding(days: 1 - jan4.isoWeekday + 7 * (week - 1))
         guard ISOWeek(containing: monday).description == String(format: "%04d-W%02d", year, week) else { return nil }
         self.monday = monday

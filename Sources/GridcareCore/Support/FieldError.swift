@@ -64,4 +64,3 @@ public struct FieldChecker: Sendable {
 
     public func finish() throws(ValidationFailure) { try ValidationFailure.check(errors) }
 }
-

@@ -19,10 +19,10 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
     /// A normally distributed value (Box–Muller).
     public mutating func gaussian(mean: Double = 0, sd: Double = 1) -> Double {
-        let u1 = max(unit(), 1e-12), u2 = unit()
+        let u1 = max(unit(), 1e-12)
+        let u2 = unit()
         return mean + sd * (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
 
     public mutating func chance(_ p: Double) -> Bool { unit() < p }
 }
-

@@ -20,8 +20,13 @@ extension StateMachine {
     /// The state `action` leads to, or a refusal naming what may come next.
     public func after(_ action: Action) throws(TransitionError) -> Self {
         guard let next = moves.first(where: { $0.action == action })?.to else {
-            throw TransitionError(noun: Self.noun, from: rawValue, action: action.rawValue,
-                                  allowed: allowedActions.map(\.rawValue), hint: hint(action))
+            throw TransitionError(
+                noun: Self.noun,
+                from: rawValue,
+                action: action.rawValue,
+                allowed: allowedActions.map(\.rawValue),
+                hint: hint(action)
+            )
         }
         return next
     }
@@ -37,7 +42,11 @@ public struct TransitionError: Error, Sendable, Equatable, CustomStringConvertib
     public var hint: String?
 
     public init(noun: String, from: String, action: String, allowed: [String], hint: String? = nil) {
-        self.noun = noun; self.from = from; self.action = action; self.allowed = allowed; self.hint = hint
+        self.noun = noun
+        self.from = from
+        self.action = action
+        self.allowed = allowed
+        self.hint = hint
     }
 
     public var description: String {

@@ -16,12 +16,28 @@ public struct Contract: Sendable, Equatable {
     public var previousId: Int64?
     public var version: Int
 
-    public init(id: Int64, districtId: Int64, residentId: Int64, teamId: Int64, startsOn: SimpleDate,
-                termEndsOn: SimpleDate, endedOn: SimpleDate?, endReason: ContractEndReason?, previousId: Int64?,
-                version: Int) {
-        self.id = id; self.districtId = districtId; self.residentId = residentId; self.teamId = teamId
-        self.startsOn = startsOn; self.termEndsOn = termEndsOn; self.endedOn = endedOn; self.endReason = endReason
-        self.previousId = previousId; self.version = version
+    public init(
+        id: Int64,
+        districtId: Int64,
+        residentId: Int64,
+        teamId: Int64,
+        startsOn: SimpleDate,
+        termEndsOn: SimpleDate,
+        endedOn: SimpleDate?,
+        endReason: ContractEndReason?,
+        previousId: Int64?,
+        version: Int
+    ) {
+        self.id = id
+        self.districtId = districtId
+        self.residentId = residentId
+        self.teamId = teamId
+        self.startsOn = startsOn
+        self.termEndsOn = termEndsOn
+        self.endedOn = endedOn
+        self.endReason = endReason
+        self.previousId = previousId
+        self.version = version
     }
 
     /// The day after the last covered day.

@@ -16,7 +16,10 @@ public struct CoverageReport: Sendable, Equatable {
         public var gridName: String
         public var households: Int
         public init(microGridId: Int64, name: String, gridName: String, households: Int) {
-            self.microGridId = microGridId; self.name = name; self.gridName = gridName; self.households = households
+            self.microGridId = microGridId
+            self.name = name
+            self.gridName = gridName
+            self.households = households
         }
     }
 
@@ -25,7 +28,9 @@ public struct CoverageReport: Sendable, Equatable {
         public var name: String
         public var problems: [String]
         public init(teamId: Int64, name: String, problems: [String]) {
-            self.teamId = teamId; self.name = name; self.problems = problems
+            self.teamId = teamId
+            self.name = name
+            self.problems = problems
         }
     }
 

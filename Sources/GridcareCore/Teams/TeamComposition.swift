@@ -25,7 +25,10 @@ public struct TeamSeat: Sendable, Equatable {
     public var active: Bool
 
     public init(workerId: Int64, teamRole: TeamRole, workerRole: WorkerRole, active: Bool = true) {
-        self.workerId = workerId; self.teamRole = teamRole; self.workerRole = workerRole; self.active = active
+        self.workerId = workerId
+        self.teamRole = teamRole
+        self.workerRole = workerRole
+        self.active = active
     }
 }
 
@@ -73,9 +76,21 @@ public struct CareTeam: Sendable, Equatable {
     public var microGridIds: [Int64]
     public var version: Int
 
-    public init(id: Int64, districtId: Int64, centreId: Int64, name: String, members: [TeamSeat],
-                microGridIds: [Int64], version: Int) {
-        self.id = id; self.districtId = districtId; self.centreId = centreId; self.name = name
-        self.members = members; self.microGridIds = microGridIds; self.version = version
+    public init(
+        id: Int64,
+        districtId: Int64,
+        centreId: Int64,
+        name: String,
+        members: [TeamSeat],
+        microGridIds: [Int64],
+        version: Int
+    ) {
+        self.id = id
+        self.districtId = districtId
+        self.centreId = centreId
+        self.name = name
+        self.members = members
+        self.microGridIds = microGridIds
+        self.version = version
     }
 }

@@ -5,16 +5,34 @@ import GridcareStore
 
 extension Components.Schemas.Me {
     init(_ a: Caller) {
-        self.init(userId: a.userId, username: a.username, role: a.role, districtId: a.scope.districtId,
-                  workerId: a.workerId, hospitalId: a.hospitalId, microGridIds: a.scope.microGridIds, tokenExpiresAt: a.expiresAt)
+        self.init(
+            userId: a.userId,
+            username: a.username,
+            role: a.role,
+            districtId: a.scope.districtId,
+            workerId: a.workerId,
+            hospitalId: a.hospitalId,
+            microGridIds: a.scope.microGridIds,
+            tokenExpiresAt: a.expiresAt
+        )
     }
 }
 
 extension Components.Schemas.AuditEvent {
     init(_ e: AuditEvent) {
-        self.init(id: e.id, at: e.at, userId: e.userId, role: e.role, districtId: e.districtId, operation: e.operation,
-                  action: .init(rawValue: e.action.rawValue)!, residentId: e.residentId, householdId: e.householdId,
-                  outcome: .init(rawValue: e.outcome.rawValue)!, detail: e.detail)
+        self.init(
+            id: e.id,
+            at: e.at,
+            userId: e.userId,
+            role: e.role,
+            districtId: e.districtId,
+            operation: e.operation,
+            action: .init(rawValue: e.action.rawValue)!,
+            residentId: e.residentId,
+            householdId: e.householdId,
+            outcome: .init(rawValue: e.outcome.rawValue)!,
+            detail: e.detail
+        )
     }
 }
 
@@ -24,13 +42,20 @@ extension APIHandler {
         // Rate limits first (a database bucket per address and per username), then a bcrypt slot: a flood
         // is turned away at once with 429 and never reaches bcrypt or the attempt counter.
         do {
-            try await SignInLimits(database).take(address: RequestScope.clientAddress, username: b.username,
-                                                  perAddressPerMinute: config.signInPerAddressPerMinute,
-                                                  perUserPerMinute: config.signInPerUserPerMinute, logger: logger)
+            try await SignInLimits(database).take(
+                address: RequestScope.clientAddress,
+                username: b.username,
+                perAddressPerMinute: config.signInPerAddressPerMinute,
+                perUserPerMinute: config.signInPerUserPerMinute,
+                logger: logger
+            )
         } catch let exceeded as SignInLimits.Exceeded {
             logger.notice("sign-in rate limited", metadata: ["by": "\(exceeded.what)"])
-            throw Problem(status: .tooManyRequests, detail: "Too many sign-ins for this \(exceeded.what); retry after \(exceeded.seconds) s.",
-                          retryAfter: exceeded.seconds)
+            throw Problem(
+                status: .tooManyRequests,
+                detail: "Too many sign-ins for this \(exceeded.what); retry after \(exceeded.seconds) s.",
+                retryAfter: exceeded.seconds
+            )
         }
         let verified: User?
         do {
@@ -43,8 +68,11 @@ extension APIHandler {
             try await AuditLog(database.scoped(nil, operation: "signIn"))
                 .record(.call, outcome: .denied, detail: "sign-in as \(b.username.prefix(64))", logger: logger)
             // One answer for an unknown user, a wrong password, a locked or a disabled account.
-            throw Problem(status: .unauthorized, detail: "The username or password is wrong, or the account is locked.",
-                          errors: [FieldError("password", "does not match")])
+            throw Problem(
+                status: .unauthorized,
+                detail: "The username or password is wrong, or the account is locked.",
+                errors: [FieldError("password", "does not match")]
+            )
         }
         let tokens = TokenStore(database)
         let issued = try await tokens.issue(userId: user.id, lifetime: config.tokenLifetime, label: "sign-in", logger: logger)
@@ -66,8 +94,11 @@ extension APIHandler {
 
     func listAuditEvents(_ input: Operations.ListAuditEvents.Input) async throws -> Operations.ListAuditEvents.Output {
         let q = input.query
-        let page = try await AuditLog(db).list(.init(residentId: q.residentId, householdId: q.householdId, userId: q.userId),
-                                               page: try pageRequest(cursor: q.cursor, limit: q.limit), logger: logger)
+        let page = try await AuditLog(db).list(
+            .init(residentId: q.residentId, householdId: q.householdId, userId: q.userId),
+            page: try pageRequest(cursor: q.cursor, limit: q.limit),
+            logger: logger
+        )
         return .ok(.init(body: .json(.init(items: page.items.map(Components.Schemas.AuditEvent.init), nextCursor: page.nextCursor))))
     }
 }

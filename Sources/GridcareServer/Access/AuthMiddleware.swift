@@ -10,7 +10,10 @@ struct AuthMiddleware: ServerMiddleware {
     let db: Database
 
     func intercept(
-        _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        _ request: HTTPRequest,
+        body: HTTPBody?,
+        metadata: ServerRequestMetadata,
+        operationID: String,
         next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
         let logger = RequestScope.logger
@@ -18,9 +21,12 @@ struct AuthMiddleware: ServerMiddleware {
             return try await RequestScope.$operation.withValue(operationID) { try await next(request, body, metadata) }
         }
         guard let token = Self.bearer(request.headerFields[.authorization]),
-              let actor = try await TokenStore(db).authenticate(token, logger: logger)
+            let actor = try await TokenStore(db).authenticate(token, logger: logger)
         else {
-            throw Problem(status: .unauthorized, detail: "Sign in first: send Authorization: Bearer <token> (a missing, expired or revoked token is refused).")
+            throw Problem(
+                status: .unauthorized,
+                detail: "Sign in first: send Authorization: Bearer <token> (a missing, expired or revoked token is refused)."
+            )
         }
         guard AccessRules.allows(actor.role, operationID) else {
             try await AuditLog(db.scoped(actor.scope, operation: operationID)).record(.call, outcome: .denied, detail: "role", logger: logger)

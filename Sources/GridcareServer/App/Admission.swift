@@ -13,7 +13,8 @@ final class Admission: Sendable {
     private let running = Mutex(0)
 
     init(limit: Int, retryAfterSeconds: Int) {
-        self.limit = max(1, limit); self.retryAfterSeconds = max(1, retryAfterSeconds)
+        self.limit = max(1, limit)
+        self.retryAfterSeconds = max(1, retryAfterSeconds)
     }
 
     /// Takes a place if one is free.
@@ -36,7 +37,12 @@ final class Admission: Sendable {
 
     /// The body of the 429.
     var problem: Components.Schemas.Problem {
-        .init(_type: "https://gridcare.example/problems/429", title: "Too Many Requests", status: 429,
-              detail: "The service is running as many solves and mobilisation checks as it admits at once (\(limit)); try again in \(retryAfterSeconds) s.")
+        .init(
+            _type: "https://gridcare.example/problems/429",
+            title: "Too Many Requests",
+            status: 429,
+            detail:
+                "The service is running as many solves and mobilisation checks as it admits at once (\(limit)); try again in \(retryAfterSeconds) s."
+        )
     }
 }

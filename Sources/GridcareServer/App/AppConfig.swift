@@ -82,7 +82,9 @@ public struct AppConfig: Sendable {
         poolSize = reader.int(forKey: "database.poolSize", default: 16)
         requestDeadline = .milliseconds(reader.int(forKey: "http.requestDeadlineMs", default: 5_000))
         maxBodyBytes = reader.int(forKey: "http.maxBodyBytes", default: 1 << 20)
-        statementTimeout = .milliseconds(reader.int(forKey: "database.statementTimeoutMs", default: reader.int(forKey: "http.requestDeadlineMs", default: 5_000)))
+        statementTimeout = .milliseconds(
+            reader.int(forKey: "database.statementTimeoutMs", default: reader.int(forKey: "http.requestDeadlineMs", default: 5_000))
+        )
         headerTimeout = .seconds(max(1, reader.int(forKey: "http.headerTimeoutSeconds", default: 10)))
         let low = reader.int(forKey: "rules.microGrid.minHouseholds", default: 30)
         let high = reader.int(forKey: "rules.microGrid.maxHouseholds", default: 100)
@@ -100,11 +102,19 @@ public struct AppConfig: Sendable {
         board.expiryJobMinutes = max(1, reader.int(forKey: "rules.board.expiryJobMinutes", default: board.expiryJobMinutes))
         boardRules = board
         var rounds = RoundsRules()
-        let dayStart = reader.string(forKey: "rules.rounds.dayStarts", default: "08:00"), dayEnd = reader.string(forKey: "rules.rounds.dayEnds", default: "17:30")
-        if let start = ClinicStore.parseTime(dayStart), let end = ClinicStore.parseTime(dayEnd), start < end { rounds.dayStartMinute = start; rounds.dayEndMinute = end }
+        let dayStart = reader.string(forKey: "rules.rounds.dayStarts", default: "08:00")
+        let dayEnd = reader.string(forKey: "rules.rounds.dayEnds", default: "17:30")
+        if let start = ClinicStore.parseTime(dayStart), let end = ClinicStore.parseTime(dayEnd), start < end {
+            rounds.dayStartMinute = start
+            rounds.dayEndMinute = end
+        }
         // The lunch break (no visits; equal times: none) and the shortest free block worth a route.
-        let lunchStart = reader.string(forKey: "rules.rounds.lunchStarts", default: "12:00"), lunchEnd = reader.string(forKey: "rules.rounds.lunchEnds", default: "13:30")
-        if let start = ClinicStore.parseTime(lunchStart), let end = ClinicStore.parseTime(lunchEnd), start <= end { rounds.lunchStartMinute = start; rounds.lunchEndMinute = end }
+        let lunchStart = reader.string(forKey: "rules.rounds.lunchStarts", default: "12:00")
+        let lunchEnd = reader.string(forKey: "rules.rounds.lunchEnds", default: "13:30")
+        if let start = ClinicStore.parseTime(lunchStart), let end = ClinicStore.parseTime(lunchEnd), start <= end {
+            rounds.lunchStartMinute = start
+            rounds.lunchEndMinute = end
+        }
         rounds.minimumBlockMinutes = max(10, reader.int(forKey: "rules.rounds.minimumBlockMinutes", default: rounds.minimumBlockMinutes))
         for kind in VisitKind.allCases {
             let key = ConfigKey(["rules", "rounds", "visitMinutes", kind.rawValue])
@@ -117,9 +127,15 @@ public struct AppConfig: Sendable {
             noticeMinutes: max(0, reader.double(forKey: "rules.mobilisation.noticeMinutes", default: 3)),
             doorToDoorMinutes: max(0, reader.double(forKey: "rules.mobilisation.doorToDoorMinutes", default: 8)),
             walkingKmPerHour: max(0.5, reader.double(forKey: "rules.mobilisation.walkingKmh", default: 4)),
-            limitMinutes: max(1, reader.double(forKey: "rules.mobilisation.limitMinutes", default: 180)))
-        maxConcurrentHeavyWork = max(1, reader.int(forKey: "rules.heavyWork.maxConcurrent",
-                                                   default: max(1, ProcessInfo.processInfo.activeProcessorCount - 1)))
+            limitMinutes: max(1, reader.double(forKey: "rules.mobilisation.limitMinutes", default: 180))
+        )
+        maxConcurrentHeavyWork = max(
+            1,
+            reader.int(
+                forKey: "rules.heavyWork.maxConcurrent",
+                default: max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+            )
+        )
         heavyWorkRetryAfterSeconds = max(1, reader.int(forKey: "rules.heavyWork.retryAfterSeconds", default: 5))
         logLevel = reader.string(forKey: "log.level", default: "info")
         serviceRole = reader.string(forKey: "database.serviceRole", default: "gridcare_service")
@@ -145,7 +161,9 @@ public struct AppConfig: Sendable {
         if let identityKey { return try IdentityVault(base64: identityKey) }
         if let identityKeyFile { return try IdentityVault.load(file: identityKeyFile, create: false) }
         guard databaseURL == nil else {
-            throw IdentityKeyError("an external database needs security.identityKeyFile (or GRIDCARE_SECURITY_IDENTITY_KEY): the key that seals identity numbers")
+            throw IdentityKeyError(
+                "an external database needs security.identityKeyFile (or GRIDCARE_SECURITY_IDENTITY_KEY): the key that seals identity numbers"
+            )
         }
         return try IdentityVault.load(file: embeddedDataDirectory + ".identity-key", create: true)
     }
@@ -157,7 +175,11 @@ public struct AppConfig: Sendable {
 
     public static func reader(file: String = "Config/gridcare.yaml", overrides: [String: ConfigValue] = [:]) async throws -> ConfigReader {
         var providers: [any ConfigProvider] = [
-            InMemoryProvider(values: Dictionary(uniqueKeysWithValues: overrides.map { (AbsoluteConfigKey($0.key.split(separator: ".").map(String.init)), $0.value) })),
+            InMemoryProvider(
+                values: Dictionary(
+                    uniqueKeysWithValues: overrides.map { (AbsoluteConfigKey($0.key.split(separator: ".").map(String.init)), $0.value) }
+                )
+            ),
             EnvironmentVariablesProvider().prefixKeys(with: ConfigKey(["gridcare"])),
         ]
         providers.append(try await FileProvider<YAMLSnapshot>(filePath: .init(file), allowMissing: true))
@@ -168,8 +190,13 @@ public struct AppConfig: Sendable {
         var r = ReferralRules()
         for urgency in ReferralUrgency.allCases {
             let name = urgency == .greenChannel ? "greenChannel" : urgency.rawValue
-            r.acknowledgeWithinHours[urgency] = max(1, reader.int(forKey: ConfigKey(["rules", "referrals", "acknowledgeWithinHours", name]),
-                                                                   default: r.acknowledgeWithinHours[urgency] ?? 24))
+            r.acknowledgeWithinHours[urgency] = max(
+                1,
+                reader.int(
+                    forKey: ConfigKey(["rules", "referrals", "acknowledgeWithinHours", name]),
+                    default: r.acknowledgeWithinHours[urgency] ?? 24
+                )
+            )
         }
         r.followUpWithinDays = max(1, reader.int(forKey: "rules.referrals.followUpWithinDays", default: r.followUpWithinDays))
         return r
@@ -179,10 +206,18 @@ public struct AppConfig: Sendable {
         var r = VisitRules()
         r.chronicFollowUpsPerYear = max(1, reader.int(forKey: "rules.visits.chronicFollowUpsPerYear", default: r.chronicFollowUpsPerYear))
         r.annualCheckAge = reader.int(forKey: "rules.visits.annualCheckAge", default: r.annualCheckAge)
-        r.disabledElderlyHomeVisitsPerYear = max(1, reader.int(forKey: "rules.visits.disabledElderlyHomeVisitsPerYear",
-                                                               default: r.disabledElderlyHomeVisitsPerYear))
+        r.disabledElderlyHomeVisitsPerYear = max(
+            1,
+            reader.int(
+                forKey: "rules.visits.disabledElderlyHomeVisitsPerYear",
+                default: r.disabledElderlyHomeVisitsPerYear
+            )
+        )
         for tier in Tier.allCases {
-            r.welfareDays[tier] = max(1, reader.int(forKey: ConfigKey(["rules", "visits", "welfareDays", tier.rawValue]), default: r.welfareDays[tier]!))
+            r.welfareDays[tier] = max(
+                1,
+                reader.int(forKey: ConfigKey(["rules", "visits", "welfareDays", tier.rawValue]), default: r.welfareDays[tier]!)
+            )
         }
         r.followUpWithinDays = max(1, reader.int(forKey: "rules.visits.followUpWithinDays", default: r.followUpWithinDays))
         r.urgentSystolic = reader.int(forKey: "rules.readings.urgentSystolic", default: r.urgentSystolic)

@@ -44,8 +44,13 @@ public func makeServiceClient(url owner: DatabaseURL, config: AppConfig, logger:
 
 /// The router alone, for tests that drive it without a socket.
 /// `passwords` is the sign-in's bcrypt gate (made from the configuration unless a test brings its own).
-public func buildRouter(config: AppConfig, client: PostgresClient, vault: IdentityVault? = nil, logger: Logger,
-                        passwords: PasswordChecker? = nil) throws -> Router<GridcareRequestContext> {
+public func buildRouter(
+    config: AppConfig,
+    client: PostgresClient,
+    vault: IdentityVault? = nil,
+    logger: Logger,
+    passwords: PasswordChecker? = nil
+) throws -> Router<GridcareRequestContext> {
     let db = Database(client: client, logger: logger, vault: try vault ?? config.identityVault())
     let router = Router(context: GridcareRequestContext.self)
     let document = try OpenAPIDocument.yaml()
@@ -57,9 +62,12 @@ public func buildRouter(config: AppConfig, client: PostgresClient, vault: Identi
     router.get("/openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: document)))
     }
-    let handler = APIHandler(database: db, config: config,
-                             heavyWork: Admission(limit: config.maxConcurrentHeavyWork, retryAfterSeconds: config.heavyWorkRetryAfterSeconds),
-                             passwords: passwords ?? PasswordChecker(slots: config.bcryptConcurrency, cost: config.bcryptCost))
+    let handler = APIHandler(
+        database: db,
+        config: config,
+        heavyWork: Admission(limit: config.maxConcurrentHeavyWork, retryAfterSeconds: config.heavyWorkRetryAfterSeconds),
+        passwords: passwords ?? PasswordChecker(slots: config.bcryptConcurrency, cost: config.bcryptCost)
+    )
     // A deadline of 0 turns the middleware off (for measuring what it costs).
     var middlewares: [any ServerMiddleware] = config.requestDeadline > .zero ? [DeadlineMiddleware(deadline: config.requestDeadline)] : []
     middlewares.append(AuthMiddleware(db: db))
@@ -106,8 +114,11 @@ func version(ifMatch: String?) throws -> Int? {
     if digits.hasPrefix("W/") { digits = digits.dropFirst(2) }
     if digits.count >= 2, digits.hasPrefix("\""), digits.hasSuffix("\"") { digits = digits.dropFirst().dropLast() }
     guard (1...9).contains(digits.count), digits.allSatisfy(\.isASCII), let v = Int(digits), digits.allSatisfy(\.isNumber) else {
-        throw Problem(status: .badRequest, detail: "If-Match must be * or an ETag this service issued.",
-                      errors: [FieldError("If-Match", "is not a version")])
+        throw Problem(
+            status: .badRequest,
+            detail: "If-Match must be * or an ETag this service issued.",
+            errors: [FieldError("If-Match", "is not a version")]
+        )
     }
     return v
 }

@@ -22,7 +22,10 @@ struct IdempotencyMiddleware: ServerMiddleware {
     static let ignored: Set<String> = ["signIn"]
 
     func intercept(
-        _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        _ request: HTTPRequest,
+        body: HTTPBody?,
+        metadata: ServerRequestMetadata,
+        operationID: String,
         next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
         guard request.method == .post, !Self.ignored.contains(operationID), let key = request.headerFields[Self.header] else {
@@ -36,7 +39,11 @@ struct IdempotencyMiddleware: ServerMiddleware {
         let user = RequestScope.actor?.userId ?? 0
         let bytes = try await Self.collect(body, upTo: maxBodyBytes)
         let outcome = try await store.perform(
-            userId: user, operation: operationID, key: key, fingerprint: Self.fingerprint(request, bytes), logger: logger,
+            userId: user,
+            operation: operationID,
+            key: key,
+            fingerprint: Self.fingerprint(request, bytes),
+            logger: logger,
             keepsRefusal: Self.isRefusal
         ) {
             let (response, body) = try await next(request, HTTPBody(bytes), metadata)
@@ -73,7 +80,7 @@ struct IdempotencyMiddleware: ServerMiddleware {
     /// still the same request.
     static func canonical(_ bytes: [UInt8]) -> [UInt8] {
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]),
-              let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .fragmentsAllowed])
+            let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .fragmentsAllowed])
         else { return bytes }
         return [UInt8](data)
     }

@@ -116,7 +116,10 @@ struct DeadlineMiddleware: ServerMiddleware {
     static let allowances: [String: Duration] = ["planRounds": .seconds(30), "mobilisationReport": .seconds(60)]
 
     func intercept(
-        _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        _ request: HTTPRequest,
+        body: HTTPBody?,
+        metadata: ServerRequestMetadata,
+        operationID: String,
         next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
         let logger = RequestScope.logger
@@ -130,8 +133,10 @@ struct DeadlineMiddleware: ServerMiddleware {
                 }
                 defer { group.cancelAll() }
                 guard let first = try await group.next(), let response = first else {
-                    throw Problem(status: .serviceUnavailable,
-                                  detail: "The request did not finish within \(deadline); the database may be unavailable.")
+                    throw Problem(
+                        status: .serviceUnavailable,
+                        detail: "The request did not finish within \(deadline); the database may be unavailable."
+                    )
                 }
                 return response
             }

@@ -10,7 +10,10 @@ struct NoNullsMiddleware: ServerMiddleware {
     let maxBodyBytes: Int
 
     func intercept(
-        _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        _ request: HTTPRequest,
+        body: HTTPBody?,
+        metadata: ServerRequestMetadata,
+        operationID: String,
         next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
         guard let body, request.headerFields[.contentType]?.lowercased().contains("json") == true else {
@@ -19,7 +22,8 @@ struct NoNullsMiddleware: ServerMiddleware {
         let bytes = try await [UInt8](collecting: body, upTo: maxBodyBytes)
         // Malformed JSON is left for the decoder, which names what is wrong.
         if let object = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]),
-           let path = Self.firstNull(in: object, at: "") {
+            let path = Self.firstNull(in: object, at: "")
+        {
             throw FieldError(path.isEmpty ? "body" : path, "must not be null; leave the field out instead")
         }
         return try await next(request, HTTPBody(bytes), metadata)

@@ -57,8 +57,11 @@ extension Problem {
         case StoreError.notFound(let what):
             return .notFound(what)
         case let refused as TransitionError:
-            var problem = Problem(status: .conflict, detail: "The \(refused.noun)'s state does not allow this action.",
-                                  errors: [FieldError("action", refused.description)])
+            var problem = Problem(
+                status: .conflict,
+                detail: "The \(refused.noun)'s state does not allow this action.",
+                errors: [FieldError("action", refused.description)]
+            )
             problem.allowed = refused.allowed
             return problem
         case StoreError.notAllowed(let why):
@@ -66,8 +69,11 @@ extension Problem {
         case StoreError.conflict(let field, let reason):
             return Problem(status: .conflict, detail: "The request conflicts with a stored record.", errors: [FieldError(field, reason)])
         case StoreError.versionMismatch(let current):
-            return Problem(status: .preconditionFailed, detail: "The record changed since it was read; its version is now \(current).",
-                           errors: [FieldError("If-Match", "is stale")])
+            return Problem(
+                status: .preconditionFailed,
+                detail: "The record changed since it was read; its version is now \(current).",
+                errors: [FieldError("If-Match", "is stale")]
+            )
         case let server as ServerError:
             return fromRuntime(server, logger: logger)
         case let http as HTTPError:
@@ -79,15 +85,21 @@ extension Problem {
             // Class 22 is the database refusing a value (a NUL in text, a number out of range): the client's data.
             if let psql = error as? PSQLError, let state = psql.serverInfo?[.sqlState], state.hasPrefix("22") {
                 logger.notice("database refused a value", metadata: ["sqlstate": "\(state)"])
-                return Problem(status: .unprocessableContent, detail: "A value cannot be stored (\(state)).",
-                               errors: [FieldError("body", "holds a value the database cannot store")])
+                return Problem(
+                    status: .unprocessableContent,
+                    detail: "A value cannot be stored (\(state)).",
+                    errors: [FieldError("body", "holds a value the database cannot store")]
+                )
             }
             // A row-level security check refused a write into another scope: the stores' own checks should
             // have said which field; this is the second wall answering.
             if let psql = error as? PSQLError, psql.serverInfo?[.sqlState] == "42501" {
                 logger.warning("row-level security refused a write", metadata: ["error": "\(psql.serverInfo?[.message] ?? "")"])
-                return Problem(status: .unprocessableContent, detail: "The request refers to a record that does not exist.",
-                               errors: [FieldError("body", "refers to a record that does not exist")])
+                return Problem(
+                    status: .unprocessableContent,
+                    detail: "The request refers to a record that does not exist.",
+                    errors: [FieldError("body", "refers to a record that does not exist")]
+                )
             }
             // 57014: a statement cancelled by its timeout (or a lock wait past it) — busy, not broken.
             if let psql = error as? PSQLError, psql.serverInfo?[.sqlState] == "57014" {
@@ -108,7 +120,8 @@ extension Problem {
         let underlying = error.underlyingError
         if underlying is Problem || underlying is ValidationFailure || underlying is FieldError || underlying is StoreError
             || underlying is TransitionError
-            || ConstraintViolation(underlying) != nil || underlying is PSQLError || underlying is CancellationError {
+            || ConstraintViolation(underlying) != nil || underlying is PSQLError || underlying is CancellationError
+        {
             return from(underlying, logger: logger)
         }
         if let decoding = underlying as? DecodingError {
@@ -124,8 +137,11 @@ extension Problem {
             // A body that decodes wrongly is 422; a malformed path or query parameter (the runtime reports
             // those without a coding path, so the exact name is unknown) is 400.
             if error.requestBody == nil || (field.field == "body" && error.request.path?.contains("?") == true) {
-                return Problem(status: .badRequest, detail: "A path or query parameter is malformed: \(field.reason).",
-                               errors: [FieldError(field.field == "body" ? "query" : field.field, field.reason)])
+                return Problem(
+                    status: .badRequest,
+                    detail: "A path or query parameter is malformed: \(field.reason).",
+                    errors: [FieldError(field.field == "body" ? "query" : field.field, field.reason)]
+                )
             }
             return Problem(status: .unprocessableContent, detail: "The request body does not match the schema.", errors: [field])
         }

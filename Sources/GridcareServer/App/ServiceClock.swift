@@ -11,7 +11,7 @@ enum ServiceClock {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 try await cancelWhenGracefulShutdown { try await tick() }
-            } catch where Task.isCancelled || Task.isShuttingDownGracefully {
+            } catch  where Task.isCancelled || Task.isShuttingDownGracefully {
                 break
             } catch {
                 logger.warning("\(name) failed; trying again next round", metadata: ["error": "\(String(reflecting: error))"])

@@ -7,8 +7,13 @@ extension APIHandler {
 
     func listAlerts(_ input: Operations.ListAlerts.Input) async throws -> Operations.ListAlerts.Output {
         let q = input.query
-        let items = try await alerts.list(teamId: q.teamId, microGridId: q.microGridId, includeClosed: q.includeClosed ?? false,
-                                          limit: try bounded(q.limit, "limit", default: 200, max: 2000), logger: logger)
+        let items = try await alerts.list(
+            teamId: q.teamId,
+            microGridId: q.microGridId,
+            includeClosed: q.includeClosed ?? false,
+            limit: try bounded(q.limit, "limit", default: 200, max: 2000),
+            logger: logger
+        )
         return .ok(.init(body: .json(.init(items: items.map { .init($0) }))))
     }
 

@@ -4,9 +4,19 @@ import GridcareStore
 
 extension Components.Schemas.DueVisit {
     init(_ d: DueVisit) {
-        self.init(residentId: d.residentId, residentName: d.residentName, microGridId: d.microGridId, teamId: d.teamId,
-                  visit: .init(rawValue: d.visit.rawValue)!, rule: .init(rawValue: d.rule.rawValue)!, dueOn: d.dueOn.iso,
-                  overdueDays: d.overdueDays, lastDone: d.lastDone?.iso, tier: d.tier, openAlert: d.openAlert)
+        self.init(
+            residentId: d.residentId,
+            residentName: d.residentName,
+            microGridId: d.microGridId,
+            teamId: d.teamId,
+            visit: .init(rawValue: d.visit.rawValue)!,
+            rule: .init(rawValue: d.rule.rawValue)!,
+            dueOn: d.dueOn.iso,
+            overdueDays: d.overdueDays,
+            lastDone: d.lastDone?.iso,
+            tier: d.tier,
+            openAlert: d.openAlert
+        )
     }
 }
 
@@ -24,8 +34,15 @@ extension APIHandler {
     func listDueVisits(_ input: Operations.ListDueVisits.Input) async throws -> Operations.ListDueVisits.Output {
         let today = self.today
         // A team the caller cannot see has no due visits they may read: the same 404 as a missing team.
-        let (items, total) = try await dueVisits.due(.init(teamId: input.path.id, today: today, until: try dueUntil(input.query.until),
-                                                           limit: try bounded(input.query.limit, "limit", default: 100, max: 5000)), logger: logger)
+        let (items, total) = try await dueVisits.due(
+            .init(
+                teamId: input.path.id,
+                today: today,
+                until: try dueUntil(input.query.until),
+                limit: try bounded(input.query.limit, "limit", default: 100, max: 5000)
+            ),
+            logger: logger
+        )
         return .ok(.init(body: .json(.init(items: items.map { .init($0) }, total: total))))
     }
 
@@ -33,12 +50,28 @@ extension APIHandler {
         let today = self.today
         let limit = try bounded(input.query.limit, "limit", default: 200, max: 2000)
         let (due, _) = try await dueVisits.due(.init(today: today, until: try dueUntil(input.query.until), limit: 20_000), logger: logger)
-        let open = try await flags.list(.init(openOnly: true), page: try PageRequest(cursor: nil, limit: PageRequest.maximumLimit), logger: logger).items
+        let open = try await flags.list(.init(openOnly: true), page: try PageRequest(cursor: nil, limit: PageRequest.maximumLimit), logger: logger)
+            .items
         let alerted = try await alerts.list(teamId: nil, microGridId: nil, includeClosed: false, limit: 2000, logger: logger)
         let list = MyResidents.build(due: due, flags: open, alerts: alerted, limit: limit)
-        return .ok(.init(body: .json(.init(items: list.map { r in
-            .init(residentId: r.residentId, name: r.name, microGridId: r.microGridId, tier: r.tier,
-                  flags: r.flags.map { .init($0) }, openAlerts: r.openAlerts, due: r.due.map { .init($0) })
-        }))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: list.map { r in
+                            .init(
+                                residentId: r.residentId,
+                                name: r.name,
+                                microGridId: r.microGridId,
+                                tier: r.tier,
+                                flags: r.flags.map { .init($0) },
+                                openAlerts: r.openAlerts,
+                                due: r.due.map { .init($0) }
+                            )
+                        }
+                    )
+                )
+            )
+        )
     }
 }

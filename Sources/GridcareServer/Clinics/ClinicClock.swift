@@ -38,12 +38,19 @@ struct ClinicClock: Service {
         let through = today.adding(days: weeksAhead * 7 - 1)
         let summary = try await ClinicStore(db).generate(from: today, through: through, calendar: calendar, onHoliday: onHoliday, logger: logger)
         if summary.created + summary.moved + summary.cancelled > 0 {
-            logger.info("clinic clock", metadata: ["created": "\(summary.created)", "moved": "\(summary.moved)",
-                                                   "cancelled": "\(summary.cancelled)", "through": "\(through)"])
+            logger.info(
+                "clinic clock",
+                metadata: [
+                    "created": "\(summary.created)", "moved": "\(summary.moved)",
+                    "cancelled": "\(summary.cancelled)", "through": "\(through)",
+                ]
+            )
         }
         if summary.uncoveredDays > 0 {
-            logger.warning("clinic clock: days past the last year the holiday calendar knows; add that year's file when it is announced",
-                           metadata: ["days": "\(summary.uncoveredDays)", "directory": "\(holidaysDirectory)"])
+            logger.warning(
+                "clinic clock: days past the last year the holiday calendar knows; add that year's file when it is announced",
+                metadata: ["days": "\(summary.uncoveredDays)", "directory": "\(holidaysDirectory)"]
+            )
         }
         return summary
     }

@@ -4,11 +4,25 @@ import GridcareStore
 
 extension Components.Schemas.Flag {
     init(_ f: RiskFlag, history: [FlagEvent]? = nil) {
-        self.init(id: f.id, residentId: f.residentId, residentName: f.residentName, microGridId: f.microGridId, category: f.category,
-                  tier: .init(rawValue: f.tier.rawValue)!, population: .init(rawValue: f.population.rawValue)!, note: f.note,
-                  status: f.status, raisedBy: f.raisedBy, raisedAt: f.raisedAt, decidedBy: f.decidedBy,
-                  decidedAt: f.decidedAt, closedBy: f.closedBy, closedAt: f.closedAt, version: f.version,
-                  history: history?.map { .init(at: $0.at, userId: $0.userId, username: $0.username, action: $0.action, note: $0.note) })
+        self.init(
+            id: f.id,
+            residentId: f.residentId,
+            residentName: f.residentName,
+            microGridId: f.microGridId,
+            category: f.category,
+            tier: .init(rawValue: f.tier.rawValue)!,
+            population: .init(rawValue: f.population.rawValue)!,
+            note: f.note,
+            status: f.status,
+            raisedBy: f.raisedBy,
+            raisedAt: f.raisedAt,
+            decidedBy: f.decidedBy,
+            decidedAt: f.decidedAt,
+            closedBy: f.closedBy,
+            closedAt: f.closedAt,
+            version: f.version,
+            history: history?.map { .init(at: $0.at, userId: $0.userId, username: $0.username, action: $0.action, note: $0.note) }
+        )
     }
 }
 
@@ -17,17 +31,27 @@ extension APIHandler {
 
     func listFlags(_ input: Operations.ListFlags.Input) async throws -> Operations.ListFlags.Output {
         let q = input.query
-        let filter = FlagStore.Filter(residentId: q.residentId, status: q.status,
-                                      microGridId: q.microGridId, teamId: q.teamId, openOnly: q.open ?? false)
+        let filter = FlagStore.Filter(
+            residentId: q.residentId,
+            status: q.status,
+            microGridId: q.microGridId,
+            teamId: q.teamId,
+            openOnly: q.open ?? false
+        )
         let page = try await flags.list(filter, page: try pageRequest(cursor: q.cursor, limit: q.limit), logger: logger)
         return .ok(.init(body: .json(.init(items: page.items.map { .init($0) }, nextCursor: page.nextCursor))))
     }
 
     func raiseFlag(_ input: Operations.RaiseFlag.Input) async throws -> Operations.RaiseFlag.Output {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
-        let flag = try await flags.raise(residentId: b.residentId, category: b.category,
-                                         tier: Tier(rawValue: b.tier.rawValue)!, population: Population(rawValue: b.population.rawValue)!,
-                                         note: b.note, logger: logger)
+        let flag = try await flags.raise(
+            residentId: b.residentId,
+            category: b.category,
+            tier: Tier(rawValue: b.tier.rawValue)!,
+            population: Population(rawValue: b.population.rawValue)!,
+            note: b.note,
+            logger: logger
+        )
         return .created(.init(body: .json(.init(flag))))
     }
 

@@ -35,10 +35,14 @@ enum ReferralFHIR {
             "authoredOn": iso.string(from: s.createdAt), "requester": centre, "performer": [hospital],
             "reasonCode": [["text": s.diagnosis]], "note": [["text": s.reason]],
         ]
-        let observations: [[String: Any]] = s.vitals.enumerated().map { i, v in observation(v, id: "\(ref)-vitals-\(i + 1)", patient: patient, iso: iso) }
+        let observations: [[String: Any]] = s.vitals.enumerated().map { i, v in
+            observation(v, id: "\(ref)-vitals-\(i + 1)", patient: patient, iso: iso)
+        }
         if !observations.isEmpty { request["supportingInfo"] = observations.map { ["reference": "Observation/\($0["id"]!)"] } }
-        return ["resourceType": "Bundle", "type": "collection",
-                "entry": ([task, request] + observations).map { ["fullUrl": "urn:gridcare:\($0["resourceType"]!)/\($0["id"]!)", "resource": $0] }]
+        return [
+            "resourceType": "Bundle", "type": "collection",
+            "entry": ([task, request] + observations).map { ["fullUrl": "urn:gridcare:\($0["resourceType"]!)/\($0["id"]!)", "resource": $0] },
+        ]
     }
 
     static func taskStatus(_ s: ReferralStatus) -> String {
@@ -67,8 +71,10 @@ enum ReferralFHIR {
     static func observation(_ v: ReferralVitals, id: String, patient: [String: Any], iso: ISO8601DateFormatter) -> [String: Any] {
         func component(_ code: String, _ name: String, _ value: Double?, _ unit: String) -> [String: Any]? {
             guard let value else { return nil }
-            return ["code": ["coding": [["system": "http://loinc.org", "code": code, "display": name]]],
-                    "valueQuantity": ["value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit]]
+            return [
+                "code": ["coding": [["system": "http://loinc.org", "code": code, "display": name]]],
+                "valueQuantity": ["value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit],
+            ]
         }
         let components = [
             component("8480-6", "Systolic blood pressure", v.systolic.map(Double.init), "mm[Hg]"),
@@ -80,8 +86,10 @@ enum ReferralFHIR {
             component("59408-5", "Oxygen saturation", v.spo2.map(Double.init), "%"),
             component("29463-7", "Body weight", v.weight, "kg"),
         ].compactMap { $0 }
-        return ["resourceType": "Observation", "id": id, "status": "final",
-                "category": [["coding": [["system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "vital-signs"]]]],
-                "code": ["text": "Vital signs"], "subject": patient, "effectiveDateTime": iso.string(from: v.measuredAt), "component": components]
+        return [
+            "resourceType": "Observation", "id": id, "status": "final",
+            "category": [["coding": [["system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "vital-signs"]]]],
+            "code": ["text": "Vital signs"], "subject": patient, "effectiveDateTime": iso.string(from: v.measuredAt), "component": components,
+        ]
     }
 }

@@ -27,17 +27,23 @@ enum ReferralSlipPage {
             "<tr><th>\(label)</th><td>\(escape(value ?? "—"))</td></tr>"
         }
         func time(_ d: Date?) -> String? { d.map(chinaTime) }
-        let vitals = s.vitals.isEmpty ? "<p>—</p>" : "<table class=\"vitals\"><tr><th>测量时间 Measured</th><th>血压 BP</th><th>空腹血糖 FPG</th>"
-            + "<th>随机血糖 RPG</th><th>心率 HR</th><th>体温 T</th><th>SpO₂</th><th>体重 kg</th></tr>"
-            + s.vitals.map { v in
-                let bp = v.systolic.map { "\($0)/\(v.diastolic ?? 0)" }
-                let cells = [chinaTime(v.measuredAt), bp, v.glucoseFasting.map { "\($0)" }, v.glucoseRandom.map { "\($0)" },
-                             v.heartRate.map(String.init), v.temperature.map { "\($0)" }, v.spo2.map(String.init), v.weight.map { "\($0)" }]
-                return "<tr>" + cells.map { "<td>\(escape($0 ?? "—"))</td>" }.joined() + "</tr>"
-            }.joined() + "</table>"
+        let vitals =
+            s.vitals.isEmpty
+            ? "<p>—</p>"
+            : "<table class=\"vitals\"><tr><th>测量时间 Measured</th><th>血压 BP</th><th>空腹血糖 FPG</th>"
+                + "<th>随机血糖 RPG</th><th>心率 HR</th><th>体温 T</th><th>SpO₂</th><th>体重 kg</th></tr>"
+                + s.vitals.map { v in
+                    let bp = v.systolic.map { "\($0)/\(v.diastolic ?? 0)" }
+                    let cells = [
+                        chinaTime(v.measuredAt), bp, v.glucoseFasting.map { "\($0)" }, v.glucoseRandom.map { "\($0)" },
+                        v.heartRate.map(String.init), v.temperature.map { "\($0)" }, v.spo2.map(String.init), v.weight.map { "\($0)" },
+                    ]
+                    return "<tr>" + cells.map { "<td>\(escape($0 ?? "—"))</td>" }.joined() + "</tr>"
+                }.joined() + "</table>"
         var plan = ""
         if let p = s.plan {
-            plan = "<h2>回转 Discharged down</h2><table>" + row("出院时间 Discharged", time(s.dischargedAt)) + row("医嘱 Instructions", p.instructions)
+            plan =
+                "<h2>回转 Discharged down</h2><table>" + row("出院时间 Discharged", time(s.dischargedAt)) + row("医嘱 Instructions", p.instructions)
                 + row("用药 Medication", p.medication) + row("随访期限 Follow up by", p.followUpBy.iso) + "</table>"
         }
         return """
@@ -71,7 +77,8 @@ enum ReferralSlipPage {
         let local = d.addingTimeInterval(8 * 3600)
         let day = SimpleDate.todayInChina(now: d)
         let seconds = Int(local.timeIntervalSince1970.rounded(.down)) % 86_400
-        let h = seconds / 3600, m = seconds % 3600 / 60
+        let h = seconds / 3600
+        let m = seconds % 3600 / 60
         return "\(day.iso) \(h < 10 ? "0" : "")\(h):\(m < 10 ? "0" : "")\(m)"
     }
 

@@ -7,15 +7,25 @@ extension APIHandler {
 
     func listHouseholds(_ input: Operations.ListHouseholds.Input) async throws -> Operations.ListHouseholds.Output {
         let q = input.query
-        let page = try await households.list(microGridId: q.microGridId, gridId: q.gridId, districtId: q.districtId,
-                                             page: try pageRequest(cursor: q.cursor, limit: q.limit), logger: logger)
+        let page = try await households.list(
+            microGridId: q.microGridId,
+            gridId: q.gridId,
+            districtId: q.districtId,
+            page: try pageRequest(cursor: q.cursor, limit: q.limit),
+            logger: logger
+        )
         return .ok(.init(body: .json(.init(items: page.items.map(Components.Schemas.Household.init), nextCursor: page.nextCursor))))
     }
 
     func createHousehold(_ input: Operations.CreateHousehold.Input) async throws -> Operations.CreateHousehold.Output {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
-        let draft = HouseholdDraft(microGridId: b.microGridId, externalRef: b.externalRef, address: b.address,
-                                   latitude: b.latitude, longitude: b.longitude)
+        let draft = HouseholdDraft(
+            microGridId: b.microGridId,
+            externalRef: b.externalRef,
+            address: b.address,
+            latitude: b.latitude,
+            longitude: b.longitude
+        )
         return .created(.init(body: .json(.init(try await households.create(draft, logger: logger)))))
     }
 
@@ -31,8 +41,15 @@ extension APIHandler {
 
     func updateHousehold(_ input: Operations.UpdateHousehold.Input) async throws -> Operations.UpdateHousehold.Output {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
-        let h = try await households.update(input.path.id, address: b.address, latitude: b.latitude, longitude: b.longitude,
-                                            microGridId: b.microGridId, ifVersion: try version(ifMatch: input.headers.ifMatch), logger: logger)
+        let h = try await households.update(
+            input.path.id,
+            address: b.address,
+            latitude: b.latitude,
+            longitude: b.longitude,
+            microGridId: b.microGridId,
+            ifVersion: try version(ifMatch: input.headers.ifMatch),
+            logger: logger
+        )
         return .ok(.init(headers: .init(eTag: etag(h.version)), body: .json(.init(h))))
     }
 }

@@ -14,9 +14,17 @@ extension APIHandler {
             throw FieldError("maxAge", "must not be below minAge")
         }
         let idNumber = try q.idNumber.map { raw throws(FieldError) in try IDCardNumber(raw) }
-        let filter = ResidentStore.Filter(microGridId: q.microGridId, gridId: q.gridId, districtId: q.districtId, teamId: q.teamId,
-                                          householdId: q.householdId, namePrefix: q.name, minAge: q.minAge, maxAge: q.maxAge,
-                                          idNumber: idNumber)
+        let filter = ResidentStore.Filter(
+            microGridId: q.microGridId,
+            gridId: q.gridId,
+            districtId: q.districtId,
+            teamId: q.teamId,
+            householdId: q.householdId,
+            namePrefix: q.name,
+            minAge: q.minAge,
+            maxAge: q.maxAge,
+            idNumber: idNumber
+        )
         let today = self.today
         let page = try await residents.list(filter, today: today, page: try pageRequest(cursor: q.cursor, limit: q.limit), logger: logger)
         return .ok(.init(body: .json(.init(items: page.items.map { .init($0, today: today) }, nextCursor: page.nextCursor))))
@@ -27,9 +35,16 @@ extension APIHandler {
         try distinct(b.conditions?.map(\.rawValue), "conditions")
         try distinct(b.circumstances?.map(\.rawValue), "circumstances")
         let draft = try ResidentDraft.make(
-            household: .id(b.householdId), name: b.name, sex: b.sex.rawValue, birthDate: b.birthDate, idNumber: b.idNumber,
-            phone: b.phone, conditions: (b.conditions ?? []).map(\.rawValue), circumstances: (b.circumstances ?? []).map(\.rawValue),
-            today: today)
+            household: .id(b.householdId),
+            name: b.name,
+            sex: b.sex.rawValue,
+            birthDate: b.birthDate,
+            idNumber: b.idNumber,
+            phone: b.phone,
+            conditions: (b.conditions ?? []).map(\.rawValue),
+            circumstances: (b.circumstances ?? []).map(\.rawValue),
+            today: today
+        )
         return .created(.init(body: .json(.init(try await residents.create(draft, logger: logger), today: today))))
     }
 
@@ -49,9 +64,12 @@ extension APIHandler {
         try distinct(b.conditions?.map(\.rawValue), "conditions")
         try distinct(b.circumstances?.map(\.rawValue), "circumstances")
         let change = ResidentStore.Change(
-            name: b.name, phone: b.phone, householdId: b.householdId,
+            name: b.name,
+            phone: b.phone,
+            householdId: b.householdId,
             conditions: b.conditions,
-            circumstances: b.circumstances)
+            circumstances: b.circumstances
+        )
         let r = try await residents.update(input.path.id, change, ifVersion: try version(ifMatch: input.headers.ifMatch), logger: logger)
         return .ok(.init(headers: .init(eTag: etag(r.version)), body: .json(.init(r, today: today))))
     }

@@ -4,9 +4,16 @@ import GridcareStore
 
 extension Components.Schemas.CareTeam {
     init(_ t: CareTeam) {
-        self.init(id: t.id, districtId: t.districtId, centreId: t.centreId, name: t.name,
-                  members: t.members.map { .init(workerId: $0.workerId, role: $0.teamRole) },
-                  microGridIds: t.microGridIds, problems: TeamComposition.violations(t.members), version: t.version)
+        self.init(
+            id: t.id,
+            districtId: t.districtId,
+            centreId: t.centreId,
+            name: t.name,
+            members: t.members.map { .init(workerId: $0.workerId, role: $0.teamRole) },
+            microGridIds: t.microGridIds,
+            problems: TeamComposition.violations(t.members),
+            version: t.version
+        )
     }
 }
 
@@ -21,15 +28,24 @@ extension APIHandler {
 
     func listCareTeams(_ input: Operations.ListCareTeams.Input) async throws -> Operations.ListCareTeams.Output {
         let q = input.query
-        let page = try await teams.list(districtId: q.districtId, centreId: q.centreId,
-                                        page: try pageRequest(cursor: q.cursor, limit: q.limit), logger: logger)
+        let page = try await teams.list(
+            districtId: q.districtId,
+            centreId: q.centreId,
+            page: try pageRequest(cursor: q.cursor, limit: q.limit),
+            logger: logger
+        )
         return .ok(.init(body: .json(.init(items: page.items.map(Components.Schemas.CareTeam.init), nextCursor: page.nextCursor))))
     }
 
     func createCareTeam(_ input: Operations.CreateCareTeam.Input) async throws -> Operations.CreateCareTeam.Output {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
-        let team = try await teams.create(centreId: b.centreId, name: b.name, members: b.members.map(TeamStore.Member.init),
-                                          microGridIds: b.microGridIds ?? [], logger: logger)
+        let team = try await teams.create(
+            centreId: b.centreId,
+            name: b.name,
+            members: b.members.map(TeamStore.Member.init),
+            microGridIds: b.microGridIds ?? [],
+            logger: logger
+        )
         return .created(.init(body: .json(.init(team))))
     }
 
@@ -40,8 +56,13 @@ extension APIHandler {
 
     func updateCareTeam(_ input: Operations.UpdateCareTeam.Input) async throws -> Operations.UpdateCareTeam.Output {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
-        let team = try await teams.update(input.path.id, name: b.name, members: b.members?.map(TeamStore.Member.init),
-                                          ifVersion: try version(ifMatch: input.headers.ifMatch), logger: logger)
+        let team = try await teams.update(
+            input.path.id,
+            name: b.name,
+            members: b.members?.map(TeamStore.Member.init),
+            ifVersion: try version(ifMatch: input.headers.ifMatch),
+            logger: logger
+        )
         return .ok(.init(headers: .init(eTag: etag(team.version)), body: .json(.init(team))))
     }
 
@@ -60,10 +81,19 @@ extension APIHandler {
             .init(microGridId: $0.microGridId, name: $0.name, gridName: $0.gridName, households: $0.households)
         }
         let range = config.coverage.householdsPerMicroGrid
-        return .ok(.init(body: .json(.init(
-            microGrids: report.microGrids, coveredMicroGrids: report.coveredMicroGrids,
-            householdRange: [range.lowerBound, range.upperBound],
-            uncovered: report.uncovered.map(line), outOfSize: report.outOfSize.map(line),
-            brokenTeams: report.brokenTeams.map { .init(teamId: $0.teamId, name: $0.name, problems: $0.problems) }))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        microGrids: report.microGrids,
+                        coveredMicroGrids: report.coveredMicroGrids,
+                        householdRange: [range.lowerBound, range.upperBound],
+                        uncovered: report.uncovered.map(line),
+                        outOfSize: report.outOfSize.map(line),
+                        brokenTeams: report.brokenTeams.map { .init(teamId: $0.teamId, name: $0.name, problems: $0.problems) }
+                    )
+                )
+            )
+        )
     }
 }

@@ -36,30 +36,62 @@ public struct AuditLog: Sendable {
     public init(_ db: Database) { self.db = db }
 
     /// Audits a refused attempt and hands the refusal back for `Database.audited` to throw after the commit.
-    public func refused<T: Sendable>(_ error: any Error, _ action: AuditAction, residents: [Int64] = [], outcome: AuditOutcome = .refused,
-                                     detail: String?, on conn: PostgresConnection, logger: Logger) async throws -> Refusable<T> {
+    public func refused<T: Sendable>(
+        _ error: any Error,
+        _ action: AuditAction,
+        residents: [Int64] = [],
+        outcome: AuditOutcome = .refused,
+        detail: String?,
+        on conn: PostgresConnection,
+        logger: Logger
+    ) async throws -> Refusable<T> {
         try await record(action, residents: residents, outcome: outcome, detail: detail, on: conn, logger: logger)
         return .refused(error)
     }
 
     /// Records one row per resident (or one without a resident) inside the caller's transaction.
-    public func record(_ action: AuditAction, residents: [Int64] = [], outcome: AuditOutcome = .ok, detail: String? = nil,
-                       on conn: PostgresConnection, logger: Logger) async throws {
+    public func record(
+        _ action: AuditAction,
+        residents: [Int64] = [],
+        outcome: AuditOutcome = .ok,
+        detail: String? = nil,
+        on conn: PostgresConnection,
+        logger: Logger
+    ) async throws {
         let s = db.scope
-        let rows = try await conn.execute(Insert(userId: s?.userId, role: s?.role.rawValue, districtId: s?.districtId, operation: db.operation,
-                                                 action: action.rawValue, outcome: outcome.rawValue, detail: detail, residents: residents),
-                                          logger: logger)
+        let rows = try await conn.execute(
+            Insert(
+                userId: s?.userId,
+                role: s?.role.rawValue,
+                districtId: s?.districtId,
+                operation: db.operation,
+                action: action.rawValue,
+                outcome: outcome.rawValue,
+                detail: detail,
+                residents: residents
+            ),
+            logger: logger
+        )
         for try await _ in rows {}
     }
 
     /// Records one row per household read or changed (households are audited like residents).
-    public func record(_ action: AuditAction, households: [Int64], outcome: AuditOutcome = .ok, detail: String? = nil,
-                       on conn: PostgresConnection, logger: Logger) async throws {
+    public func record(
+        _ action: AuditAction,
+        households: [Int64],
+        outcome: AuditOutcome = .ok,
+        detail: String? = nil,
+        on conn: PostgresConnection,
+        logger: Logger
+    ) async throws {
         let s = db.scope
-        try await conn.query("""
+        try await conn.query(
+            """
             SELECT gridcare_audit(\(s?.userId), \(s?.role.rawValue), \(s?.districtId), \(db.operation), \(action.rawValue), \(outcome.rawValue),
                                   \(detail), '{}'::bigint[], \(households)::bigint[])
-            """, logger: logger)
+            """,
+            logger: logger
+        )
     }
 
     /// Written with nearly every request, so a named prepared statement.
@@ -77,16 +109,27 @@ public struct AuditLog: Sendable {
         let residents: [Int64]
         func makeBindings() throws -> PostgresBindings {
             var b = PostgresBindings(capacity: 8)
-            b.append(userId); b.append(role); b.append(districtId); b.append(operation); b.append(action)
-            b.append(outcome); b.append(detail); b.append(residents)
+            b.append(userId)
+            b.append(role)
+            b.append(districtId)
+            b.append(operation)
+            b.append(action)
+            b.append(outcome)
+            b.append(detail)
+            b.append(residents)
             return b
         }
         func decodeRow(_ row: PostgresRow) throws -> Row { () }
     }
 
     /// Records an attempt in a transaction of its own (refusals that happen before any data is touched).
-    public func record(_ action: AuditAction, residents: [Int64] = [], outcome: AuditOutcome, detail: String? = nil,
-                       logger: Logger) async throws {
+    public func record(
+        _ action: AuditAction,
+        residents: [Int64] = [],
+        outcome: AuditOutcome,
+        detail: String? = nil,
+        logger: Logger
+    ) async throws {
         try await db.withConnection(logger: logger) { conn in
             try await record(action, residents: residents, outcome: outcome, detail: detail, on: conn, logger: logger)
         }
@@ -95,7 +138,9 @@ public struct AuditLog: Sendable {
     public struct Filter: Sendable {
         public var residentId: Int64?, householdId: Int64?, userId: Int64?
         public init(residentId: Int64? = nil, householdId: Int64? = nil, userId: Int64? = nil) {
-            self.residentId = residentId; self.householdId = householdId; self.userId = userId
+            self.residentId = residentId
+            self.householdId = householdId
+            self.userId = userId
         }
     }
 
@@ -104,7 +149,8 @@ public struct AuditLog: Sendable {
         let district = db.scope?.districtId
         // Newest first, so the cursor counts down: an absent cursor starts above every id.
         let before = page.afterId == 0 ? Int64.max : page.afterId
-        let rows = try await db.rows("""
+        let rows = try await db.rows(
+            """
             SELECT id, at, user_id, role, district_id, operation, action, resident_id, outcome, detail, household_id FROM audit_event
             WHERE id < \(before)
               AND (\(f.residentId)::bigint IS NULL OR resident_id = \(f.residentId))
@@ -112,11 +158,27 @@ public struct AuditLog: Sendable {
               AND (\(f.userId)::bigint IS NULL OR user_id = \(f.userId))
               AND (\(district)::bigint IS NULL OR district_id = \(district))
             ORDER BY id DESC LIMIT \(page.fetch)
-            """, as: (Int64, Date, Int64?, String?, Int64?, String, String, Int64?, String, String?, Int64?).self, logger: logger)
-        return page.page(rows.map {
-            AuditEvent(id: $0.0, at: $0.1, userId: $0.2, role: $0.3, districtId: $0.4, operation: $0.5,
-                       action: AuditAction(rawValue: $0.6) ?? .call, residentId: $0.7, householdId: $0.10,
-                       outcome: AuditOutcome(rawValue: $0.8) ?? .denied, detail: $0.9)
-        }, id: \.id)
+            """,
+            as: (Int64, Date, Int64?, String?, Int64?, String, String, Int64?, String, String?, Int64?).self,
+            logger: logger
+        )
+        return page.page(
+            rows.map {
+                AuditEvent(
+                    id: $0.0,
+                    at: $0.1,
+                    userId: $0.2,
+                    role: $0.3,
+                    districtId: $0.4,
+                    operation: $0.5,
+                    action: AuditAction(rawValue: $0.6) ?? .call,
+                    residentId: $0.7,
+                    householdId: $0.10,
+                    outcome: AuditOutcome(rawValue: $0.8) ?? .denied,
+                    detail: $0.9
+                )
+            },
+            id: \.id
+        )
     }
 }

@@ -9,29 +9,41 @@ extension PostgresConnection {
     /// Whether `userId` is a doctor of the team whose catchment holds `microGridId`: "a doctor of the
     /// resident's team".
     func isTeamDoctor(_ userId: Int64, microGridId: Int64, logger: Logger) async throws -> Bool {
-        try await first("""
+        try await first(
+            """
             SELECT 1 FROM app_user u
             JOIN care_team_member m ON m.worker_id = u.worker_id AND m.team_role = 'doctor'
             JOIN care_team_catchment c ON c.team_id = m.team_id AND c.micro_grid_id = \(microGridId)
             WHERE u.id = \(userId)
-            """, as: Int.self, logger: logger) != nil
+            """,
+            as: Int.self,
+            logger: logger
+        ) != nil
     }
 
     /// Whether `userId` is a doctor of team `teamId`: "the slip's team's doctor".
     func isDoctor(_ userId: Int64, ofTeam teamId: Int64, logger: Logger) async throws -> Bool {
-        try await first("""
+        try await first(
+            """
             SELECT 1 FROM app_user u JOIN care_team_member m ON m.worker_id = u.worker_id AND m.team_role = 'doctor' AND m.team_id = \(teamId)
             WHERE u.id = \(userId)
-            """, as: Int.self, logger: logger) != nil
+            """,
+            as: Int.self,
+            logger: logger
+        ) != nil
     }
 
     /// The centre whose teams and workers the caller may manage: nil for an administrator (every centre),
     /// -1 (matching nothing) for a user who works for no centre.
     func managedCentre(_ scope: Scope, logger: Logger) async throws -> Int64? {
         guard scope.role != .admin else { return nil }
-        return try await first("""
+        return try await first(
+            """
             SELECT coalesce(w.centre_id, -1) FROM app_user u JOIN worker w ON w.id = u.worker_id WHERE u.id = \(scope.userId)
-            """, as: Int64.self, logger: logger) ?? -1
+            """,
+            as: Int64.self,
+            logger: logger
+        ) ?? -1
     }
 
     /// Whether the caller may see the whole identity number of a resident of `microGridId`
@@ -49,11 +61,15 @@ extension PostgresConnection {
 
     /// Whether the caller is a doctor, nurse or public-health member of the team whose catchment holds `microGridId`.
     func isTeamClinician(_ scope: Scope, microGridId: Int64, logger: Logger) async throws -> Bool {
-        try await first("""
+        try await first(
+            """
             SELECT 1 FROM app_user u
             JOIN care_team_member m ON m.worker_id = u.worker_id AND m.team_role IN ('doctor', 'nurse', 'public_health')
             JOIN care_team_catchment c ON c.team_id = m.team_id AND c.micro_grid_id = \(microGridId)
             WHERE u.id = \(scope.userId)
-            """, as: Int.self, logger: logger) != nil
+            """,
+            as: Int.self,
+            logger: logger
+        ) != nil
     }
 }

@@ -54,7 +54,10 @@ public final class PasswordChecker: Sendable {
         public var busy = 0
 
         public init(inUse: Int = 0, verified: Int = 0, decoys: Int = 0, busy: Int = 0) {
-            self.inUse = inUse; self.verified = verified; self.decoys = decoys; self.busy = busy
+            self.inUse = inUse
+            self.verified = verified
+            self.decoys = decoys
+            self.busy = busy
         }
     }
 
@@ -71,7 +74,10 @@ public final class PasswordChecker: Sendable {
     /// Takes a slot without waiting; false when every one is taken. `release` gives it back.
     public func tryAcquire() -> Bool {
         state.withLock { c in
-            guard c.inUse < slots else { c.busy += 1; return false }
+            guard c.inUse < slots else {
+                c.busy += 1
+                return false
+            }
             c.inUse += 1
             return true
         }

@@ -16,7 +16,10 @@ public struct Scope: Sendable, Equatable {
     public var hospitalId: Int64?
 
     public init(userId: Int64, role: Role, districtId: Int64?, microGridIds: [Int64]?, hospitalId: Int64? = nil) {
-        self.userId = userId; self.role = role; self.districtId = districtId; self.microGridIds = microGridIds
+        self.userId = userId
+        self.role = role
+        self.districtId = districtId
+        self.microGridIds = microGridIds
         self.hospitalId = hospitalId
     }
 
@@ -26,15 +29,25 @@ public struct Scope: Sendable, Equatable {
 
     /// The settings the policies read (see 0004_access.sql): '*' means unrestricted.
     var settings: (district: String, microGrids: String) {
-        (districtId.map(String.init) ?? "*",
-         microGridIds.map { "{" + $0.map(String.init).joined(separator: ",") + "}" } ?? "*")
+        (
+            districtId.map(String.init) ?? "*",
+            microGridIds.map { "{" + $0.map(String.init).joined(separator: ",") + "}" } ?? "*"
+        )
     }
 
     /// Sets the scope for the rest of the current transaction only (gridcare_set_scope, 0013_booking_call.sql).
     func apply(on conn: PostgresConnection, logger: Logger) async throws {
         let s = settings
-        _ = try await conn.execute(Apply(user: String(userId), role: role.rawValue, district: s.district, microGrids: s.microGrids,
-                                         hospital: hospitalId.map(String.init) ?? ""), logger: logger)
+        _ = try await conn.execute(
+            Apply(
+                user: String(userId),
+                role: role.rawValue,
+                district: s.district,
+                microGrids: s.microGrids,
+                hospital: hospitalId.map(String.init) ?? ""
+            ),
+            logger: logger
+        )
     }
 
     /// Runs on every request, so a named prepared statement: parsed and planned once per connection.
@@ -44,7 +57,11 @@ public struct Scope: Sendable, Equatable {
         var user: String, role: String, district: String, microGrids: String, hospital: String
         func makeBindings() throws -> PostgresBindings {
             var b = PostgresBindings(capacity: 5)
-            b.append(user); b.append(role); b.append(district); b.append(microGrids); b.append(hospital)
+            b.append(user)
+            b.append(role)
+            b.append(district)
+            b.append(microGrids)
+            b.append(hospital)
             return b
         }
         func decodeRow(_ row: PostgresRow) throws -> Row { () }

@@ -26,8 +26,10 @@ public enum ServiceLogin {
     public static func ensure(_ client: PostgresClient, owner: DatabaseURL, role: String, logger: Logger) async throws {
         let password = derivedPassword(owner: owner, role: role)
         // ALTER ROLE takes no parameters: the statement is built by format() with quoted identifier and literal.
-        let statement = try await client.query("SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', \(role)::text, \(password)::text)",
-                                               logger: logger).decode(String.self).all()
+        let statement = try await client.query(
+            "SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', \(role)::text, \(password)::text)",
+            logger: logger
+        ).decode(String.self).all()
         // A role is one row for the whole cluster: two processes migrating databases of one cluster at once
         // (the CLI, the test suite) can collide on it ("tuple concurrently updated"); the statement is
         // idempotent, so it is simply run again.
@@ -44,12 +46,15 @@ public enum ServiceLogin {
     /// Refuses a login under which row-level security would not hold: a superuser, a role with BYPASSRLS, a
     /// member of a table's owner (which the policies do not restrict), or a session acting as another role.
     public static func verify(_ client: PostgresClient, logger: Logger) async throws {
-        let rows = try await client.query("""
+        let rows = try await client.query(
+            """
             SELECT r.rolsuper, r.rolbypassrls, session_user::text, current_user::text,
                    (SELECT string_agg(DISTINCT t.tableowner::text, ', ') FROM pg_tables t
                     WHERE t.schemaname = 'public' AND pg_has_role(session_user, t.tableowner, 'MEMBER'))
             FROM pg_roles r WHERE r.rolname = session_user
-            """, logger: logger).decode((Bool, Bool, String, String, String?).self).all()
+            """,
+            logger: logger
+        ).decode((Bool, Bool, String, String, String?).self).all()
         guard let (superuser, bypass, session, current, owners) = rows.first else {
             throw ServiceLoginError("cannot read the service login's attributes")
         }
@@ -59,10 +64,12 @@ public enum ServiceLogin {
         if let owners { problems.append("owns tables or is a member of their owner (\(owners))") }
         if session != current { problems.append("acts as \(current) after signing in as \(session)") }
         guard problems.isEmpty else {
-            throw ServiceLoginError("""
+            throw ServiceLoginError(
+                """
                 row-level security would not apply to the service: its database login \(session) \(problems.joined(separator: ", ")). \
                 Connect the service as a role that owns nothing (database.serviceUrl, or leave it unset to use the migrated gridcare_service login).
-                """)
+                """
+            )
         }
     }
 }

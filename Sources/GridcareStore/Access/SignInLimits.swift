@@ -28,10 +28,13 @@ public struct SignInLimits: Sendable {
         }
         // A bucket untouched for a minute is full again, the same as no row: now and then sweep some.
         if UInt8.random(in: 0..<32) == 0 {
-            _ = try? await db.query("""
+            _ = try? await db.query(
+                """
                 DELETE FROM sign_in_bucket WHERE ctid = ANY(ARRAY(
                     SELECT ctid FROM sign_in_bucket WHERE at < now() - interval '1 minute' LIMIT 500))
-                """, logger: logger)
+                """,
+                logger: logger
+            )
         }
     }
 
@@ -39,7 +42,8 @@ public struct SignInLimits: Sendable {
     /// one. When there is none, the wait is until the next one has refilled (at least a second).
     func take(_ key: String, perMinute: Int, what: String, logger: Logger) async throws {
         let limit = Double(perMinute)
-        let row = try await db.first("""
+        let row = try await db.first(
+            """
             WITH taken AS (
                 INSERT INTO sign_in_bucket AS b (key, tokens, at) VALUES (\(key), \(limit) - 1, now())
                 ON CONFLICT (key) DO UPDATE
@@ -50,7 +54,10 @@ public struct SignInLimits: Sendable {
                    (SELECT greatest(1, ceil((1 - least(\(limit), s.tokens + extract(epoch FROM now() - s.at)::float8 * \(limit) / 60))
                                             * 60 / \(limit)))::int
                     FROM sign_in_bucket s WHERE s.key = \(key))
-            """, as: (Bool, Int?).self, logger: logger)
+            """,
+            as: (Bool, Int?).self,
+            logger: logger
+        )
         guard let row, !row.0 else { return }
         throw Exceeded(seconds: max(1, row.1 ?? Int((60 / limit).rounded(.up))), what: what)
     }

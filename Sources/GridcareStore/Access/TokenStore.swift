@@ -35,7 +35,8 @@ public struct TokenStore: Sendable {
     static func newSecret() -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return prefix + Data(bytes).base64EncodedString()
+        return prefix
+            + Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
@@ -43,12 +44,16 @@ public struct TokenStore: Sendable {
         let secret = Self.newSecret()
         let seconds = Double(lifetime.components.seconds)
         guard seconds >= 60 else { throw ValidationFailure([FieldError("ttl", "must be at least a minute")]) }
-        let row = try await db.first("""
+        let row = try await db.first(
+            """
             INSERT INTO api_token (user_id, token_hash, label, expires_at)
             SELECT u.id, sha256(convert_to(\(secret), 'UTF8')), \(label), now() + make_interval(secs => \(seconds))
             FROM app_user u WHERE u.id = \(userId) AND u.active
             RETURNING id, expires_at
-            """, as: (Int64, Date).self, logger: logger)
+            """,
+            as: (Int64, Date).self,
+            logger: logger
+        )
         guard let row else { throw StoreError.notFound("user") }
         // The response that hands this token out must never be kept for an idempotent replay.
         RequestTransaction.markSecret()
@@ -58,15 +63,20 @@ public struct TokenStore: Sendable {
     /// Revokes one token; true when it was live.
     @discardableResult
     public func revoke(id: Int64, logger: Logger) async throws -> Bool {
-        try await !db.query("UPDATE api_token SET revoked_at = now() WHERE id = \(id) AND revoked_at IS NULL RETURNING 1",
-                            logger: logger).isEmpty
+        try await !db.query(
+            "UPDATE api_token SET revoked_at = now() WHERE id = \(id) AND revoked_at IS NULL RETURNING 1",
+            logger: logger
+        ).isEmpty
     }
 
     /// Revokes every live token of a user; returns how many.
     public func revokeAll(userId: Int64, logger: Logger) async throws -> Int {
-        try await db.query("""
+        try await db.query(
+            """
             UPDATE api_token SET revoked_at = now() WHERE user_id = \(userId) AND revoked_at IS NULL AND expires_at > now() RETURNING 1
-            """, logger: logger).count
+            """,
+            logger: logger
+        ).count
     }
 
     /// The caller a token belongs to, with the scope computed now; nil for an unknown, expired or revoked

@@ -24,8 +24,12 @@ public struct UserStore: Sendable {
         public var username: String, role: Role, password: String
         public var districtId: Int64?, workerId: Int64?, hospitalId: Int64?
         public init(username: String, role: Role, password: String, districtId: Int64? = nil, workerId: Int64? = nil, hospitalId: Int64? = nil) {
-            self.username = username; self.role = role; self.password = password
-            self.districtId = districtId; self.workerId = workerId; self.hospitalId = hospitalId
+            self.username = username
+            self.role = role
+            self.password = password
+            self.districtId = districtId
+            self.workerId = workerId
+            self.hospitalId = hospitalId
         }
     }
 
@@ -40,21 +44,31 @@ public struct UserStore: Sendable {
     public func add(_ d: Draft, bcryptCost: Int, logger: Logger) async throws -> User {
         var c = FieldChecker()
         let username = d.username.trimmed.lowercased()
-        c.require(username.range(of: "^[a-z0-9][a-z0-9._-]{2,63}$", options: .regularExpression) != nil, "username",
-                  "must be 3–64 characters: lower-case letters, digits, '.', '_' or '-'")
+        c.require(
+            username.range(of: "^[a-z0-9][a-z0-9._-]{2,63}$", options: .regularExpression) != nil,
+            "username",
+            "must be 3–64 characters: lower-case letters, digits, '.', '_' or '-'"
+        )
         if let problem = Passwords.problem(with: d.password) { c.add(FieldError("password", problem)) }
         switch d.role {
         case .centreStaff, .gridWorker: c.require(d.workerId != nil, "worker", "is required for \(d.role.rawValue)")
         default: c.require(d.workerId == nil, "worker", "is only for centre staff and grid workers")
         }
-        c.require((d.role == .hospitalStaff) == (d.hospitalId != nil), "hospital",
-                  d.role == .hospitalStaff ? "is required for hospital staff" : "is only for hospital staff")
+        c.require(
+            (d.role == .hospitalStaff) == (d.hospitalId != nil),
+            "hospital",
+            d.role == .hospitalStaff ? "is required for hospital staff" : "is only for hospital staff"
+        )
         try c.finish()
 
         var district = d.districtId
         if let workerId = d.workerId {
-            guard let (role, workerDistrict) = try await db.first(
-                "SELECT role::text, district_id FROM worker WHERE id = \(workerId) AND active", as: (String, Int64).self, logger: logger)
+            guard
+                let (role, workerDistrict) = try await db.first(
+                    "SELECT role::text, district_id FROM worker WHERE id = \(workerId) AND active",
+                    as: (String, Int64).self,
+                    logger: logger
+                )
             else { throw ValidationFailure([FieldError("worker", "no active worker \(workerId)")]) }
             let workerRole = WorkerRole(rawValue: role)!
             guard d.role.workerRoles.contains(workerRole) else {
@@ -66,8 +80,12 @@ public struct UserStore: Sendable {
             district = workerDistrict
         }
         if let hospitalId = d.hospitalId {
-            guard let hospitalDistrict = try await db.first(
-                "SELECT district_id FROM facility WHERE id = \(hospitalId) AND kind = 'hospital'", as: Int64.self, logger: logger)
+            guard
+                let hospitalDistrict = try await db.first(
+                    "SELECT district_id FROM facility WHERE id = \(hospitalId) AND kind = 'hospital'",
+                    as: Int64.self,
+                    logger: logger
+                )
             else { throw ValidationFailure([FieldError("hospital", "no hospital \(hospitalId)")]) }
             district = district ?? hospitalDistrict
         }
@@ -79,11 +97,15 @@ public struct UserStore: Sendable {
         }
         let hash = await Passwords.hash(d.password, cost: bcryptCost)
         do {
-            let row = try await db.first("""
+            let row = try await db.first(
+                """
                 INSERT INTO app_user (username, role, district_id, worker_id, hospital_id, password_hash)
                 VALUES (\(username), \(d.role.rawValue)::user_role, \(district), \(d.workerId), \(d.hospitalId), \(hash))
                 RETURNING \(unescaped: Self.columns)
-                """, as: Row.self, logger: logger)
+                """,
+                as: Row.self,
+                logger: logger
+            )
             return Self.user(row!)
         } catch let error where ConstraintViolation(error)?.constraint == "app_user_username_key" {
             throw ValidationFailure([FieldError("username", "\(username) is taken")])
@@ -93,8 +115,11 @@ public struct UserStore: Sendable {
     }
 
     public func find(username: String, logger: Logger) async throws -> User? {
-        try await db.first("SELECT \(unescaped: Self.columns) FROM app_user WHERE username = \(username.lowercased())",
-                           as: Row.self, logger: logger).map(Self.user)
+        try await db.first(
+            "SELECT \(unescaped: Self.columns) FROM app_user WHERE username = \(username.lowercased())",
+            as: Row.self,
+            logger: logger
+        ).map(Self.user)
     }
 
     public func list(logger: Logger) async throws -> [User] {
@@ -122,7 +147,8 @@ public struct UserStore: Sendable {
     /// takes as long as any other refusal.
     public func verify(username: String, password: String, checker: PasswordChecker, logger: Logger) async throws -> User? {
         try await checker.withSlot {
-            let row = try await db.first("""
+            let row = try await db.first(
+                """
                 UPDATE app_user SET
                     failed_sign_ins = CASE WHEN locked_until IS NULL AND failed_sign_ins < \(Self.maxFailures)
                                            THEN failed_sign_ins + 1 ELSE 1 END,
@@ -131,15 +157,25 @@ public struct UserStore: Sendable {
                                         THEN now() + make_interval(mins => \(Self.lockMinutes)::int) END
                 WHERE username = \(username.trimmed.lowercased()) AND active AND (locked_until IS NULL OR locked_until <= now())
                 RETURNING \(unescaped: Self.columns), password_hash
-                """, as: (Int64, String, String, Int64?, Int64?, Int64?, Bool, String).self, logger: logger)
+                """,
+                as: (Int64, String, String, Int64?, Int64?, Int64?, Bool, String).self,
+                logger: logger
+            )
             guard let row else {
                 await checker.spendDecoy(password)
                 return nil
             }
             guard await checker.verify(password, hash: row.7) else { return nil }
             _ = try await db.query("UPDATE app_user SET failed_sign_ins = 0, locked_until = NULL WHERE id = \(row.0)", logger: logger)
-            return User(id: row.0, username: row.1, role: Role(rawValue: row.2)!, districtId: row.3, workerId: row.4,
-                        hospitalId: row.5, active: row.6)
+            return User(
+                id: row.0,
+                username: row.1,
+                role: Role(rawValue: row.2)!,
+                districtId: row.3,
+                workerId: row.4,
+                hospitalId: row.5,
+                active: row.6
+            )
         }
     }
 }

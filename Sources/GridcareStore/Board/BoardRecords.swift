@@ -34,11 +34,24 @@ public struct Offer: Sendable, Equatable {
     init(row: PostgresRow) throws {
         let r = row.makeRandomAccess()
         func v<T: PostgresDecodable>(_ name: String, _: T.Type = T.self) throws -> T { try r[name].decode(T.self) }
-        id = try v("id"); boxId = try v("box_id"); boxName = try v("box_name"); microGridId = try v("micro_grid_id")
-        communityId = try v("community_id"); itemName = try v("item_name"); category = BoardCategory(rawValue: try v("category"))!
-        quantity = try v("quantity"); available = try v("available"); unit = try v("unit")
-        expiresOn = SimpleDate(iso: try v("expires_on"))!; donorName = try v("donor_name"); note = try v("note"); status = try v("status")
-        approvedBy = try v("approved_by"); approvedAt = try v("approved_at"); postedBy = try v("posted_by"); postedAt = try v("posted_at")
+        id = try v("id")
+        boxId = try v("box_id")
+        boxName = try v("box_name")
+        microGridId = try v("micro_grid_id")
+        communityId = try v("community_id")
+        itemName = try v("item_name")
+        category = BoardCategory(rawValue: try v("category"))!
+        quantity = try v("quantity")
+        available = try v("available")
+        unit = try v("unit")
+        expiresOn = SimpleDate(iso: try v("expires_on"))!
+        donorName = try v("donor_name")
+        note = try v("note")
+        status = try v("status")
+        approvedBy = try v("approved_by")
+        approvedAt = try v("approved_at")
+        postedBy = try v("posted_by")
+        postedAt = try v("posted_at")
         version = try v("version")
     }
 }
@@ -65,11 +78,24 @@ public struct BoardRequest: Sendable, Equatable {
     init(row: PostgresRow) throws {
         let r = row.makeRandomAccess()
         func v<T: PostgresDecodable>(_ name: String, _: T.Type = T.self) throws -> T { try r[name].decode(T.self) }
-        id = try v("id"); residentId = try v("resident_id"); residentName = try v("resident_name"); microGridId = try v("micro_grid_id")
-        itemName = try v("item_name"); category = BoardCategory(rawValue: try v("category"))!; quantity = try v("quantity")
-        delivered = try v("delivered"); claimed = try v("claimed"); urgency = BoardUrgency(rawValue: try v("urgency"))!
-        reason = try v("reason"); status = try v("status"); approvedBy = try v("approved_by"); approvedAt = try v("approved_at")
-        postedBy = try v("posted_by"); postedAt = try v("posted_at"); fulfilledAt = try v("fulfilled_at"); cancelledAt = try v("cancelled_at")
+        id = try v("id")
+        residentId = try v("resident_id")
+        residentName = try v("resident_name")
+        microGridId = try v("micro_grid_id")
+        itemName = try v("item_name")
+        category = BoardCategory(rawValue: try v("category"))!
+        quantity = try v("quantity")
+        delivered = try v("delivered")
+        claimed = try v("claimed")
+        urgency = BoardUrgency(rawValue: try v("urgency"))!
+        reason = try v("reason")
+        status = try v("status")
+        approvedBy = try v("approved_by")
+        approvedAt = try v("approved_at")
+        postedBy = try v("posted_by")
+        postedAt = try v("posted_at")
+        fulfilledAt = try v("fulfilled_at")
+        cancelledAt = try v("cancelled_at")
         version = try v("version")
     }
 }
@@ -90,12 +116,26 @@ public struct Claim: Sendable, Equatable {
     init(row: PostgresRow) throws {
         let r = row.makeRandomAccess()
         func v<T: PostgresDecodable>(_ name: String, _: T.Type = T.self) throws -> T { try r[name].decode(T.self) }
-        id = try v("id"); offerId = try v("offer_id"); itemName = try v("item_name"); unit = try v("unit"); requestId = try v("request_id")
-        residentId = try v("resident_id"); residentName = try v("resident_name"); quantity = try v("quantity")
-        status = ClaimStatus(rawValue: try v("status"))!; claimedBy = try v("claimed_by"); reservedAt = try v("reserved_at")
-        holdUntil = try v("hold_until"); pickedUpBy = try v("picked_up_by"); pickedUpAt = try v("picked_up_at")
-        deliveredBy = try v("delivered_by"); deliveredAt = try v("delivered_at"); cancelledBy = try v("cancelled_by")
-        cancelledAt = try v("cancelled_at"); cancelReason = try v("cancel_reason"); version = try v("version")
+        id = try v("id")
+        offerId = try v("offer_id")
+        itemName = try v("item_name")
+        unit = try v("unit")
+        requestId = try v("request_id")
+        residentId = try v("resident_id")
+        residentName = try v("resident_name")
+        quantity = try v("quantity")
+        status = ClaimStatus(rawValue: try v("status"))!
+        claimedBy = try v("claimed_by")
+        reservedAt = try v("reserved_at")
+        holdUntil = try v("hold_until")
+        pickedUpBy = try v("picked_up_by")
+        pickedUpAt = try v("picked_up_at")
+        deliveredBy = try v("delivered_by")
+        deliveredAt = try v("delivered_at")
+        cancelledBy = try v("cancelled_by")
+        cancelledAt = try v("cancelled_at")
+        cancelReason = try v("cancel_reason")
+        version = try v("version")
     }
 }
 

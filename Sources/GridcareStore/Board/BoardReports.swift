@@ -34,7 +34,8 @@ public struct BoardReports: Sendable {
     /// Requests posted in [from, to) and offers posted then, per community (of the resident / of the box).
     public func report(districtId: Int64?, from: Date?, to: Date?, logger: Logger) async throws -> BoardReport {
         try await db.transaction(logger: logger) { conn in
-            let communities = try await conn.rows("""
+            let communities = try await conn.rows(
+                """
                 WITH req AS (
                     SELECT g.parent_id AS community_id, q.status, q.posted_at, q.fulfilled_at
                     FROM board_request q JOIN area m ON m.id = q.micro_grid_id JOIN area g ON g.id = m.parent_id
@@ -55,26 +56,45 @@ public struct BoardReports: Sendable {
                        (SELECT coalesce(sum(quantity), 0) FROM off WHERE off.community_id = a.id)::int,
                        (SELECT coalesce(sum(delivered), 0) FROM off WHERE off.community_id = a.id)::int
                 FROM ids JOIN area a ON a.id = ids.community_id ORDER BY a.name, a.id
-                """, as: (Int64, String, Int, Int, Int, Int, Int, Int).self, logger: logger).map {
-                BoardCommunityFigures(communityId: $0.0, communityName: $0.1, requests: $0.2, fulfilled: $0.3, fulfilledWithin24h: $0.4,
-                                      shareWithin24h: $0.2 == 0 ? nil : Double($0.4) / Double($0.2), offers: $0.5, unitsOffered: $0.6,
-                                      unitsDelivered: $0.7)
+                """,
+                as: (Int64, String, Int, Int, Int, Int, Int, Int).self,
+                logger: logger
+            ).map {
+                BoardCommunityFigures(
+                    communityId: $0.0,
+                    communityName: $0.1,
+                    requests: $0.2,
+                    fulfilled: $0.3,
+                    fulfilledWithin24h: $0.4,
+                    shareWithin24h: $0.2 == 0 ? nil : Double($0.4) / Double($0.2),
+                    offers: $0.5,
+                    unitsOffered: $0.6,
+                    unitsDelivered: $0.7
+                )
             }
-            let donors = try await conn.rows("""
+            let donors = try await conn.rows(
+                """
                 SELECT o.donor_name, count(*)::int, sum(o.quantity)::int FROM board_offer o
                 WHERE (\(districtId)::bigint IS NULL OR o.district_id = \(districtId))
                   AND (\(from)::timestamptz IS NULL OR o.posted_at >= \(from)) AND (\(to)::timestamptz IS NULL OR o.posted_at < \(to))
                 GROUP BY o.donor_name ORDER BY 3 DESC, 1 LIMIT 100
-                """, as: (String, Int, Int).self, logger: logger).map {
+                """,
+                as: (String, Int, Int).self,
+                logger: logger
+            ).map {
                 BoardPersonFigures(name: $0.0, offers: $0.1, unitsGiven: $0.2, claims: 0, unitsDelivered: 0)
             }
-            let carriers = try await conn.rows("""
+            let carriers = try await conn.rows(
+                """
                 SELECT u.username, count(*)::int, coalesce(sum(c.quantity) FILTER (WHERE c.status = 'delivered'), 0)::int
                 FROM board_claim c JOIN app_user u ON u.id = c.claimed_by
                 WHERE (\(districtId)::bigint IS NULL OR c.district_id = \(districtId))
                   AND (\(from)::timestamptz IS NULL OR c.reserved_at >= \(from)) AND (\(to)::timestamptz IS NULL OR c.reserved_at < \(to))
                 GROUP BY u.username ORDER BY 3 DESC, 1 LIMIT 100
-                """, as: (String, Int, Int).self, logger: logger).map {
+                """,
+                as: (String, Int, Int).self,
+                logger: logger
+            ).map {
                 BoardPersonFigures(name: $0.0, offers: 0, unitsGiven: 0, claims: $0.1, unitsDelivered: $0.2)
             }
             try await audit.record(.read, detail: "board report", on: conn, logger: logger)
@@ -85,8 +105,11 @@ public struct BoardReports: Sendable {
     /// Runs the board's clock (gridcare_board_expire): expired offers leave, lapsed reservations return.
     public func expire(today: SimpleDate, logger: Logger) async throws -> (expiredOffers: Int, lapsedClaims: Int) {
         try await db.transaction(logger: logger) { conn in
-            try await conn.first("SELECT expired_offers, lapsed_claims FROM gridcare_board_expire(\(today.iso)::date)",
-                                 as: (Int, Int).self, logger: logger)!
+            try await conn.first(
+                "SELECT expired_offers, lapsed_claims FROM gridcare_board_expire(\(today.iso)::date)",
+                as: (Int, Int).self,
+                logger: logger
+            )!
         }
     }
 }

@@ -13,13 +13,20 @@ public struct BoardRequestStore: Sendable {
     let db: Database
     let rules: BoardRules
     var audit: AuditLog { AuditLog(db) }
-    public init(_ db: Database, rules: BoardRules = BoardRules()) { self.db = db; self.rules = rules }
+    public init(_ db: Database, rules: BoardRules = BoardRules()) {
+        self.db = db
+        self.rules = rules
+    }
 
     public struct Draft: Sendable {
         public var residentId: Int64, itemName: String?, category: BoardCategory, quantity: Int, urgency: BoardUrgency, reason: String
         public init(residentId: Int64, itemName: String?, category: BoardCategory, quantity: Int, urgency: BoardUrgency, reason: String) {
-            self.residentId = residentId; self.itemName = itemName; self.category = category; self.quantity = quantity
-            self.urgency = urgency; self.reason = reason
+            self.residentId = residentId
+            self.itemName = itemName
+            self.category = category
+            self.quantity = quantity
+            self.urgency = urgency
+            self.reason = reason
         }
     }
 
@@ -32,13 +39,19 @@ public struct BoardRequestStore: Sendable {
         try c.finish()
         let (user, _) = try db.caller("the board is used by signed-in users")
         return try await db.audited(logger: logger) { conn in
-            guard let id = try await conn.first("""
-                INSERT INTO board_request (district_id, resident_id, micro_grid_id, item_name, category, quantity, urgency, reason, posted_by)
-                SELECT r.district_id, r.id, r.micro_grid_id, \(d.itemName?.trimmed), \(d.category.rawValue)::board_category, \(d.quantity),
-                       \(d.urgency.rawValue)::board_urgency, \(d.reason.trimmed), \(user)
-                FROM resident r WHERE r.id = \(d.residentId)
-                RETURNING id
-                """, as: Int64.self, logger: logger) else {
+            guard
+                let id = try await conn.first(
+                    """
+                    INSERT INTO board_request (district_id, resident_id, micro_grid_id, item_name, category, quantity, urgency, reason, posted_by)
+                    SELECT r.district_id, r.id, r.micro_grid_id, \(d.itemName?.trimmed), \(d.category.rawValue)::board_category, \(d.quantity),
+                           \(d.urgency.rawValue)::board_urgency, \(d.reason.trimmed), \(user)
+                    FROM resident r WHERE r.id = \(d.residentId)
+                    RETURNING id
+                    """,
+                    as: Int64.self,
+                    logger: logger
+                )
+            else {
                 try await audit.record(.create, residents: [d.residentId], outcome: .denied, detail: "board request", on: conn, logger: logger)
                 return .refused(ValidationFailure([FieldError("residentId", "no such resident")]))
             }
@@ -61,14 +74,17 @@ public struct BoardRequestStore: Sendable {
     public struct Filter: Sendable {
         public var areaId: Int64?, residentId: Int64?, openOnly: Bool
         public init(areaId: Int64? = nil, residentId: Int64? = nil, openOnly: Bool = true) {
-            self.areaId = areaId; self.residentId = residentId; self.openOnly = openOnly
+            self.areaId = areaId
+            self.residentId = residentId
+            self.openOnly = openOnly
         }
     }
 
     /// Requests of the residents the caller sees; urgent and oldest first when only open ones are asked for.
     public func list(_ f: Filter, page: PageRequest, logger: Logger) async throws -> Page<BoardRequest> {
         try await db.transaction(logger: logger) { conn in
-            let rows = try await conn.records("""
+            let rows = try await conn.records(
+                """
                 \(unescaped: BoardRequest.select)
                 WHERE q.id > \(page.afterId)
                   AND (NOT \(f.openOnly) OR q.status = 'open')
@@ -77,10 +93,18 @@ public struct BoardRequestStore: Sendable {
                        OR q.micro_grid_id IN (SELECT m.id FROM area m JOIN area g ON g.id = m.parent_id
                                               WHERE m.level = 'micro_grid' AND \(f.areaId) IN (g.id, g.parent_id)))
                 ORDER BY q.id LIMIT \(page.fetch)
-                """, logger: logger, BoardRequest.init(row:))
+                """,
+                logger: logger,
+                BoardRequest.init(row:)
+            )
             let result = page.page(rows, id: \.id)
-            try await audit.record(.search, residents: Array(Set(result.items.map(\.residentId))).sorted(),
-                                   detail: result.items.isEmpty ? "board requests: no results" : "board requests", on: conn, logger: logger)
+            try await audit.record(
+                .search,
+                residents: Array(Set(result.items.map(\.residentId))).sorted(),
+                detail: result.items.isEmpty ? "board requests: no results" : "board requests",
+                on: conn,
+                logger: logger
+            )
             return result
         }
     }
@@ -94,8 +118,10 @@ public struct BoardRequestStore: Sendable {
             if role != .admin, try await !conn.isTeamDoctor(user, microGridId: current.microGridId, logger: logger) {
                 return StoreError.notAllowed("only a doctor of the resident's team approves prescription medicine")
             }
-            try await conn.query("UPDATE board_request SET approved_by = \(user), approved_at = now(), version = version + 1 WHERE id = \(id) AND approved_by IS NULL",
-                                 logger: logger)
+            try await conn.query(
+                "UPDATE board_request SET approved_by = \(user), approved_at = now(), version = version + 1 WHERE id = \(id) AND approved_by IS NULL",
+                logger: logger
+            )
             return nil
         }
     }
@@ -103,26 +129,46 @@ public struct BoardRequestStore: Sendable {
     /// Withdraws a request nobody is carrying anything for.
     public func cancel(_ id: Int64, logger: Logger) async throws -> BoardRequest {
         try await change(id, logger: logger) { current, _, _, conn in
-            if current.claimed > 0 { return StoreError.conflict(field: "status", reason: "\(current.claimed) units are on their way; cancel those claims first") }
-            try await conn.query("UPDATE board_request SET status = 'cancelled', cancelled_at = now(), version = version + 1 WHERE id = \(id)", logger: logger)
+            if current.claimed > 0 {
+                return StoreError.conflict(field: "status", reason: "\(current.claimed) units are on their way; cancel those claims first")
+            }
+            try await conn.query(
+                "UPDATE board_request SET status = 'cancelled', cancelled_at = now(), version = version + 1 WHERE id = \(id)",
+                logger: logger
+            )
             return nil
         }
     }
 
     /// Locks an open request the caller sees, runs `body` (which returns a refusal or nil), audits either way.
-    func change(_ id: Int64, logger: Logger,
-                _ body: @Sendable (BoardRequest, Int64, Role, PostgresConnection) async throws -> (any Error)?) async throws -> BoardRequest {
+    func change(
+        _ id: Int64,
+        logger: Logger,
+        _ body: @Sendable (BoardRequest, Int64, Role, PostgresConnection) async throws -> (any Error)?
+    ) async throws -> BoardRequest {
         let (user, role) = try db.caller("the board is used by signed-in users")
         return try await db.audited(logger: logger) { conn in
-            guard let current = try await conn.records("\(unescaped: BoardRequest.select) WHERE q.id = \(id) FOR UPDATE OF q", logger: logger,
-                                                       BoardRequest.init(row:)).first else {
+            guard
+                let current = try await conn.records(
+                    "\(unescaped: BoardRequest.select) WHERE q.id = \(id) FOR UPDATE OF q",
+                    logger: logger,
+                    BoardRequest.init(row:)
+                ).first
+            else {
                 try await audit.record(.update, outcome: .denied, detail: "board request \(id)", on: conn, logger: logger)
                 return .refused(StoreError.notFound("request"))
             }
-            var refusal: (any Error)? = current.status == "open" ? nil : StoreError.conflict(field: "status", reason: "the request is \(current.status)")
+            var refusal: (any Error)? =
+                current.status == "open" ? nil : StoreError.conflict(field: "status", reason: "the request is \(current.status)")
             if refusal == nil { refusal = try await body(current, user, role, conn) }
-            try await audit.record(.update, residents: [current.residentId], outcome: refusal == nil ? .ok : .refused,
-                                   detail: "board request \(id)", on: conn, logger: logger)
+            try await audit.record(
+                .update,
+                residents: [current.residentId],
+                outcome: refusal == nil ? .ok : .refused,
+                detail: "board request \(id)",
+                on: conn,
+                logger: logger
+            )
             if let refusal { return .refused(refusal) }
             return .done(try await request(id, on: conn, logger: logger)!)
         }
@@ -135,7 +181,8 @@ public struct BoardRequestStore: Sendable {
         let request = try await get(id, logger: logger)
         guard request.status == "open", request.outstanding > 0 else { return (request, []) }
         let rows = try await db.read(logger: logger) { conn in
-            try await conn.query("""
+            try await conn.query(
+                """
                 WITH place AS (SELECT m.id AS micro_grid_id, g.id AS grid_id, g.parent_id AS community_id
                                FROM area m JOIN area g ON g.id = m.parent_id WHERE m.id = \(request.microGridId))
                 SELECT \(unescaped: Offer.columns), n.nearness \(unescaped: Offer.from)
@@ -148,11 +195,16 @@ public struct BoardRequestStore: Sendable {
                   AND (o.category <> 'prescription_medicine' OR (o.approved_by IS NOT NULL AND \(request.approvedBy)::bigint IS NOT NULL))
                 ORDER BY n.nearness, o.expires_on, o.id
                 LIMIT 20
-                """, logger: logger).collect()
+                """,
+                logger: logger
+            ).collect()
         }
-        return (request, try rows.map { row in
-            OfferMatch(offer: try Offer(row: row), proximity: Proximity.allCases[try row.makeRandomAccess()["nearness"].decode(Int.self)])
-        })
+        return (
+            request,
+            try rows.map { row in
+                OfferMatch(offer: try Offer(row: row), proximity: Proximity.allCases[try row.makeRandomAccess()["nearness"].decode(Int.self)])
+            }
+        )
     }
 
     func request(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> BoardRequest? {

@@ -25,9 +25,23 @@ public struct AlertStore: Sendable {
     /// Open first, then acknowledged, then closed; the oldest open one on top.
     static let order = "ORDER BY a.status, a.opened_at, a.id"
     static func alert(_ r: Row) -> Alert {
-        Alert(id: r.0, residentId: r.1, microGridId: r.2, readingId: r.3, referralId: r.4, teamId: r.5, reason: r.6, suggestsGreenChannel: r.7,
-              status: AlertStatus(rawValue: r.8)!, openedAt: r.9, acknowledgedBy: r.10, acknowledgedAt: r.11, closedBy: r.12,
-              closedAt: r.13, version: r.14)
+        Alert(
+            id: r.0,
+            residentId: r.1,
+            microGridId: r.2,
+            readingId: r.3,
+            referralId: r.4,
+            teamId: r.5,
+            reason: r.6,
+            suggestsGreenChannel: r.7,
+            status: AlertStatus(rawValue: r.8)!,
+            openedAt: r.9,
+            acknowledgedBy: r.10,
+            acknowledgedAt: r.11,
+            closedBy: r.12,
+            closedAt: r.13,
+            version: r.14
+        )
     }
 
     func fetch(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> Alert? {
@@ -35,42 +49,65 @@ public struct AlertStore: Sendable {
     }
 
     func forResident(_ residentId: Int64, on conn: PostgresConnection, logger: Logger) async throws -> [Alert] {
-        try await conn.rows("\(unescaped: Self.select) WHERE a.resident_id = \(residentId) \(unescaped: Self.order) LIMIT 200",
-                            as: Row.self, logger: logger).map(Self.alert)
+        try await conn.rows(
+            "\(unescaped: Self.select) WHERE a.resident_id = \(residentId) \(unescaped: Self.order) LIMIT 200",
+            as: Row.self,
+            logger: logger
+        ).map(Self.alert)
     }
 
     /// The caller's alerts (open and acknowledged unless `includeClosed`), open first; at most `limit`.
     public func list(teamId: Int64?, microGridId: Int64?, includeClosed: Bool, limit: Int, logger: Logger) async throws -> [Alert] {
         let gridScope = db.scope?.microGridIds
         return try await db.transaction(logger: logger) { conn in
-            let alerts = try await conn.rows("""
+            let alerts = try await conn.rows(
+                """
                 \(unescaped: Self.select)
                 WHERE (\(includeClosed) OR a.status <> 'closed')
                   AND (\(gridScope)::bigint[] IS NULL OR r.micro_grid_id = ANY(\(gridScope)))
                   AND (\(teamId)::bigint IS NULL OR a.team_id = \(teamId))
                   AND (\(microGridId)::bigint IS NULL OR r.micro_grid_id = \(microGridId))
                 \(unescaped: Self.order) LIMIT \(limit)
-                """, as: Row.self, logger: logger).map(Self.alert)
-            try await audit.record(.search, residents: Array(Set(alerts.map(\.residentId))).sorted(),
-                                   detail: alerts.isEmpty ? "alerts: no results" : "alerts", on: conn, logger: logger)
+                """,
+                as: Row.self,
+                logger: logger
+            ).map(Self.alert)
+            try await audit.record(
+                .search,
+                residents: Array(Set(alerts.map(\.residentId))).sorted(),
+                detail: alerts.isEmpty ? "alerts: no results" : "alerts",
+                on: conn,
+                logger: logger
+            )
             return alerts
         }
     }
 
     public func act(_ id: Int64, _ action: AlertStatus.Action, ifVersion: Int?, logger: Logger) async throws -> Alert {
         guard let user = db.scope?.userId else { throw StoreError.notAllowed("alerts are handled by signed-in users") }
-        return try await db.move("alert", id, action, ifVersion: ifVersion, logger: logger, lock: { conn in
-            try await conn.first("\(unescaped: Self.select) WHERE a.id = \(id) FOR UPDATE OF a", as: Row.self, logger: logger).map(Self.alert)
-        }, write: { _, next, conn in
-            try await conn.query("""
-                UPDATE alert SET status = \(next.rawValue)::alert_status, version = version + 1,
-                       acknowledged_by = CASE WHEN \(action == .acknowledge) THEN \(user) ELSE acknowledged_by END,
-                       acknowledged_at = CASE WHEN \(action == .acknowledge) THEN now() ELSE acknowledged_at END,
-                       closed_by = CASE WHEN \(action == .close) THEN \(user) ELSE closed_by END,
-                       closed_at = CASE WHEN \(action == .close) THEN now() ELSE closed_at END
-                WHERE id = \(id)
-                """, logger: logger)
-            return try await fetch(id, on: conn, logger: logger)!
-        })
+        return try await db.move(
+            "alert",
+            id,
+            action,
+            ifVersion: ifVersion,
+            logger: logger,
+            lock: { conn in
+                try await conn.first("\(unescaped: Self.select) WHERE a.id = \(id) FOR UPDATE OF a", as: Row.self, logger: logger).map(Self.alert)
+            },
+            write: { _, next, conn in
+                try await conn.query(
+                    """
+                    UPDATE alert SET status = \(next.rawValue)::alert_status, version = version + 1,
+                           acknowledged_by = CASE WHEN \(action == .acknowledge) THEN \(user) ELSE acknowledged_by END,
+                           acknowledged_at = CASE WHEN \(action == .acknowledge) THEN now() ELSE acknowledged_at END,
+                           closed_by = CASE WHEN \(action == .close) THEN \(user) ELSE closed_by END,
+                           closed_at = CASE WHEN \(action == .close) THEN now() ELSE closed_at END
+                    WHERE id = \(id)
+                    """,
+                    logger: logger
+                )
+                return try await fetch(id, on: conn, logger: logger)!
+            }
+        )
     }
 }

@@ -40,7 +40,10 @@ public struct CaseSheetStore: Sendable {
     let db: Database
     let rules: VisitRules
     var audit: AuditLog { AuditLog(db) }
-    public init(_ db: Database, rules: VisitRules = VisitRules()) { self.db = db; self.rules = rules }
+    public init(_ db: Database, rules: VisitRules = VisitRules()) {
+        self.db = db
+        self.rules = rules
+    }
 
     /// How many services and readings the case sheet shows, newest first.
     public static let sheetDepth = 200
@@ -52,8 +55,14 @@ public struct CaseSheetStore: Sendable {
         }
     }
 
-    public func addService(residentId: Int64, kind: ServiceKind, visit: VisitKind?, performedAt: Date, notes: String?,
-                           logger: Logger) async throws -> ServiceEntry {
+    public func addService(
+        residentId: Int64,
+        kind: ServiceKind,
+        visit: VisitKind?,
+        performedAt: Date,
+        notes: String?,
+        logger: Logger
+    ) async throws -> ServiceEntry {
         var c = FieldChecker()
         c.text(notes, "notes", max: 4000, required: false)
         if let visit { c.require(kind.canSatisfy(visit), "visit", "a \(kind.rawValue) does not count as a \(visit.rawValue)") }
@@ -68,8 +77,16 @@ public struct CaseSheetStore: Sendable {
                 try await audit.record(.create, residents: [residentId], outcome: .denied, detail: "service", on: conn, logger: logger)
                 return .refused(ValidationFailure([FieldError("residentId", "no such resident")]))
             }
-            let id = try await Self.insertService(residentId: residentId, kind: kind, visit: visit, by: userId, at: performedAt, notes: notes,
-                                                  on: conn, logger: logger)
+            let id = try await Self.insertService(
+                residentId: residentId,
+                kind: kind,
+                visit: visit,
+                by: userId,
+                at: performedAt,
+                notes: notes,
+                on: conn,
+                logger: logger
+            )
             if visit == .doctorFollowUp {
                 try await FollowUps.satisfy(residentId: residentId, service: id, db: db, on: conn, logger: logger)
             }
@@ -84,26 +101,41 @@ public struct CaseSheetStore: Sendable {
         let (userId, _) = try user
         let rules = self.rules
         return try await db.audited(logger: logger) { conn in
-            guard let (team, _) = try await conn.first("""
-                SELECT c.team_id, r.micro_grid_id FROM resident r LEFT JOIN care_team_catchment c ON c.micro_grid_id = r.micro_grid_id
-                WHERE r.id = \(residentId)
-                """, as: (Int64?, Int64).self, logger: logger) else {
+            guard
+                let (team, _) = try await conn.first(
+                    """
+                    SELECT c.team_id, r.micro_grid_id FROM resident r LEFT JOIN care_team_catchment c ON c.micro_grid_id = r.micro_grid_id
+                    WHERE r.id = \(residentId)
+                    """,
+                    as: (Int64?, Int64).self,
+                    logger: logger
+                )
+            else {
                 try await audit.record(.create, residents: [residentId], outcome: .denied, detail: "reading", on: conn, logger: logger)
                 return .refused(ValidationFailure([FieldError("residentId", "no such resident")]))
             }
-            if let serviceId, try await conn.first("SELECT 1 FROM service_entry WHERE id = \(serviceId) AND resident_id = \(residentId)",
-                                                   as: Int.self, logger: logger) == nil {
+            if let serviceId,
+                try await conn.first(
+                    "SELECT 1 FROM service_entry WHERE id = \(serviceId) AND resident_id = \(residentId)",
+                    as: Int.self,
+                    logger: logger
+                ) == nil
+            {
                 return .refused(ValidationFailure([FieldError("serviceId", "is not a service of this resident")]))
             }
             let v = vitals
-            let id = try await conn.first("""
+            let id = try await conn.first(
+                """
                 INSERT INTO vital_reading (district_id, resident_id, micro_grid_id, service_id, measured_at, measured_by, systolic, diastolic,
                     glucose_fasting, glucose_random, heart_rate, temperature, spo2, weight)
                 SELECT r.district_id, r.id, r.micro_grid_id, \(serviceId), \(measuredAt), \(userId), \(v.systolic), \(v.diastolic),
                        \(v.glucoseFasting)::numeric, \(v.glucoseRandom)::numeric, \(v.heartRate), \(v.temperature)::numeric, \(v.spo2), \(v.weight)::numeric
                 FROM resident r WHERE r.id = \(residentId)
                 RETURNING id
-                """, as: Int64.self, logger: logger)!
+                """,
+                as: Int64.self,
+                logger: logger
+            )!
             var alert: Alert?
             var followUp: FollowUp?
             let day = SimpleDate.todayInChina(now: measuredAt)
@@ -112,17 +144,36 @@ public struct CaseSheetStore: Sendable {
             case .normal:
                 break
             case .uncontrolled(let reasons):
-                followUp = try await insertFollowUp(residentId, reason: reasons.joined(separator: "; "), rule: "uncontrolled_reading",
-                                                    reading: id, due: due, on: conn, logger: logger)
+                followUp = try await insertFollowUp(
+                    residentId,
+                    reason: reasons.joined(separator: "; "),
+                    rule: "uncontrolled_reading",
+                    reading: id,
+                    due: due,
+                    on: conn,
+                    logger: logger
+                )
             case .urgent(let reasons):
                 let reason = reasons.joined(separator: "; ")
-                let alertId = try await conn.first("""
+                let alertId = try await conn.first(
+                    """
                     INSERT INTO alert (district_id, resident_id, micro_grid_id, reading_id, team_id, reason)
                     SELECT r.district_id, r.id, r.micro_grid_id, \(id), \(team), \(reason) FROM resident r WHERE r.id = \(residentId)
                     RETURNING id
-                    """, as: Int64.self, logger: logger)!
+                    """,
+                    as: Int64.self,
+                    logger: logger
+                )!
                 alert = try await AlertStore(db).fetch(alertId, on: conn, logger: logger)
-                followUp = try await insertFollowUp(residentId, reason: reason, rule: "urgent_reading", reading: id, due: due, on: conn, logger: logger)
+                followUp = try await insertFollowUp(
+                    residentId,
+                    reason: reason,
+                    rule: "urgent_reading",
+                    reading: id,
+                    due: due,
+                    on: conn,
+                    logger: logger
+                )
             }
             try await audit.record(.create, residents: [residentId], detail: "reading \(id)", on: conn, logger: logger)
             let reading = try await readings(residentId, id: id, on: conn, logger: logger)[0]
@@ -136,45 +187,81 @@ public struct CaseSheetStore: Sendable {
                 try await audit.record(.read, residents: [residentId], outcome: .denied, detail: "case sheet", on: conn, logger: logger)
                 return .refused(StoreError.notFound("resident"))
             }
-            let flags = try await conn.rows("""
+            let flags = try await conn.rows(
+                """
                 \(unescaped: FlagStore.select) WHERE f.resident_id = \(residentId)
                 ORDER BY f.status IN ('raised', 'confirmed') DESC, f.id DESC
-                """, as: FlagStore.Row.self, logger: logger).map(FlagStore.flag)
+                """,
+                as: FlagStore.Row.self,
+                logger: logger
+            ).map(FlagStore.flag)
             let alerts = try await AlertStore(db).forResident(residentId, on: conn, logger: logger)
-            let followUps = try await conn.rows("""
+            let followUps = try await conn.rows(
+                """
                 SELECT id, resident_id, reason, rule, reading_id, to_char(due_by, 'YYYY-MM-DD') FROM follow_up
                 WHERE resident_id = \(residentId) AND done_by_service IS NULL ORDER BY due_by
-                """, as: (Int64, Int64, String, String, Int64?, String).self, logger: logger).map(Self.followUp)
-            let sheet = CaseSheet(resident: resident, flags: flags, alerts: alerts, followUps: followUps,
-                                  services: try await services(residentId, id: nil, on: conn, logger: logger),
-                                  readings: try await readings(residentId, id: nil, on: conn, logger: logger))
+                """,
+                as: (Int64, Int64, String, String, Int64?, String).self,
+                logger: logger
+            ).map(Self.followUp)
+            let sheet = CaseSheet(
+                resident: resident,
+                flags: flags,
+                alerts: alerts,
+                followUps: followUps,
+                services: try await services(residentId, id: nil, on: conn, logger: logger),
+                readings: try await readings(residentId, id: nil, on: conn, logger: logger)
+            )
             try await audit.record(.read, residents: [residentId], detail: "case sheet", on: conn, logger: logger)
             return .done(sheet)
         }
     }
 
     /// Writes one service entry of a resident the caller sees (checked by the caller).
-    static func insertService(residentId: Int64, kind: ServiceKind, visit: VisitKind?, by userId: Int64, at performedAt: Date, notes: String?,
-                              on conn: PostgresConnection, logger: Logger) async throws -> Int64 {
-        try await conn.first("""
+    static func insertService(
+        residentId: Int64,
+        kind: ServiceKind,
+        visit: VisitKind?,
+        by userId: Int64,
+        at performedAt: Date,
+        notes: String?,
+        on conn: PostgresConnection,
+        logger: Logger
+    ) async throws -> Int64 {
+        try await conn.first(
+            """
             INSERT INTO service_entry (district_id, resident_id, micro_grid_id, kind, visit, performed_by, performed_at, notes)
             SELECT r.district_id, r.id, r.micro_grid_id, \(kind.rawValue)::service_kind, \(visit?.rawValue)::visit_kind, \(userId), \(performedAt), \(notes?.trimmed)
             FROM resident r WHERE r.id = \(residentId)
             RETURNING id
-            """, as: Int64.self, logger: logger).orThrow(StoreError.notFound("resident"))
+            """,
+            as: Int64.self,
+            logger: logger
+        ).orThrow(StoreError.notFound("resident"))
     }
 
     func visible(_ residentId: Int64, on conn: PostgresConnection, logger: Logger) async throws -> Bool {
         try await conn.first("SELECT 1 FROM resident WHERE id = \(residentId)", as: Int.self, logger: logger) != nil
     }
 
-    func insertFollowUp(_ residentId: Int64, reason: String, rule: String, reading: Int64, due: SimpleDate,
-                        on conn: PostgresConnection, logger: Logger) async throws -> FollowUp {
-        let row = try await conn.first("""
+    func insertFollowUp(
+        _ residentId: Int64,
+        reason: String,
+        rule: String,
+        reading: Int64,
+        due: SimpleDate,
+        on conn: PostgresConnection,
+        logger: Logger
+    ) async throws -> FollowUp {
+        let row = try await conn.first(
+            """
             INSERT INTO follow_up (district_id, resident_id, micro_grid_id, reason, rule, reading_id, due_by)
             SELECT r.district_id, r.id, r.micro_grid_id, \(reason), \(rule), \(reading), \(due.iso)::date FROM resident r WHERE r.id = \(residentId)
             RETURNING id, resident_id, reason, rule, reading_id, to_char(due_by, 'YYYY-MM-DD')
-            """, as: (Int64, Int64, String, String, Int64?, String).self, logger: logger)!
+            """,
+            as: (Int64, Int64, String, String, Int64?, String).self,
+            logger: logger
+        )!
         return Self.followUp(row)
     }
 
@@ -183,27 +270,57 @@ public struct CaseSheetStore: Sendable {
     }
 
     func services(_ residentId: Int64, id: Int64?, on conn: PostgresConnection, logger: Logger) async throws -> [ServiceEntry] {
-        try await conn.rows("""
+        try await conn.rows(
+            """
             SELECT s.id, s.resident_id, s.kind::text, s.visit::text, s.performed_by, u.username, s.performed_at, s.notes
             FROM service_entry s JOIN app_user u ON u.id = s.performed_by
             WHERE s.resident_id = \(residentId) AND (\(id)::bigint IS NULL OR s.id = \(id))
             ORDER BY s.performed_at DESC, s.id DESC LIMIT \(Self.sheetDepth)
-            """, as: (Int64, Int64, String, String?, Int64, String, Date, String?).self, logger: logger).map {
-            ServiceEntry(id: $0.0, residentId: $0.1, kind: ServiceKind(rawValue: $0.2)!, visit: $0.3.flatMap(VisitKind.init(rawValue:)),
-                         performedBy: $0.4, performedByName: $0.5, performedAt: $0.6, notes: $0.7)
+            """,
+            as: (Int64, Int64, String, String?, Int64, String, Date, String?).self,
+            logger: logger
+        ).map {
+            ServiceEntry(
+                id: $0.0,
+                residentId: $0.1,
+                kind: ServiceKind(rawValue: $0.2)!,
+                visit: $0.3.flatMap(VisitKind.init(rawValue:)),
+                performedBy: $0.4,
+                performedByName: $0.5,
+                performedAt: $0.6,
+                notes: $0.7
+            )
         }
     }
 
     func readings(_ residentId: Int64, id: Int64?, on conn: PostgresConnection, logger: Logger) async throws -> [VitalReading] {
-        try await conn.rows("""
+        try await conn.rows(
+            """
             SELECT id, resident_id, service_id, measured_at, measured_by, systolic, diastolic, glucose_fasting::float8,
                    glucose_random::float8, heart_rate, temperature::float8, spo2, weight::float8
             FROM vital_reading WHERE resident_id = \(residentId) AND (\(id)::bigint IS NULL OR id = \(id))
             ORDER BY measured_at DESC, id DESC LIMIT \(Self.sheetDepth)
-            """, as: (Int64, Int64, Int64?, Date, Int64, Int?, Int?, Double?, Double?, Int?, Double?, Int?, Double?).self, logger: logger).map {
-            VitalReading(id: $0.0, residentId: $0.1, serviceId: $0.2, measuredAt: $0.3, measuredBy: $0.4,
-                         vitals: Vitals(systolic: $0.5, diastolic: $0.6, glucoseFasting: $0.7, glucoseRandom: $0.8, heartRate: $0.9,
-                                        temperature: $0.10, spo2: $0.11, weight: $0.12))
+            """,
+            as: (Int64, Int64, Int64?, Date, Int64, Int?, Int?, Double?, Double?, Int?, Double?, Int?, Double?).self,
+            logger: logger
+        ).map {
+            VitalReading(
+                id: $0.0,
+                residentId: $0.1,
+                serviceId: $0.2,
+                measuredAt: $0.3,
+                measuredBy: $0.4,
+                vitals: Vitals(
+                    systolic: $0.5,
+                    diastolic: $0.6,
+                    glucoseFasting: $0.7,
+                    glucoseRandom: $0.8,
+                    heartRate: $0.9,
+                    temperature: $0.10,
+                    spo2: $0.11,
+                    weight: $0.12
+                )
+            )
         }
     }
 }

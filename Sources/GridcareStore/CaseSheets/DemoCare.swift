@@ -9,9 +9,17 @@ import PostgresNIO
 public enum DemoCare {
     public struct Summary: Sendable { public var flags: Int, services: Int }
 
-    public static func seed(districtId: Int64, raisedBy: Int64, decidedBy: Int64, today: SimpleDate, db: Database, logger: Logger) async throws -> Summary {
+    public static func seed(
+        districtId: Int64,
+        raisedBy: Int64,
+        decidedBy: Int64,
+        today: SimpleDate,
+        db: Database,
+        logger: Logger
+    ) async throws -> Summary {
         try await db.transaction(logger: logger) { conn in
-            let flags = try await conn.query("""
+            let flags = try await conn.query(
+                """
                 INSERT INTO risk_flag (district_id, resident_id, micro_grid_id, category, tier, population, status, raised_by, raised_at, decided_by, decided_at)
                 SELECT r.district_id, r.id, r.micro_grid_id, c.category::flag_category,
                        (ARRAY['red', 'yellow', 'green', 'green']::flag_tier[])[1 + (r.id * 7919) % 4],
@@ -22,9 +30,12 @@ public enum DemoCare {
                 CROSS JOIN LATERAL (SELECT (\(today.iso)::date - ((r.id * 104729) % 200)::int)::timestamptz AS at) d
                 WHERE r.district_id = \(districtId)
                 RETURNING 1
-                """, logger: logger).collect().count
+                """,
+                logger: logger
+            ).collect().count
             // 60% of chronic patients were followed up in the last 120 days; 50% of the over-65s were checked this year.
-            let services = try await conn.query("""
+            let services = try await conn.query(
+                """
                 INSERT INTO service_entry (district_id, resident_id, micro_grid_id, kind, visit, performed_by, performed_at, notes)
                 SELECT r.district_id, r.id, r.micro_grid_id, 'clinic_visit', v.visit::visit_kind, \(decidedBy),
                        (\(today.iso)::date - ((r.id * 31337) % v.days)::int)::timestamptz + interval '9 hours', 'demo'
@@ -33,7 +44,9 @@ public enum DemoCare {
                                            ('annual_check', 300, r.birth_date <= \(today.iso)::date - 65 * 365 AND r.id % 2 = 0)) AS v(visit, days, applies)
                 WHERE r.district_id = \(districtId) AND v.applies
                 RETURNING 1
-                """, logger: logger).collect().count
+                """,
+                logger: logger
+            ).collect().count
             try await conn.query("ANALYZE risk_flag, service_entry", logger: logger)
             return Summary(flags: flags, services: services)
         }

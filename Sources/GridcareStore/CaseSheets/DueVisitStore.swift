@@ -23,8 +23,12 @@ public struct DueVisitStore: Sendable {
         public var teamId: Int64?, districtId: Int64?, residentIds: [Int64]?
         public var today: SimpleDate, until: SimpleDate, limit: Int
         public init(teamId: Int64? = nil, districtId: Int64? = nil, residentIds: [Int64]? = nil, today: SimpleDate, until: SimpleDate, limit: Int) {
-            self.teamId = teamId; self.districtId = districtId; self.residentIds = residentIds
-            self.today = today; self.until = until; self.limit = limit
+            self.teamId = teamId
+            self.districtId = districtId
+            self.residentIds = residentIds
+            self.today = today
+            self.until = until
+            self.limit = limit
         }
     }
 
@@ -38,19 +42,32 @@ public struct DueVisitStore: Sendable {
             if let team = q.teamId {
                 // The hot path (a team's list, many times a day): named prepared statements, planned once.
                 guard try await conn.first(TeamVisible(parameter: team), logger: logger) == true else { throw StoreError.notFound("care team") }
-                rows = try await conn.rows(TeamList(team: team, yearStart: yearStart, today: q.today, until: q.until, limit: q.limit),
-                                           logger: logger)
+                rows = try await conn.rows(
+                    TeamList(team: team, yearStart: yearStart, today: q.today, until: q.until, limit: q.limit),
+                    logger: logger
+                )
             } else {
                 var binds = PostgresBindings(capacity: 6)
                 Self.bindCommon(&binds, yearStart: yearStart, today: q.today, until: q.until, limit: q.limit)
-                binds.append(q.districtId); binds.append(q.residentIds)
+                binds.append(q.districtId)
+                binds.append(q.residentIds)
                 let sql = Self.listSQL(filter: "($5::bigint IS NULL OR d.district_id = $5) AND ($6::bigint[] IS NULL OR d.resident_id = ANY($6))")
                 rows = try await conn.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(Row.self).all()
             }
             let items = rows.map {
-                DueVisit(residentId: $0.0, residentName: $0.1, microGridId: $0.2, teamId: $0.3, visit: VisitKind(rawValue: $0.4)!,
-                         rule: DueRule(rawValue: $0.5)!, dueOn: SimpleDate(iso: $0.6)!, overdueDays: $0.7,
-                         lastDone: $0.8.flatMap(SimpleDate.init(iso:)), tier: $0.9.flatMap(Tier.init(rawValue:)), openAlert: $0.10)
+                DueVisit(
+                    residentId: $0.0,
+                    residentName: $0.1,
+                    microGridId: $0.2,
+                    teamId: $0.3,
+                    visit: VisitKind(rawValue: $0.4)!,
+                    rule: DueRule(rawValue: $0.5)!,
+                    dueOn: SimpleDate(iso: $0.6)!,
+                    overdueDays: $0.7,
+                    lastDone: $0.8.flatMap(SimpleDate.init(iso:)),
+                    tier: $0.9.flatMap(Tier.init(rawValue:)),
+                    openAlert: $0.10
+                )
             }
             // A signed-in caller leaves a row per resident listed; the CLI's district-wide run one for the run.
             let listed = scoped ? Array(Set(items.map(\.residentId))).sorted() : []
@@ -89,7 +106,10 @@ public struct DueVisitStore: Sendable {
     }
 
     static func bindCommon(_ b: inout PostgresBindings, yearStart: SimpleDate, today: SimpleDate, until: SimpleDate, limit: Int) {
-        b.append(yearStart.iso); b.append(today.iso); b.append(until.iso); b.append(limit)
+        b.append(yearStart.iso)
+        b.append(today.iso)
+        b.append(until.iso)
+        b.append(limit)
     }
 
     struct TeamList: PostgresPreparedStatement {
@@ -118,16 +138,21 @@ public struct DueVisitStore: Sendable {
     public static func adopt(_ rules: VisitRules, on conn: PostgresConnection, logger: Logger) async throws {
         let conditions = rules.chronicConditions.map(\.rawValue).sorted()
         let (red, yellow, green) = (rules.welfareDays[.red] ?? 7, rules.welfareDays[.yellow] ?? 14, rules.welfareDays[.green] ?? 30)
-        let changed = try await conn.first("""
-            UPDATE visit_rules SET chronic_interval_days = \(rules.chronicIntervalDays), chronic_conditions = \(conditions),
-                   annual_check_age = \(rules.annualCheckAge), home_visit_interval_days = \(rules.homeVisitIntervalDays),
-                   welfare_days_red = \(red), welfare_days_yellow = \(yellow), welfare_days_green = \(green)
-            WHERE (chronic_interval_days, chronic_conditions, annual_check_age, home_visit_interval_days,
-                   welfare_days_red, welfare_days_yellow, welfare_days_green)
-                  IS DISTINCT FROM (\(rules.chronicIntervalDays), \(conditions)::text[], \(rules.annualCheckAge), \(rules.homeVisitIntervalDays),
-                                    \(red), \(yellow), \(green))
-            RETURNING true
-            """, as: Bool.self, logger: logger) ?? false
+        let changed =
+            try await conn.first(
+                """
+                UPDATE visit_rules SET chronic_interval_days = \(rules.chronicIntervalDays), chronic_conditions = \(conditions),
+                       annual_check_age = \(rules.annualCheckAge), home_visit_interval_days = \(rules.homeVisitIntervalDays),
+                       welfare_days_red = \(red), welfare_days_yellow = \(yellow), welfare_days_green = \(green)
+                WHERE (chronic_interval_days, chronic_conditions, annual_check_age, home_visit_interval_days,
+                       welfare_days_red, welfare_days_yellow, welfare_days_green)
+                      IS DISTINCT FROM (\(rules.chronicIntervalDays), \(conditions)::text[], \(rules.annualCheckAge), \(rules.homeVisitIntervalDays),
+                                        \(red), \(yellow), \(green))
+                RETURNING true
+                """,
+                as: Bool.self,
+                logger: logger
+            ) ?? false
         if changed {
             let rows = try await rebuild(on: conn, logger: logger)
             logger.notice("visit rules changed: due visits recomputed", metadata: ["rows": "\(rows)"])

@@ -10,12 +10,32 @@ public enum MyResidents {
     public static func build(due: [DueVisit], flags: [RiskFlag], alerts: [Alert], limit: Int) -> [Entry] {
         var entries: [Int64: Entry] = [:]
         for d in due {
-            entries[d.residentId, default: Entry(residentId: d.residentId, name: d.residentName, microGridId: d.microGridId, tier: nil,
-                                                 flags: [], openAlerts: 0, due: [])].due.append(d)
+            entries[
+                d.residentId,
+                default: Entry(
+                    residentId: d.residentId,
+                    name: d.residentName,
+                    microGridId: d.microGridId,
+                    tier: nil,
+                    flags: [],
+                    openAlerts: 0,
+                    due: []
+                )
+            ].due.append(d)
         }
         for f in flags where entries[f.residentId] != nil || f.status == .raised || f.status == .confirmed {
-            entries[f.residentId, default: Entry(residentId: f.residentId, name: f.residentName, microGridId: f.microGridId, tier: nil,
-                                                 flags: [], openAlerts: 0, due: [])].flags.append(f)
+            entries[
+                f.residentId,
+                default: Entry(
+                    residentId: f.residentId,
+                    name: f.residentName,
+                    microGridId: f.microGridId,
+                    tier: nil,
+                    flags: [],
+                    openAlerts: 0,
+                    due: []
+                )
+            ].flags.append(f)
         }
         for a in alerts where a.status == .open { entries[a.residentId]?.openAlerts += 1 }
         let rank: [Tier: Int] = [.red: 0, .yellow: 1, .green: 2]

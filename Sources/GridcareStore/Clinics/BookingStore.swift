@@ -27,8 +27,17 @@ public struct BookingStore: Sendable {
         FROM booking b JOIN resident r ON r.id = b.resident_id
         """
     static func booking(_ r: Row) -> Booking {
-        Booking(id: r.0, residentId: r.1, residentName: r.2, sessionId: r.3, slot: r.4, walkIn: r.5,
-                status: BookingStatus(rawValue: r.6)!, serviceId: r.7, version: r.8)
+        Booking(
+            id: r.0,
+            residentId: r.1,
+            residentName: r.2,
+            sessionId: r.3,
+            slot: r.4,
+            walkIn: r.5,
+            status: BookingStatus(rawValue: r.6)!,
+            serviceId: r.7,
+            version: r.8
+        )
     }
 
     /// Books `residentId` into the first free slot of a scheduled session (or, for a walk-in, checks them
@@ -38,8 +47,10 @@ public struct BookingStore: Sendable {
     public func book(sessionId: Int64, residentId: Int64, walkIn: Bool, logger: Logger) async throws -> Booking {
         guard let scope = db.scope else { throw StoreError.notAllowed("bookings are made by signed-in users") }
         let r = try await db.withConnection(logger: logger) { conn in
-            try await conn.first(BookInOneCall(session: sessionId, resident: residentId, walkIn: walkIn, scope: scope, operation: db.operation),
-                                 logger: logger)
+            try await conn.first(
+                BookInOneCall(session: sessionId, resident: residentId, walkIn: walkIn, scope: scope, operation: db.operation),
+                logger: logger
+            )
         }
         if let r, let id = r.3 {
             return Self.booking((id, r.4!, r.5!, r.6!, r.7, r.8!, r.9!, r.10, r.11!))
@@ -67,38 +78,59 @@ public struct BookingStore: Sendable {
         if !AccessRules.mayChangeBooking(action, as: db.scope?.role) {
             throw StoreError.notAllowed("a grid worker may cancel a booking; the clinic checks residents in and completes visits")
         }
-        return try await db.move("booking", id, action, ifVersion: nil, logger: logger, lock: { conn in
-            try await conn.first("\(unescaped: Self.select) WHERE b.id = \(id) FOR UPDATE OF b", as: Row.self, logger: logger).map(Self.booking)
-        }, write: { current, next, conn in
-            var service: Int64?
-            if next == .completed {
-                service = try await conn.first("""
-                    INSERT INTO service_entry (district_id, resident_id, micro_grid_id, kind, visit, performed_by, performed_at, notes)
-                    SELECT district_id, resident_id, micro_grid_id, 'clinic_visit', \((visit ?? .doctorFollowUp).rawValue)::visit_kind, \(user), now(),
-                           'clinic session ' || session_id
-                    FROM booking WHERE id = \(id)
-                    RETURNING id
-                    """, as: Int64.self, logger: logger)
-                if (visit ?? .doctorFollowUp) == .doctorFollowUp, let service {
-                    try await FollowUps.satisfy(residentId: current.residentId, service: service, db: db, on: conn, logger: logger)
+        return try await db.move(
+            "booking",
+            id,
+            action,
+            ifVersion: nil,
+            logger: logger,
+            lock: { conn in
+                try await conn.first("\(unescaped: Self.select) WHERE b.id = \(id) FOR UPDATE OF b", as: Row.self, logger: logger).map(Self.booking)
+            },
+            write: { current, next, conn in
+                var service: Int64?
+                if next == .completed {
+                    service = try await conn.first(
+                        """
+                        INSERT INTO service_entry (district_id, resident_id, micro_grid_id, kind, visit, performed_by, performed_at, notes)
+                        SELECT district_id, resident_id, micro_grid_id, 'clinic_visit', \((visit ?? .doctorFollowUp).rawValue)::visit_kind, \(user), now(),
+                               'clinic session ' || session_id
+                        FROM booking WHERE id = \(id)
+                        RETURNING id
+                        """,
+                        as: Int64.self,
+                        logger: logger
+                    )
+                    if (visit ?? .doctorFollowUp) == .doctorFollowUp, let service {
+                        try await FollowUps.satisfy(residentId: current.residentId, service: service, db: db, on: conn, logger: logger)
+                    }
                 }
+                if !next.holdsPlace, current.status.holdsPlace, let slot = current.slot {
+                    try await conn.query(
+                        "UPDATE session_slot SET booked = booked - 1 WHERE session_id = \(current.sessionId) AND slot = \(slot)",
+                        logger: logger
+                    )
+                }
+                try await conn.query(
+                    """
+                    UPDATE booking SET status = \(next.rawValue)::booking_status, changed_by = \(user), changed_at = now(),
+                           service_id = coalesce(\(service), service_id), version = version + 1
+                    WHERE id = \(id)
+                    """,
+                    logger: logger
+                )
+                return try await fetch(id, on: conn, logger: logger)!
             }
-            if !next.holdsPlace, current.status.holdsPlace, let slot = current.slot {
-                try await conn.query("UPDATE session_slot SET booked = booked - 1 WHERE session_id = \(current.sessionId) AND slot = \(slot)", logger: logger)
-            }
-            try await conn.query("""
-                UPDATE booking SET status = \(next.rawValue)::booking_status, changed_by = \(user), changed_at = now(),
-                       service_id = coalesce(\(service), service_id), version = version + 1
-                WHERE id = \(id)
-                """, logger: logger)
-            return try await fetch(id, on: conn, logger: logger)!
-        })
+        )
     }
 
     public func forSession(_ sessionId: Int64, logger: Logger) async throws -> [Booking] {
         try await db.transaction(logger: logger) { conn in
-            let list = try await conn.rows("\(unescaped: Self.select) WHERE b.session_id = \(sessionId) ORDER BY b.slot NULLS LAST, b.id",
-                                           as: Row.self, logger: logger).map(Self.booking)
+            let list = try await conn.rows(
+                "\(unescaped: Self.select) WHERE b.session_id = \(sessionId) ORDER BY b.slot NULLS LAST, b.id",
+                as: Row.self,
+                logger: logger
+            ).map(Self.booking)
             try await audit.record(.search, residents: list.map(\.residentId), detail: "bookings of session \(sessionId)", on: conn, logger: logger)
             return list
         }
@@ -107,15 +139,28 @@ public struct BookingStore: Sendable {
     /// Residents booked on sessions that were cancelled or moved, from `since` on.
     public func callList(since: SimpleDate, logger: Logger) async throws -> [CallListEntry] {
         try await db.transaction(logger: logger) { conn in
-            let list = try await conn.rows("""
+            let list = try await conn.rows(
+                """
                 SELECT b.id, r.id, r.name, r.phone, cs.id, to_char(cs.on_date, 'YYYY-MM-DD'), s.name, cs.status::text, cs.reason
                 FROM booking b JOIN resident r ON r.id = b.resident_id JOIN clinic_session cs ON cs.id = b.session_id
                 JOIN clinic c ON c.id = cs.clinic_id JOIN facility s ON s.id = c.station_id
                 WHERE b.status = 'booked' AND cs.status IN ('cancelled', 'moved') AND cs.on_date >= \(since.iso)::date
                 ORDER BY cs.on_date, s.name, r.name
-                """, as: (Int64, Int64, String, String?, Int64, String, String, String, String?).self, logger: logger).map {
-                CallListEntry(bookingId: $0.0, residentId: $0.1, residentName: $0.2, phone: $0.3, sessionId: $0.4,
-                              day: SimpleDate(iso: $0.5)!, stationName: $0.6, status: $0.7, reason: $0.8)
+                """,
+                as: (Int64, Int64, String, String?, Int64, String, String, String, String?).self,
+                logger: logger
+            ).map {
+                CallListEntry(
+                    bookingId: $0.0,
+                    residentId: $0.1,
+                    residentName: $0.2,
+                    phone: $0.3,
+                    sessionId: $0.4,
+                    day: SimpleDate(iso: $0.5)!,
+                    stationName: $0.6,
+                    status: $0.7,
+                    reason: $0.8
+                )
             }
             try await audit.record(.search, residents: list.map(\.residentId), detail: "call list", on: conn, logger: logger)
             return list

@@ -58,8 +58,9 @@ public struct ClinicStore: Sendable {
     public static func parseTime(_ s: String) -> Int? {
         let bytes = Array(s.utf8)
         guard bytes.count == 5, bytes[2] == UInt8(ascii: ":"), let h = Int(s.prefix(2)), let m = Int(s.suffix(2)),
-              bytes[0..<2].allSatisfy({ (48...57).contains($0) }), bytes[3..<5].allSatisfy({ (48...57).contains($0) }),
-              (0..<24).contains(h), (0..<60).contains(m) else { return nil }
+            bytes[0..<2].allSatisfy({ (48...57).contains($0) }), bytes[3..<5].allSatisfy({ (48...57).contains($0) }),
+            (0..<24).contains(h), (0..<60).contains(m)
+        else { return nil }
         return h * 60 + m
     }
 
@@ -73,10 +74,23 @@ public struct ClinicStore: Sendable {
         FROM clinic c JOIN facility s ON s.id = c.station_id
         """
     static func clinic(_ r: Row) -> Clinic {
-        Clinic(id: r.0, districtId: r.1, stationId: r.2, stationName: r.3, teamId: r.4,
-               rule: ClinicRule(weekday: r.5, startMinute: minute(r.6), endMinute: minute(r.7), slotMinutes: r.8, capacityPerSlot: r.9,
-                                validFrom: SimpleDate(iso: r.10)!, validUntil: r.11.flatMap(SimpleDate.init(iso:))),
-               version: r.12)
+        Clinic(
+            id: r.0,
+            districtId: r.1,
+            stationId: r.2,
+            stationName: r.3,
+            teamId: r.4,
+            rule: ClinicRule(
+                weekday: r.5,
+                startMinute: minute(r.6),
+                endMinute: minute(r.7),
+                slotMinutes: r.8,
+                capacityPerSlot: r.9,
+                validFrom: SimpleDate(iso: r.10)!,
+                validUntil: r.11.flatMap(SimpleDate.init(iso:))
+            ),
+            version: r.12
+        )
     }
 
     /// Centre staff schedule their own centre's teams only: the staff member whose centre's teams the caller
@@ -89,7 +103,8 @@ public struct ClinicStore: Sendable {
     public func create(stationId: Int64, teamId: Int64, rule: ClinicRule, logger: Logger) async throws -> Clinic {
         try rule.validate()
         let staff = schedulingStaff
-        let row = try await db.first("""
+        let row = try await db.first(
+            """
             INSERT INTO clinic (district_id, station_id, team_id, weekday, starts_at, ends_at, slot_minutes, capacity_per_slot, valid_from, valid_until)
             SELECT t.district_id, s.id, t.id, \(rule.weekday), \(Self.time(rule.startMinute))::time, \(Self.time(rule.endMinute))::time,
                    \(rule.slotMinutes), \(rule.capacityPerSlot), \(rule.validFrom.iso)::date, \(rule.validUntil?.iso)::date
@@ -97,7 +112,10 @@ public struct ClinicStore: Sendable {
             WHERE t.id = \(teamId)
               AND (\(staff)::bigint IS NULL OR t.centre_id = (SELECT w.centre_id FROM app_user u JOIN worker w ON w.id = u.worker_id WHERE u.id = \(staff)))
             RETURNING id
-            """, as: Int64.self, logger: logger)
+            """,
+            as: Int64.self,
+            logger: logger
+        )
         guard let id = row else {
             throw ValidationFailure([FieldError("stationId", "is not a station of the health centre of a team you schedule")])
         }
@@ -110,11 +128,15 @@ public struct ClinicStore: Sendable {
     }
 
     public func list(stationId: Int64?, teamId: Int64?, logger: Logger) async throws -> [Clinic] {
-        try await db.rows("""
+        try await db.rows(
+            """
             \(unescaped: Self.select)
             WHERE (\(stationId)::bigint IS NULL OR c.station_id = \(stationId)) AND (\(teamId)::bigint IS NULL OR c.team_id = \(teamId))
             ORDER BY c.station_id, c.weekday, c.starts_at
-            """, as: Row.self, logger: logger).map(Self.clinic)
+            """,
+            as: Row.self,
+            logger: logger
+        ).map(Self.clinic)
     }
 
     /// Materializes sessions from `from` through `through` for every clinic (or one). Running it twice
@@ -126,21 +148,35 @@ public struct ClinicStore: Sendable {
     /// or does not schedule is `StoreError.notFound`. Several generators at once (service copies, the API,
     /// the CLI) serialize per clinic on a transaction-level advisory lock, so each session is made once and
     /// each run's answer is exact; the unique key on (clinic, day) would refuse a second row anyway.
-    public func generate(from: SimpleDate, through: SimpleDate, clinicId: Int64? = nil, calendar: HolidayCalendar,
-                         onHoliday: HolidayRule, keepSessions: Bool = false, logger: Logger) async throws -> GenerationSummary {
+    public func generate(
+        from: SimpleDate,
+        through: SimpleDate,
+        clinicId: Int64? = nil,
+        calendar: HolidayCalendar,
+        onHoliday: HolidayRule,
+        keepSessions: Bool = false,
+        logger: Logger
+    ) async throws -> GenerationSummary {
         let staff = schedulingStaff
-        let clinics = try await db.rows("""
+        let clinics = try await db.rows(
+            """
             \(unescaped: Self.select)
             JOIN care_team t ON t.id = c.team_id
             WHERE (\(clinicId)::bigint IS NULL OR c.id = \(clinicId))
               AND (\(clinicId)::bigint IS NOT NULL OR (c.valid_from <= \(through.iso)::date AND (c.valid_until IS NULL OR c.valid_until >= \(from.iso)::date)))
               AND (\(staff)::bigint IS NULL OR t.centre_id = (SELECT w.centre_id FROM app_user u JOIN worker w ON w.id = u.worker_id WHERE u.id = \(staff)))
             ORDER BY c.id
-            """, as: Row.self, logger: logger).map(Self.clinic)
+            """,
+            as: Row.self,
+            logger: logger
+        ).map(Self.clinic)
         if clinicId != nil, clinics.isEmpty { throw StoreError.notFound("clinic") }
         var summary = GenerationSummary()
         var day = from
-        while day <= through { if !calendar.covers(day) { summary.uncoveredDays += 1 }; day = day.adding(days: 1) }
+        while day <= through {
+            if !calendar.covers(day) { summary.uncoveredDays += 1 }
+            day = day.adding(days: 1)
+        }
         for clinic in clinics {
             // Each clinic commits on its own, so a run stopped here (the service shutting down) keeps what it made.
             try Task.checkCancellation()
@@ -156,26 +192,40 @@ public struct ClinicStore: Sendable {
     }
 
     /// The advisory lock class of session generation (two-key form: this, then the clinic id).
-    static let generationLock: Int32 = 0x636C_696E   // "clin"
+    static let generationLock: Int32 = 0x636C_696E  // "clin"
 
     /// Writes one clinic's plan set-based (four statements whatever the horizon), so a year of sessions
     /// for thousands of stations is a few thousand round trips, not hundreds of thousands. Returns every
     /// planned session as it now stands.
-    private func write(_ plan: [PlannedSession], of c: Clinic, on conn: PostgresConnection, summary: inout GenerationSummary,
-                       logger: Logger) async throws -> [GeneratedSession] {
+    private func write(
+        _ plan: [PlannedSession],
+        of c: Clinic,
+        on conn: PostgresConnection,
+        summary: inout GenerationSummary,
+        logger: Logger
+    ) async throws -> [GeneratedSession] {
         // Its own statement, so the statements after it see whatever a generator that held it committed.
         try await conn.query("SELECT pg_advisory_xact_lock(\(Self.generationLock), (\(c.id) % 2147483647)::integer)", logger: logger)
-        let start = Self.time(c.rule.startMinute), end = Self.time(c.rule.endMinute)
+        let start = Self.time(c.rule.startMinute)
+        let end = Self.time(c.rule.endMinute)
         let scheduled = plan.filter { $0.status == .scheduled }
         typealias Outcome = (Int64, String, String, String?, String?, Bool)
         func generated(_ r: Outcome) -> GeneratedSession {
             let outcome: GeneratedSession.Outcome = !r.5 ? .existing : r.2 == "moved" ? .moved : r.2 == "cancelled" ? .cancelled : .created
-            return GeneratedSession(outcome: outcome, sessionId: r.0, clinicId: c.id, day: SimpleDate(iso: r.1)!, status: r.2,
-                                    movedTo: r.3.flatMap(SimpleDate.init(iso:)), reason: r.4)
+            return GeneratedSession(
+                outcome: outcome,
+                sessionId: r.0,
+                clinicId: c.id,
+                day: SimpleDate(iso: r.1)!,
+                status: r.2,
+                movedTo: r.3.flatMap(SimpleDate.init(iso:)),
+                reason: r.4
+            )
         }
         // The new rows, then the planned days that held a row already (the statement's snapshot does not
         // show the rows it inserts, so the second half sees only those that were there before).
-        let first = try await conn.rows("""
+        let first = try await conn.rows(
+            """
             WITH x AS (SELECT d::date AS d, nullif(r, '') AS r FROM unnest(\(scheduled.map(\.day.iso))::text[], \(scheduled.map { $0.reason ?? "" })::text[]) AS x(d, r)),
             made AS (
                 INSERT INTO clinic_session (district_id, clinic_id, on_date, starts_at, ends_at, reason)
@@ -187,21 +237,28 @@ public struct ClinicStore: Sendable {
             SELECT s.id, to_char(s.on_date, 'YYYY-MM-DD'), s.status::text,
                    (SELECT to_char(t.on_date, 'YYYY-MM-DD') FROM clinic_session t WHERE t.id = s.moved_to), s.reason, false
             FROM clinic_session s JOIN x ON s.on_date = x.d WHERE s.clinic_id = \(c.id)
-            """, as: Outcome.self, logger: logger)
+            """,
+            as: Outcome.self,
+            logger: logger
+        )
         let created = first.filter(\.5).map(\.0)
         summary.created += created.count
         summary.unchanged += scheduled.count - created.count
         let slotStarts = (0..<c.rule.slots).map { Self.time(c.rule.startMinute + $0 * c.rule.slotMinutes) }
-        try await conn.query("""
+        try await conn.query(
+            """
             INSERT INTO session_slot (session_id, slot, starts_at, capacity)
             SELECT s.id, x.n, x.t::time, \(c.rule.capacityPerSlot)
             FROM unnest(\(created)::bigint[]) AS s(id) CROSS JOIN unnest(\(slotStarts)::text[]) WITH ORDINALITY AS x(t, n)
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         let changes = plan.filter { $0.status != .scheduled }
         guard !changes.isEmpty else { return first.map(generated).sorted { $0.day < $1.day } }
         // A holiday turns a day's session (new, or scheduled earlier) into a cancelled or moved one; the
         // days whose row was already cancelled, moved or held stay as they were.
-        let changed = try await conn.rows("""
+        let changed = try await conn.rows(
+            """
             WITH x AS (SELECT d::date AS d, s::session_status AS s, nullif(m, '')::date AS m, nullif(r, '') AS r
                        FROM unnest(\(changes.map(\.day.iso))::text[], \(changes.map(\.status.rawValue))::text[],
                                    \(changes.map { $0.movedTo?.iso ?? "" })::text[], \(changes.map { $0.reason ?? "" })::text[]) AS x(d, s, m, r)),
@@ -219,7 +276,10 @@ public struct ClinicStore: Sendable {
             SELECT s.id, to_char(s.on_date, 'YYYY-MM-DD'), s.status::text,
                    (SELECT to_char(t.on_date, 'YYYY-MM-DD') FROM clinic_session t WHERE t.id = s.moved_to), s.reason, false
             FROM clinic_session s JOIN x ON s.on_date = x.d WHERE s.clinic_id = \(c.id) AND s.status <> 'scheduled'
-            """, as: Outcome.self, logger: logger)
+            """,
+            as: Outcome.self,
+            logger: logger
+        )
         summary.moved += changed.filter { $0.5 && $0.2 == "moved" }.count
         summary.cancelled += changed.filter { $0.5 && $0.2 == "cancelled" }.count
         summary.unchanged += changes.count - changed.filter(\.5).count
@@ -228,21 +288,38 @@ public struct ClinicStore: Sendable {
 
     /// One session with its free places.
     public func session(_ id: Int64, logger: Logger) async throws -> ClinicSession {
-        try await sessions(from: SimpleDate(year: 1900, month: 1, day: 1)!, through: SimpleDate(year: 9999, month: 12, day: 31)!,
-                           stationId: nil, teamId: nil, sessionId: id, logger: logger).first.orThrow(StoreError.notFound("session"))
+        try await sessions(
+            from: SimpleDate(year: 1900, month: 1, day: 1)!,
+            through: SimpleDate(year: 9999, month: 12, day: 31)!,
+            stationId: nil,
+            teamId: nil,
+            sessionId: id,
+            logger: logger
+        ).first.orThrow(StoreError.notFound("session"))
     }
 
     /// A session's slots: number, start, places, booked.
     public func slots(_ sessionId: Int64, logger: Logger) async throws -> [(slot: Int, start: String, capacity: Int, booked: Int)] {
-        try await db.rows("""
+        try await db.rows(
+            """
             SELECT slot, to_char(starts_at, 'HH24:MI'), capacity, booked FROM session_slot WHERE session_id = \(sessionId) ORDER BY slot
-            """, as: (Int, String, Int, Int).self, logger: logger).map { (slot: $0.0, start: $0.1, capacity: $0.2, booked: $0.3) }
+            """,
+            as: (Int, String, Int, Int).self,
+            logger: logger
+        ).map { (slot: $0.0, start: $0.1, capacity: $0.2, booked: $0.3) }
     }
 
     /// Sessions between two days with their free places, in timetable order.
-    public func sessions(from: SimpleDate, through: SimpleDate, stationId: Int64?, teamId: Int64?, sessionId: Int64? = nil,
-                         logger: Logger) async throws -> [ClinicSession] {
-        try await db.rows("""
+    public func sessions(
+        from: SimpleDate,
+        through: SimpleDate,
+        stationId: Int64?,
+        teamId: Int64?,
+        sessionId: Int64? = nil,
+        logger: Logger
+    ) async throws -> [ClinicSession] {
+        try await db.rows(
+            """
             SELECT cs.id, cs.clinic_id, c.station_id, s.name, c.team_id, to_char(cs.on_date, 'YYYY-MM-DD'), to_char(cs.starts_at, 'HH24:MI'),
                    to_char(cs.ends_at, 'HH24:MI'), cs.status::text, cs.reason,
                    coalesce((SELECT sum(capacity) FROM session_slot WHERE session_id = cs.id), 0)::int,
@@ -252,9 +329,24 @@ public struct ClinicStore: Sendable {
               AND (\(stationId)::bigint IS NULL OR c.station_id = \(stationId)) AND (\(teamId)::bigint IS NULL OR c.team_id = \(teamId))
               AND (\(sessionId)::bigint IS NULL OR cs.id = \(sessionId))
             ORDER BY cs.on_date, cs.starts_at, s.name
-            """, as: (Int64, Int64, Int64, String, Int64, String, String, String, String, String?, Int, Int).self, logger: logger).map {
-            ClinicSession(id: $0.0, clinicId: $0.1, stationId: $0.2, stationName: $0.3, teamId: $0.4, day: SimpleDate(iso: $0.5)!,
-                          startMinute: Self.minute($0.6), endMinute: Self.minute($0.7), status: $0.8, reason: $0.9, places: $0.10, free: $0.11)
+            """,
+            as: (Int64, Int64, Int64, String, Int64, String, String, String, String, String?, Int, Int).self,
+            logger: logger
+        ).map {
+            ClinicSession(
+                id: $0.0,
+                clinicId: $0.1,
+                stationId: $0.2,
+                stationName: $0.3,
+                teamId: $0.4,
+                day: SimpleDate(iso: $0.5)!,
+                startMinute: Self.minute($0.6),
+                endMinute: Self.minute($0.7),
+                status: $0.8,
+                reason: $0.9,
+                places: $0.10,
+                free: $0.11
+            )
         }
     }
 }

@@ -9,8 +9,13 @@ import Glibc
 public enum ChildProcess {
     /// Runs `path` with `arguments`; input comes from `inputFile` and output goes to `outputFile` (each
     /// /dev/null when nil). Returns the exit status. `environment` replaces this process's environment when given.
-    public static func run(_ path: String, _ arguments: [String], outputFile: String?,
-                           environment: [String: String]? = nil, inputFile: String? = nil) throws -> Int32 {
+    public static func run(
+        _ path: String,
+        _ arguments: [String],
+        outputFile: String?,
+        environment: [String: String]? = nil,
+        inputFile: String? = nil
+    ) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -27,7 +27,10 @@ struct CopyLine {
 
     mutating func add(_ value: String?) {
         separator()
-        guard let value else { buffer.writeStaticString("\\N"); return }
+        guard let value else {
+            buffer.writeStaticString("\\N")
+            return
+        }
         writeEscaped(value)
     }
 
@@ -36,7 +39,8 @@ struct CopyLine {
         separator()
         buffer.writeStaticString("\\\\x")
         for byte in bytes {
-            buffer.writeInteger(Self.hexDigits[Int(byte >> 4)]); buffer.writeInteger(Self.hexDigits[Int(byte & 0x0f)])
+            buffer.writeInteger(Self.hexDigits[Int(byte >> 4)])
+            buffer.writeInteger(Self.hexDigits[Int(byte & 0x0f)])
         }
     }
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
@@ -54,7 +58,9 @@ struct CopyLine {
 
     private mutating func writeEscaped(_ value: String) {
         // Most values need no escaping: write them in one go.
-        if !value.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) {
+        if !value.utf8.contains(where: {
+            $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r")
+        }) {
             buffer.writeString(value)
             return
         }
@@ -77,8 +83,13 @@ struct CopyLine {
 
 extension PostgresConnection {
     /// Streams `count` rows into `table` with COPY, sending about a megabyte at a time.
-    func copyRows(table: String, columns: [String], count: Int, logger: Logger,
-                  row: (Int, inout CopyLine) -> Void) async throws {
+    func copyRows(
+        table: String,
+        columns: [String],
+        count: Int,
+        logger: Logger,
+        row: (Int, inout CopyLine) -> Void
+    ) async throws {
         guard count > 0 else { return }
         try await copyFrom(table: table, columns: columns, logger: logger) { writer in
             var line = CopyLine(capacity: 1 << 20)
@@ -98,10 +109,13 @@ extension PostgresConnection {
     func reserveIds(table: String, count: Int, logger: Logger) async throws -> [Int64] {
         guard count > 0 else { return [] }
         // The sequence is looked up once: pg_get_serial_sequence per row made this 10× slower.
-        let rows = try await query("""
+        let rows = try await query(
+            """
             SELECT array_agg(nextval(s.seq) ORDER BY g)
             FROM (SELECT pg_get_serial_sequence(\(table), 'id')::regclass AS seq) s, generate_series(1, \(count)) g
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         for try await ids in rows.decode([Int64].self) { return ids }
         return []
     }

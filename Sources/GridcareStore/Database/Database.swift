@@ -84,14 +84,18 @@ public struct Database: Sendable {
 
     /// Every row of one statement, decoded.
     public func rows<each Column: PostgresDecodable & Sendable>(
-        _ query: PostgresQuery, as _: (repeat each Column).Type, logger: Logger
+        _ query: PostgresQuery,
+        as _: (repeat each Column).Type,
+        logger: Logger
     ) async throws -> [(repeat each Column)] {
         try await read(logger: logger) { try await $0.rows(query, as: (repeat each Column).self, logger: logger) }
     }
 
     /// The first row of one statement, decoded, or nil when there is none.
     public func first<each Column: PostgresDecodable & Sendable>(
-        _ query: PostgresQuery, as _: (repeat each Column).Type, logger: Logger
+        _ query: PostgresQuery,
+        as _: (repeat each Column).Type,
+        logger: Logger
     ) async throws -> (repeat each Column)? {
         try await read(logger: logger) { try await $0.first(query, as: (repeat each Column).self, logger: logger) }
     }
@@ -132,7 +136,11 @@ public final class RequestTransaction: Sendable {
     var carriesSecret: Bool { state.withLock { $0.carriesSecret } }
 
     func savepoint<T: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let name = "gridcare_\(state.withLock { $0.savepoints += 1; return $0.savepoints })"
+        let number = state.withLock {
+            $0.savepoints += 1
+            return $0.savepoints
+        }
+        let name = "gridcare_\(number)"
         try await connection.query("SAVEPOINT \(unescaped: name)", logger: logger)
         do {
             let value = try await body(connection)

@@ -12,9 +12,15 @@ public struct DatabaseBootstrap: Sendable {
     public var startedCluster: EmbeddedPostgres?
 
     public static func open(
-        configuredURL: String?, embeddedDataDirectory: String, embeddedBinDirectory: String?,
-        migrationsDirectory: String?, migrate: Bool = true, visitRules: VisitRules = VisitRules(), vault: IdentityVault?,
-        serviceRole: String? = nil, logger: Logger
+        configuredURL: String?,
+        embeddedDataDirectory: String,
+        embeddedBinDirectory: String?,
+        migrationsDirectory: String?,
+        migrate: Bool = true,
+        visitRules: VisitRules = VisitRules(),
+        vault: IdentityVault?,
+        serviceRole: String? = nil,
+        logger: Logger
     ) async throws -> DatabaseBootstrap {
         let url: DatabaseURL
         var started: EmbeddedPostgres?
@@ -51,11 +57,18 @@ public struct DatabaseBootstrap: Sendable {
 }
 
 /// Runs `body` with a running client on `url`, shutting the client down afterwards.
-public func withClient<T: Sendable>(_ url: DatabaseURL, poolSize: Int = 4, logger: Logger? = nil,
-                                    _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
+public func withClient<T: Sendable>(
+    _ url: DatabaseURL,
+    poolSize: Int = 4,
+    logger: Logger? = nil,
+    _ body: @Sendable (PostgresClient) async throws -> T
+) async throws -> T {
     var config = url.clientConfiguration
     config.options.maximumConnections = poolSize
-    let client = PostgresClient(configuration: config, backgroundLogger: logger ?? Logger(label: "postgres", factory: { _ in SwiftLogNoOpLogHandler() }))
+    let client = PostgresClient(
+        configuration: config,
+        backgroundLogger: logger ?? Logger(label: "postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+    )
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask {
             await client.run()

@@ -12,10 +12,22 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     public var socketPath: String?
     public var requireTLS: Bool
 
-    public init(host: String, port: Int, username: String, password: String?, database: String,
-                socketPath: String? = nil, requireTLS: Bool = false) {
-        self.host = host; self.port = port; self.username = username; self.password = password
-        self.database = database; self.socketPath = socketPath; self.requireTLS = requireTLS
+    public init(
+        host: String,
+        port: Int,
+        username: String,
+        password: String?,
+        database: String,
+        socketPath: String? = nil,
+        requireTLS: Bool = false
+    ) {
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.database = database
+        self.socketPath = socketPath
+        self.requireTLS = requireTLS
     }
 
     public init(parsing text: String) throws {
@@ -47,8 +59,14 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         if let socketPath {
             config = .init(unixSocketPath: socketPath, username: username, password: password, database: database)
         } else {
-            config = .init(host: host, port: port, username: username, password: password, database: database,
-                           tls: requireTLS ? .require(.makeClientConfiguration()) : .disable)
+            config = .init(
+                host: host,
+                port: port,
+                username: username,
+                password: password,
+                database: database,
+                tls: requireTLS ? .require(.makeClientConfiguration()) : .disable
+            )
         }
         return config
     }
@@ -77,11 +95,15 @@ extension DatabaseURL {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await admin.run() }
             defer { group.cancelAll() }
-            let exists = try await admin.query("SELECT 1 FROM pg_database WHERE datname = \(database)", logger: logger)
+            let exists =
+                try await admin.query("SELECT 1 FROM pg_database WHERE datname = \(database)", logger: logger)
                 .collect().count > 0
             if !exists {
                 do {
-                    try await admin.query("CREATE DATABASE \(unescaped: "\"" + database.replacingOccurrences(of: "\"", with: "\"\"") + "\"")", logger: logger)
+                    try await admin.query(
+                        "CREATE DATABASE \(unescaped: "\"" + database.replacingOccurrences(of: "\"", with: "\"\"") + "\"")",
+                        logger: logger
+                    )
                 } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42P04" {
                     // Another process created it in the meantime.
                 }

@@ -63,7 +63,10 @@ public struct EmbeddedPostgres: Sendable {
         throw EmbeddedPostgresError("PostgreSQL server binaries (initdb, pg_ctl) were not found; install Debian's postgresql package")
     }
 
-    struct State: Codable { var port: Int; var password: String }
+    struct State: Codable {
+        var port: Int
+        var password: String
+    }
 
     var stateFile: String { dataDirectory + "/gridcare-cluster.json" }
     var isRoot: Bool { getuid() == 0 }
@@ -87,13 +90,24 @@ public struct EmbeddedPostgres: Sendable {
                 try writeState(state)
             }
             // The server inherits pg_ctl's output; a pipe would stay open for the server's lifetime.
-            try run(pg("pg_ctl"), ["-D", dataDirectory, "-l", dataDirectory + "/server.log", "-w", "-t", "60",
-                                   "-o", "-p \(state.port)", "start"], detached: true)
+            try run(
+                pg("pg_ctl"),
+                [
+                    "-D", dataDirectory, "-l", dataDirectory + "/server.log", "-w", "-t", "60",
+                    "-o", "-p \(state.port)", "start",
+                ],
+                detached: true
+            )
             startedHere = true
             logger.info("started embedded PostgreSQL", metadata: ["data": "\(dataDirectory)", "port": "\(state.port)"])
         }
-        let url = DatabaseURL(host: "127.0.0.1", port: state.port, username: Self.superuser,
-                              password: state.password, database: databaseName)
+        let url = DatabaseURL(
+            host: "127.0.0.1",
+            port: state.port,
+            username: Self.superuser,
+            password: state.password,
+            database: databaseName
+        )
         return (url, startedHere)
     }
 
@@ -107,7 +121,7 @@ public struct EmbeddedPostgres: Sendable {
     /// The port of a running postmaster of this data folder, read from postmaster.pid.
     func runningPort() -> Int? {
         guard (try? run(pg("pg_ctl"), ["-D", dataDirectory, "status"], quiet: true)) != nil,
-              let pid = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8)
+            let pid = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8)
         else { return nil }
         let lines = pid.split(separator: "\n", omittingEmptySubsequences: false)
         return lines.count > 3 ? Int(lines[3]) : nil
@@ -124,22 +138,27 @@ public struct EmbeddedPostgres: Sendable {
             try run("/bin/chown", [Self.serviceUser, dataDirectory, pwfile])
             try run("/bin/chmod", ["0700", dataDirectory])
         }
-        try run(pg("initdb"), ["-D", dataDirectory, "-U", Self.superuser, "--pwfile=\(pwfile)", "--auth=scram-sha-256",
-                               "-E", "UTF8", "--no-locale", "--no-instructions"])
+        try run(
+            pg("initdb"),
+            [
+                "-D", dataDirectory, "-U", Self.superuser, "--pwfile=\(pwfile)", "--auth=scram-sha-256",
+                "-E", "UTF8", "--no-locale", "--no-instructions",
+            ]
+        )
         let settings = """
 
-        # Written by gridcare: a private cluster on loopback only.
-        listen_addresses = '127.0.0.1'
-        unix_socket_directories = ''
-        max_connections = 200
-        shared_buffers = 256MB
-        work_mem = 16MB
-        maintenance_work_mem = 256MB
-        max_wal_size = 4GB
-        synchronous_commit = off
-        log_min_duration_statement = 2000
+            # Written by gridcare: a private cluster on loopback only.
+            listen_addresses = '127.0.0.1'
+            unix_socket_directories = ''
+            max_connections = 200
+            shared_buffers = 256MB
+            work_mem = 16MB
+            maintenance_work_mem = 256MB
+            max_wal_size = 4GB
+            synchronous_commit = off
+            log_min_duration_statement = 2000
 
-        """
+            """
         let conf = dataDirectory + "/postgresql.conf"
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: conf))
         try handle.seekToEnd()
@@ -163,7 +182,8 @@ public struct EmbeddedPostgres: Sendable {
     @discardableResult
     func run(_ executable: String, _ arguments: [String], quiet: Bool = false, detached: Bool = false) throws -> String {
         let asServiceUser = isRoot && executable.hasPrefix(binDirectory)
-        let (path, args) = asServiceUser
+        let (path, args) =
+            asServiceUser
             ? ("/usr/sbin/runuser", ["-u", Self.serviceUser, "--", executable] + arguments)
             : (executable, arguments)
         let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("gridcare-pg-\(UUID().uuidString).log").path

@@ -15,7 +15,9 @@ public struct IdempotencyStore: Sendable {
         public var contentType: String?
         public var body: [UInt8]
         public init(status: Int, contentType: String?, body: [UInt8]) {
-            self.status = status; self.contentType = contentType; self.body = body
+            self.status = status
+            self.contentType = contentType
+            self.body = body
         }
     }
 
@@ -43,7 +45,11 @@ public struct IdempotencyStore: Sendable {
     /// A response returned as nil, or from a request that issued a secret (`RequestTransaction.markSecret`),
     /// is not stored either: the key is released and a retry runs afresh.
     public func perform<T: Sendable>(
-        userId: Int64, operation: String, key: String, fingerprint: [UInt8], logger: Logger,
+        userId: Int64,
+        operation: String,
+        key: String,
+        fingerprint: [UInt8],
+        logger: Logger,
         keepsRefusal: (any Error) -> Bool = { _ in false },
         _ first: () async throws -> (T, Response?)
     ) async throws -> Outcome<T> {
@@ -54,11 +60,14 @@ public struct IdempotencyStore: Sendable {
                 try await conn.query("BEGIN", logger: logger)
                 var open = true
                 do {
-                    let claimed = try await conn.query("""
+                    let claimed = try await conn.query(
+                        """
                         INSERT INTO idempotency_key (user_id, operation, key, request_hash)
                         VALUES (\(userId), \(operation), \(key), sha256(\(request)))
                         ON CONFLICT DO NOTHING RETURNING 1
-                        """, logger: logger).collect()
+                        """,
+                        logger: logger
+                    ).collect()
                     guard !claimed.isEmpty else {
                         open = false
                         try await conn.query("ROLLBACK", logger: logger)
@@ -68,18 +77,21 @@ public struct IdempotencyStore: Sendable {
                     let (value, response): (T, Response?)
                     do {
                         (value, response) = try await RequestTransaction.$current.withValue(joined) { try await first() }
-                    } catch where keepsRefusal(error) {
+                    } catch  where keepsRefusal(error) {
                         try await release(userId: userId, operation: operation, key: key, on: conn, logger: logger)
                         open = false
                         try await conn.query("COMMIT", logger: logger)
                         throw error
                     }
                     if let response, !joined.carriesSecret {
-                        try await conn.query("""
+                        try await conn.query(
+                            """
                             UPDATE idempotency_key
                             SET status = \(response.status), content_type = \(response.contentType), response = \(ByteBuffer(bytes: response.body))
                             WHERE user_id = \(userId) AND operation = \(operation) AND key = \(key)
-                            """, logger: logger)
+                            """,
+                            logger: logger
+                        )
                     } else {
                         try await release(userId: userId, operation: operation, key: key, on: conn, logger: logger)
                     }
@@ -99,10 +111,13 @@ public struct IdempotencyStore: Sendable {
                 await sweep(logger: logger)
                 return .ran(ran)
             }
-            let rows = try await db.client.query("""
+            let rows = try await db.client.query(
+                """
                 SELECT request_hash = sha256(\(request)), status, content_type, response FROM idempotency_key
                 WHERE user_id = \(userId) AND operation = \(operation) AND key = \(key)
-                """, logger: logger).decode((Bool, Int?, String?, ByteBuffer?).self).all()
+                """,
+                logger: logger
+            ).decode((Bool, Int?, String?, ByteBuffer?).self).all()
             guard let (same, status, contentType, response) = rows.first else { continue }
             guard same else { return .mismatch }
             // Only the claiming transaction sees its row unfinished (idempotency_key_finished).
@@ -113,16 +128,21 @@ public struct IdempotencyStore: Sendable {
     }
 
     func release(userId: Int64, operation: String, key: String, on conn: PostgresConnection, logger: Logger) async throws {
-        try await conn.query("DELETE FROM idempotency_key WHERE user_id = \(userId) AND operation = \(operation) AND key = \(key)",
-                             logger: logger)
+        try await conn.query(
+            "DELETE FROM idempotency_key WHERE user_id = \(userId) AND operation = \(operation) AND key = \(key)",
+            logger: logger
+        )
     }
 
     /// Keys are kept for a day; each finished key sweeps a few expired ones, so the table stays small
     /// without a separate job. A failed sweep costs nothing but a retry next time.
     func sweep(logger: Logger) async {
-        _ = try? await db.client.query("""
+        _ = try? await db.client.query(
+            """
             DELETE FROM idempotency_key WHERE ctid = ANY(ARRAY(
                 SELECT ctid FROM idempotency_key WHERE created_at < now() - \(Self.keepHours) * interval '1 hour' LIMIT 100))
-            """, logger: logger)
+            """,
+            logger: logger
+        )
     }
 }

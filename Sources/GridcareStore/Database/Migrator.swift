@@ -76,14 +76,18 @@ public struct Migrator: Sendable {
     }
 
     func apply(on connection: PostgresConnection, dryRun: Bool, vault: IdentityVault?, logger: Logger) async throws -> [Outcome] {
-        try await connection.query("""
+        try await connection.query(
+            """
             CREATE TABLE IF NOT EXISTS gridcare_migration (
                 version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,
                 applied_at timestamptz NOT NULL DEFAULT now())
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         var applied: [Int: (name: String, checksum: String)] = [:]
         for try await (version, name, checksum) in try await connection.query(
-            "SELECT version, name, checksum FROM gridcare_migration", logger: logger
+            "SELECT version, name, checksum FROM gridcare_migration",
+            logger: logger
         ).decode((Int, String, String).self) {
             applied[version] = (name, checksum)
         }
@@ -108,10 +112,13 @@ public struct Migrator: Sendable {
                 for statement in SQLScript.statements(migration.sql) {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                try await connection.query("""
+                try await connection.query(
+                    """
                     INSERT INTO gridcare_migration (version, name, checksum)
                     VALUES (\(migration.version), \(migration.name), \(checksum))
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
                 try await connection.query("COMMIT", logger: logger)
             } catch let error as MigrationError {
                 _ = try? await connection.query("ROLLBACK", logger: logger)

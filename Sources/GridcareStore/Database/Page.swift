@@ -28,8 +28,8 @@ public struct PageRequest: Sendable, Equatable {
         self.limit = min(limit ?? Self.defaultLimit, Self.maximumLimit)
         if let cursor {
             guard let data = Data(base64Encoded: Self.padded(cursor)),
-                  let text = String(data: data, encoding: .utf8), text.hasPrefix("id:"),
-                  let id = Int64(text.dropFirst(3)), id >= 0
+                let text = String(data: data, encoding: .utf8), text.hasPrefix("id:"),
+                let id = Int64(text.dropFirst(3)), id >= 0
             else { throw FieldError("cursor", "is not a cursor this service issued") }
             afterId = id
         } else {

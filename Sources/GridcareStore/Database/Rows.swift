@@ -5,7 +5,9 @@ import PostgresNIO
 extension PostgresConnection {
     /// The first row of `query`, decoded, or nil when there is none.
     public func first<each Column: PostgresDecodable & Sendable>(
-        _ query: PostgresQuery, as _: (repeat each Column).Type, logger: Logger
+        _ query: PostgresQuery,
+        as _: (repeat each Column).Type,
+        logger: Logger
     ) async throws -> (repeat each Column)? {
         for try await row in try await self.query(query, logger: logger).decode((repeat each Column).self) { return row }
         return nil
@@ -13,7 +15,9 @@ extension PostgresConnection {
 
     /// Every row of `query`, decoded.
     public func rows<each Column: PostgresDecodable & Sendable>(
-        _ query: PostgresQuery, as _: (repeat each Column).Type, logger: Logger
+        _ query: PostgresQuery,
+        as _: (repeat each Column).Type,
+        logger: Logger
     ) async throws -> [(repeat each Column)] {
         try await self.query(query, logger: logger).decode((repeat each Column).self).all()
     }

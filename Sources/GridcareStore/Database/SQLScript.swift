@@ -23,8 +23,16 @@ enum SQLScript {
             if c == "/" && next == "*" {
                 var depth = 0
                 repeat {
-                    if s[i] == "/" && i + 1 < s.count && s[i + 1] == "*" { depth += 1; i += 2; continue }
-                    if s[i] == "*" && i + 1 < s.count && s[i + 1] == "/" { depth -= 1; i += 2; continue }
+                    if s[i] == "/" && i + 1 < s.count && s[i + 1] == "*" {
+                        depth += 1
+                        i += 2
+                        continue
+                    }
+                    if s[i] == "*" && i + 1 < s.count && s[i + 1] == "/" {
+                        depth -= 1
+                        i += 2
+                        continue
+                    }
                     i += 1
                 } while i < s.count && depth > 0
                 current.append(" ")
@@ -36,7 +44,11 @@ enum SQLScript {
                 while i < s.count {
                     current.append(s[i])
                     if s[i] == c {
-                        if i + 1 < s.count && s[i + 1] == c { current.append(s[i + 1]); i += 2; continue }
+                        if i + 1 < s.count && s[i + 1] == c {
+                            current.append(s[i + 1])
+                            i += 2
+                            continue
+                        }
                         i += 1
                         break
                     }
@@ -48,7 +60,10 @@ enum SQLScript {
                 let tag = Array(s[i...end])
                 var j = end + 1
                 while j < s.count {
-                    if s[j] == "$", j + tag.count <= s.count, Array(s[j..<(j + tag.count)]) == tag { j += tag.count; break }
+                    if s[j] == "$", j + tag.count <= s.count, Array(s[j..<(j + tag.count)]) == tag {
+                        j += tag.count
+                        break
+                    }
                     j += 1
                 }
                 current.append(contentsOf: s[i..<min(j, s.count)])
@@ -78,4 +93,3 @@ enum SQLScript {
         return nil
     }
 }
-

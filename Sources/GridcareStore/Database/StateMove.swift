@@ -25,7 +25,12 @@ extension Database {
     ///
     /// `name` is the record in the audit trail ("flag 7 confirm"); `missing` what the 404 says.
     func move<Record: MachineRecord, Out: Sendable>(
-        _ name: String, _ id: Int64, _ action: Record.Status.Action, ifVersion: Int?, missing: String? = nil, logger: Logger,
+        _ name: String,
+        _ id: Int64,
+        _ action: Record.Status.Action,
+        ifVersion: Int?,
+        missing: String? = nil,
+        logger: Logger,
         lock: (PostgresConnection) async throws -> Record?,
         allow: (Record, Record.Status, PostgresConnection) async throws -> (any Error)? = { _, _, _ in nil },
         write: (Record, Record.Status, PostgresConnection) async throws -> Out

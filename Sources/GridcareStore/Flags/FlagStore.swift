@@ -32,9 +32,24 @@ public struct FlagStore: Sendable {
         FROM risk_flag f JOIN resident r ON r.id = f.resident_id
         """
     static func flag(_ r: Row) -> RiskFlag {
-        RiskFlag(id: r.0, residentId: r.1, residentName: r.2, microGridId: r.3, category: FlagCategory(rawValue: r.4)!, tier: Tier(rawValue: r.5)!,
-                 population: Population(rawValue: r.6)!, note: r.7, status: FlagStatus(rawValue: r.8)!, raisedBy: r.9, raisedAt: r.10,
-                 decidedBy: r.11, decidedAt: r.12, closedBy: r.13, closedAt: r.14, version: r.15)
+        RiskFlag(
+            id: r.0,
+            residentId: r.1,
+            residentName: r.2,
+            microGridId: r.3,
+            category: FlagCategory(rawValue: r.4)!,
+            tier: Tier(rawValue: r.5)!,
+            population: Population(rawValue: r.6)!,
+            note: r.7,
+            status: FlagStatus(rawValue: r.8)!,
+            raisedBy: r.9,
+            raisedAt: r.10,
+            decidedBy: r.11,
+            decidedAt: r.12,
+            closedBy: r.13,
+            closedAt: r.14,
+            version: r.15
+        )
     }
 
     var userId: Int64 {
@@ -44,8 +59,14 @@ public struct FlagStore: Sendable {
         }
     }
 
-    public func raise(residentId: Int64, category: FlagCategory, tier: Tier, population: Population, note: String?,
-                      logger: Logger) async throws -> RiskFlag {
+    public func raise(
+        residentId: Int64,
+        category: FlagCategory,
+        tier: Tier,
+        population: Population,
+        note: String?,
+        logger: Logger
+    ) async throws -> RiskFlag {
         var c = FieldChecker()
         c.text(note, "note", max: 1000, required: false)
         try c.finish()
@@ -56,14 +77,20 @@ public struct FlagStore: Sendable {
                 return .refused(ValidationFailure([FieldError("residentId", "no such resident")]))
             }
             // The partial unique index keeps one open flag per category, whatever the race.
-            guard let id = try await conn.first("""
-                INSERT INTO risk_flag (district_id, resident_id, micro_grid_id, category, tier, population, note, raised_by)
-                SELECT r.district_id, r.id, r.micro_grid_id, \(category.rawValue)::flag_category, \(tier.rawValue)::flag_tier,
-                       \(population.rawValue)::flag_population, \(note?.trimmed), \(user)
-                FROM resident r WHERE r.id = \(residentId)
-                ON CONFLICT (resident_id, category) WHERE status <> 'closed' AND status <> 'dismissed' DO NOTHING
-                RETURNING id
-                """, as: Int64.self, logger: logger) else {
+            guard
+                let id = try await conn.first(
+                    """
+                    INSERT INTO risk_flag (district_id, resident_id, micro_grid_id, category, tier, population, note, raised_by)
+                    SELECT r.district_id, r.id, r.micro_grid_id, \(category.rawValue)::flag_category, \(tier.rawValue)::flag_tier,
+                           \(population.rawValue)::flag_population, \(note?.trimmed), \(user)
+                    FROM resident r WHERE r.id = \(residentId)
+                    ON CONFLICT (resident_id, category) WHERE status <> 'closed' AND status <> 'dismissed' DO NOTHING
+                    RETURNING id
+                    """,
+                    as: Int64.self,
+                    logger: logger
+                )
+            else {
                 try await audit.record(.create, residents: [residentId], outcome: .refused, detail: "flag already open", on: conn, logger: logger)
                 return .refused(StoreError.conflict(field: "category", reason: "the resident already has an open \(category.rawValue) flag"))
             }
@@ -81,23 +108,37 @@ public struct FlagStore: Sendable {
         try c.finish()
         let user = try userId
         let role = db.scope?.role
-        return try await db.move("flag", id, action, ifVersion: ifVersion, logger: logger, lock: { conn in
-            try await conn.first("\(unescaped: Self.select) WHERE f.id = \(id) FOR UPDATE OF f", as: Row.self, logger: logger).map(Self.flag)
-        }, allow: { current, _, conn in
-            guard action != .close, role != .admin, try await !conn.isTeamDoctor(user, microGridId: current.microGridId, logger: logger) else { return nil }
-            return StoreError.notAllowed("only a doctor of the resident's team may \(action.rawValue) a flag")
-        }, write: { _, next, conn in
-            try await conn.query("""
-                UPDATE risk_flag SET status = \(next.rawValue)::flag_status, version = version + 1,
-                       decided_by = CASE WHEN \(action != .close) THEN \(user) ELSE decided_by END,
-                       decided_at = CASE WHEN \(action != .close) THEN now() ELSE decided_at END,
-                       closed_by = CASE WHEN \(action == .close) THEN \(user) ELSE closed_by END,
-                       closed_at = CASE WHEN \(action == .close) THEN now() ELSE closed_at END
-                WHERE id = \(id)
-                """, logger: logger)
-            try await event(id, user: user, action: next.rawValue, note: note, on: conn, logger: logger)
-            return try await fetch(id, on: conn, logger: logger)!
-        })
+        return try await db.move(
+            "flag",
+            id,
+            action,
+            ifVersion: ifVersion,
+            logger: logger,
+            lock: { conn in
+                try await conn.first("\(unescaped: Self.select) WHERE f.id = \(id) FOR UPDATE OF f", as: Row.self, logger: logger).map(Self.flag)
+            },
+            allow: { current, _, conn in
+                guard action != .close, role != .admin, try await !conn.isTeamDoctor(user, microGridId: current.microGridId, logger: logger) else {
+                    return nil
+                }
+                return StoreError.notAllowed("only a doctor of the resident's team may \(action.rawValue) a flag")
+            },
+            write: { _, next, conn in
+                try await conn.query(
+                    """
+                    UPDATE risk_flag SET status = \(next.rawValue)::flag_status, version = version + 1,
+                           decided_by = CASE WHEN \(action != .close) THEN \(user) ELSE decided_by END,
+                           decided_at = CASE WHEN \(action != .close) THEN now() ELSE decided_at END,
+                           closed_by = CASE WHEN \(action == .close) THEN \(user) ELSE closed_by END,
+                           closed_at = CASE WHEN \(action == .close) THEN now() ELSE closed_at END
+                    WHERE id = \(id)
+                    """,
+                    logger: logger
+                )
+                try await event(id, user: user, action: next.rawValue, note: note, on: conn, logger: logger)
+                return try await fetch(id, on: conn, logger: logger)!
+            }
+        )
     }
 
     public func get(_ id: Int64, logger: Logger) async throws -> (RiskFlag, [FlagEvent]) {
@@ -106,11 +147,15 @@ public struct FlagStore: Sendable {
                 try await audit.record(.read, outcome: .denied, detail: "flag \(id)", on: conn, logger: logger)
                 return .refused(StoreError.notFound("flag"))
             }
-            let history = try await conn.rows("""
+            let history = try await conn.rows(
+                """
                 SELECT e.at, e.user_id, u.username, e.action, e.note FROM risk_flag_event e JOIN app_user u ON u.id = e.user_id
                 WHERE e.flag_id = \(id) ORDER BY e.id
-                """, as: (Date, Int64, String, String, String?).self, logger: logger)
-                .map { FlagEvent(at: $0.0, userId: $0.1, username: $0.2, action: $0.3, note: $0.4) }
+                """,
+                as: (Date, Int64, String, String, String?).self,
+                logger: logger
+            )
+            .map { FlagEvent(at: $0.0, userId: $0.1, username: $0.2, action: $0.3, note: $0.4) }
             try await audit.record(.read, residents: [flag.residentId], detail: "flag \(id)", on: conn, logger: logger)
             return .done((flag, history))
         }
@@ -119,14 +164,19 @@ public struct FlagStore: Sendable {
     public struct Filter: Sendable {
         public var residentId: Int64?, status: FlagStatus?, microGridId: Int64?, teamId: Int64?, openOnly: Bool
         public init(residentId: Int64? = nil, status: FlagStatus? = nil, microGridId: Int64? = nil, teamId: Int64? = nil, openOnly: Bool = false) {
-            self.residentId = residentId; self.status = status; self.microGridId = microGridId; self.teamId = teamId; self.openOnly = openOnly
+            self.residentId = residentId
+            self.status = status
+            self.microGridId = microGridId
+            self.teamId = teamId
+            self.openOnly = openOnly
         }
     }
 
     public func list(_ f: Filter, page: PageRequest, logger: Logger) async throws -> Page<RiskFlag> {
         let gridScope = db.scope?.microGridIds
         return try await db.transaction(logger: logger) { conn in
-            let rows = try await conn.rows("""
+            let rows = try await conn.rows(
+                """
                 \(unescaped: Self.select)
                 WHERE f.id > \(page.afterId)
                   AND (\(gridScope)::bigint[] IS NULL OR r.micro_grid_id = ANY(\(gridScope)))
@@ -136,10 +186,18 @@ public struct FlagStore: Sendable {
                   AND (\(f.microGridId)::bigint IS NULL OR r.micro_grid_id = \(f.microGridId))
                   AND (\(f.teamId)::bigint IS NULL OR r.micro_grid_id IN (SELECT micro_grid_id FROM care_team_catchment WHERE team_id = \(f.teamId)))
                 ORDER BY f.id LIMIT \(page.fetch)
-                """, as: Row.self, logger: logger)
+                """,
+                as: Row.self,
+                logger: logger
+            )
             let result = page.page(rows.map(Self.flag), id: \.id)
-            try await audit.record(.search, residents: Array(Set(result.items.map(\.residentId))).sorted(),
-                                   detail: result.items.isEmpty ? "flags: no results" : "flags", on: conn, logger: logger)
+            try await audit.record(
+                .search,
+                residents: Array(Set(result.items.map(\.residentId))).sorted(),
+                detail: result.items.isEmpty ? "flags: no results" : "flags",
+                on: conn,
+                logger: logger
+            )
             return result
         }
     }
@@ -149,7 +207,9 @@ public struct FlagStore: Sendable {
     }
 
     func event(_ id: Int64, user: Int64, action: String, note: String?, on conn: PostgresConnection, logger: Logger) async throws {
-        try await conn.query("INSERT INTO risk_flag_event (flag_id, user_id, action, note) VALUES (\(id), \(user), \(action), \(note?.trimmed))",
-                             logger: logger)
+        try await conn.query(
+            "INSERT INTO risk_flag_event (flag_id, user_id, action, note) VALUES (\(id), \(user), \(action), \(note?.trimmed))",
+            logger: logger
+        )
     }
 }

@@ -13,22 +13,47 @@ public enum DemoReferrals {
     ]
 
     /// Returns how many slips were written (none when the doctor sees no hypertensive resident).
-    public static func seed(doctorId: Int64, hospitalUserId: Int64, hospitalId: Int64, rules: ReferralRules, db: Database, logger: Logger) async throws -> Int {
+    public static func seed(
+        doctorId: Int64,
+        hospitalUserId: Int64,
+        hospitalId: Int64,
+        rules: ReferralRules,
+        db: Database,
+        logger: Logger
+    ) async throws -> Int {
         try await DemoActors.acting(as: [doctorId, hospitalUserId], db: db, logger: logger) { actors in
-            let doctor = ReferralStore(actors[0], rules: rules), hospital = ReferralStore(actors[1], rules: rules)
-        let residents = try await doctor.db.rows("""
-            SELECT id FROM resident WHERE 'hypertension' = ANY (conditions) ORDER BY id LIMIT \(stages.count)
-            """, as: Int64.self, logger: logger)
-        for (resident, (urgency, steps)) in zip(residents, stages) {
-            var slip = try await doctor.create(.init(residentId: resident, hospitalId: hospitalId, department: "心内科", urgency: urgency,
-                                                     reason: "血压控制不佳，需专科评估调整用药", diagnosis: "高血压", send: true), logger: logger)
-            for action in steps {
-                let store = action.party == .hospital ? hospital : doctor
-                let step = ReferralStore.Step(action: action, note: action == .decline ? "专科床位已满，建议转上级医院" : nil,
-                                              plan: action == .discharge ? ("低盐饮食，每日早晚测血压并记录", "氨氯地平 5mg 每日一次", nil) : nil)
-                slip = try await store.act(slip.id, step, ifVersion: nil, logger: logger)
+            let doctor = ReferralStore(actors[0], rules: rules)
+            let hospital = ReferralStore(actors[1], rules: rules)
+            let residents = try await doctor.db.rows(
+                """
+                SELECT id FROM resident WHERE 'hypertension' = ANY (conditions) ORDER BY id LIMIT \(stages.count)
+                """,
+                as: Int64.self,
+                logger: logger
+            )
+            for (resident, (urgency, steps)) in zip(residents, stages) {
+                var slip = try await doctor.create(
+                    .init(
+                        residentId: resident,
+                        hospitalId: hospitalId,
+                        department: "心内科",
+                        urgency: urgency,
+                        reason: "血压控制不佳，需专科评估调整用药",
+                        diagnosis: "高血压",
+                        send: true
+                    ),
+                    logger: logger
+                )
+                for action in steps {
+                    let store = action.party == .hospital ? hospital : doctor
+                    let step = ReferralStore.Step(
+                        action: action,
+                        note: action == .decline ? "专科床位已满，建议转上级医院" : nil,
+                        plan: action == .discharge ? ("低盐饮食，每日早晚测血压并记录", "氨氯地平 5mg 每日一次", nil) : nil
+                    )
+                    slip = try await store.act(slip.id, step, ifVersion: nil, logger: logger)
+                }
             }
-        }
             return residents.count
         }
     }

@@ -53,28 +53,51 @@ public struct Referral: Sendable, Equatable {
     init(row: PostgresRow, vault: IdentityVault, full: Bool = false) throws {
         let r = row.makeRandomAccess()
         func v<T: PostgresDecodable>(_ name: String, _: T.Type = T.self) throws -> T { try r[name].decode(T.self) }
-        id = try v("id"); number = try v("number"); residentId = try v("resident_id"); microGridId = try v("micro_grid_id")
-        centreId = try v("centre_id"); centreName = try v("centre_name"); teamId = try v("team_id")
-        hospitalId = try v("hospital_id"); hospitalName = try v("hospital_name"); department = try v("department")
+        id = try v("id")
+        number = try v("number")
+        residentId = try v("resident_id")
+        microGridId = try v("micro_grid_id")
+        centreId = try v("centre_id")
+        centreName = try v("centre_name")
+        teamId = try v("team_id")
+        hospitalId = try v("hospital_id")
+        hospitalName = try v("hospital_name")
+        department = try v("department")
         urgency = ReferralUrgency(rawValue: try v("urgency"))!
-        reason = try v("reason"); diagnosis = try v("diagnosis")
-        let born = SimpleDate(iso: try v("birth_date"))!, number = try vault.open(try v("patient_id_sealed"))
-        patient = ReferralPatient(name: try v("patient_name"), sex: try v("patient_sex"), birthYear: born.year,
-                                  idNumberMasked: number.masked, phone: try v("patient_phone"), address: try v("patient_address"),
-                                  identity: full ? ResidentIdentity(idNumber: number.value, birthDate: born) : nil)
+        reason = try v("reason")
+        diagnosis = try v("diagnosis")
+        let born = SimpleDate(iso: try v("birth_date"))!
+        let number = try vault.open(try v("patient_id_sealed"))
+        patient = ReferralPatient(
+            name: try v("patient_name"),
+            sex: try v("patient_sex"),
+            birthYear: born.year,
+            idNumberMasked: number.masked,
+            phone: try v("patient_phone"),
+            address: try v("patient_address"),
+            identity: full ? ResidentIdentity(idNumber: number.value, birthDate: born) : nil
+        )
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         vitals = try decoder.decode([ReferralVitals].self, from: Data((try v("vitals", String.self)).utf8))
         status = ReferralStatus(rawValue: try v("status"))!
-        createdBy = try v("created_by"); createdAt = try v("created_at")
-        sentAt = try v("sent_at"); receivedAt = try v("received_at"); decidedAt = try v("decided_at"); admittedAt = try v("admitted_at")
-        dischargedAt = try v("discharged_at"); followedUpAt = try v("followed_up_at"); closedAt = try v("closed_at")
-        cancelledAt = try v("cancelled_at"); declineReason = try v("decline_reason")
+        createdBy = try v("created_by")
+        createdAt = try v("created_at")
+        sentAt = try v("sent_at")
+        receivedAt = try v("received_at")
+        decidedAt = try v("decided_at")
+        admittedAt = try v("admitted_at")
+        dischargedAt = try v("discharged_at")
+        followedUpAt = try v("followed_up_at")
+        closedAt = try v("closed_at")
+        cancelledAt = try v("cancelled_at")
+        declineReason = try v("decline_reason")
         let instructions: String? = try v("plan_instructions")
         let medication: String? = try v("plan_medication")
         let followUpBy = (try v("follow_up_by", String?.self)).flatMap(SimpleDate.init(iso:))
         plan = instructions.map { DischargePlan(instructions: $0, medication: medication, followUpBy: followUpBy!) }
-        followUpServiceId = try v("follow_up_service_id"); version = try v("version")
+        followUpServiceId = try v("follow_up_service_id")
+        version = try v("version")
     }
 }
 

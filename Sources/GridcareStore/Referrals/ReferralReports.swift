@@ -31,7 +31,10 @@ public struct ReferralReports: Sendable {
     let db: Database
     let rules: ReferralRules
     var audit: AuditLog { AuditLog(db) }
-    public init(_ db: Database, rules: ReferralRules = ReferralRules()) { self.db = db; self.rules = rules }
+    public init(_ db: Database, rules: ReferralRules = ReferralRules()) {
+        self.db = db
+        self.rules = rules
+    }
 
     /// The acknowledgement window of each urgency, in hours, as SQL.
     var windowHours: String {
@@ -42,7 +45,8 @@ public struct ReferralReports: Sendable {
     /// What is late now, the longest overdue first.
     public func overdue(districtId: Int64?, limit: Int, logger: Logger) async throws -> [OverdueReferral] {
         try await db.transaction(logger: logger) { conn in
-            let rows = try await conn.rows("""
+            let rows = try await conn.rows(
+                """
                 SELECT s.id, s.number, s.resident_id, s.patient_name, s.urgency::text, s.status::text, s.hospital_id, h.name, s.centre_id, c.name,
                        x.stage, x.due_at, (extract(epoch FROM now() - x.due_at) / 60)::int
                 FROM referral s
@@ -55,14 +59,34 @@ public struct ReferralReports: Sendable {
                 WHERE s.status IN ('sent', 'discharged_down') AND x.due_at < now()
                   AND (\(districtId)::bigint IS NULL OR s.district_id = \(districtId))
                 ORDER BY x.due_at, s.id LIMIT \(limit)
-                """, as: (Int64, String, Int64, String, String, String, Int64, String, Int64, String, String, Date, Int).self, logger: logger)
+                """,
+                as: (Int64, String, Int64, String, String, String, Int64, String, Int64, String, String, Date, Int).self,
+                logger: logger
+            )
             let items = rows.map {
-                OverdueReferral(id: $0.0, number: $0.1, residentId: $0.2, patientName: $0.3, urgency: ReferralUrgency(rawValue: $0.4)!,
-                                status: ReferralStatus(rawValue: $0.5)!, hospitalId: $0.6, hospitalName: $0.7, centreId: $0.8, centreName: $0.9,
-                                stage: OverdueReferral.Stage(rawValue: $0.10)!, dueAt: $0.11, lateMinutes: $0.12)
+                OverdueReferral(
+                    id: $0.0,
+                    number: $0.1,
+                    residentId: $0.2,
+                    patientName: $0.3,
+                    urgency: ReferralUrgency(rawValue: $0.4)!,
+                    status: ReferralStatus(rawValue: $0.5)!,
+                    hospitalId: $0.6,
+                    hospitalName: $0.7,
+                    centreId: $0.8,
+                    centreName: $0.9,
+                    stage: OverdueReferral.Stage(rawValue: $0.10)!,
+                    dueAt: $0.11,
+                    lateMinutes: $0.12
+                )
             }
-            try await audit.record(.search, residents: Array(Set(items.map(\.residentId))).sorted(),
-                                   detail: items.isEmpty ? "overdue referrals: none" : "overdue referrals", on: conn, logger: logger)
+            try await audit.record(
+                .search,
+                residents: Array(Set(items.map(\.residentId))).sorted(),
+                detail: items.isEmpty ? "overdue referrals: none" : "overdue referrals",
+                on: conn,
+                logger: logger
+            )
             return items
         }
     }
@@ -79,7 +103,8 @@ public struct ReferralReports: Sendable {
             "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM s.\($0.to) - s.\($0.from)) / 3600) FILTER (WHERE s.\($0.to) IS NOT NULL)"
         }.joined(separator: ", ")
         func figures(by column: String, on conn: PostgresConnection) async throws -> [ReferralLoopFigures] {
-            let rows = try await conn.query("""
+            let rows = try await conn.query(
+                """
                 SELECT f.id, f.name, count(*)::int, count(*) FILTER (WHERE s.status = 'declined' OR s.decline_reason IS NOT NULL)::int,
                        count(*) FILTER (WHERE s.status = 'cancelled')::int, count(s.discharged_at)::int,
                        count(*) FILTER (WHERE s.status = 'closed' AND s.followed_up_at IS NOT NULL)::int,
@@ -91,23 +116,37 @@ public struct ReferralReports: Sendable {
                   AND (\(districtId)::bigint IS NULL OR s.district_id = \(districtId))
                   AND (\(from)::timestamptz IS NULL OR s.sent_at >= \(from)) AND (\(to)::timestamptz IS NULL OR s.sent_at < \(to))
                 GROUP BY f.id, f.name ORDER BY f.name, f.id
-                """, logger: logger).collect()
+                """,
+                logger: logger
+            ).collect()
             return try rows.map { row in
                 let r = row.makeRandomAccess()
                 var hours: [String: Double] = [:]
                 for (i, stage) in Self.stages.enumerated() {
                     if let h = try r[9 + i].decode(Double?.self) { hours[stage.name] = (h * 100).rounded() / 100 }
                 }
-                let discharged = try r[5].decode(Int.self), closed = try r[6].decode(Int.self)
-                return ReferralLoopFigures(facilityId: try r[0].decode(Int64.self), facilityName: try r[1].decode(String.self),
-                                           sent: try r[2].decode(Int.self), declined: try r[3].decode(Int.self), cancelled: try r[4].decode(Int.self),
-                                           dischargedDown: discharged, closedLoops: closed, openNow: try r[7].decode(Int.self),
-                                           acknowledgedLate: try r[8].decode(Int.self),
-                                           loopClosureRate: discharged == 0 ? nil : Double(closed) / Double(discharged), medianHours: hours)
+                let discharged = try r[5].decode(Int.self)
+                let closed = try r[6].decode(Int.self)
+                return ReferralLoopFigures(
+                    facilityId: try r[0].decode(Int64.self),
+                    facilityName: try r[1].decode(String.self),
+                    sent: try r[2].decode(Int.self),
+                    declined: try r[3].decode(Int.self),
+                    cancelled: try r[4].decode(Int.self),
+                    dischargedDown: discharged,
+                    closedLoops: closed,
+                    openNow: try r[7].decode(Int.self),
+                    acknowledgedLate: try r[8].decode(Int.self),
+                    loopClosureRate: discharged == 0 ? nil : Double(closed) / Double(discharged),
+                    medianHours: hours
+                )
             }
         }
         return try await db.transaction(logger: logger) { conn in
-            let report = ReferralReport(byHospital: try await figures(by: "hospital_id", on: conn), byCentre: try await figures(by: "centre_id", on: conn))
+            let report = ReferralReport(
+                byHospital: try await figures(by: "hospital_id", on: conn),
+                byCentre: try await figures(by: "centre_id", on: conn)
+            )
             try await audit.record(.read, detail: "referral report", on: conn, logger: logger)
             return report
         }

@@ -14,7 +14,10 @@ public struct AreaStore: Sendable {
         public var districtId: Int64?
         public var namePrefix: String?
         public init(level: AreaLevel? = nil, parentId: Int64? = nil, districtId: Int64? = nil, namePrefix: String? = nil) {
-            self.level = level; self.parentId = parentId; self.districtId = districtId; self.namePrefix = namePrefix
+            self.level = level
+            self.parentId = parentId
+            self.districtId = districtId
+            self.namePrefix = namePrefix
         }
     }
 
@@ -22,19 +25,39 @@ public struct AreaStore: Sendable {
     static let columns = "id, level::text, parent_id, district_id, name, code, institution, version"
 
     static func area(_ r: Row) -> Area {
-        Area(id: r.0, level: AreaLevel(rawValue: r.1)!, parentId: r.2, districtId: r.3, name: r.4, code: r.5,
-             institution: r.6, version: r.7)
+        Area(
+            id: r.0,
+            level: AreaLevel(rawValue: r.1)!,
+            parentId: r.2,
+            districtId: r.3,
+            name: r.4,
+            code: r.5,
+            institution: r.6,
+            version: r.7
+        )
     }
 
-    public func create(level: AreaLevel, parentId: Int64?, name: String, code: String?, institution: String?,
-                       logger: Logger) async throws -> Area {
+    public func create(
+        level: AreaLevel,
+        parentId: Int64?,
+        name: String,
+        code: String?,
+        institution: String?,
+        logger: Logger
+    ) async throws -> Area {
         var c = FieldChecker()
         c.text(name, "name", max: 200)
         c.text(code, "code", max: 32, required: false)
-        c.require((level == .district) == (parentId == nil), "parentId",
-                  level == .district ? "a district has no parent" : "is required for a \(level.rawValue)")
-        c.require((level == .dedicatedGrid) == (institution != nil), "institution",
-                  level == .dedicatedGrid ? "is required for a dedicated grid" : "is only for dedicated grids")
+        c.require(
+            (level == .district) == (parentId == nil),
+            "parentId",
+            level == .district ? "a district has no parent" : "is required for a \(level.rawValue)"
+        )
+        c.require(
+            (level == .dedicatedGrid) == (institution != nil),
+            "institution",
+            level == .dedicatedGrid ? "is required for a dedicated grid" : "is only for dedicated grids"
+        )
         try c.finish()
         let insert: PostgresQuery
         if let parentId {
@@ -62,7 +85,8 @@ public struct AreaStore: Sendable {
     }
 
     public func list(_ f: Filter, page: PageRequest, logger: Logger) async throws -> Page<Area> {
-        let rows = try await db.rows("""
+        let rows = try await db.rows(
+            """
             SELECT \(unescaped: Self.columns) FROM area
             WHERE id > \(page.afterId)
               AND (\(f.level?.rawValue)::area_level IS NULL OR level = \(f.level?.rawValue)::area_level)
@@ -70,7 +94,10 @@ public struct AreaStore: Sendable {
               AND (\(f.districtId)::bigint IS NULL OR district_id = \(f.districtId))
               AND (\(f.namePrefix)::text IS NULL OR name LIKE \(f.namePrefix.map(likePrefix)) || '%')
             ORDER BY id LIMIT \(page.fetch)
-            """, as: Row.self, logger: logger)
+            """,
+            as: Row.self,
+            logger: logger
+        )
         return page.page(rows.map(Self.area), id: \.id)
     }
 
@@ -79,12 +106,16 @@ public struct AreaStore: Sendable {
         if let name { c.text(name, "name", max: 200) }
         c.text(code, "code", max: 32, required: false)
         try c.finish()
-        if let row = try await db.first("""
+        if let row = try await db.first(
+            """
             UPDATE area SET name = coalesce(\(name?.trimmed), name), code = coalesce(\(code), code),
                    version = version + 1, updated_at = now()
             WHERE id = \(id) AND (\(ifVersion)::int IS NULL OR version = \(ifVersion))
             RETURNING \(unescaped: Self.columns)
-            """, as: Row.self, logger: logger) {
+            """,
+            as: Row.self,
+            logger: logger
+        ) {
             return Self.area(row)
         }
         let current = try await get(id, logger: logger)

@@ -12,8 +12,17 @@ public struct HouseholdStore: Sendable {
     typealias Row = (Int64, Int64, Int64, String?, String, Double, Double, String, Int)
     static let columns = "id, district_id, micro_grid_id, external_ref, address, latitude, longitude, code_token, version"
     static func household(_ r: Row) -> Household {
-        Household(id: r.0, districtId: r.1, microGridId: r.2, externalRef: r.3, address: r.4, latitude: r.5,
-                  longitude: r.6, codeToken: r.7, version: r.8)
+        Household(
+            id: r.0,
+            districtId: r.1,
+            microGridId: r.2,
+            externalRef: r.3,
+            address: r.4,
+            latitude: r.5,
+            longitude: r.6,
+            codeToken: r.7,
+            version: r.8
+        )
     }
 
     /// A random token for the household's QR code: 16 characters without look-alikes (0/O, 1/I/L).
@@ -37,15 +46,28 @@ public struct HouseholdStore: Sendable {
         // A micro-grid outside the caller's scope is, to them, no micro-grid at all.
         let gridScope = db.scope?.microGridIds
         return try await db.audited(logger: logger) { conn in
-            guard let row = try await conn.first("""
-            INSERT INTO household (district_id, micro_grid_id, external_ref, address, latitude, longitude, code_token)
-            SELECT a.district_id, a.id, \(d.externalRef), \(d.address.trimmed), \(d.latitude), \(d.longitude), \(Self.newCodeToken())
-            FROM area a WHERE a.id = \(d.microGridId) AND a.level = 'micro_grid'
-              AND (\(gridScope)::bigint[] IS NULL OR a.id = ANY(\(gridScope)))
-            RETURNING \(unescaped: Self.columns)
-            """, as: Row.self, logger: logger) else {
-                return try await refuse(ValidationFailure([FieldError("microGridId", "no such micro-grid")]), .create, nil, outcome: .denied,
-                                        detail: "micro-grid \(d.microGridId)", on: conn, logger: logger)
+            guard
+                let row = try await conn.first(
+                    """
+                    INSERT INTO household (district_id, micro_grid_id, external_ref, address, latitude, longitude, code_token)
+                    SELECT a.district_id, a.id, \(d.externalRef), \(d.address.trimmed), \(d.latitude), \(d.longitude), \(Self.newCodeToken())
+                    FROM area a WHERE a.id = \(d.microGridId) AND a.level = 'micro_grid'
+                      AND (\(gridScope)::bigint[] IS NULL OR a.id = ANY(\(gridScope)))
+                    RETURNING \(unescaped: Self.columns)
+                    """,
+                    as: Row.self,
+                    logger: logger
+                )
+            else {
+                return try await refuse(
+                    ValidationFailure([FieldError("microGridId", "no such micro-grid")]),
+                    .create,
+                    nil,
+                    outcome: .denied,
+                    detail: "micro-grid \(d.microGridId)",
+                    on: conn,
+                    logger: logger
+                )
             }
             try await audit.record(.create, households: [row.0], on: conn, logger: logger)
             return .done(Self.household(row))
@@ -66,8 +88,15 @@ public struct HouseholdStore: Sendable {
     }
 
     /// Audits a refused attempt on a household and hands the refusal back for `Database.audited` to throw.
-    func refuse<T: Sendable>(_ error: any Error, _ action: AuditAction, _ household: Int64?, outcome: AuditOutcome = .refused, detail: String? = nil,
-                             on conn: PostgresConnection, logger: Logger) async throws -> Refusable<T> {
+    func refuse<T: Sendable>(
+        _ error: any Error,
+        _ action: AuditAction,
+        _ household: Int64?,
+        outcome: AuditOutcome = .refused,
+        detail: String? = nil,
+        on conn: PostgresConnection,
+        logger: Logger
+    ) async throws -> Refusable<T> {
         try await audit.record(action, households: household.map { [$0] } ?? [], outcome: outcome, detail: detail, on: conn, logger: logger)
         return .refused(error)
     }
@@ -88,25 +117,41 @@ public struct HouseholdStore: Sendable {
         let districtScope = db.scope?.districtId
         let gridScope = db.scope?.microGridIds
         return try await db.transaction(logger: logger) { conn in
-            let rows = try await conn.rows("""
-            SELECT \(unescaped: Self.columns) FROM household h
-            WHERE h.id > \(page.afterId)
-              AND (\(microGridId)::bigint IS NULL OR h.micro_grid_id = \(microGridId))
-              AND (\(gridId)::bigint IS NULL OR h.micro_grid_id IN (SELECT id FROM area WHERE parent_id = \(gridId)))
-              AND (\(districtId)::bigint IS NULL OR h.district_id = \(districtId))
-              AND (\(districtScope)::bigint IS NULL OR h.district_id = \(districtScope))
-              AND (\(gridScope)::bigint[] IS NULL OR h.micro_grid_id = ANY(\(gridScope)))
-            ORDER BY h.id LIMIT \(page.fetch)
-            """, as: Row.self, logger: logger)
+            let rows = try await conn.rows(
+                """
+                SELECT \(unescaped: Self.columns) FROM household h
+                WHERE h.id > \(page.afterId)
+                  AND (\(microGridId)::bigint IS NULL OR h.micro_grid_id = \(microGridId))
+                  AND (\(gridId)::bigint IS NULL OR h.micro_grid_id IN (SELECT id FROM area WHERE parent_id = \(gridId)))
+                  AND (\(districtId)::bigint IS NULL OR h.district_id = \(districtId))
+                  AND (\(districtScope)::bigint IS NULL OR h.district_id = \(districtScope))
+                  AND (\(gridScope)::bigint[] IS NULL OR h.micro_grid_id = ANY(\(gridScope)))
+                ORDER BY h.id LIMIT \(page.fetch)
+                """,
+                as: Row.self,
+                logger: logger
+            )
             let result = page.page(rows.map(Self.household), id: \.id)
-            try await audit.record(.search, households: result.items.map(\.id), detail: result.items.isEmpty ? "no results" : nil,
-                                   on: conn, logger: logger)
+            try await audit.record(
+                .search,
+                households: result.items.map(\.id),
+                detail: result.items.isEmpty ? "no results" : nil,
+                on: conn,
+                logger: logger
+            )
             return result
         }
     }
 
-    public func update(_ id: Int64, address: String?, latitude: Double?, longitude: Double?, microGridId: Int64?,
-                       ifVersion: Int?, logger: Logger) async throws -> Household {
+    public func update(
+        _ id: Int64,
+        address: String?,
+        latitude: Double?,
+        longitude: Double?,
+        microGridId: Int64?,
+        ifVersion: Int?,
+        logger: Logger
+    ) async throws -> Household {
         var c = FieldChecker()
         c.text(address, "address", max: 300, required: false)
         c.coordinate(latitude: latitude, longitude: longitude)
@@ -115,25 +160,36 @@ public struct HouseholdStore: Sendable {
             if let microGridId {
                 // A household moves only within its district: district_id is the sharding key.
                 let gridScope = db.scope?.microGridIds
-                let ok = try await conn.first("""
-                    SELECT 1 FROM area a JOIN household h ON h.id = \(id)
-                    WHERE a.id = \(microGridId) AND a.level = 'micro_grid' AND a.district_id = h.district_id
-                      AND (\(gridScope)::bigint[] IS NULL OR a.id = ANY(\(gridScope)))
-                    """, as: Int.self, logger: logger) != nil
+                let ok =
+                    try await conn.first(
+                        """
+                        SELECT 1 FROM area a JOIN household h ON h.id = \(id)
+                        WHERE a.id = \(microGridId) AND a.level = 'micro_grid' AND a.district_id = h.district_id
+                          AND (\(gridScope)::bigint[] IS NULL OR a.id = ANY(\(gridScope)))
+                        """,
+                        as: Int.self,
+                        logger: logger
+                    ) != nil
                 if !ok {
                     let visible = try await conn.first("SELECT 1 FROM household WHERE id = \(id)", as: Int.self, logger: logger) != nil
-                    let error: any Error = visible ? ValidationFailure([FieldError("microGridId", "is not a micro-grid of the household's district")])
+                    let error: any Error =
+                        visible
+                        ? ValidationFailure([FieldError("microGridId", "is not a micro-grid of the household's district")])
                         : StoreError.notFound("household")
                     return try await refuse(error, .update, id, outcome: visible ? .refused : .denied, on: conn, logger: logger)
                 }
             }
-            if let row = try await conn.first("""
+            if let row = try await conn.first(
+                """
                 UPDATE household SET address = coalesce(\(address?.trimmed), address), latitude = coalesce(\(latitude), latitude),
                        longitude = coalesce(\(longitude), longitude), micro_grid_id = coalesce(\(microGridId), micro_grid_id),
                        version = version + 1, updated_at = now()
                 WHERE id = \(id) AND (\(ifVersion)::int IS NULL OR version = \(ifVersion))
                 RETURNING \(unescaped: Self.columns)
-                """, as: Row.self, logger: logger) {
+                """,
+                as: Row.self,
+                logger: logger
+            ) {
                 try await audit.record(.update, households: [id], on: conn, logger: logger)
                 return .done(Self.household(row))
             }

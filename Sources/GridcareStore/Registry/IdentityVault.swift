@@ -30,7 +30,7 @@ public struct IdentityVault: Sendable {
     /// The number a sealed value holds; fails on a value sealed by another key or changed since.
     public func open(_ sealed: Data) throws(IdentityKeyError) -> IDCardNumber {
         guard sealed.first == Self.keyVersion, let box = try? AES.GCM.SealedBox(combined: sealed.dropFirst()),
-              let plain = try? AES.GCM.open(box, using: sealKey), let number = try? IDCardNumber(String(decoding: plain, as: UTF8.self))
+            let plain = try? AES.GCM.open(box, using: sealKey), let number = try? IDCardNumber(String(decoding: plain, as: UTF8.self))
         else { throw IdentityKeyError("a stored identity number does not open with the configured key") }
         return number
     }

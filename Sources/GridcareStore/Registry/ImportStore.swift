@@ -12,11 +12,19 @@ public struct ImportStore: Sendable {
     public struct Summary: Sendable, Equatable {
         public var households: Int
         public var residents: Int
-        public init(households: Int, residents: Int) { self.households = households; self.residents = residents }
+        public init(households: Int, residents: Int) {
+            self.households = households
+            self.residents = residents
+        }
     }
 
-    public func load(_ data: RegistryImport, districtId: Int64, householdsFile: String, residentsFile: String,
-                     logger: Logger) async throws -> Summary {
+    public func load(
+        _ data: RegistryImport,
+        districtId: Int64,
+        householdsFile: String,
+        residentsFile: String,
+        logger: Logger
+    ) async throws -> Summary {
         do {
             return try await copy(data, districtId: districtId, householdsFile: householdsFile, residentsFile: residentsFile, logger: logger)
         } catch let error where ConstraintViolation(error)?.constraint == "resident_id_number_index_key" {
@@ -31,18 +39,31 @@ public struct ImportStore: Sendable {
     /// Lines whose identity number is already stored.
     func takenIdNumbers(_ data: RegistryImport, residentsFile: String, logger: Logger) async throws -> [ImportFailure.Item] {
         let indexes = data.residents.map { db.vault.blindIndex($0.value.idNumber).hex }
-        let taken = Set(try await db.client.query("""
-            SELECT encode(id_number_index, 'hex') FROM resident
-            WHERE registration = 'active' AND id_number_index IN (SELECT decode(x, 'hex') FROM unnest(\(indexes)::text[]) AS x)
-            """, logger: logger).decode(String.self).all())
+        let taken = Set(
+            try await db.client.query(
+                """
+                SELECT encode(id_number_index, 'hex') FROM resident
+                WHERE registration = 'active' AND id_number_index IN (SELECT decode(x, 'hex') FROM unnest(\(indexes)::text[]) AS x)
+                """,
+                logger: logger
+            ).decode(String.self).all()
+        )
         return data.residents.filter { taken.contains(db.vault.blindIndex($0.value.idNumber).hex) }.map {
-            ImportFailure.Item(file: residentsFile, line: $0.line,
-                               reason: "id_number: a resident with ID-card number \($0.value.idNumber.masked) already exists")
+            ImportFailure.Item(
+                file: residentsFile,
+                line: $0.line,
+                reason: "id_number: a resident with ID-card number \($0.value.idNumber.masked) already exists"
+            )
         }
     }
 
-    func copy(_ data: RegistryImport, districtId: Int64, householdsFile: String, residentsFile: String,
-              logger: Logger) async throws -> Summary {
+    func copy(
+        _ data: RegistryImport,
+        districtId: Int64,
+        householdsFile: String,
+        residentsFile: String,
+        logger: Logger
+    ) async throws -> Summary {
         try await db.transaction(logger: logger) { conn in
             let district = try await conn.query("SELECT 1 FROM area WHERE id = \(districtId) AND level = 'district'", logger: logger).collect()
             guard !district.isEmpty else { throw ImportFailure(items: [.init(file: "--district", line: 0, reason: "no district \(districtId)")]) }
@@ -50,24 +71,37 @@ public struct ImportStore: Sendable {
 
             // Micro-grids named by the households file must be micro-grids of this district.
             let microGridIds = Array(Set(data.households.map(\.value.microGridId)))
-            let knownGrids = Set(try await conn.query("""
-                SELECT id FROM area WHERE level = 'micro_grid' AND district_id = \(districtId) AND id = ANY(\(microGridIds))
-                """, logger: logger).decode(Int64.self).all())
+            let knownGrids = Set(
+                try await conn.query(
+                    """
+                    SELECT id FROM area WHERE level = 'micro_grid' AND district_id = \(districtId) AND id = ANY(\(microGridIds))
+                    """,
+                    logger: logger
+                ).decode(Int64.self).all()
+            )
             for h in data.households where !knownGrids.contains(h.value.microGridId) {
-                errors.append(.init(file: householdsFile, line: h.line, reason: "micro_grid_id: no micro-grid \(h.value.microGridId) in district \(districtId)"))
+                errors.append(
+                    .init(file: householdsFile, line: h.line, reason: "micro_grid_id: no micro-grid \(h.value.microGridId) in district \(districtId)")
+                )
             }
             // Refs already imported earlier are refused, not silently duplicated.
             let newRefs = data.households.compactMap(\.value.externalRef)
-            let takenRefs = Set(try await conn.query("""
-                SELECT external_ref FROM household WHERE district_id = \(districtId) AND external_ref = ANY(\(newRefs))
-                """, logger: logger).decode(String.self).all())
+            let takenRefs = Set(
+                try await conn.query(
+                    """
+                    SELECT external_ref FROM household WHERE district_id = \(districtId) AND external_ref = ANY(\(newRefs))
+                    """,
+                    logger: logger
+                ).decode(String.self).all()
+            )
             for h in data.households where takenRefs.contains(h.value.externalRef ?? "") {
                 errors.append(.init(file: householdsFile, line: h.line, reason: "ref: household \(h.value.externalRef!) was imported before"))
             }
 
             // Residents point at a household of this file (by ref), or one already stored (by ref or id).
             let fileRefs = Set(newRefs)
-            var outsideRefs = Set<String>(), outsideIds = Set<Int64>()
+            var outsideRefs = Set<String>()
+            var outsideIds = Set<Int64>()
             for r in data.residents {
                 switch r.value.household {
                 case .ref(let ref) where !fileRefs.contains(ref): outsideRefs.insert(ref)
@@ -78,17 +112,34 @@ public struct ImportStore: Sendable {
             var storedByRef: [String: Int64] = [:]
             // Every household a resident may join, with its micro-grid (a resident row carries it).
             var microGridOf: [Int64: Int64] = [:]
-            for (ref, id, grid) in try await conn.rows("""
+            for (ref, id, grid) in try await conn.rows(
+                """
                 SELECT external_ref, id, micro_grid_id FROM household WHERE district_id = \(districtId) AND external_ref = ANY(\(Array(outsideRefs)))
-                """, as: (String, Int64, Int64).self, logger: logger) { storedByRef[ref] = id; microGridOf[id] = grid }
-            for (id, grid) in try await conn.rows("""
+                """,
+                as: (String, Int64, Int64).self,
+                logger: logger
+            ) {
+                storedByRef[ref] = id
+                microGridOf[id] = grid
+            }
+            for (id, grid) in try await conn.rows(
+                """
                 SELECT id, micro_grid_id FROM household WHERE district_id = \(districtId) AND id = ANY(\(Array(outsideIds)))
-                """, as: (Int64, Int64).self, logger: logger) { microGridOf[id] = grid }
+                """,
+                as: (Int64, Int64).self,
+                logger: logger
+            ) { microGridOf[id] = grid }
             let storedIds = Set(microGridOf.keys)
             for r in data.residents {
                 switch r.value.household {
                 case .ref(let ref) where !fileRefs.contains(ref) && storedByRef[ref] == nil:
-                    errors.append(.init(file: residentsFile, line: r.line, reason: "household_ref: no household \(ref) in this import or district \(districtId)"))
+                    errors.append(
+                        .init(
+                            file: residentsFile,
+                            line: r.line,
+                            reason: "household_ref: no household \(ref) in this import or district \(districtId)"
+                        )
+                    )
                 case .id(let id) where !storedIds.contains(id):
                     errors.append(.init(file: residentsFile, line: r.line, reason: "household_id: no household \(id) in district \(districtId)"))
                 default: break
@@ -106,25 +157,57 @@ public struct ImportStore: Sendable {
                 idOfRef[h.value.externalRef!] = ids[i]
                 microGridOf[ids[i]] = h.value.microGridId
             }
-            try await conn.copyRows(table: "household", columns: ["id", "district_id", "micro_grid_id", "external_ref", "address", "latitude", "longitude", "code_token"],
-                                    count: data.households.count, logger: logger) { i, line in
+            try await conn.copyRows(
+                table: "household",
+                columns: ["id", "district_id", "micro_grid_id", "external_ref", "address", "latitude", "longitude", "code_token"],
+                count: data.households.count,
+                logger: logger
+            ) { i, line in
                 let h = data.households[i].value
-                line.add(ids[i]); line.add(districtId); line.add(h.microGridId); line.add(h.externalRef)
-                line.add(h.address); line.add(h.latitude); line.add(h.longitude); line.add(HouseholdStore.newCodeToken())
+                line.add(ids[i])
+                line.add(districtId)
+                line.add(h.microGridId)
+                line.add(h.externalRef)
+                line.add(h.address)
+                line.add(h.latitude)
+                line.add(h.longitude)
+                line.add(HouseholdStore.newCodeToken())
             }
-            try await conn.copyRows(table: "resident", columns: ["district_id", "household_id", "micro_grid_id", "name", "sex", "birth_date", "id_number_sealed", "id_number_index", "phone", "conditions", "circumstances"],
-                                    count: data.residents.count, logger: logger) { i, line in
+            try await conn.copyRows(
+                table: "resident",
+                columns: [
+                    "district_id", "household_id", "micro_grid_id", "name", "sex", "birth_date", "id_number_sealed", "id_number_index", "phone",
+                    "conditions", "circumstances",
+                ],
+                count: data.residents.count,
+                logger: logger
+            ) { i, line in
                 let r = data.residents[i].value
-                let household: Int64 = switch r.household {
-                case .id(let id): id
-                case .ref(let ref): idOfRef[ref]!
-                }
-                line.add(districtId); line.add(household); line.add(microGridOf[household]!); line.add(r.name); line.add(r.sex.rawValue)
-                line.add(r.birthDate.iso); line.add(bytes: db.vault.seal(r.idNumber)); line.add(bytes: db.vault.blindIndex(r.idNumber)); line.add(r.phone)
-                line.add(array: r.conditions.map(\.rawValue)); line.add(array: r.circumstances.map(\.rawValue))
+                let household: Int64 =
+                    switch r.household {
+                    case .id(let id): id
+                    case .ref(let ref): idOfRef[ref]!
+                    }
+                line.add(districtId)
+                line.add(household)
+                line.add(microGridOf[household]!)
+                line.add(r.name)
+                line.add(r.sex.rawValue)
+                line.add(r.birthDate.iso)
+                line.add(bytes: db.vault.seal(r.idNumber))
+                line.add(bytes: db.vault.blindIndex(r.idNumber))
+                line.add(r.phone)
+                line.add(array: r.conditions.map(\.rawValue))
+                line.add(array: r.circumstances.map(\.rawValue))
             }
             // One row for the whole file: a row per imported resident would double the import's work.
-            try await AuditLog(db).record(.import, residents: [], detail: "district \(districtId): \(data.households.count) households, \(data.residents.count) residents from \(residentsFile)", on: conn, logger: logger)
+            try await AuditLog(db).record(
+                .import,
+                residents: [],
+                detail: "district \(districtId): \(data.households.count) households, \(data.residents.count) residents from \(residentsFile)",
+                on: conn,
+                logger: logger
+            )
             return Summary(households: data.households.count, residents: data.residents.count)
         }
     }

@@ -26,19 +26,39 @@ public struct RegistrationReviewStore: Sendable {
         """
     typealias Row = (Int64, Int64, Int64, Int64, Int64, Int64?, String, Date, Date?, Int64?, String?)
     static func review(_ r: Row) -> Review {
-        Review(id: r.0, residentId: r.1, residentDistrictId: r.2, existingResidentId: r.3, existingDistrictId: r.4, requestedBy: r.5,
-               status: r.6, createdAt: r.7, decidedAt: r.8, decidedBy: r.9, note: r.10)
+        Review(
+            id: r.0,
+            residentId: r.1,
+            residentDistrictId: r.2,
+            existingResidentId: r.3,
+            existingDistrictId: r.4,
+            requestedBy: r.5,
+            status: r.6,
+            createdAt: r.7,
+            decidedAt: r.8,
+            decidedBy: r.9,
+            note: r.10
+        )
     }
 
     public func list(pendingOnly: Bool, page: PageRequest, logger: Logger) async throws -> Page<Review> {
         try await db.transaction(logger: logger) { conn in
-            let rows = try await conn.rows("""
+            let rows = try await conn.rows(
+                """
                 \(unescaped: Self.select)
                 WHERE v.id > \(page.afterId) AND (NOT \(pendingOnly) OR v.status = 'pending') ORDER BY v.id LIMIT \(page.fetch)
-                """, as: Row.self, logger: logger)
+                """,
+                as: Row.self,
+                logger: logger
+            )
             let result = page.page(rows.map(Self.review), id: \.id)
-            try await audit.record(.search, residents: result.items.flatMap { [$0.residentId, $0.existingResidentId] },
-                                   detail: "registration reviews", on: conn, logger: logger)
+            try await audit.record(
+                .search,
+                residents: result.items.flatMap { [$0.residentId, $0.existingResidentId] },
+                detail: "registration reviews",
+                on: conn,
+                logger: logger
+            )
             return result
         }
     }
@@ -49,26 +69,43 @@ public struct RegistrationReviewStore: Sendable {
         try c.finish()
         let (user, _) = try db.caller("registration reviews are decided by a signed-in administrator")
         return try await db.audited(logger: logger) { conn in
-            guard let current = try await conn.first("\(unescaped: Self.select) WHERE v.id = \(id) FOR UPDATE OF v", as: Row.self, logger: logger)
-                .map(Self.review) else {
+            guard
+                let current = try await conn.first("\(unescaped: Self.select) WHERE v.id = \(id) FOR UPDATE OF v", as: Row.self, logger: logger)
+                    .map(Self.review)
+            else {
                 try await audit.record(.update, outcome: .denied, detail: "registration review \(id)", on: conn, logger: logger)
                 return .refused(StoreError.notFound("registration review"))
             }
             let residents = [current.residentId, current.existingResidentId]
             guard current.status == "pending" else {
-                return try await audit.refused(StoreError.conflict(field: "decision", reason: "the review was decided already"), .update,
-                                               residents: residents, detail: "registration review \(id)", on: conn, logger: logger)
+                return try await audit.refused(
+                    StoreError.conflict(field: "decision", reason: "the review was decided already"),
+                    .update,
+                    residents: residents,
+                    detail: "registration review \(id)",
+                    on: conn,
+                    logger: logger
+                )
             }
             if decision == .transfer {
                 // The old record leaves the unique index before the new one joins it.
-                try await conn.query("UPDATE resident SET registration = 'moved_out', version = version + 1, updated_at = now() WHERE id = \(current.existingResidentId)", logger: logger)
-                try await conn.query("UPDATE resident SET registration = 'active', version = version + 1, updated_at = now() WHERE id = \(current.residentId)", logger: logger)
+                try await conn.query(
+                    "UPDATE resident SET registration = 'moved_out', version = version + 1, updated_at = now() WHERE id = \(current.existingResidentId)",
+                    logger: logger
+                )
+                try await conn.query(
+                    "UPDATE resident SET registration = 'active', version = version + 1, updated_at = now() WHERE id = \(current.residentId)",
+                    logger: logger
+                )
             }
-            try await conn.query("""
+            try await conn.query(
+                """
                 UPDATE registration_review SET status = \(decision == .transfer ? "transferred" : "refused"), decided_at = now(),
                        decided_by = \(user), note = \(note?.trimmed)
                 WHERE id = \(id)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             try await audit.record(.update, residents: residents, detail: "registration review \(id): \(decision.rawValue)", on: conn, logger: logger)
             return .done(try await conn.first("\(unescaped: Self.select) WHERE v.id = \(id)", as: Row.self, logger: logger).map(Self.review)!)
         }

@@ -11,14 +11,34 @@ public struct ResidentStore: Sendable {
     public init(_ db: Database) { self.db = db }
 
     public struct Filter: Sendable {
-        public var microGridId: Int64?; public var gridId: Int64?; public var districtId: Int64?; public var teamId: Int64?
-        public var householdId: Int64?; public var namePrefix: String?; public var minAge: Int?; public var maxAge: Int?
+        public var microGridId: Int64?
+        public var gridId: Int64?
+        public var districtId: Int64?
+        public var teamId: Int64?
+        public var householdId: Int64?
+        public var namePrefix: String?
+        public var minAge: Int?
+        public var maxAge: Int?
         public var idNumber: IDCardNumber?
-        public init(microGridId: Int64? = nil, gridId: Int64? = nil, districtId: Int64? = nil, teamId: Int64? = nil,
-                    householdId: Int64? = nil, namePrefix: String? = nil, minAge: Int? = nil, maxAge: Int? = nil,
-                    idNumber: IDCardNumber? = nil) {
-            self.microGridId = microGridId; self.gridId = gridId; self.districtId = districtId; self.teamId = teamId
-            self.householdId = householdId; self.namePrefix = namePrefix; self.minAge = minAge; self.maxAge = maxAge
+        public init(
+            microGridId: Int64? = nil,
+            gridId: Int64? = nil,
+            districtId: Int64? = nil,
+            teamId: Int64? = nil,
+            householdId: Int64? = nil,
+            namePrefix: String? = nil,
+            minAge: Int? = nil,
+            maxAge: Int? = nil,
+            idNumber: IDCardNumber? = nil
+        ) {
+            self.microGridId = microGridId
+            self.gridId = gridId
+            self.districtId = districtId
+            self.teamId = teamId
+            self.householdId = householdId
+            self.namePrefix = namePrefix
+            self.minAge = minAge
+            self.maxAge = maxAge
             self.idNumber = idNumber
         }
     }
@@ -32,12 +52,24 @@ public struct ResidentStore: Sendable {
         """
     /// The resident as the caller may see them: `full` only where `mayReveal` said so (and it is audited).
     func resident(_ r: Row, full: Bool = false) throws -> Resident {
-        let number = try db.vault.open(r.7), born = SimpleDate(iso: r.6)!
-        return Resident(id: r.0, districtId: r.1, householdId: r.2, microGridId: r.3, name: r.4, sex: Sex(rawValue: r.5)!,
-                        birthYear: born.year, idNumberMasked: number.masked,
-                        identity: full ? ResidentIdentity(idNumber: number.value, birthDate: born) : nil, phone: r.8,
-                        conditions: r.9.compactMap(Condition.init(rawValue:)), circumstances: r.10.compactMap(Circumstance.init(rawValue:)),
-                        teamId: r.11, version: r.12)
+        let number = try db.vault.open(r.7)
+        let born = SimpleDate(iso: r.6)!
+        return Resident(
+            id: r.0,
+            districtId: r.1,
+            householdId: r.2,
+            microGridId: r.3,
+            name: r.4,
+            sex: Sex(rawValue: r.5)!,
+            birthYear: born.year,
+            idNumberMasked: number.masked,
+            identity: full ? ResidentIdentity(idNumber: number.value, birthDate: born) : nil,
+            phone: r.8,
+            conditions: r.9.compactMap(Condition.init(rawValue:)),
+            circumstances: r.10.compactMap(Circumstance.init(rawValue:)),
+            teamId: r.11,
+            version: r.12
+        )
     }
 
     /// The hottest read of the service, so a named prepared statement: parsed and planned once per connection.
@@ -68,9 +100,11 @@ public struct ResidentStore: Sendable {
                 try await audit.record(.create, residents: [], outcome: .denied, detail: "household \(householdId)", on: conn, logger: logger)
                 return .refused(ValidationFailure([FieldError("householdId", "no such household")]))
             }
-            let index = db.vault.blindIndex(d.idNumber), sealed = db.vault.seal(d.idNumber)
+            let index = db.vault.blindIndex(d.idNumber)
+            let sealed = db.vault.seal(d.idNumber)
             func insert(_ registration: String) async throws -> Int64? {
-                try await conn.first("""
+                try await conn.first(
+                    """
                     INSERT INTO resident (district_id, household_id, micro_grid_id, name, sex, birth_date, id_number_sealed, id_number_index,
                                           registration, phone, conditions, circumstances)
                     SELECT h.district_id, h.id, h.micro_grid_id, \(d.name), \(d.sex.rawValue)::sex, \(d.birthDate.iso)::date,
@@ -78,7 +112,10 @@ public struct ResidentStore: Sendable {
                     FROM household h WHERE h.id = \(householdId)
                     ON CONFLICT (id_number_index) WHERE registration = 'active' DO NOTHING
                     RETURNING id
-                    """, as: Int64.self, logger: logger)
+                    """,
+                    as: Int64.self,
+                    logger: logger
+                )
             }
             // ON CONFLICT instead of a failed insert: the refusal's audit row must commit.
             var id = try await insert("active")
@@ -86,10 +123,19 @@ public struct ResidentStore: Sendable {
                 // The number is an active resident's. One the caller sees is a plain duplicate (409). One they do
                 // not see must not be confirmed: the registration is made exactly as a new one is, held for an
                 // administrator's review, and answered alike.
-                if try await conn.first("SELECT 1 FROM resident WHERE id_number_index = \(index) AND registration = 'active'",
-                                        as: Int.self, logger: logger) != nil {
-                    try await audit.record(.create, residents: [], outcome: .refused, detail: "identity number already registered",
-                                           on: conn, logger: logger)
+                if try await conn.first(
+                    "SELECT 1 FROM resident WHERE id_number_index = \(index) AND registration = 'active'",
+                    as: Int.self,
+                    logger: logger
+                ) != nil {
+                    try await audit.record(
+                        .create,
+                        residents: [],
+                        outcome: .refused,
+                        detail: "identity number already registered",
+                        on: conn,
+                        logger: logger
+                    )
                     return .refused(StoreError.conflict(field: "idNumber", reason: "a resident with this ID-card number is already registered"))
                 }
                 id = try await insert("pending_review")
@@ -105,7 +151,9 @@ public struct ResidentStore: Sendable {
     /// view is audited as a reveal; everyone else sees the masked number and the birth year.
     public func get(_ id: Int64, logger: Logger) async throws -> Resident {
         try await db.audited(logger: logger) { conn in
-            guard let row = try await conn.first(ByID(parameter: id), logger: logger) else { return try await denied(id, .read, on: conn, logger: logger) }
+            guard let row = try await conn.first(ByID(parameter: id), logger: logger) else {
+                return try await denied(id, .read, on: conn, logger: logger)
+            }
             let r = try resident(row)
             try await audit.record(.read, residents: [id], on: conn, logger: logger)
             guard let s = db.scope, try await conn.mayReveal(s, microGridId: r.microGridId, logger: logger) else { return .done(r) }
@@ -122,9 +170,11 @@ public struct ResidentStore: Sendable {
         let index = f.idNumber.map(db.vault.blindIndex)
         // The caller's scope as plain predicates, which the planner can use indexes for; the row-level
         // security policy enforces the same scope again.
-        let districtScope = db.scope?.districtId, gridScope = db.scope?.microGridIds
+        let districtScope = db.scope?.districtId
+        let gridScope = db.scope?.microGridIds
         return try await db.transaction(logger: logger) { conn in
-            let rows = try await conn.rows("""
+            let rows = try await conn.rows(
+                """
                 \(unescaped: Self.select)
                 WHERE r.id > \(page.afterId)
                   AND (\(districtScope)::bigint IS NULL OR r.district_id = \(districtScope))
@@ -139,10 +189,18 @@ public struct ResidentStore: Sendable {
                   AND (\(bornOnOrBefore)::date IS NULL OR r.birth_date <= \(bornOnOrBefore)::date)
                   AND (\(bornAfter)::date IS NULL OR r.birth_date > \(bornAfter)::date)
                 ORDER BY r.id LIMIT \(page.fetch)
-                """, as: Row.self, logger: logger)
+                """,
+                as: Row.self,
+                logger: logger
+            )
             let result = page.page(try rows.map { try resident($0) }, id: \.id)
-            try await audit.record(.search, residents: result.items.map(\.id),
-                                   detail: result.items.isEmpty ? "no results" : nil, on: conn, logger: logger)
+            try await audit.record(
+                .search,
+                residents: result.items.map(\.id),
+                detail: result.items.isEmpty ? "no results" : nil,
+                on: conn,
+                logger: logger
+            )
             return result
         }
     }
@@ -151,21 +209,36 @@ public struct ResidentStore: Sendable {
     /// the scope and a missing one give the same nil.
     public func find(idNumber: IDCardNumber, logger: Logger) async throws -> Int64? {
         try await db.transaction(logger: logger) { conn in
-            let id = try await conn.first("""
+            let id = try await conn.first(
+                """
                 SELECT id FROM resident WHERE id_number_index = \(db.vault.blindIndex(idNumber)) ORDER BY registration <> 'active', id LIMIT 1
-                """, as: Int64.self, logger: logger)
+                """,
+                as: Int64.self,
+                logger: logger
+            )
             try await audit.record(.search, residents: id.map { [$0] } ?? [], detail: id == nil ? "no results" : nil, on: conn, logger: logger)
             return id
         }
     }
 
     public struct Change: Sendable {
-        public var name: String?; public var phone: String?; public var householdId: Int64?
-        public var conditions: [Condition]?; public var circumstances: [Circumstance]?
-        public init(name: String? = nil, phone: String? = nil, householdId: Int64? = nil,
-                    conditions: [Condition]? = nil, circumstances: [Circumstance]? = nil) {
-            self.name = name; self.phone = phone; self.householdId = householdId
-            self.conditions = conditions; self.circumstances = circumstances
+        public var name: String?
+        public var phone: String?
+        public var householdId: Int64?
+        public var conditions: [Condition]?
+        public var circumstances: [Circumstance]?
+        public init(
+            name: String? = nil,
+            phone: String? = nil,
+            householdId: Int64? = nil,
+            conditions: [Condition]? = nil,
+            circumstances: [Circumstance]? = nil
+        ) {
+            self.name = name
+            self.phone = phone
+            self.householdId = householdId
+            self.conditions = conditions
+            self.circumstances = circumstances
         }
     }
 
@@ -179,15 +252,20 @@ public struct ResidentStore: Sendable {
             var moveTo: Int64?
             if let householdId = change.householdId {
                 // A household outside the caller's scope reads as one of another district: not a place to move to.
-                moveTo = try await conn.first("""
+                moveTo = try await conn.first(
+                    """
                     SELECT micro_grid_id FROM household WHERE id = \(householdId) AND district_id = \(current.districtId)
-                    """, as: Int64.self, logger: logger)
+                    """,
+                    as: Int64.self,
+                    logger: logger
+                )
                 if moveTo == nil {
                     try await audit.record(.update, residents: [id], outcome: .refused, detail: "household \(householdId)", on: conn, logger: logger)
                     return .refused(ValidationFailure([FieldError("householdId", "is not a household of the resident's district")]))
                 }
             }
-            let updated = try await conn.first("""
+            let updated = try await conn.first(
+                """
                 UPDATE resident SET name = coalesce(\(change.name?.trimmed), name), phone = coalesce(\(change.phone), phone),
                        household_id = coalesce(\(change.householdId), household_id),
                        micro_grid_id = coalesce(\(moveTo), micro_grid_id),
@@ -196,7 +274,10 @@ public struct ResidentStore: Sendable {
                        version = version + 1, updated_at = now()
                 WHERE id = \(id) AND (\(ifVersion)::int IS NULL OR version = \(ifVersion))
                 RETURNING id
-                """, as: Int64.self, logger: logger)
+                """,
+                as: Int64.self,
+                logger: logger
+            )
             guard updated != nil else {
                 try await audit.record(.update, residents: [id], outcome: .refused, detail: "stale version", on: conn, logger: logger)
                 return .refused(StoreError.versionMismatch(current: current.version))

@@ -9,20 +9,47 @@ public struct WorkerStore: Sendable {
     public init(_ db: Database) { self.db = db }
 
     public struct Draft: Sendable {
-        public var districtId: Int64; public var role: WorkerRole; public var name: String; public var phone: String?
-        public var centreId: Int64?; public var hospitalId: Int64?; public var areaId: Int64?
-        public init(districtId: Int64, role: WorkerRole, name: String, phone: String?, centreId: Int64?,
-                    hospitalId: Int64?, areaId: Int64?) {
-            self.districtId = districtId; self.role = role; self.name = name; self.phone = phone
-            self.centreId = centreId; self.hospitalId = hospitalId; self.areaId = areaId
+        public var districtId: Int64
+        public var role: WorkerRole
+        public var name: String
+        public var phone: String?
+        public var centreId: Int64?
+        public var hospitalId: Int64?
+        public var areaId: Int64?
+        public init(
+            districtId: Int64,
+            role: WorkerRole,
+            name: String,
+            phone: String?,
+            centreId: Int64?,
+            hospitalId: Int64?,
+            areaId: Int64?
+        ) {
+            self.districtId = districtId
+            self.role = role
+            self.name = name
+            self.phone = phone
+            self.centreId = centreId
+            self.hospitalId = hospitalId
+            self.areaId = areaId
         }
     }
 
     typealias Row = (Int64, Int64, String, String, String?, Int64?, Int64?, Int64?, Bool, Int)
     static let columns = "id, district_id, role::text, name, phone, centre_id, hospital_id, area_id, active, version"
     static func worker(_ r: Row) -> Worker {
-        Worker(id: r.0, districtId: r.1, role: WorkerRole(rawValue: r.2)!, name: r.3, phone: r.4, centreId: r.5,
-               hospitalId: r.6, areaId: r.7, active: r.8, version: r.9)
+        Worker(
+            id: r.0,
+            districtId: r.1,
+            role: WorkerRole(rawValue: r.2)!,
+            name: r.3,
+            phone: r.4,
+            centreId: r.5,
+            hospitalId: r.6,
+            areaId: r.7,
+            active: r.8,
+            version: r.9
+        )
     }
 
     public func create(_ d: Draft, logger: Logger) async throws -> Worker {
@@ -31,23 +58,31 @@ public struct WorkerStore: Sendable {
         if let phone = d.phone { c.require(ResidentDraft.isPlausiblePhone(phone), "phone", "must be 5–20 digits, spaces, + or -") }
         try c.finish()
         // Each reference must exist, be of the right kind and sit in the worker's district.
-        let checks = try await db.rows("""
+        let checks = try await db.rows(
+            """
             SELECT
               EXISTS (SELECT 1 FROM area WHERE id = \(d.districtId) AND level = 'district'),
               \(d.centreId)::bigint IS NULL OR EXISTS (SELECT 1 FROM facility WHERE id = \(d.centreId) AND kind = 'health_centre' AND district_id = \(d.districtId)),
               \(d.hospitalId)::bigint IS NULL OR EXISTS (SELECT 1 FROM facility WHERE id = \(d.hospitalId) AND kind = 'hospital' AND district_id = \(d.districtId)),
               \(d.areaId)::bigint IS NULL OR EXISTS (SELECT 1 FROM area WHERE id = \(d.areaId) AND district_id = \(d.districtId))
-            """, as: (Bool, Bool, Bool, Bool).self, logger: logger)[0]
+            """,
+            as: (Bool, Bool, Bool, Bool).self,
+            logger: logger
+        )[0]
         c.require(checks.0, "districtId", "no such district")
         c.require(checks.1, "centreId", "is not a health centre of this district")
         c.require(checks.2, "hospitalId", "is not a hospital of this district")
         c.require(checks.3, "areaId", "is not an area of this district")
         try c.finish()
-        let rows = try await db.rows("""
+        let rows = try await db.rows(
+            """
             INSERT INTO worker (district_id, role, name, phone, centre_id, hospital_id, area_id)
             VALUES (\(d.districtId), \(d.role.rawValue)::worker_role, \(d.name.trimmed), \(d.phone), \(d.centreId), \(d.hospitalId), \(d.areaId))
             RETURNING \(unescaped: Self.columns)
-            """, as: Row.self, logger: logger)
+            """,
+            as: Row.self,
+            logger: logger
+        )
         return Self.worker(rows[0])
     }
 
@@ -56,9 +91,17 @@ public struct WorkerStore: Sendable {
             .map(Self.worker).orThrow(StoreError.notFound("worker"))
     }
 
-    public func list(role: WorkerRole?, districtId: Int64?, centreId: Int64?, areaId: Int64?, namePrefix: String?,
-                     page: PageRequest, logger: Logger) async throws -> Page<Worker> {
-        let rows = try await db.rows("""
+    public func list(
+        role: WorkerRole?,
+        districtId: Int64?,
+        centreId: Int64?,
+        areaId: Int64?,
+        namePrefix: String?,
+        page: PageRequest,
+        logger: Logger
+    ) async throws -> Page<Worker> {
+        let rows = try await db.rows(
+            """
             SELECT \(unescaped: Self.columns) FROM worker
             WHERE id > \(page.afterId)
               AND (\(role?.rawValue)::worker_role IS NULL OR role = \(role?.rawValue)::worker_role)
@@ -67,7 +110,10 @@ public struct WorkerStore: Sendable {
               AND (\(areaId)::bigint IS NULL OR area_id = \(areaId))
               AND (\(namePrefix)::text IS NULL OR name LIKE \(namePrefix.map(likePrefix)) || '%')
             ORDER BY id LIMIT \(page.fetch)
-            """, as: Row.self, logger: logger)
+            """,
+            as: Row.self,
+            logger: logger
+        )
         return page.page(rows.map(Self.worker), id: \.id)
     }
 
@@ -76,12 +122,16 @@ public struct WorkerStore: Sendable {
         if let name { c.text(name, "name", max: 100) }
         if let phone { c.require(ResidentDraft.isPlausiblePhone(phone), "phone", "must be 5–20 digits, spaces, + or -") }
         try c.finish()
-        if let row = try await db.first("""
+        if let row = try await db.first(
+            """
             UPDATE worker SET name = coalesce(\(name?.trimmed), name), phone = coalesce(\(phone), phone),
                    active = coalesce(\(active), active), version = version + 1, updated_at = now()
             WHERE id = \(id) AND (\(ifVersion)::int IS NULL OR version = \(ifVersion))
             RETURNING \(unescaped: Self.columns)
-            """, as: Row.self, logger: logger) {
+            """,
+            as: Row.self,
+            logger: logger
+        ) {
             return Self.worker(row)
         }
         throw StoreError.versionMismatch(current: try await get(id, logger: logger).version)

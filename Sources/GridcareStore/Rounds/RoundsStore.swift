@@ -36,7 +36,9 @@ public struct RoundsStore: Sendable {
     let calendar: HolidayCalendar
     var audit: AuditLog { AuditLog(db) }
     public init(_ db: Database, rules: RoundsRules = RoundsRules(), calendar: HolidayCalendar = HolidayCalendar()) {
-        self.db = db; self.rules = rules; self.calendar = calendar
+        self.db = db
+        self.rules = rules
+        self.calendar = calendar
     }
 
     /// Whether a due visit belongs on a doctor team's home-visit rounds: home visits; follow-ups of the
@@ -56,7 +58,9 @@ public struct RoundsStore: Sendable {
     /// break), and the visits due by the week's end.
     public func input(teamId: Int64, week: ISOWeek, from: SimpleDate, logger: Logger) async throws -> RoundsInput {
         try await requireOwnTeam(teamId, logger: logger)
-        return try await inputs(teamId: teamId, districtId: nil, week: week, from: from, logger: logger).first.orThrow(StoreError.notFound("care team"))
+        return try await inputs(teamId: teamId, districtId: nil, week: week, from: from, logger: logger).first.orThrow(
+            StoreError.notFound("care team")
+        )
     }
 
     /// The same for one team or for every team of a district, read set-based (one due-visit statement,
@@ -67,26 +71,42 @@ public struct RoundsStore: Sendable {
         let (due, _) = try await DueVisitStore(db)
             .due(.init(teamId: teamId, districtId: teamId == nil ? districtId : nil, today: from, until: sunday, limit: 10_000_000), logger: logger)
         return try await db.transaction(logger: logger) { conn in
-            let teams = try await conn.rows("""
+            let teams = try await conn.rows(
+                """
                 SELECT t.id, coalesce(f.latitude, 0), coalesce(f.longitude, 0) FROM care_team t JOIN facility f ON f.id = t.centre_id
                 WHERE (\(teamId)::bigint IS NULL OR t.id = \(teamId)) AND (\(districtId)::bigint IS NULL OR t.district_id = \(districtId))
                 ORDER BY t.id
-                """, as: (Int64, Double, Double).self, logger: logger)
+                """,
+                as: (Int64, Double, Double).self,
+                logger: logger
+            )
             let teamIds = teams.map(\.0)
-            let memberRows = try await conn.rows("""
+            let memberRows = try await conn.rows(
+                """
                 SELECT m.team_id, w.id, w.name, m.rounds_weekdays::int[] FROM care_team_member m JOIN worker w ON w.id = m.worker_id
                 WHERE m.team_id = ANY(\(teamIds)) AND w.active AND m.team_role IN ('doctor', 'nurse', 'public_health') ORDER BY m.team_id, m.team_role, w.id
-                """, as: (Int64, Int64, String, [Int]).self, logger: logger)
-            let leave = try await conn.rows("""
+                """,
+                as: (Int64, Int64, String, [Int]).self,
+                logger: logger
+            )
+            let leave = try await conn.rows(
+                """
                 SELECT worker_id, first_day::text, last_day::text FROM worker_leave
                 WHERE worker_id = ANY(\(memberRows.map(\.1))) AND first_day <= \(sunday.iso)::date AND last_day >= \(week.monday.iso)::date
-                """, as: (Int64, String, String).self, logger: logger)
-            let sessions = try await conn.rows("""
+                """,
+                as: (Int64, String, String).self,
+                logger: logger
+            )
+            let sessions = try await conn.rows(
+                """
                 SELECT c.team_id, s.on_date::text, (extract(hour FROM s.starts_at) * 60 + extract(minute FROM s.starts_at))::int,
                        (extract(hour FROM s.ends_at) * 60 + extract(minute FROM s.ends_at))::int
                 FROM clinic_session s JOIN clinic c ON c.id = s.clinic_id
                 WHERE c.team_id = ANY(\(teamIds)) AND s.on_date BETWEEN \(week.monday.iso)::date AND \(sunday.iso)::date AND s.status IN ('scheduled', 'held')
-                """, as: (Int64, String, Int, Int).self, logger: logger)
+                """,
+                as: (Int64, String, Int, Int).self,
+                logger: logger
+            )
             let leaveByWorker = Dictionary(grouping: leave, by: \.0)
             let sessionsByTeam = Dictionary(grouping: sessions, by: \.0)
             let membersByTeam = Dictionary(grouping: memberRows, by: \.0).mapValues { rows in
@@ -102,11 +122,15 @@ public struct RoundsStore: Sendable {
                 }
             }
             let candidates = due.filter { $0.visit != .welfareVisit }
-            let places = try await conn.rows("""
+            let places = try await conn.rows(
+                """
                 SELECT r.id, h.address, h.latitude, h.longitude, 'bedbound' = ANY (r.conditions), a.from_minute, a.to_minute
                 FROM resident r JOIN household h ON h.id = r.household_id LEFT JOIN resident_availability a ON a.resident_id = r.id
                 WHERE r.id = ANY(\(Array(Set(candidates.map(\.residentId)))))
-                """, as: (Int64, String, Double, Double, Bool, Int?, Int?).self, logger: logger)
+                """,
+                as: (Int64, String, Double, Double, Bool, Int?, Int?).self,
+                logger: logger
+            )
             let byId = Dictionary(uniqueKeysWithValues: places.map { ($0.0, $0) })
             // One stop per resident: the most overdue visit leads, the others due are made at the same stop.
             var visitsByTeam: [Int64: [RoundsVisit]] = [:]
@@ -115,18 +139,38 @@ public struct RoundsStore: Sendable {
                 guard let p = byId[d.residentId], Self.isRoundsVisit(d, bedbound: p.4) else { continue }
                 if let i = index[d.residentId] {
                     var v = visitsByTeam[i.team]![i.at]
-                    if d.visit != v.visit, !v.also.contains(d.visit) { v.also.append(d.visit); visitsByTeam[i.team]![i.at] = v }
+                    if d.visit != v.visit, !v.also.contains(d.visit) {
+                        v.also.append(d.visit)
+                        visitsByTeam[i.team]![i.at] = v
+                    }
                     continue
                 }
                 let window = p.5.flatMap { from in p.6.map { from...$0 } }
                 index[d.residentId] = (d.teamId, visitsByTeam[d.teamId, default: []].count)
                 visitsByTeam[d.teamId, default: []].append(
-                    RoundsVisit(residentId: d.residentId, residentName: d.residentName, address: p.1, latitude: p.2, longitude: p.3,
-                                visit: d.visit, rule: d.rule.rawValue, dueOn: d.dueOn, overdueDays: d.overdueDays, tier: d.tier,
-                                alert: d.openAlert, window: window))
+                    RoundsVisit(
+                        residentId: d.residentId,
+                        residentName: d.residentName,
+                        address: p.1,
+                        latitude: p.2,
+                        longitude: p.3,
+                        visit: d.visit,
+                        rule: d.rule.rawValue,
+                        dueOn: d.dueOn,
+                        overdueDays: d.overdueDays,
+                        tier: d.tier,
+                        alert: d.openAlert,
+                        window: window
+                    )
+                )
             }
-            try await audit.record(.search, residents: teamId == nil ? [] : Array(index.keys).sorted(),
-                                   detail: "rounds input \(teamId.map { "team \($0)" } ?? "district \(districtId ?? 0)") \(week)", on: conn, logger: logger)
+            try await audit.record(
+                .search,
+                residents: teamId == nil ? [] : Array(index.keys).sorted(),
+                detail: "rounds input \(teamId.map { "team \($0)" } ?? "district \(districtId ?? 0)") \(week)",
+                on: conn,
+                logger: logger
+            )
             return teams.map { id, lat, lon in
                 RoundsInput(teamId: id, week: week, centre: (lat, lon), members: membersByTeam[id] ?? [], visits: visitsByTeam[id] ?? [], days: days)
             }
@@ -137,8 +181,13 @@ public struct RoundsStore: Sendable {
     /// missing one, before anything of its week is read or solved. The owner's tools plan any team.
     func requireOwnTeam(_ teamId: Int64, logger: Logger) async throws {
         guard db.scope != nil else { return }
-        guard try await db.first("SELECT 1 FROM care_team WHERE id = \(teamId) AND gridcare_team_of_scope_centre(id)", as: Int.self,
-                                 logger: logger) != nil else { throw StoreError.notFound("care team") }
+        guard
+            try await db.first(
+                "SELECT 1 FROM care_team WHERE id = \(teamId) AND gridcare_team_of_scope_centre(id)",
+                as: Int.self,
+                logger: logger
+            ) != nil
+        else { throw StoreError.notFound("care team") }
     }
 
     /// Reads the team's week and plans it: the one way both the API and the CLI plan rounds. A cancelled
@@ -155,16 +204,20 @@ public struct RoundsStore: Sendable {
     public static func plan(_ inputs: [RoundsInput], rules: RoundsRules) async -> [RoundsPlan] {
         let lanes = max(1, ProcessInfo.processInfo.activeProcessorCount)
         return await withTaskGroup(of: (Int, RoundsPlan).self) { group in
-            var plans = [RoundsPlan?](repeating: nil, count: inputs.count), next = 0
+            var plans = [RoundsPlan?](repeating: nil, count: inputs.count)
+            var next = 0
             func add(_ group: inout TaskGroup<(Int, RoundsPlan)>) {
                 let (index, input) = (next, inputs[next])
                 next += 1
                 group.addTask {
-                    return (index, await offThePool { stop in
-                        var planner = RoundsPlanner(rules: rules, centre: input.centre)
-                        planner.stop = stop
-                        return planner.plan(visits: input.visits, members: input.members, days: input.days)
-                    })
+                    (
+                        index,
+                        await offThePool { stop in
+                            var planner = RoundsPlanner(rules: rules, centre: input.centre)
+                            planner.stop = stop
+                            return planner.plan(visits: input.visits, members: input.members, days: input.days)
+                        }
+                    )
                 }
             }
             while next < min(lanes, inputs.count) { add(&group) }
@@ -182,59 +235,86 @@ public struct RoundsStore: Sendable {
     public func save(_ plan: RoundsPlan, teamId: Int64, week: ISOWeek, logger: Logger) async throws -> SavedPlan {
         guard let user = db.scope?.userId else { throw StoreError.notAllowed("plans are saved by signed-in users") }
         let unplanned = plan.unplanned.map { u in
-            ["residentId": NSNumber(value: u.visit.residentId), "residentName": u.visit.residentName, "visit": u.visit.visit.rawValue,
-             "rule": u.visit.rule, "reason": u.reason] as [String: Any]
+            [
+                "residentId": NSNumber(value: u.visit.residentId), "residentName": u.visit.residentName, "visit": u.visit.visit.rawValue,
+                "rule": u.visit.rule, "reason": u.reason,
+            ] as [String: Any]
         }
         let json = String(decoding: try JSONSerialization.data(withJSONObject: unplanned), as: UTF8.self)
         let id = try await db.transaction(logger: logger) { conn in
-            let previous = try await conn.first("""
+            let previous = try await conn.first(
+                """
                 UPDATE rounds_plan SET superseded_at = now() WHERE team_id = \(teamId) AND week_monday = \(week.monday.iso)::date AND superseded_at IS NULL
                 RETURNING id
-                """, as: Int64.self, logger: logger)
-            let id = try await conn.first("""
+                """,
+                as: Int64.self,
+                logger: logger
+            )
+            let id = try await conn.first(
+                """
                 INSERT INTO rounds_plan (district_id, team_id, week_monday, created_by, unplanned)
                 SELECT district_id, id, \(week.monday.iso)::date, \(user), \(json)::jsonb FROM care_team
                 WHERE id = \(teamId) AND gridcare_team_of_scope_centre(id)
                 RETURNING id
-                """, as: Int64.self, logger: logger).orThrow(StoreError.notFound("care team"))
+                """,
+                as: Int64.self,
+                logger: logger
+            ).orThrow(StoreError.notFound("care team"))
             for route in plan.routes {
-                try await conn.query("""
+                try await conn.query(
+                    """
                     INSERT INTO rounds_route (plan_id, district_id, worker_id, day, depart_minute, return_minute, travel_minutes)
                     SELECT id, district_id, \(route.workerId), \(route.day.iso)::date, \(route.departMinute), \(route.returnMinute), \(route.travelMinutes)
                     FROM rounds_plan WHERE id = \(id)
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
             }
             if let previous {
                 // A done visit keeps its route: the old plan's, unless the new plan has one leaving at the same time.
-                try await conn.query("""
+                try await conn.query(
+                    """
                     INSERT INTO rounds_route (plan_id, district_id, worker_id, day, depart_minute, return_minute, travel_minutes)
                     SELECT \(id), o.district_id, o.worker_id, o.day, o.depart_minute, o.return_minute, o.travel_minutes FROM rounds_route o
                     WHERE o.plan_id = \(previous) AND EXISTS (SELECT 1 FROM planned_visit p WHERE p.plan_id = \(previous) AND p.status = 'done'
                           AND p.worker_id = o.worker_id AND p.day = o.day AND p.depart_minute = o.depart_minute)
                     ON CONFLICT DO NOTHING
-                    """, logger: logger)
-                try await conn.query("""
+                    """,
+                    logger: logger
+                )
+                try await conn.query(
+                    """
                     INSERT INTO planned_visit (plan_id, district_id, resident_id, micro_grid_id, worker_id, day, seq, arrive_minute, leave_minute,
                                                visit, also, rule, status, service_id, marked_by, marked_at, depart_minute)
                     SELECT \(id), district_id, resident_id, micro_grid_id, worker_id, day, seq, arrive_minute, leave_minute, visit, also, rule, status,
                            service_id, marked_by, marked_at, depart_minute
                     FROM planned_visit WHERE plan_id = \(previous) AND status = 'done'
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
             }
             for route in plan.routes {
                 for stop in route.stops {
-                    try await conn.query("""
+                    try await conn.query(
+                        """
                         INSERT INTO planned_visit (plan_id, district_id, resident_id, micro_grid_id, worker_id, day, seq, arrive_minute, leave_minute, visit, also, rule,
                                                    depart_minute)
                         SELECT \(id), r.district_id, r.id, r.micro_grid_id, \(route.workerId), \(route.day.iso)::date, \(stop.seq), \(stop.arriveMinute),
                                \(stop.leaveMinute), \(stop.visit.visit.rawValue)::visit_kind, \(stop.visit.also.map(\.rawValue))::visit_kind[], \(stop.visit.rule),
                                \(route.departMinute)
                         FROM resident r WHERE r.id = \(stop.visit.residentId)
-                        """, logger: logger)
+                        """,
+                        logger: logger
+                    )
                 }
             }
-            try await audit.record(.create, residents: Array(Set(plan.routes.flatMap { $0.stops.map(\.visit.residentId) })).sorted(),
-                                   detail: "rounds plan \(id) team \(teamId) \(week)", on: conn, logger: logger)
+            try await audit.record(
+                .create,
+                residents: Array(Set(plan.routes.flatMap { $0.stops.map(\.visit.residentId) })).sorted(),
+                detail: "rounds plan \(id) team \(teamId) \(week)",
+                on: conn,
+                logger: logger
+            )
             return id
         }
         return try await get(id, logger: logger)
@@ -242,72 +322,154 @@ public struct RoundsStore: Sendable {
 
     public func get(_ id: Int64, logger: Logger) async throws -> SavedPlan {
         try await db.audited(logger: logger) { conn in
-            guard let head = try await conn.first("""
-                SELECT team_id, week_monday::text, created_at, superseded_at IS NOT NULL, unplanned::text FROM rounds_plan WHERE id = \(id)
-                """, as: (Int64, String, Date, Bool, String).self, logger: logger) else {
+            guard
+                let head = try await conn.first(
+                    """
+                    SELECT team_id, week_monday::text, created_at, superseded_at IS NOT NULL, unplanned::text FROM rounds_plan WHERE id = \(id)
+                    """,
+                    as: (Int64, String, Date, Bool, String).self,
+                    logger: logger
+                )
+            else {
                 try await audit.record(.read, outcome: .denied, detail: "rounds plan \(id)", on: conn, logger: logger)
                 return .refused(StoreError.notFound("rounds plan"))
             }
-            let visits = try await conn.rows("""
+            let visits = try await conn.rows(
+                """
                 SELECT p.id, p.resident_id, r.name, h.address, p.worker_id, w.name, p.day::text, p.seq, p.arrive_minute, p.leave_minute,
                        p.visit::text, p.rule, p.status::text, p.service_id, p.version, p.also::text[], p.depart_minute
                 FROM planned_visit p JOIN resident r ON r.id = p.resident_id JOIN household h ON h.id = r.household_id JOIN worker w ON w.id = p.worker_id
                 WHERE p.plan_id = \(id) ORDER BY p.day, w.name, p.worker_id, p.depart_minute NULLS FIRST, p.arrive_minute, p.seq
-                """, as: (Int64, Int64, String, String, Int64, String, String, Int, Int, Int, String, String, String, Int64?, Int, [String], Int?).self,
-                logger: logger)
-                .map { SavedPlan.Visit(id: $0.0, residentId: $0.1, residentName: $0.2, address: $0.3, workerId: $0.4, memberName: $0.5,
-                                       day: SimpleDate(iso: $0.6)!, seq: $0.7, arriveMinute: $0.8, leaveMinute: $0.9, visit: VisitKind(rawValue: $0.10)!,
-                                       also: $0.15.compactMap(VisitKind.init(rawValue:)), rule: $0.11, status: PlannedVisitStatus(rawValue: $0.12)!, serviceId: $0.13,
-                                       version: $0.14, departMinute: $0.16) }
-            let routes = try await conn.rows("""
+                """,
+                as: (Int64, Int64, String, String, Int64, String, String, Int, Int, Int, String, String, String, Int64?, Int, [String], Int?).self,
+                logger: logger
+            )
+            .map {
+                SavedPlan.Visit(
+                    id: $0.0,
+                    residentId: $0.1,
+                    residentName: $0.2,
+                    address: $0.3,
+                    workerId: $0.4,
+                    memberName: $0.5,
+                    day: SimpleDate(iso: $0.6)!,
+                    seq: $0.7,
+                    arriveMinute: $0.8,
+                    leaveMinute: $0.9,
+                    visit: VisitKind(rawValue: $0.10)!,
+                    also: $0.15.compactMap(VisitKind.init(rawValue:)),
+                    rule: $0.11,
+                    status: PlannedVisitStatus(rawValue: $0.12)!,
+                    serviceId: $0.13,
+                    version: $0.14,
+                    departMinute: $0.16
+                )
+            }
+            let routes = try await conn.rows(
+                """
                 SELECT worker_id, day::text, depart_minute, return_minute, travel_minutes FROM rounds_route WHERE plan_id = \(id)
                 ORDER BY day, worker_id, depart_minute
-                """, as: (Int64, String, Int, Int, Int).self, logger: logger)
-                .map { SavedPlan.Route(workerId: $0.0, day: SimpleDate(iso: $0.1)!, departMinute: $0.2, returnMinute: $0.3, travelMinutes: $0.4) }
+                """,
+                as: (Int64, String, Int, Int, Int).self,
+                logger: logger
+            )
+            .map { SavedPlan.Route(workerId: $0.0, day: SimpleDate(iso: $0.1)!, departMinute: $0.2, returnMinute: $0.3, travelMinutes: $0.4) }
             let raw = (try? JSONSerialization.jsonObject(with: Data(head.4.utf8))) as? [[String: Any]] ?? []
             let unplanned = raw.map { u in
-                (residentId: (u["residentId"] as? NSNumber)?.int64Value ?? 0, residentName: u["residentName"] as? String ?? "",
-                 visit: u["visit"] as? String ?? "", rule: u["rule"] as? String ?? "", reason: u["reason"] as? String ?? "")
+                (
+                    residentId: (u["residentId"] as? NSNumber)?.int64Value ?? 0, residentName: u["residentName"] as? String ?? "",
+                    visit: u["visit"] as? String ?? "", rule: u["rule"] as? String ?? "", reason: u["reason"] as? String ?? ""
+                )
             }
-            try await audit.record(.read, residents: Array(Set(visits.map(\.residentId))).sorted(), detail: "rounds plan \(id)", on: conn, logger: logger)
-            return .done(SavedPlan(id: id, teamId: head.0, week: ISOWeek(monday: SimpleDate(iso: head.1)!), createdAt: head.2, superseded: head.3,
-                                   visits: visits, routes: routes, unplanned: unplanned))
+            try await audit.record(
+                .read,
+                residents: Array(Set(visits.map(\.residentId))).sorted(),
+                detail: "rounds plan \(id)",
+                on: conn,
+                logger: logger
+            )
+            return .done(
+                SavedPlan(
+                    id: id,
+                    teamId: head.0,
+                    week: ISOWeek(monday: SimpleDate(iso: head.1)!),
+                    createdAt: head.2,
+                    superseded: head.3,
+                    visits: visits,
+                    routes: routes,
+                    unplanned: unplanned
+                )
+            )
         }
     }
 
     /// Marks a planned visit done (a service on the case sheet that satisfies its due visit) or missed
     /// (nothing is written, so it stays on the due list).
-    public func mark(_ id: Int64, _ action: PlannedVisitStatus.Action, notes: String?, ifVersion: Int?, logger: Logger) async throws -> SavedPlan.Visit {
+    public func mark(
+        _ id: Int64,
+        _ action: PlannedVisitStatus.Action,
+        notes: String?,
+        ifVersion: Int?,
+        logger: Logger
+    ) async throws -> SavedPlan.Visit {
         var c = FieldChecker()
         c.text(notes, "notes", max: 4000, required: false)
         try c.finish()
         guard let user = db.scope?.userId else { throw StoreError.notAllowed("visits are marked by signed-in users") }
-        let planId = try await db.move("planned visit", id, action, ifVersion: ifVersion, logger: logger, lock: { conn in
-            try await conn.first("""
-                SELECT plan_id, resident_id, visit::text, status::text, version, also::text[] FROM planned_visit WHERE id = \(id) FOR UPDATE
-                """, as: (Int64, Int64, String, String, Int, [String]).self, logger: logger).map {
-                LockedVisit(planId: $0.0, residentId: $0.1, visits: [VisitKind(rawValue: $0.2)!] + $0.5.compactMap(VisitKind.init(rawValue:)),
-                            status: PlannedVisitStatus(rawValue: $0.3)!, version: $0.4)
-            }
-        }, write: { current, next, conn in
-            var service: Int64?
-            if next == .done {
-                // One service per visit made at the stop, so each due visit is answered; the first is the stop's record.
-                for visit in current.visits {
-                    let entry = try await CaseSheetStore.insertService(residentId: current.residentId, kind: .homeVisit, visit: visit, by: user, at: Date(),
-                                                                       notes: notes ?? "rounds", on: conn, logger: logger)
-                    service = service ?? entry
-                    if visit == .doctorFollowUp {
-                        try await FollowUps.satisfy(residentId: current.residentId, service: entry, db: db, on: conn, logger: logger)
+        let planId = try await db.move(
+            "planned visit",
+            id,
+            action,
+            ifVersion: ifVersion,
+            logger: logger,
+            lock: { conn in
+                try await conn.first(
+                    """
+                    SELECT plan_id, resident_id, visit::text, status::text, version, also::text[] FROM planned_visit WHERE id = \(id) FOR UPDATE
+                    """,
+                    as: (Int64, Int64, String, String, Int, [String]).self,
+                    logger: logger
+                ).map {
+                    LockedVisit(
+                        planId: $0.0,
+                        residentId: $0.1,
+                        visits: [VisitKind(rawValue: $0.2)!] + $0.5.compactMap(VisitKind.init(rawValue:)),
+                        status: PlannedVisitStatus(rawValue: $0.3)!,
+                        version: $0.4
+                    )
+                }
+            },
+            write: { current, next, conn in
+                var service: Int64?
+                if next == .done {
+                    // One service per visit made at the stop, so each due visit is answered; the first is the stop's record.
+                    for visit in current.visits {
+                        let entry = try await CaseSheetStore.insertService(
+                            residentId: current.residentId,
+                            kind: .homeVisit,
+                            visit: visit,
+                            by: user,
+                            at: Date(),
+                            notes: notes ?? "rounds",
+                            on: conn,
+                            logger: logger
+                        )
+                        service = service ?? entry
+                        if visit == .doctorFollowUp {
+                            try await FollowUps.satisfy(residentId: current.residentId, service: entry, db: db, on: conn, logger: logger)
+                        }
                     }
                 }
+                try await conn.query(
+                    """
+                    UPDATE planned_visit SET status = \(next.rawValue)::planned_visit_status, service_id = \(service), marked_by = \(user), marked_at = now(),
+                           version = version + 1 WHERE id = \(id)
+                    """,
+                    logger: logger
+                )
+                return current.planId
             }
-            try await conn.query("""
-                UPDATE planned_visit SET status = \(next.rawValue)::planned_visit_status, service_id = \(service), marked_by = \(user), marked_at = now(),
-                       version = version + 1 WHERE id = \(id)
-                """, logger: logger)
-            return current.planId
-        })
+        )
         return try await get(planId, logger: logger).visits.first { $0.id == id }!
     }
 
@@ -320,11 +482,17 @@ public struct RoundsStore: Sendable {
         let days = Array(Set(weekdays)).sorted()
         return try await db.transaction(logger: logger) { conn in
             let mine = try await conn.managedCentre(scope, logger: logger)
-            guard try await conn.first("""
-                UPDATE care_team_member m SET rounds_weekdays = \(days)::smallint[] FROM care_team t
-                WHERE t.id = m.team_id AND m.team_id = \(teamId) AND m.worker_id = \(workerId) AND (\(mine)::bigint IS NULL OR t.centre_id = \(mine))
-                RETURNING 1
-                """, as: Int.self, logger: logger) != nil else { throw StoreError.notFound("team member") }
+            guard
+                try await conn.first(
+                    """
+                    UPDATE care_team_member m SET rounds_weekdays = \(days)::smallint[] FROM care_team t
+                    WHERE t.id = m.team_id AND m.team_id = \(teamId) AND m.worker_id = \(workerId) AND (\(mine)::bigint IS NULL OR t.centre_id = \(mine))
+                    RETURNING 1
+                    """,
+                    as: Int.self,
+                    logger: logger
+                ) != nil
+            else { throw StoreError.notFound("team member") }
             return days
         }
     }
@@ -343,12 +511,18 @@ public struct RoundsStore: Sendable {
         guard let scope = db.scope else { throw StoreError.notAllowed("leave is recorded by signed-in users") }
         return try await db.transaction(logger: logger) { conn in
             let mine = try await conn.managedCentre(scope, logger: logger)
-            guard let id = try await conn.first("""
-                INSERT INTO worker_leave (district_id, worker_id, first_day, last_day, reason)
-                SELECT w.district_id, w.id, \(firstDay.iso)::date, \(lastDay.iso)::date, \(reason?.trimmed) FROM worker w
-                WHERE w.id = \(workerId) AND (\(mine)::bigint IS NULL OR w.centre_id = \(mine))
-                RETURNING id
-                """, as: Int64.self, logger: logger) else { throw StoreError.notFound("worker") }
+            guard
+                let id = try await conn.first(
+                    """
+                    INSERT INTO worker_leave (district_id, worker_id, first_day, last_day, reason)
+                    SELECT w.district_id, w.id, \(firstDay.iso)::date, \(lastDay.iso)::date, \(reason?.trimmed) FROM worker w
+                    WHERE w.id = \(workerId) AND (\(mine)::bigint IS NULL OR w.centre_id = \(mine))
+                    RETURNING id
+                    """,
+                    as: Int64.self,
+                    logger: logger
+                )
+            else { throw StoreError.notFound("worker") }
             return Leave(id: id, workerId: workerId, firstDay: firstDay, lastDay: lastDay, reason: reason?.trimmed)
         }
     }
@@ -358,14 +532,24 @@ public struct RoundsStore: Sendable {
     public func leave(workerId: Int64, logger: Logger) async throws -> [Leave] {
         let scoped = db.scope != nil
         return try await db.read(logger: logger) { conn in
-            guard try await conn.first("""
-                SELECT 1 FROM worker w WHERE w.id = \(workerId)
-                  AND (NOT \(scoped) OR (SELECT gridcare_scope_centre()) IS NULL OR w.centre_id = (SELECT gridcare_scope_centre()))
-                """, as: Int.self, logger: logger) != nil else { throw StoreError.notFound("worker") }
-            return try await conn.rows("""
+            guard
+                try await conn.first(
+                    """
+                    SELECT 1 FROM worker w WHERE w.id = \(workerId)
+                      AND (NOT \(scoped) OR (SELECT gridcare_scope_centre()) IS NULL OR w.centre_id = (SELECT gridcare_scope_centre()))
+                    """,
+                    as: Int.self,
+                    logger: logger
+                ) != nil
+            else { throw StoreError.notFound("worker") }
+            return try await conn.rows(
+                """
                 SELECT id, worker_id, first_day::text, last_day::text, reason FROM worker_leave WHERE worker_id = \(workerId) ORDER BY first_day DESC LIMIT 500
-                """, as: (Int64, Int64, String, String, String?).self, logger: logger)
-                .map { Leave(id: $0.0, workerId: $0.1, firstDay: SimpleDate(iso: $0.2)!, lastDay: SimpleDate(iso: $0.3)!, reason: $0.4) }
+                """,
+                as: (Int64, Int64, String, String, String?).self,
+                logger: logger
+            )
+            .map { Leave(id: $0.0, workerId: $0.1, firstDay: SimpleDate(iso: $0.2)!, lastDay: SimpleDate(iso: $0.3)!, reason: $0.4) }
         }
     }
 
@@ -380,11 +564,14 @@ public struct RoundsStore: Sendable {
                 return .refused(StoreError.notFound("resident"))
             }
             if let window {
-                try await conn.query("""
+                try await conn.query(
+                    """
                     INSERT INTO resident_availability (resident_id, district_id, micro_grid_id, from_minute, to_minute, note)
                     SELECT id, district_id, micro_grid_id, \(window.lowerBound), \(window.upperBound), \(note?.trimmed) FROM resident WHERE id = \(residentId)
                     ON CONFLICT (resident_id) DO UPDATE SET from_minute = excluded.from_minute, to_minute = excluded.to_minute, note = excluded.note
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
             } else {
                 try await conn.query("DELETE FROM resident_availability WHERE resident_id = \(residentId)", logger: logger)
             }

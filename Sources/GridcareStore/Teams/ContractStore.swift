@@ -14,9 +14,18 @@ public struct ContractStore: Sendable {
         to_char(ended_on, 'YYYY-MM-DD'), end_reason, previous_id, version
         """
     static func contract(_ r: Row) -> Contract {
-        Contract(id: r.0, districtId: r.1, residentId: r.2, teamId: r.3, startsOn: SimpleDate(iso: r.4)!,
-                 termEndsOn: SimpleDate(iso: r.5)!, endedOn: r.6.flatMap(SimpleDate.init(iso:)),
-                 endReason: r.7.flatMap(ContractEndReason.init(rawValue:)), previousId: r.8, version: r.9)
+        Contract(
+            id: r.0,
+            districtId: r.1,
+            residentId: r.2,
+            teamId: r.3,
+            startsOn: SimpleDate(iso: r.4)!,
+            termEndsOn: SimpleDate(iso: r.5)!,
+            endedOn: r.6.flatMap(SimpleDate.init(iso:)),
+            endReason: r.7.flatMap(ContractEndReason.init(rawValue:)),
+            previousId: r.8,
+            version: r.9
+        )
     }
 
     var audit: AuditLog { AuditLog(db) }
@@ -29,30 +38,46 @@ public struct ContractStore: Sendable {
         }
     }
 
-    func insert(residentId: Int64, teamId: Int64, start: SimpleDate, end: SimpleDate, previous: Int64?,
-                on conn: PostgresConnection, logger: Logger) async throws -> Refusable<Contract> {
-        let row = try await conn.first("""
+    func insert(
+        residentId: Int64,
+        teamId: Int64,
+        start: SimpleDate,
+        end: SimpleDate,
+        previous: Int64?,
+        on conn: PostgresConnection,
+        logger: Logger
+    ) async throws -> Refusable<Contract> {
+        let row = try await conn.first(
+            """
             INSERT INTO contract (district_id, resident_id, micro_grid_id, team_id, starts_on, term_ends_on, previous_id)
             SELECT r.district_id, r.id, r.micro_grid_id, c.team_id, \(start.iso)::date, \(end.iso)::date, \(previous)
             FROM resident r
             JOIN care_team_catchment c ON c.micro_grid_id = r.micro_grid_id
             WHERE r.id = \(residentId) AND c.team_id = \(teamId)
             RETURNING \(unescaped: Self.columns)
-            """, as: Row.self, logger: logger)
+            """,
+            as: Row.self,
+            logger: logger
+        )
         if let row {
             try await audit.record(.create, residents: [residentId], detail: "contract \(row.0)", on: conn, logger: logger)
             return .done(Self.contract(row))
         }
         let visible = try await conn.first("SELECT 1 FROM resident WHERE id = \(residentId)", as: Int.self, logger: logger) != nil
         try await audit.record(.create, residents: [residentId], outcome: visible ? .refused : .denied, detail: "contract", on: conn, logger: logger)
-        return .refused(ValidationFailure([visible
-            ? FieldError("teamId", "the team does not cover the resident's micro-grid")
-            : FieldError("residentId", "no such resident")]))
+        return .refused(
+            ValidationFailure([
+                visible
+                    ? FieldError("teamId", "the team does not cover the resident's micro-grid")
+                    : FieldError("residentId", "no such resident")
+            ])
+        )
     }
 
     public func get(_ id: Int64, logger: Logger) async throws -> Contract {
         try await db.audited(logger: logger) { conn in
-            guard let row = try await conn.first("SELECT \(unescaped: Self.columns) FROM contract WHERE id = \(id)", as: Row.self, logger: logger) else {
+            guard let row = try await conn.first("SELECT \(unescaped: Self.columns) FROM contract WHERE id = \(id)", as: Row.self, logger: logger)
+            else {
                 try await audit.record(.read, outcome: .denied, detail: "contract \(id)", on: conn, logger: logger)
                 return .refused(StoreError.notFound("contract"))
             }
@@ -63,17 +88,26 @@ public struct ContractStore: Sendable {
 
     public func list(residentId: Int64?, teamId: Int64?, activeOn: SimpleDate?, page: PageRequest, logger: Logger) async throws -> Page<Contract> {
         try await db.transaction(logger: logger) { conn in
-            let rows = try await conn.rows("""
+            let rows = try await conn.rows(
+                """
                 SELECT \(unescaped: Self.columns) FROM contract
                 WHERE id > \(page.afterId)
                   AND (\(residentId)::bigint IS NULL OR resident_id = \(residentId))
                   AND (\(teamId)::bigint IS NULL OR team_id = \(teamId))
                   AND (\(activeOn?.iso)::date IS NULL OR period @> \(activeOn?.iso)::date)
                 ORDER BY id LIMIT \(page.fetch)
-                """, as: Row.self, logger: logger)
+                """,
+                as: Row.self,
+                logger: logger
+            )
             let result = page.page(rows.map(Self.contract), id: \.id)
-            try await audit.record(.search, residents: result.items.map(\.residentId),
-                                   detail: result.items.isEmpty ? "contracts: no results" : "contracts", on: conn, logger: logger)
+            try await audit.record(
+                .search,
+                residents: result.items.map(\.residentId),
+                detail: result.items.isEmpty ? "contracts: no results" : "contracts",
+                on: conn,
+                logger: logger
+            )
             return result
         }
     }
@@ -111,12 +145,22 @@ public struct ContractStore: Sendable {
     public func renew(_ id: Int64, years: Int, logger: Logger) async throws -> Contract {
         try await change(id, logger: logger) { current, conn in
             let (start, end) = try ContractTerms.renewal(of: current, years: years)
-            try await conn.query("""
+            try await conn.query(
+                """
                 UPDATE contract SET ended_on = term_ends_on, end_reason = 'renewed', version = version + 1, updated_at = now()
                 WHERE id = \(id)
-                """, logger: logger)
-            return try await insert(residentId: current.residentId, teamId: current.teamId, start: start, end: end,
-                                    previous: id, on: conn, logger: logger)
+                """,
+                logger: logger
+            )
+            return try await insert(
+                residentId: current.residentId,
+                teamId: current.teamId,
+                start: start,
+                end: end,
+                previous: id,
+                on: conn,
+                logger: logger
+            )
         }
     }
 
@@ -127,8 +171,15 @@ public struct ContractStore: Sendable {
             try ContractTerms.checkEnd(of: current, on: day)
             guard current.teamId != teamId else { throw ValidationFailure([FieldError("teamId", "is already the contract's team")]) }
             try await end(id, on: day, reason: .switched, conn: conn, logger: logger)
-            return try await insert(residentId: current.residentId, teamId: teamId, start: day, end: termEnd,
-                                    previous: id, on: conn, logger: logger)
+            return try await insert(
+                residentId: current.residentId,
+                teamId: teamId,
+                start: day,
+                end: termEnd,
+                previous: id,
+                on: conn,
+                logger: logger
+            )
         }
     }
 
@@ -147,9 +198,12 @@ public struct ContractStore: Sendable {
     }
 
     private func end(_ id: Int64, on day: SimpleDate, reason: ContractEndReason, conn: PostgresConnection, logger: Logger) async throws {
-        try await conn.query("""
+        try await conn.query(
+            """
             UPDATE contract SET ended_on = \(day.iso)::date, end_reason = \(reason.rawValue), version = version + 1, updated_at = now()
             WHERE id = \(id)
-            """, logger: logger)
+            """,
+            logger: logger
+        )
     }
 }

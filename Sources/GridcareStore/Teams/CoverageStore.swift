@@ -11,14 +11,19 @@ public struct CoverageStore: Sendable {
     public func report(districtId: Int64?, rules: CoverageRules, logger: Logger) async throws -> CoverageReport {
         // One connection for both reads, so a scoped caller sets its scope once.
         let (grids, teamRows) = try await db.read(logger: logger) { conn in
-            let grids = try await conn.rows("""
+            let grids = try await conn.rows(
+                """
                 SELECT m.id, m.name, g.name, (SELECT count(*) FROM household h WHERE h.micro_grid_id = m.id)::int, c.team_id
                 FROM area m JOIN area g ON g.id = m.parent_id
                 LEFT JOIN care_team_catchment c ON c.micro_grid_id = m.id
                 WHERE m.level = 'micro_grid' AND (\(districtId)::bigint IS NULL OR m.district_id = \(districtId))
                 ORDER BY m.id
-                """, as: (Int64, String, String, Int, Int64?).self, logger: logger)
-            let teamRows = try await conn.rows("""
+                """,
+                as: (Int64, String, String, Int, Int64?).self,
+                logger: logger
+            )
+            let teamRows = try await conn.rows(
+                """
                 SELECT t.id, t.name, coalesce(array_agg(m.worker_id ORDER BY m.worker_id) FILTER (WHERE m.worker_id IS NOT NULL), '{}'),
                        coalesce(array_agg(m.team_role::text ORDER BY m.worker_id) FILTER (WHERE m.worker_id IS NOT NULL), '{}'),
                        coalesce(array_agg(w.role::text ORDER BY m.worker_id) FILTER (WHERE m.worker_id IS NOT NULL), '{}'),
@@ -28,16 +33,24 @@ public struct CoverageStore: Sendable {
                 LEFT JOIN worker w ON w.id = m.worker_id
                 WHERE (\(districtId)::bigint IS NULL OR t.district_id = \(districtId))
                 GROUP BY t.id, t.name ORDER BY t.id
-                """, as: (Int64, String, [Int64], [String], [String], [Bool]).self, logger: logger)
+                """,
+                as: (Int64, String, [Int64], [String], [String], [Bool]).self,
+                logger: logger
+            )
             return (grids, teamRows)
         }
         let teams = teamRows.map { r in
-            (id: r.0, name: r.1, seats: r.2.indices.map { i in
-                TeamSeat(workerId: r.2[i], teamRole: TeamRole(rawValue: r.3[i])!, workerRole: WorkerRole(rawValue: r.4[i])!, active: r.5[i])
-            })
+            (
+                id: r.0, name: r.1,
+                seats: r.2.indices.map { i in
+                    TeamSeat(workerId: r.2[i], teamRole: TeamRole(rawValue: r.3[i])!, workerRole: WorkerRole(rawValue: r.4[i])!, active: r.5[i])
+                }
+            )
         }
         return CoverageReport.build(
             microGrids: grids.map { (line: .init(microGridId: $0.0, name: $0.1, gridName: $0.2, households: $0.3), teamId: $0.4) },
-            teams: teams, rules: rules)
+            teams: teams,
+            rules: rules
+        )
     }
 }

@@ -9,8 +9,12 @@ public struct TeamStore: Sendable {
     public init(_ db: Database) { self.db = db }
 
     public struct Member: Sendable, Equatable {
-        public var workerId: Int64; public var role: TeamRole
-        public init(workerId: Int64, role: TeamRole) { self.workerId = workerId; self.role = role }
+        public var workerId: Int64
+        public var role: TeamRole
+        public init(workerId: Int64, role: TeamRole) {
+            self.workerId = workerId
+            self.role = role
+        }
     }
 
     public func create(centreId: Int64, name: String, members: [Member], microGridIds: [Int64], logger: Logger) async throws -> CareTeam {
@@ -19,22 +23,31 @@ public struct TeamStore: Sendable {
         c.require(Set(microGridIds).count == microGridIds.count, "microGridIds", "lists a micro-grid twice")
         try c.finish()
         let id = try await db.transaction(logger: logger) { conn in
-            let centre = try await conn.query("""
+            let centre = try await conn.query(
+                """
                 SELECT district_id FROM facility WHERE id = \(centreId) AND kind = 'health_centre'
-                """, logger: logger).decode(Int64.self).all()
+                """,
+                logger: logger
+            ).decode(Int64.self).all()
             guard let districtId = centre.first else {
                 throw ValidationFailure([FieldError("centreId", "is not a health centre")])
             }
             _ = try await seats(members, districtId: districtId, on: conn, logger: logger)
-            let teamId = try await conn.query("""
+            let teamId = try await conn.query(
+                """
                 INSERT INTO care_team (district_id, centre_id, name) VALUES (\(districtId), \(centreId), \(name.trimmed))
                 RETURNING id
-                """, logger: logger).decode(Int64.self).all()[0]
+                """,
+                logger: logger
+            ).decode(Int64.self).all()[0]
             try await insertMembers(teamId: teamId, members, on: conn, logger: logger)
-            try await conn.query("""
+            try await conn.query(
+                """
                 INSERT INTO care_team_catchment (micro_grid_id, district_id, team_id)
                 SELECT unnest(\(microGridIds)::bigint[]), \(districtId), \(teamId)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             return teamId
         }
         return try await get(id, logger: logger)
@@ -42,9 +55,12 @@ public struct TeamStore: Sendable {
 
     /// Checks the members against the 1+1+N rule, reading their roles from the database.
     func seats(_ members: [Member], districtId: Int64, on conn: PostgresConnection, logger: Logger) async throws -> [TeamSeat] {
-        let rows = try await conn.query("""
+        let rows = try await conn.query(
+            """
             SELECT id, role::text, active FROM worker WHERE id = ANY(\(members.map(\.workerId))) AND district_id = \(districtId)
-            """, logger: logger).decode((Int64, String, Bool).self).all()
+            """,
+            logger: logger
+        ).decode((Int64, String, Bool).self).all()
         let known = Dictionary(uniqueKeysWithValues: rows.map { ($0.0, (WorkerRole(rawValue: $0.1)!, $0.2)) })
         var missing: [FieldError] = []
         var seats: [TeamSeat] = []
@@ -61,10 +77,13 @@ public struct TeamStore: Sendable {
     }
 
     func insertMembers(teamId: Int64, _ members: [Member], on conn: PostgresConnection, logger: Logger) async throws {
-        try await conn.query("""
+        try await conn.query(
+            """
             INSERT INTO care_team_member (team_id, worker_id, team_role)
             SELECT \(teamId), w, r::team_role FROM unnest(\(members.map(\.workerId))::bigint[], \(members.map(\.role.rawValue))::text[]) AS m(w, r)
-            """, logger: logger)
+            """,
+            logger: logger
+        )
     }
 
     public func get(_ id: Int64, logger: Logger) async throws -> CareTeam {
@@ -78,7 +97,8 @@ public struct TeamStore: Sendable {
     }
 
     func list(ids: [Int64]?, districtId: Int64?, centreId: Int64?, page: PageRequest, logger: Logger) async throws -> Page<CareTeam> {
-        let rows = try await db.rows("""
+        let rows = try await db.rows(
+            """
             SELECT t.id, t.district_id, t.centre_id, t.name, t.version,
                    coalesce((SELECT array_agg(m.worker_id ORDER BY m.worker_id) FROM care_team_member m WHERE m.team_id = t.id), '{}'),
                    coalesce((SELECT array_agg(m.team_role::text ORDER BY m.worker_id) FROM care_team_member m WHERE m.team_id = t.id), '{}'),
@@ -91,7 +111,10 @@ public struct TeamStore: Sendable {
               AND (\(districtId)::bigint IS NULL OR t.district_id = \(districtId))
               AND (\(centreId)::bigint IS NULL OR t.centre_id = \(centreId))
             ORDER BY t.id LIMIT \(page.fetch)
-            """, as: (Int64, Int64, Int64, String, Int, [Int64], [String], [String], [Bool], [Int64]).self, logger: logger)
+            """,
+            as: (Int64, Int64, Int64, String, Int, [Int64], [String], [String], [Bool], [Int64]).self,
+            logger: logger
+        )
         let teams = rows.map { r in
             let seats = r.5.indices.map { i in
                 TeamSeat(workerId: r.5[i], teamRole: TeamRole(rawValue: r.6[i])!, workerRole: WorkerRole(rawValue: r.7[i])!, active: r.8[i])
@@ -109,11 +132,14 @@ public struct TeamStore: Sendable {
             try c.finish()
         }
         try await db.transaction(logger: logger) { conn in
-            let rows = try await conn.query("""
+            let rows = try await conn.query(
+                """
                 UPDATE care_team SET name = coalesce(\(name?.trimmed), name), version = version + 1, updated_at = now()
                 WHERE id = \(id) AND (\(ifVersion)::int IS NULL OR version = \(ifVersion))
                 RETURNING district_id
-                """, logger: logger).decode(Int64.self).all()
+                """,
+                logger: logger
+            ).decode(Int64.self).all()
             guard let districtId = rows.first else {
                 let current = try await get(id, logger: logger)
                 throw StoreError.versionMismatch(current: current.version)
@@ -130,17 +156,23 @@ public struct TeamStore: Sendable {
     /// Adds micro-grids to a team's catchment; one already in a catchment is a conflict.
     public func addToCatchment(_ id: Int64, microGridIds: [Int64], logger: Logger) async throws -> CareTeam {
         let team = try await get(id, logger: logger)
-        _ = try await db.query("""
+        _ = try await db.query(
+            """
             INSERT INTO care_team_catchment (micro_grid_id, district_id, team_id)
             SELECT DISTINCT unnest(\(microGridIds)::bigint[]), \(team.districtId), \(id)
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         return try await get(id, logger: logger)
     }
 
     public func removeFromCatchment(_ id: Int64, microGridId: Int64, logger: Logger) async throws -> CareTeam {
-        let rows = try await db.query("""
+        let rows = try await db.query(
+            """
             DELETE FROM care_team_catchment WHERE team_id = \(id) AND micro_grid_id = \(microGridId) RETURNING micro_grid_id
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         guard !rows.isEmpty else { throw StoreError.notFound("catchment entry") }
         return try await get(id, logger: logger)
     }

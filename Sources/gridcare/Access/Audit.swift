@@ -25,8 +25,11 @@ struct Audit: AsyncParsableCommand {
             var out: [AuditEvent] = []
             var cursor: String?
             repeat {
-                let page = try await log.list(.init(residentId: resident, userId: user),
-                                              page: try PageRequest(cursor: cursor, limit: min(200, limit - out.count)), logger: info.logger)
+                let page = try await log.list(
+                    .init(residentId: resident, userId: user),
+                    page: try PageRequest(cursor: cursor, limit: min(200, limit - out.count)),
+                    logger: info.logger
+                )
                 out += page.items
                 cursor = page.nextCursor
             } while cursor != nil && out.count < limit
@@ -34,8 +37,10 @@ struct Audit: AsyncParsableCommand {
         }
         let time = ISO8601DateFormatter()
         let rows = events.map { e in
-            [time.string(from: e.at), e.userId.map(String.init) ?? "", e.role ?? "", e.operation, e.action.rawValue,
-             e.residentId.map(String.init) ?? "", e.outcome.rawValue, e.detail ?? ""]
+            [
+                time.string(from: e.at), e.userId.map(String.init) ?? "", e.role ?? "", e.operation, e.action.rawValue,
+                e.residentId.map(String.init) ?? "", e.outcome.rawValue, e.detail ?? "",
+            ]
         }
         print(TablePrinter(header: ["at", "user", "role", "operation", "action", "resident", "outcome", "detail"], rows: rows).render(format))
     }

@@ -5,8 +5,11 @@ import GridcareStore
 
 /// Bearer tokens for scripts and integrations (administrators' tool).
 struct Tokens: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "token", abstract: "Issue and revoke bearer tokens.",
-                                                    subcommands: [Issue.self, Revoke.self])
+    static let configuration = CommandConfiguration(
+        commandName: "token",
+        abstract: "Issue and revoke bearer tokens.",
+        subcommands: [Issue.self, Revoke.self]
+    )
 
     /// Issues a token for a user and prints it once; only its hash is stored.
     struct Issue: AsyncParsableCommand {

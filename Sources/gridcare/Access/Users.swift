@@ -7,8 +7,11 @@ extension Role: ExpressibleByArgument {}
 
 /// Users who sign in to the API (administrators' tool; runs as the database owner).
 struct Users: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "user", abstract: "Add, list, disable and enable users.",
-                                                    subcommands: [Add.self, List.self, Disable.self, Enable.self])
+    static let configuration = CommandConfiguration(
+        commandName: "user",
+        abstract: "Add, list, disable and enable users.",
+        subcommands: [Add.self, List.self, Disable.self, Enable.self]
+    )
 
     /// Adds a user; the password is read from standard input, never from the command line.
     struct Add: AsyncParsableCommand {
@@ -29,7 +32,9 @@ struct Users: AsyncParsableCommand {
             let user = try await global.withStore(config, operation: "cli user add") { db, info in
                 try await UserStore(db).add(
                     .init(username: username, role: role, password: password, districtId: district, workerId: worker, hospitalId: hospital),
-                    bcryptCost: config.bcryptCost, logger: info.logger)
+                    bcryptCost: config.bcryptCost,
+                    logger: info.logger
+                )
             }
             print("user \(user.id) \(user.username) (\(user.role.rawValue)\(user.districtId.map { ", district \($0)" } ?? ", every district"))")
         }
@@ -47,8 +52,10 @@ struct Users: AsyncParsableCommand {
                 try await UserStore(db).list(logger: info.logger)
             }
             let rows = users.map { u in
-                [String(u.id), u.username, u.role.rawValue, u.districtId.map(String.init) ?? "*", u.workerId.map(String.init) ?? "",
-                 u.hospitalId.map(String.init) ?? "", u.active ? "yes" : "no"]
+                [
+                    String(u.id), u.username, u.role.rawValue, u.districtId.map(String.init) ?? "*", u.workerId.map(String.init) ?? "",
+                    u.hospitalId.map(String.init) ?? "", u.active ? "yes" : "no",
+                ]
             }
             print(TablePrinter(header: ["id", "username", "role", "district", "worker", "hospital", "active"], rows: rows).render(format))
         }

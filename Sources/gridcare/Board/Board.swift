@@ -5,8 +5,10 @@ import GridcareStore
 
 /// The shared medicine-box board: its clock, matching, and the report.
 struct Board: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The shared medicine-box board.",
-                                                    subcommands: [Expire.self, Match.self, BoardReportCommand.self])
+    static let configuration = CommandConfiguration(
+        abstract: "The shared medicine-box board.",
+        subcommands: [Expire.self, Match.self, BoardReportCommand.self]
+    )
 
     /// Expires offers past their date and returns reservations not picked up in time (the service also runs this).
     struct Expire: AsyncParsableCommand {
@@ -36,15 +38,27 @@ struct Board: AsyncParsableCommand {
                 try await BoardRequestStore(db, rules: config.boardRules).matches(request, today: today, logger: info.logger)
             }
             if format == .table {
-                print("Request \(req.id) for \(req.residentName): \(req.quantity) × \(req.itemName ?? req.category.rawValue) (\(req.urgency.rawValue)), "
-                    + "\(req.outstanding) outstanding.")
-                if matches.isEmpty { print("No offer matches."); return }
+                print(
+                    "Request \(req.id) for \(req.residentName): \(req.quantity) × \(req.itemName ?? req.category.rawValue) (\(req.urgency.rawValue)), "
+                        + "\(req.outstanding) outstanding."
+                )
+                if matches.isEmpty {
+                    print("No offer matches.")
+                    return
+                }
             }
-            print(TablePrinter(header: ["offer", "item", "left", "unit", "expires", "box", "nearness"], rows: matches.map { m in
-                [String(m.offer.id), m.offer.itemName, String(m.offer.available), m.offer.unit,
-                 m.offer.expiresOn.iso + (config.boardRules.expiresSoon(m.offer.expiresOn, today: today) ? " (soon)" : ""),
-                 m.offer.boxName, m.proximity.rawValue]
-            }).render(format))
+            print(
+                TablePrinter(
+                    header: ["offer", "item", "left", "unit", "expires", "box", "nearness"],
+                    rows: matches.map { m in
+                        [
+                            String(m.offer.id), m.offer.itemName, String(m.offer.available), m.offer.unit,
+                            m.offer.expiresOn.iso + (config.boardRules.expiresSoon(m.offer.expiresOn, today: today) ? " (soon)" : ""),
+                            m.offer.boxName, m.proximity.rawValue,
+                        ]
+                    }
+                ).render(format)
+            )
         }
     }
 
@@ -60,12 +74,18 @@ struct Board: AsyncParsableCommand {
             let report = try await global.withStore(config, operation: "cli board report") { db, info in
                 try await BoardReports(db).report(districtId: district, from: nil, to: nil, logger: info.logger)
             }
-            print(TablePrinter(header: ["community", "requests", "fulfilled", "within 24 h", "share", "offers", "units offered", "units delivered"],
-                               rows: report.communities.map { c in
-                                   [c.communityName, String(c.requests), String(c.fulfilled), String(c.fulfilledWithin24h),
-                                    c.shareWithin24h.map { String(format: "%.0f%%", $0 * 100) } ?? "", String(c.offers), String(c.unitsOffered),
-                                    String(c.unitsDelivered)]
-                               }).render(format))
+            print(
+                TablePrinter(
+                    header: ["community", "requests", "fulfilled", "within 24 h", "share", "offers", "units offered", "units delivered"],
+                    rows: report.communities.map { c in
+                        [
+                            c.communityName, String(c.requests), String(c.fulfilled), String(c.fulfilledWithin24h),
+                            c.shareWithin24h.map { String(format: "%.0f%%", $0 * 100) } ?? "", String(c.offers), String(c.unitsOffered),
+                            String(c.unitsDelivered),
+                        ]
+                    }
+                ).render(format)
+            )
         }
     }
 }

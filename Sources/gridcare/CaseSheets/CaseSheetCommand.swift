@@ -27,21 +27,42 @@ struct CaseSheetCommand: AsyncParsableCommand {
             print("\n\(title)")
             print(rows.isEmpty ? "  (none)" : TablePrinter(header: header, rows: rows).render(.table))
         }
-        section("Alerts", ["id", "status", "opened", "reason"], sheet.alerts.map {
-            [String($0.id), $0.status.rawValue, time.string(from: $0.openedAt), $0.reason + ($0.suggestsGreenChannel ? " — consider a green-channel referral" : "")]
-        })
-        section("Flags", ["id", "status", "category", "tier", "population", "note"], sheet.flags.map {
-            [String($0.id), $0.status.rawValue, $0.category.rawValue, $0.tier.rawValue, $0.population.rawValue, $0.note ?? ""]
-        })
+        section(
+            "Alerts",
+            ["id", "status", "opened", "reason"],
+            sheet.alerts.map {
+                [
+                    String($0.id), $0.status.rawValue, time.string(from: $0.openedAt),
+                    $0.reason + ($0.suggestsGreenChannel ? " — consider a green-channel referral" : ""),
+                ]
+            }
+        )
+        section(
+            "Flags",
+            ["id", "status", "category", "tier", "population", "note"],
+            sheet.flags.map {
+                [String($0.id), $0.status.rawValue, $0.category.rawValue, $0.tier.rawValue, $0.population.rawValue, $0.note ?? ""]
+            }
+        )
         section("Follow-ups asked for", ["due by", "rule", "reason"], sheet.followUps.map { [$0.dueBy.iso, $0.rule, $0.reason] })
-        section("Services", ["when", "kind", "counts as", "by", "notes"], sheet.services.map {
-            [time.string(from: $0.performedAt), $0.kind.rawValue, $0.visit?.rawValue ?? "", $0.performedByName, $0.notes ?? ""]
-        })
+        section(
+            "Services",
+            ["when", "kind", "counts as", "by", "notes"],
+            sheet.services.map {
+                [time.string(from: $0.performedAt), $0.kind.rawValue, $0.visit?.rawValue ?? "", $0.performedByName, $0.notes ?? ""]
+            }
+        )
         func n(_ d: Double?) -> String { d.map { String(format: "%.1f", $0) } ?? "" }
-        section("Vitals", ["when", "BP mmHg", "FPG", "RPG", "HR", "°C", "SpO2", "kg"], sheet.readings.map {
-            let v = $0.vitals
-            return [time.string(from: $0.measuredAt), v.systolic.map { "\($0)/\(v.diastolic ?? 0)" } ?? "", n(v.glucoseFasting), n(v.glucoseRandom),
-                    v.heartRate.map(String.init) ?? "", n(v.temperature), v.spo2.map(String.init) ?? "", n(v.weight)]
-        })
+        section(
+            "Vitals",
+            ["when", "BP mmHg", "FPG", "RPG", "HR", "°C", "SpO2", "kg"],
+            sheet.readings.map {
+                let v = $0.vitals
+                return [
+                    time.string(from: $0.measuredAt), v.systolic.map { "\($0)/\(v.diastolic ?? 0)" } ?? "", n(v.glucoseFasting), n(v.glucoseRandom),
+                    v.heartRate.map(String.init) ?? "", n(v.temperature), v.spo2.map(String.init) ?? "", n(v.weight),
+                ]
+            }
+        )
     }
 }

@@ -45,11 +45,17 @@ struct Due: AsyncParsableCommand {
             return
         }
         let rows = items.map { d in
-            [String(d.residentId), d.residentName, String(d.microGridId), d.visit.rawValue, d.rule.rawValue, d.dueOn.iso,
-             d.overdueDays > 0 ? "\(d.overdueDays) d" : "", d.lastDone?.iso ?? "", d.tier?.rawValue ?? "", d.openAlert ? "ALERT" : ""]
+            [
+                String(d.residentId), d.residentName, String(d.microGridId), d.visit.rawValue, d.rule.rawValue, d.dueOn.iso,
+                d.overdueDays > 0 ? "\(d.overdueDays) d" : "", d.lastDone?.iso ?? "", d.tier?.rawValue ?? "", d.openAlert ? "ALERT" : "",
+            ]
         }
         if format == .table { print("\(total) visits due by \(untilDay)\(total > items.count ? "; the first \(items.count)" : ""):") }
-        print(TablePrinter(header: ["resident", "name", "micro-grid", "visit", "rule", "due", "overdue", "last done", "tier", "alert"],
-                           rows: rows).render(format))
+        print(
+            TablePrinter(
+                header: ["resident", "name", "micro-grid", "visit", "rule", "due", "overdue", "last done", "tier", "alert"],
+                rows: rows
+            ).render(format)
+        )
     }
 }

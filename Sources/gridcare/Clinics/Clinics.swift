@@ -5,8 +5,10 @@ import GridcareStore
 
 /// Weekly fixed-day village clinics: define them, generate their sessions, print timetables and call lists.
 struct Clinics: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Weekly fixed-day village clinics.",
-                                                    subcommands: [Add.self, Generate.self, Timetable.self, Calls.self])
+    static let configuration = CommandConfiguration(
+        abstract: "Weekly fixed-day village clinics.",
+        subcommands: [Add.self, Generate.self, Timetable.self, Calls.self]
+    )
 
     static func minute(_ s: String, _ option: String) throws -> Int {
         guard let m = ClinicStore.parseTime(s) else { throw CLIError.badInput("\(option): must be a time HH:MM") }
@@ -34,14 +36,22 @@ struct Clinics: AsyncParsableCommand {
         @Option(help: "Last day, YYYY-MM-DD (default open-ended).") var until: String?
 
         func run() async throws {
-            let rule = ClinicRule(weekday: weekday, startMinute: try minute(starts, "starts"), endMinute: try minute(ends, "ends"),
-                                  slotMinutes: slotMinutes, capacityPerSlot: capacity,
-                                  validFrom: try day(from, "from") ?? SimpleDate.todayInChina(), validUntil: try day(until, "until"))
+            let rule = ClinicRule(
+                weekday: weekday,
+                startMinute: try minute(starts, "starts"),
+                endMinute: try minute(ends, "ends"),
+                slotMinutes: slotMinutes,
+                capacityPerSlot: capacity,
+                validFrom: try day(from, "from") ?? SimpleDate.todayInChina(),
+                validUntil: try day(until, "until")
+            )
             let config = try await global.load()
             let clinic = try await global.withStore(config) { db, info in
                 try await ClinicStore(db).create(stationId: station, teamId: team, rule: rule, logger: info.logger)
             }
-            print("clinic \(clinic.id): team \(clinic.teamId) at \(clinic.stationName), weekday \(weekday) \(starts)–\(ends), \(rule.slots) slots × \(capacity)")
+            print(
+                "clinic \(clinic.id): team \(clinic.teamId) at \(clinic.stationName), weekday \(weekday) \(starts)–\(ends), \(rule.slots) slots × \(capacity)"
+            )
         }
     }
 
@@ -62,15 +72,29 @@ struct Clinics: AsyncParsableCommand {
             let calendar = try HolidayCalendar.load(directory: config.holidaysDirectory)
             let start = try day(from, "from") ?? SimpleDate.todayInChina()
             let end = start.adding(days: (weeks ?? config.clinicWeeksAhead) * 7 - 1)
-            let clock = ContinuousClock(), started = clock.now
+            let clock = ContinuousClock()
+            let started = clock.now
             let summary = try await global.withStore(config) { db, info in
                 try await ClinicStore(db).generate(
-                    from: start, through: end, clinicId: clinic, calendar: calendar, onHoliday: config.onHoliday, logger: info.logger)
+                    from: start,
+                    through: end,
+                    clinicId: clinic,
+                    calendar: calendar,
+                    onHoliday: config.onHoliday,
+                    logger: info.logger
+                )
             }
             if summary.uncoveredDays > 0 {
-                FileHandle.standardError.write(Data("Warning: \(summary.uncoveredDays) day(s) fall in a year the holiday calendar (\(config.holidaysDirectory)) does not know; add that year's file when it is announced, then generate again.\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "Warning: \(summary.uncoveredDays) day(s) fall in a year the holiday calendar (\(config.holidaysDirectory)) does not know; add that year's file when it is announced, then generate again.\n"
+                            .utf8
+                    )
+                )
             }
-            print("sessions \(start)–\(end): \(summary.created) created, \(summary.moved) moved, \(summary.cancelled) cancelled, \(summary.unchanged) unchanged (\((clock.now - started).formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))))")
+            print(
+                "sessions \(start)–\(end): \(summary.created) created, \(summary.moved) moved, \(summary.cancelled) cancelled, \(summary.unchanged) unchanged (\((clock.now - started).formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))))"
+            )
         }
     }
 
@@ -88,16 +112,26 @@ struct Clinics: AsyncParsableCommand {
             let config = try await global.load()
             let sessions = try await global.withStore(config) { db, info in
                 try await ClinicStore(db).sessions(
-                    from: monday, through: monday.adding(days: 6), stationId: station, teamId: nil, logger: info.logger)
+                    from: monday,
+                    through: monday.adding(days: 6),
+                    stationId: station,
+                    teamId: nil,
+                    logger: info.logger
+                )
             }
             let names = ["", "星期一 Mon", "星期二 Tue", "星期三 Wed", "星期四 Thu", "星期五 Fri", "星期六 Sat", "星期日 Sun"]
             if format == .table {
                 print("\(sessions.first?.stationName ?? "station \(station)") — week of \(monday)")
-                if sessions.isEmpty { print("(no sessions; run `gridcare clinics generate`)"); return }
+                if sessions.isEmpty {
+                    print("(no sessions; run `gridcare clinics generate`)")
+                    return
+                }
             }
             let rows = sessions.map { s in
-                [s.day.iso, names[s.day.isoWeekday], "\(ClinicStore.time(s.startMinute))–\(ClinicStore.time(s.endMinute))", "team \(s.teamId)",
-                 s.status == "scheduled" ? "\(s.free) of \(s.places) free" : s.status.uppercased(), s.reason ?? ""]
+                [
+                    s.day.iso, names[s.day.isoWeekday], "\(ClinicStore.time(s.startMinute))–\(ClinicStore.time(s.endMinute))", "team \(s.teamId)",
+                    s.status == "scheduled" ? "\(s.free) of \(s.places) free" : s.status.uppercased(), s.reason ?? "",
+                ]
             }
             print(TablePrinter(header: ["date", "day", "hours", "team", "places", "note"], rows: rows).render(format))
         }
@@ -116,9 +150,14 @@ struct Clinics: AsyncParsableCommand {
             let list = try await global.withStore(config, operation: "cli clinics calls") { db, info in
                 try await BookingStore(db).callList(since: start, logger: info.logger)
             }
-            print(TablePrinter(header: ["date", "station", "resident", "name", "phone", "session", "why"], rows: list.map {
-                [$0.day.iso, $0.stationName, String($0.residentId), $0.residentName, $0.phone ?? "", $0.status, $0.reason ?? ""]
-            }).render(format))
+            print(
+                TablePrinter(
+                    header: ["date", "station", "resident", "name", "phone", "session", "why"],
+                    rows: list.map {
+                        [$0.day.iso, $0.stationName, String($0.residentId), $0.residentName, $0.phone ?? "", $0.status, $0.reason ?? ""]
+                    }
+                ).render(format)
+            )
         }
     }
 }

@@ -6,8 +6,11 @@ import GridcareStore
 
 /// 微网实格's 3-hour rule: can each micro-grid's workers reach every household in time?
 struct MobilisationCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "mobilisation", abstract: "The 3-hour mobilisation check.",
-                                                    subcommands: [Check.self])
+    static let configuration = CommandConfiguration(
+        commandName: "mobilisation",
+        abstract: "The 3-hour mobilisation check.",
+        subcommands: [Check.self]
+    )
 
     /// Checks every micro-grid of a district and lists those that fail, with the fewest workers that would do.
     struct Check: AsyncParsableCommand {
@@ -15,7 +18,8 @@ struct MobilisationCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Option(help: "District.") var district: Int64
         @Option(help: "notice (a notice at the door) or door-to-door (a check of who is at home).") var kind: MobilisationKind = .notice
-        @Option(help: "Minutes at each household (default: the kind's, rules.mobilisation.noticeMinutes / doorToDoorMinutes).") var minutesPerHousehold: Double?
+        @Option(help: "Minutes at each household (default: the kind's, rules.mobilisation.noticeMinutes / doorToDoorMinutes).")
+        var minutesPerHousehold: Double?
         @Option(help: "Walking speed, km/h (default rules.mobilisation.walkingKmh).") var walkingKmh: Double?
         @Option(help: "The limit in minutes (default rules.mobilisation.limitMinutes).") var limitMinutes: Double?
         @Flag(help: "List every micro-grid, not only those that fail.") var all = false
@@ -31,7 +35,8 @@ struct MobilisationCommand: AsyncParsableCommand {
                 throw CLIError.badInput("--minutes-per-household must be ≥ 0, --walking-kmh and --limit-minutes > 0")
             }
             let checkRule = rule
-            let clock = ContinuousClock(), started = clock.now
+            let clock = ContinuousClock()
+            let started = clock.now
             let results = try await global.withStore(config, operation: "cli mobilisation check") { db, info in
                 try await MobilisationStore(db).check(districtId: district, rule: checkRule, logger: info.logger)
             }
@@ -39,20 +44,31 @@ struct MobilisationCommand: AsyncParsableCommand {
             let failing = results.filter { !$0.result.meets }
             if format == .table {
                 let needed = failing.compactMap(\.result.shortfall).reduce(0, +)
-                print("\(results.count) micro-grids checked in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))): "
-                    + "\(failing.count) cannot reach every household within \(Int(rule.limitMinutes)) minutes and need \(needed) more people "
-                    + "(\(kind.rawValue), \(rule.minutesPerHousehold) min a household, walking \(rule.walkingKmPerHour) km/h).")
+                print(
+                    "\(results.count) micro-grids checked in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))): "
+                        + "\(failing.count) cannot reach every household within \(Int(rule.limitMinutes)) minutes and need \(needed) more people "
+                        + "(\(kind.rawValue), \(rule.minutesPerHousehold) min a household, walking \(rule.walkingKmPerHour) km/h)."
+                )
             }
             let shown = all ? results : failing
             guard !shown.isEmpty || format != .table else { return }
-            print(TablePrinter(header: ["micro-grid", "name", "grid", "households", "workers", "party members", "building leaders", "volunteers",
-                                        "minutes", "fewest people", "needs", "meets"], rows: shown.map { m in
-                [String(m.microGridId), m.name, m.gridName, String(m.result.households), String(m.forces.workers),
-                 String(m.forces[.partyMember]), String(m.forces[.buildingLeader]), String(m.forces[.volunteer]),
-                 m.result.minutesWithWorkers.isFinite ? String(Int(m.result.minutesWithWorkers.rounded(.up))) : "—",
-                 m.result.fewestWorkers == MobilisationResult.impossible ? "impossible" : String(m.result.fewestWorkers),
-                 m.result.shortfall.map { $0 == 0 ? "" : "+\($0)" } ?? "—", m.result.meets ? "yes" : "NO"]
-            }).render(format))
+            print(
+                TablePrinter(
+                    header: [
+                        "micro-grid", "name", "grid", "households", "workers", "party members", "building leaders", "volunteers",
+                        "minutes", "fewest people", "needs", "meets",
+                    ],
+                    rows: shown.map { m in
+                        [
+                            String(m.microGridId), m.name, m.gridName, String(m.result.households), String(m.forces.workers),
+                            String(m.forces[.partyMember]), String(m.forces[.buildingLeader]), String(m.forces[.volunteer]),
+                            m.result.minutesWithWorkers.isFinite ? String(Int(m.result.minutesWithWorkers.rounded(.up))) : "—",
+                            m.result.fewestWorkers == MobilisationResult.impossible ? "impossible" : String(m.result.fewestWorkers),
+                            m.result.shortfall.map { $0 == 0 ? "" : "+\($0)" } ?? "—", m.result.meets ? "yes" : "NO",
+                        ]
+                    }
+                ).render(format)
+            )
         }
     }
 }

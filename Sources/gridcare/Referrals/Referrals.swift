@@ -5,8 +5,10 @@ import GridcareStore
 
 /// Two-way referral slips: what is late, and how the loop is doing.
 struct Referrals: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Two-way referral slips: overdue list and loop report.",
-                                                    subcommands: [Overdue.self, LoopReport.self])
+    static let configuration = CommandConfiguration(
+        abstract: "Two-way referral slips: overdue list and loop report.",
+        subcommands: [Overdue.self, LoopReport.self]
+    )
 
     /// Slips the hospital has not acknowledged in time, or the team has not followed up after discharge.
     struct Overdue: AsyncParsableCommand {
@@ -27,17 +29,25 @@ struct Referrals: AsyncParsableCommand {
             }
             if format == .table { print(items.isEmpty ? "No slip is late." : "\(items.count) slips are late:") }
             guard !items.isEmpty || format != .table else { return }
-            print(TablePrinter(header: ["slip", "patient", "urgency", "status", "hospital", "centre", "late for", "was due", "late by"],
-                               rows: items.map { o in
-                                   [o.number, o.patientName, o.urgency.rawValue, o.status.rawValue, o.hospitalName, o.centreName,
-                                    o.stage == .acknowledge ? "hospital: acknowledge" : "team: follow-up",
-                                    o.dueAt.formatted(.iso8601), Self.span(minutes: o.lateMinutes)]
-                               }).render(format))
+            print(
+                TablePrinter(
+                    header: ["slip", "patient", "urgency", "status", "hospital", "centre", "late for", "was due", "late by"],
+                    rows: items.map { o in
+                        [
+                            o.number, o.patientName, o.urgency.rawValue, o.status.rawValue, o.hospitalName, o.centreName,
+                            o.stage == .acknowledge ? "hospital: acknowledge" : "team: follow-up",
+                            o.dueAt.formatted(.iso8601), Self.span(minutes: o.lateMinutes),
+                        ]
+                    }
+                ).render(format)
+            )
         }
 
         /// "2 d 3 h", "3 h 20 min", "12 min".
         static func span(minutes: Int) -> String {
-            let d = minutes / 1440, h = minutes % 1440 / 60, m = minutes % 60
+            let d = minutes / 1440
+            let h = minutes % 1440 / 60
+            let m = minutes % 60
             if d > 0 { return "\(d) d \(h) h" }
             if h > 0 { return "\(h) h \(m) min" }
             return "\(m) min"
@@ -63,20 +73,31 @@ struct Referrals: AsyncParsableCommand {
             let config = try await global.load()
             let report = try await global.withStore(config, operation: "cli referrals report") { db, info in
                 try await ReferralReports(db, rules: config.referralRules)
-                    .report(districtId: district, from: from.flatMap(SimpleDate.init(iso:))?.startInChina,
-                            to: to.flatMap(SimpleDate.init(iso:))?.startInChina, logger: info.logger)
+                    .report(
+                        districtId: district,
+                        from: from.flatMap(SimpleDate.init(iso:))?.startInChina,
+                        to: to.flatMap(SimpleDate.init(iso:))?.startInChina,
+                        logger: info.logger
+                    )
             }
             let stages = ["acknowledge", "decide", "admit", "stay", "follow_up", "close"]
             func rows(_ kind: String, _ figures: [ReferralLoopFigures]) -> [[String]] {
                 figures.map { f in
-                    [kind, f.facilityName, String(f.sent), String(f.declined), String(f.cancelled), String(f.dischargedDown), String(f.closedLoops),
-                     f.loopClosureRate.map { String(format: "%.0f%%", $0 * 100) } ?? "", String(f.acknowledgedLate), String(f.openNow)]
+                    [
+                        kind, f.facilityName, String(f.sent), String(f.declined), String(f.cancelled), String(f.dischargedDown),
+                        String(f.closedLoops),
+                        f.loopClosureRate.map { String(format: "%.0f%%", $0 * 100) } ?? "", String(f.acknowledgedLate), String(f.openNow),
+                    ]
                         + stages.map { f.medianHours[$0].map { String(format: "%.1f", $0) } ?? "" }
                 }
             }
-            print(TablePrinter(header: ["by", "name", "sent", "declined", "cancelled", "discharged", "loops closed", "closure", "ack late", "open"]
-                                   + stages.map { "h " + $0 },
-                               rows: rows("hospital", report.byHospital) + rows("centre", report.byCentre)).render(format))
+            print(
+                TablePrinter(
+                    header: ["by", "name", "sent", "declined", "cancelled", "discharged", "loops closed", "closure", "ack late", "open"]
+                        + stages.map { "h " + $0 },
+                    rows: rows("hospital", report.byHospital) + rows("centre", report.byCentre)
+                ).render(format)
+            )
         }
     }
 }

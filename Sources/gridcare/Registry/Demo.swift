@@ -12,7 +12,10 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Seed: the same seed gives the same district.") var seed: UInt64 = 1
     @Flag(help: "Do nothing when a district of this seed is already loaded.") var ifMissing = false
     @Flag(help: "Skip the demo users (admin, manager, doctor, gridworker, hospital).") var noUsers = false
-    @Option(help: "Also write the residents as an import file (for bench/import.sh: the database keeps numbers sealed, this file has the generator's synthetic ones).")
+    @Option(
+        help:
+            "Also write the residents as an import file (for bench/import.sh: the database keeps numbers sealed, this file has the generator's synthetic ones)."
+    )
     var residentsCsv: String?
 
     func validate() throws {
@@ -33,38 +36,70 @@ struct Demo: AsyncParsableCommand {
             let summary = try await global.withStore(config, operation: "cli demo") { db, info in
                 let summary = try await DemoLoader(db).load(demo, logger: info.logger)
                 if !noUsers {
-                    let created = try await DemoUsers.create(districtId: summary.districtId, password: Self.password,
-                                                             bcryptCost: config.bcryptCost, db: db, logger: info.logger)
+                    let created = try await DemoUsers.create(
+                        districtId: summary.districtId,
+                        password: Self.password,
+                        bcryptCost: config.bcryptCost,
+                        db: db,
+                        logger: info.logger
+                    )
                     if !created.isEmpty {
-                        print("Demo users \(created.map(\.username).joined(separator: ", ")), password from GRIDCARE_DEMO_PASSWORD (default \"\(Self.defaultPassword)\").")
+                        print(
+                            "Demo users \(created.map(\.username).joined(separator: ", ")), password from GRIDCARE_DEMO_PASSWORD (default \"\(Self.defaultPassword)\")."
+                        )
                     }
                     // Care records need a grid worker who raised the flags and a doctor who decided them.
                     if let g = created.first(where: { $0.role == .gridWorker }), let d = created.first(where: { $0.role == .centreStaff }) {
-                        let care = try await DemoCare.seed(districtId: summary.districtId, raisedBy: g.id, decidedBy: d.id,
-                                                           today: SimpleDate.todayInChina(), db: db, logger: info.logger)
+                        let care = try await DemoCare.seed(
+                            districtId: summary.districtId,
+                            raisedBy: g.id,
+                            decidedBy: d.id,
+                            today: SimpleDate.todayInChina(),
+                            db: db,
+                            logger: info.logger
+                        )
                         print("Care records: \(care.flags) confirmed flags, \(care.services) past services.")
                     }
                     if let d = created.first(where: { $0.role == .centreStaff }), let h = created.first(where: { $0.role == .hospitalStaff }),
-                       let hospitalId = h.hospitalId {
-                        let slips = try await DemoReferrals.seed(doctorId: d.id, hospitalUserId: h.id, hospitalId: hospitalId,
-                                                                 rules: config.referralRules, db: db, logger: info.logger)
+                        let hospitalId = h.hospitalId
+                    {
+                        let slips = try await DemoReferrals.seed(
+                            doctorId: d.id,
+                            hospitalUserId: h.id,
+                            hospitalId: hospitalId,
+                            rules: config.referralRules,
+                            db: db,
+                            logger: info.logger
+                        )
                         print("Referral slips: \(slips) sent to the hospital of user \(h.username), at every stage of the loop.")
                     }
                     if let d = created.first(where: { $0.role == .centreStaff }), let g = created.first(where: { $0.role == .gridWorker }),
-                       let custodian = g.workerId {
-                        let offers = try await DemoBoard.seed(doctorId: d.id, gridWorkerId: g.id, custodianWorkerId: custodian,
-                                                              rules: config.boardRules, today: SimpleDate.todayInChina(), db: db, logger: info.logger)
+                        let custodian = g.workerId
+                    {
+                        let offers = try await DemoBoard.seed(
+                            doctorId: d.id,
+                            gridWorkerId: g.id,
+                            custodianWorkerId: custodian,
+                            rules: config.boardRules,
+                            today: SimpleDate.todayInChina(),
+                            db: db,
+                            logger: info.logger
+                        )
                         print("Medicine box: a relay point with \(offers) offers and two requests in \(g.username)'s first micro-grid.")
                     }
                 }
                 return summary
             }
             let total = clock.now - started
-            print("Loaded \(demo.name) (district \(summary.districtId)): \(summary.areas) areas, \(summary.facilities) facilities, "
-                + "\(summary.workers) workers, \(summary.teams) teams, \(summary.households) households, "
-                + "\(summary.residents) residents, \(summary.contracts) contracts.")
-            print("Generated in \(generated.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))), "
-                + "total \(total.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))).")
+            print(
+                "Loaded \(demo.name) (district \(summary.districtId)): \(summary.areas) areas, \(summary.facilities) facilities, "
+                    + "\(summary.workers) workers, \(summary.teams) teams, \(summary.households) households, "
+                    + "\(summary.residents) residents, \(summary.contracts) contracts."
+            )
+            print(
+                "Generated in \(generated.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))), "
+                    + "total \(total.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))."
+            )
         } catch let error as DemoError where ifMissing {
             print("\(error); nothing to do.")
         }

@@ -12,7 +12,8 @@ struct Import: AsyncParsableCommand {
             residents.csv columns: name, sex, birth_date, id_number, and household_ref or household_id;
               optional phone, conditions, circumstances (lists separated by ';')
             Every bad row is reported as FILE:LINE: reason, and the exit code is 2.
-            """)
+            """
+    )
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "District the rows belong to.") var district: Int64
@@ -42,11 +43,18 @@ struct Import: AsyncParsableCommand {
             let data = try parsed.get()
             let summary = try await global.withStore(config) { db, info in
                 try await ImportStore(db).load(
-                    data, districtId: district, householdsFile: households ?? "", residentsFile: residents ?? "", logger: info.logger)
+                    data,
+                    districtId: district,
+                    householdsFile: households ?? "",
+                    residentsFile: residents ?? "",
+                    logger: info.logger
+                )
             }
             let seconds = Double((clock.now - started).components.attoseconds) / 1e18 + Double((clock.now - started).components.seconds)
             let rows = summary.households + summary.residents
-            print("Imported \(summary.households) households and \(summary.residents) residents in \(String(format: "%.1f", seconds)) s (\(Int(Double(rows) / max(seconds, 0.001))) rows/s).")
+            print(
+                "Imported \(summary.households) households and \(summary.residents) residents in \(String(format: "%.1f", seconds)) s (\(Int(Double(rows) / max(seconds, 0.001))) rows/s)."
+            )
         } catch let failure as ImportFailure {
             var stderr = StandardError()
             for item in failure.items.prefix(maxErrors) { print(item.description, to: &stderr) }

@@ -6,8 +6,10 @@ import GridcareStore
 
 /// Home-visit rounds: plan a team's week, export it as VRPLIB, solve any VRPLIB instance.
 struct Rounds: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Home-visit rounds: plan a team's week; VRPLIB export and solve.",
-                                                    subcommands: [Plan.self, Export.self, Solve.self])
+    static let configuration = CommandConfiguration(
+        abstract: "Home-visit rounds: plan a team's week; VRPLIB export and solve.",
+        subcommands: [Plan.self, Export.self, Solve.self]
+    )
 
     static func week(_ text: String) throws -> ISOWeek {
         guard let week = ISOWeek(text) else { throw CLIError.badInput("--week: must be an ISO week like 2026-W49") }
@@ -49,20 +51,33 @@ struct Rounds: AsyncParsableCommand {
             guard let team else { return }
             let (input, plan, name) = try await Rounds.planned(global, team: team, week: try Rounds.week(week), seconds: seconds)
             let rows = RoundsRow.rows(plan)
-            if format == "ics" { print(RoundsCalendar.ics(rows, name: "Rounds \(name)"), terminator: ""); return }
-            if format == "table" {
-                print("Rounds for \(name): \(rows.count) of \(input.visits.count) due home visits planned, \(input.members.count) members, "
-                    + "\(input.days.count) working days.")
+            if format == "ics" {
+                print(RoundsCalendar.ics(rows, name: "Rounds \(name)"), terminator: "")
+                return
             }
-            let table = TablePrinter(header: ["day", "member", "route", "#", "arrive", "leave", "resident", "address", "visit", "rule"], rows: rows.map { r in
-                [r.day.iso, r.member, r.routeText, String(r.seq), clock(r.arrive), clock(r.leave), r.resident, r.address, r.visit, r.rule]
-            })
+            if format == "table" {
+                print(
+                    "Rounds for \(name): \(rows.count) of \(input.visits.count) due home visits planned, \(input.members.count) members, "
+                        + "\(input.days.count) working days."
+                )
+            }
+            let table = TablePrinter(
+                header: ["day", "member", "route", "#", "arrive", "leave", "resident", "address", "visit", "rule"],
+                rows: rows.map { r in
+                    [r.day.iso, r.member, r.routeText, String(r.seq), clock(r.arrive), clock(r.leave), r.resident, r.address, r.visit, r.rule]
+                }
+            )
             print(table.render(OutputFormat(rawValue: format) ?? .table))
             if format == "table", !plan.unplanned.isEmpty {
                 print("\nNot planned (\(plan.unplanned.count)):")
-                print(TablePrinter(header: ["resident", "visit", "due", "why"], rows: plan.unplanned.map { u in
-                    [u.visit.residentName, u.visit.visit.rawValue, u.visit.dueOn.iso, u.reason]
-                }).render(.table))
+                print(
+                    TablePrinter(
+                        header: ["resident", "visit", "due", "why"],
+                        rows: plan.unplanned.map { u in
+                            [u.visit.residentName, u.visit.visit.rawValue, u.visit.dueOn.iso, u.reason]
+                        }
+                    ).render(.table)
+                )
             }
         }
     }
@@ -74,10 +89,16 @@ struct Rounds: AsyncParsableCommand {
         if let seconds { configured.solverSeconds = seconds }
         let rules = configured
         let calendar = try HolidayCalendar.load(directory: config.holidaysDirectory)
-        let clock = ContinuousClock(), started = clock.now
+        let clock = ContinuousClock()
+        let started = clock.now
         let inputs = try await global.withStore(config, operation: "cli rounds plan") { db, info in
-            try await RoundsStore(db, rules: rules, calendar: calendar).inputs(teamId: nil, districtId: district, week: week, from: max(SimpleDate.todayInChina(), week.monday),
-                                       logger: info.logger)
+            try await RoundsStore(db, rules: rules, calendar: calendar).inputs(
+                teamId: nil,
+                districtId: district,
+                week: week,
+                from: max(SimpleDate.todayInChina(), week.monday),
+                logger: info.logger
+            )
         }
         let read = clock.now - started
         let lanes = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -87,9 +108,11 @@ struct Rounds: AsyncParsableCommand {
         let unplanned = plans.reduce(0) { $0 + $1.unplanned.count }
         let routes = plans.reduce(0) { $0 + $1.routes.count }
         let format: Duration.UnitsFormatStyle = .units(allowed: [.seconds], fractionalPart: .show(length: 1))
-        print("District \(district) \(week): \(inputs.count) teams, \(planned + unplanned) due home visits, \(planned) planned in \(routes) member-day routes, "
-            + "\(unplanned) not planned. Read in \(read.formatted(format)), planned in \((total - read).formatted(format)) on \(lanes) cores, "
-            + "total \(total.formatted(format)).")
+        print(
+            "District \(district) \(week): \(inputs.count) teams, \(planned + unplanned) due home visits, \(planned) planned in \(routes) member-day routes, "
+                + "\(unplanned) not planned. Read in \(read.formatted(format)), planned in \((total - read).formatted(format)) on \(lanes) cores, "
+                + "total \(total.formatted(format))."
+        )
     }
 
     /// Writes a team's week as VRPLIB PCVRPTW instances, the planner's own: one per day and free block
@@ -111,12 +134,19 @@ struct Rounds: AsyncParsableCommand {
             let stem = out.map { $0.hasSuffix(".vrp") ? String($0.dropLast(4)) : $0 }
             for (day, block, inst) in instances {
                 let text = VRPLIBWriter.text(inst)
-                guard let stem else { print(text, terminator: ""); continue }
+                guard let stem else {
+                    print(text, terminator: "")
+                    continue
+                }
                 let path = "\(stem)-\(day.iso)-\(clock(block.lowerBound).replacingOccurrences(of: ":", with: "")).vrp"
                 try text.write(toFile: path, atomically: true, encoding: .utf8)
-                print("Wrote \(path): \(inst.clients.count) visits fit \(clock(block.lowerBound))–\(clock(block.upperBound)), \(inst.vehicleCount) members.")
+                print(
+                    "Wrote \(path): \(inst.clients.count) visits fit \(clock(block.lowerBound))–\(clock(block.upperBound)), \(inst.vehicleCount) members."
+                )
             }
-            if instances.isEmpty { FileHandle.standardError.write(Data("No member of team \(team) has rounds hours in \(w): nothing to export.\n".utf8)) }
+            if instances.isEmpty {
+                FileHandle.standardError.write(Data("No member of team \(team) has rounds hours in \(w): nothing to export.\n".utf8))
+            }
         }
     }
 
@@ -137,8 +167,12 @@ struct Rounds: AsyncParsableCommand {
             let text = SolutionFile.format(routes: solution.routes, cost: evaluation.cost, instance: inst)
             if let out { try text.write(toFile: out, atomically: true, encoding: .utf8) } else { print(text, terminator: "") }
             let routes = solution.routes.filter { !$0.isEmpty }.count
-            FileHandle.standardError.write(Data(("\(inst.name): cost \(inst.formatCost(evaluation.cost)), \(routes) routes, "
-                + "\(solution.skipped.count) skipped, feasible \(evaluation.isFeasible)\n").utf8))
+            FileHandle.standardError.write(
+                Data(
+                    ("\(inst.name): cost \(inst.formatCost(evaluation.cost)), \(routes) routes, "
+                        + "\(solution.skipped.count) skipped, feasible \(evaluation.isFeasible)\n").utf8
+                )
+            )
         }
     }
 }

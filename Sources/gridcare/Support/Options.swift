@@ -30,14 +30,23 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// Opens (and migrates) the configured database, runs `body`, and stops an embedded cluster it started.
-    func withDatabase<T: Sendable>(_ config: AppConfig, migrate: Bool = true,
-                                   _ body: @Sendable (PostgresConnectionInfo) async throws -> T) async throws -> T {
+    func withDatabase<T: Sendable>(
+        _ config: AppConfig,
+        migrate: Bool = true,
+        _ body: @Sendable (PostgresConnectionInfo) async throws -> T
+    ) async throws -> T {
         let logger = logger(config)
         let boot = try await DatabaseBootstrap.open(
-            configuredURL: config.databaseURL, embeddedDataDirectory: config.embeddedDataDirectory,
-            embeddedBinDirectory: config.embeddedBinDirectory, migrationsDirectory: config.migrationsDirectory,
-            migrate: migrate, visitRules: config.visitRules, vault: try config.identityVault(),
-            serviceRole: config.serviceURL == nil ? config.serviceRole : nil, logger: logger)
+            configuredURL: config.databaseURL,
+            embeddedDataDirectory: config.embeddedDataDirectory,
+            embeddedBinDirectory: config.embeddedBinDirectory,
+            migrationsDirectory: config.migrationsDirectory,
+            migrate: migrate,
+            visitRules: config.visitRules,
+            vault: try config.identityVault(),
+            serviceRole: config.serviceURL == nil ? config.serviceRole : nil,
+            logger: logger
+        )
         do {
             let result = try await body(PostgresConnectionInfo(url: boot.url, logger: logger, config: config))
             boot.close()
@@ -52,8 +61,11 @@ struct GlobalOptions: ParsableArguments {
 extension GlobalOptions {
     /// `withDatabase` with one connection wrapped as the owner's `Database`: what every store-backed
     /// command needs. `operation` names the command in the audit trail.
-    func withStore<T: Sendable>(_ config: AppConfig, operation: String = "cli",
-                                _ body: @Sendable (Database, PostgresConnectionInfo) async throws -> T) async throws -> T {
+    func withStore<T: Sendable>(
+        _ config: AppConfig,
+        operation: String = "cli",
+        _ body: @Sendable (Database, PostgresConnectionInfo) async throws -> T
+    ) async throws -> T {
         try await withDatabase(config) { info in
             try await withClient(info.url, poolSize: 1) { client in
                 try await body(Database(client: client, logger: info.logger, vault: try config.identityVault(), operation: operation), info)
