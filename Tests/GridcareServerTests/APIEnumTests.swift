@@ -30,6 +30,11 @@ import Testing
             "VisitKind": Self.cases(VisitKind.self), "ReferralStatus": Self.cases(ReferralStatus.self),
             "ReferralUrgency": Self.cases(ReferralUrgency.self), "ReferralAction": Self.cases(ReferralStatus.Action.self),
             "BoardCategory": Self.cases(BoardCategory.self), "MobilisationKind": Self.cases(MobilisationKind.self),
+            "Population": Self.cases(Population.self), "AlertStatus": Self.cases(AlertStatus.self), "DueRule": Self.cases(DueRule.self),
+            "BookingAction": Self.cases(BookingStatus.Action.self), "BookingStatus": Self.cases(BookingStatus.self),
+            "BoardUrgency": Self.cases(BoardUrgency.self), "ClaimAction": Self.cases(ClaimStatus.Action.self),
+            "ClaimStatus": Self.cases(ClaimStatus.self), "PlannedVisitStatus": Self.cases(PlannedVisitStatus.self),
+            "PlannedVisitAction": Self.cases(PlannedVisitStatus.Action.self), "SessionStatus": Self.cases(SessionStatus.self),
         ]
         for (schema, cases) in expected {
             let listed = Self.values(of: schema, in: document)

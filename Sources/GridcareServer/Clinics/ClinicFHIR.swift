@@ -21,7 +21,7 @@ enum ClinicFHIR {
             let start = ClinicStore.minute(slot.start)
             return [
                 "resourceType": "Slot", "id": "session-\(s.id)-slot-\(slot.slot)", "schedule": ["reference": "Schedule/clinic-\(s.clinicId)"],
-                "status": s.status != "scheduled" ? "entered-in-error" : (slot.booked >= slot.capacity ? "busy" : "free"),
+                "status": !s.status.takesBookings ? "entered-in-error" : (slot.booked >= slot.capacity ? "busy" : "free"),
                 "start": instant(slot.start), "end": instant(ClinicStore.time(start + slotMinutes)),
                 "comment": "\(slot.capacity - slot.booked) of \(slot.capacity) places free",
             ]

@@ -11,7 +11,7 @@ public struct Booking: Sendable, Equatable {
 /// A booking that a cancelled or moved session left behind: someone must call the resident.
 public struct CallListEntry: Sendable, Equatable {
     public var bookingId: Int64, residentId: Int64, residentName: String, phone: String?, sessionId: Int64
-    public var day: SimpleDate, stationName: String, status: String, reason: String?
+    public var day: SimpleDate, stationName: String, status: SessionStatus, reason: String?
 }
 
 /// Bookings of clinic sessions. A place is taken with a conditional UPDATE of the slot (never more than
@@ -55,18 +55,18 @@ public struct BookingStore: Sendable {
         if let r, let id = r.3 {
             return Self.booking((id, r.4!, r.5!, r.6!, r.7, r.8!, r.9!, r.10, r.11!))
         }
-        throw try await refusal(eligible: r?.0 ?? false, status: r?.1 ?? "", booked: r?.2 ?? false, residentId: residentId, logger: logger)
+        throw try await refusal(eligible: r?.0 ?? false, status: r.flatMap { SessionStatus(rawValue: $0.1) }, booked: r?.2 ?? false, residentId: residentId, logger: logger)
             ?? StoreError.conflict(field: "sessionId", reason: "the session is full")
     }
 
     /// Why a booking is refused, if it is: a resident outside the catchment (or unseen: audited as denied,
     /// in a transaction of its own), a session not open, a resident already booked on it.
-    func refusal(eligible: Bool, status: String, booked: Bool, residentId: Int64, logger: Logger) async throws -> (any Error)? {
+    func refusal(eligible: Bool, status: SessionStatus?, booked: Bool, residentId: Int64, logger: Logger) async throws -> (any Error)? {
         guard eligible else {
             try await audit.record(.create, residents: [residentId], outcome: .denied, detail: "booking", logger: logger)
             return ValidationFailure([FieldError("residentId", "no such resident in the catchment of this clinic's team")])
         }
-        guard status == "scheduled" else { return ValidationFailure([FieldError("sessionId", "the session is not open for booking")]) }
+        guard status?.takesBookings == true else { return ValidationFailure([FieldError("sessionId", "the session is not open for booking")]) }
         if booked { return StoreError.conflict(field: "residentId", reason: "the resident is already booked for this session") }
         return nil
     }
@@ -158,7 +158,7 @@ public struct BookingStore: Sendable {
                     sessionId: $0.4,
                     day: SimpleDate(iso: $0.5)!,
                     stationName: $0.6,
-                    status: $0.7,
+                    status: SessionStatus(rawValue: $0.7)!,
                     reason: $0.8
                 )
             }

@@ -10,7 +10,7 @@ public struct Clinic: Sendable, Equatable {
 /// A session with its free places, for timetables and booking.
 public struct ClinicSession: Sendable, Equatable {
     public var id: Int64, clinicId: Int64, stationId: Int64, stationName: String, teamId: Int64, day: SimpleDate
-    public var startMinute: Int, endMinute: Int, status: String, reason: String?, places: Int, free: Int
+    public var startMinute: Int, endMinute: Int, status: SessionStatus, reason: String?, places: Int, free: Int
 }
 
 /// What generating sessions did.
@@ -37,8 +37,8 @@ public struct GeneratedSession: Sendable, Equatable {
     }
     public var outcome: Outcome
     public var sessionId: Int64, clinicId: Int64, day: SimpleDate
-    /// The stored status: scheduled, held, cancelled or moved.
-    public var status: String
+    /// The stored status.
+    public var status: SessionStatus
     /// For a moved session, the day it moved to.
     public var movedTo: SimpleDate?
     public var reason: String?
@@ -211,13 +211,13 @@ public struct ClinicStore: Sendable {
         let scheduled = plan.filter { $0.status == .scheduled }
         typealias Outcome = (Int64, String, String, String?, String?, Bool)
         func generated(_ r: Outcome) -> GeneratedSession {
-            let outcome: GeneratedSession.Outcome = !r.5 ? .existing : r.2 == "moved" ? .moved : r.2 == "cancelled" ? .cancelled : .created
+            let outcome: GeneratedSession.Outcome = !r.5 ? .existing : r.2 == SessionStatus.moved.rawValue ? .moved : r.2 == SessionStatus.cancelled.rawValue ? .cancelled : .created
             return GeneratedSession(
                 outcome: outcome,
                 sessionId: r.0,
                 clinicId: c.id,
                 day: SimpleDate(iso: r.1)!,
-                status: r.2,
+                status: SessionStatus(rawValue: r.2)!,
                 movedTo: r.3.flatMap(SimpleDate.init(iso:)),
                 reason: r.4
             )
@@ -280,8 +280,8 @@ public struct ClinicStore: Sendable {
             as: Outcome.self,
             logger: logger
         )
-        summary.moved += changed.filter { $0.5 && $0.2 == "moved" }.count
-        summary.cancelled += changed.filter { $0.5 && $0.2 == "cancelled" }.count
+        summary.moved += changed.filter { $0.5 && $0.2 == SessionStatus.moved.rawValue }.count
+        summary.cancelled += changed.filter { $0.5 && $0.2 == SessionStatus.cancelled.rawValue }.count
         summary.unchanged += changes.count - changed.filter(\.5).count
         return (first + changed).map(generated).sorted { $0.day < $1.day }
     }
@@ -342,7 +342,7 @@ public struct ClinicStore: Sendable {
                 day: SimpleDate(iso: $0.5)!,
                 startMinute: Self.minute($0.6),
                 endMinute: Self.minute($0.7),
-                status: $0.8,
+                status: SessionStatus(rawValue: $0.8)!,
                 reason: $0.9,
                 places: $0.10,
                 free: $0.11

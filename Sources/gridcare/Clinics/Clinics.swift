@@ -130,7 +130,7 @@ struct Clinics: AsyncParsableCommand {
             let rows = sessions.map { s in
                 [
                     s.day.iso, names[s.day.isoWeekday], "\(ClinicStore.time(s.startMinute))–\(ClinicStore.time(s.endMinute))", "team \(s.teamId)",
-                    s.status == "scheduled" ? "\(s.free) of \(s.places) free" : s.status.uppercased(), s.reason ?? "",
+                    s.status.takesBookings ? "\(s.free) of \(s.places) free" : s.status.rawValue.uppercased(), s.reason ?? "",
                 ]
             }
             print(TablePrinter(header: ["date", "day", "hours", "team", "places", "note"], rows: rows).render(format))
