@@ -62,7 +62,7 @@ extension Components.Schemas.BoardRequest {
             delivered: r.delivered,
             claimed: r.claimed,
             outstanding: r.outstanding,
-            urgency: .init(rawValue: r.urgency.rawValue)!,
+            urgency: r.urgency,
             reason: r.reason,
             status: .init(rawValue: r.status)!,
             needsApproval: r.category.needsDoctor && r.approvedBy == nil,
@@ -88,8 +88,8 @@ extension Components.Schemas.Claim {
             residentId: c.residentId,
             residentName: c.residentName,
             quantity: c.quantity,
-            status: .init(rawValue: c.status.rawValue)!,
-            allowedActions: c.status.allowedActions.map { .init(rawValue: $0.rawValue)! },
+            status: c.status,
+            allowedActions: c.status.allowedActions,
             claimedBy: c.claimedBy,
             reservedAt: c.reservedAt,
             holdUntil: c.holdUntil,
@@ -207,7 +207,7 @@ extension APIHandler {
                 itemName: b.itemName,
                 category: b.category,
                 quantity: b.quantity,
-                urgency: BoardUrgency(rawValue: b.urgency.rawValue)!,
+                urgency: b.urgency,
                 reason: b.reason
             ),
             logger: logger
@@ -272,7 +272,7 @@ extension APIHandler {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
         let claim = try await claims.act(
             input.path.id,
-            ClaimStatus.Action(rawValue: b.action.rawValue)!,
+            b.action,
             today: today,
             ifVersion: try version(ifMatch: input.headers.ifMatch),
             logger: logger

@@ -58,7 +58,7 @@ extension Components.Schemas.Alert {
             teamId: a.teamId,
             reason: a.reason,
             suggestsGreenChannel: a.suggestsGreenChannel,
-            status: .init(rawValue: a.status.rawValue)!,
+            status: a.status,
             openedAt: a.openedAt,
             acknowledgedBy: a.acknowledgedBy,
             acknowledgedAt: a.acknowledgedAt,

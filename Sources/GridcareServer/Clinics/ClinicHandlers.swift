@@ -31,7 +31,7 @@ extension Components.Schemas.Booking {
             sessionId: b.sessionId,
             slot: b.slot,
             walkIn: b.walkIn,
-            status: .init(rawValue: b.status.rawValue)!,
+            status: b.status,
             serviceId: b.serviceId,
             version: b.version
         )
@@ -83,7 +83,7 @@ extension APIHandler {
         )
         func list(_ outcome: GeneratedSession.Outcome) -> [Components.Schemas.GeneratedSession] {
             summary.sessions.filter { $0.outcome == outcome }.map {
-                .init(sessionId: $0.sessionId, date: $0.day.iso, status: .init(rawValue: $0.status)!, movedTo: $0.movedTo?.iso, reason: $0.reason)
+                .init(sessionId: $0.sessionId, date: $0.day.iso, status: $0.status, movedTo: $0.movedTo?.iso, reason: $0.reason)
             }
         }
         return .ok(
@@ -136,7 +136,7 @@ extension APIHandler {
                                 date: s.day.iso,
                                 startsAt: ClinicStore.time(s.startMinute),
                                 endsAt: ClinicStore.time(s.endMinute),
-                                status: .init(rawValue: s.status)!,
+                                status: s.status,
                                 reason: s.reason,
                                 places: s.places,
                                 free: s.free
@@ -160,8 +160,8 @@ extension APIHandler {
 
     func changeBooking(_ input: Operations.ChangeBooking.Input) async throws -> Operations.ChangeBooking.Output {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
-        let action = BookingStatus.Action(rawValue: b.action.rawValue)!
-        let booking = try await bookings.act(input.path.id, action, visit: b.visit.map { VisitKind(rawValue: $0.rawValue)! }, logger: logger)
+        let action = b.action
+        let booking = try await bookings.act(input.path.id, action, visit: b.visit, logger: logger)
         return .ok(.init(body: .json(.init(booking))))
     }
 
@@ -180,7 +180,7 @@ extension APIHandler {
                                 sessionId: $0.sessionId,
                                 date: $0.day.iso,
                                 stationName: $0.stationName,
-                                status: $0.status,
+                                status: $0.status.rawValue,
                                 reason: $0.reason
                             )
                         }

@@ -10,8 +10,8 @@ extension Components.Schemas.Flag {
             residentName: f.residentName,
             microGridId: f.microGridId,
             category: f.category,
-            tier: .init(rawValue: f.tier.rawValue)!,
-            population: .init(rawValue: f.population.rawValue)!,
+            tier: f.tier,
+            population: f.population,
             note: f.note,
             status: f.status,
             raisedBy: f.raisedBy,
@@ -47,8 +47,8 @@ extension APIHandler {
         let flag = try await flags.raise(
             residentId: b.residentId,
             category: b.category,
-            tier: Tier(rawValue: b.tier.rawValue)!,
-            population: Population(rawValue: b.population.rawValue)!,
+            tier: b.tier,
+            population: b.population,
             note: b.note,
             logger: logger
         )

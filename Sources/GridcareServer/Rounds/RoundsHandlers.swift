@@ -105,7 +105,7 @@ extension Components.Schemas.RoundsStop {
             rule: v.rule,
             arrive: clock(v.arriveMinute),
             leave: clock(v.leaveMinute),
-            status: .init(rawValue: v.status.rawValue)!,
+            status: v.status,
             version: v.version
         )
     }
@@ -173,7 +173,7 @@ extension APIHandler {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
         let visit = try await rounds().mark(
             input.path.id,
-            PlannedVisitStatus.Action(rawValue: b.action.rawValue)!,
+            b.action,
             notes: b.notes,
             ifVersion: try version(ifMatch: input.headers.ifMatch),
             logger: logger

@@ -55,7 +55,13 @@ public struct BookingStore: Sendable {
         if let r, let id = r.3 {
             return Self.booking((id, r.4!, r.5!, r.6!, r.7, r.8!, r.9!, r.10, r.11!))
         }
-        throw try await refusal(eligible: r?.0 ?? false, status: r.flatMap { SessionStatus(rawValue: $0.1) }, booked: r?.2 ?? false, residentId: residentId, logger: logger)
+        throw try await refusal(
+            eligible: r?.0 ?? false,
+            status: r.flatMap { SessionStatus(rawValue: $0.1) },
+            booked: r?.2 ?? false,
+            residentId: residentId,
+            logger: logger
+        )
             ?? StoreError.conflict(field: "sessionId", reason: "the session is full")
     }
 

@@ -211,7 +211,8 @@ public struct ClinicStore: Sendable {
         let scheduled = plan.filter { $0.status == .scheduled }
         typealias Outcome = (Int64, String, String, String?, String?, Bool)
         func generated(_ r: Outcome) -> GeneratedSession {
-            let outcome: GeneratedSession.Outcome = !r.5 ? .existing : r.2 == SessionStatus.moved.rawValue ? .moved : r.2 == SessionStatus.cancelled.rawValue ? .cancelled : .created
+            let outcome: GeneratedSession.Outcome =
+                !r.5 ? .existing : r.2 == SessionStatus.moved.rawValue ? .moved : r.2 == SessionStatus.cancelled.rawValue ? .cancelled : .created
             return GeneratedSession(
                 outcome: outcome,
                 sessionId: r.0,

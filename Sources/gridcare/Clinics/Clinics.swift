@@ -154,7 +154,7 @@ struct Clinics: AsyncParsableCommand {
                 TablePrinter(
                     header: ["date", "station", "resident", "name", "phone", "session", "why"],
                     rows: list.map {
-                        [$0.day.iso, $0.stationName, String($0.residentId), $0.residentName, $0.phone ?? "", $0.status, $0.reason ?? ""]
+                        [$0.day.iso, $0.stationName, String($0.residentId), $0.residentName, $0.phone ?? "", $0.status.rawValue, $0.reason ?? ""]
                     }
                 ).render(format)
             )
