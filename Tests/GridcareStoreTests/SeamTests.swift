@@ -49,15 +49,21 @@ import Testing
             let rows = try await db.client.query(
                 """
                 SELECT chronic_interval_days, chronic_conditions, annual_check_age, home_visit_interval_days,
-                       welfare_days_red, welfare_days_yellow, welfare_days_green FROM visit_rules
+                       welfare_days_red, welfare_days_yellow, welfare_days_green, annual_check_interval_days, time_zone FROM visit_rules
                 """
-            ).decode((Int, [String], Int, Int, Int, Int, Int).self).all()
+            ).decode((Int, [String], Int, Int, Int, Int, Int, Int, String).self).all()
             let r = VisitRules()
             #expect(rows.count == 1)
             guard let seeded = rows.first else { return }
             #expect(seeded.0 == r.chronicIntervalDays && seeded.2 == r.annualCheckAge && seeded.3 == r.homeVisitIntervalDays)
             #expect(seeded.1.sorted() == r.chronicConditions.map(\.rawValue).sorted())
             #expect([seeded.4, seeded.5, seeded.6] == [r.welfareDays[.red], r.welfareDays[.yellow], r.welfareDays[.green]])
+            #expect(seeded.7 == r.annualCheckIntervalDays && seeded.8 == VisitRules.timeZone)
+            // The due-visit SQL takes those two from the table, not from figures of its own.
+            let source = try await db.client.query("SELECT prosrc FROM pg_proc WHERE proname = 'gridcare_due_refresh'")
+                .decode(String.self).all().joined()
+            #expect(!source.contains("365") && !source.contains("Asia/Shanghai"))
+            #expect(source.contains("ru.annual_check_interval_days") && source.contains("ru.time_zone"))
         }
     }
 }

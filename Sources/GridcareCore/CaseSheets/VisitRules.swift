@@ -5,6 +5,8 @@ public struct VisitRules: Sendable, Equatable {
     public var chronicFollowUpsPerYear = 4
     public var chronicConditions: [Condition] = [.hypertension, .type2Diabetes, .severeMentalIllness]
     public var annualCheckAge = 65
+    /// The annual check comes round again this many days after the last one.
+    public var annualCheckIntervalDays = 365
     public var disabledElderlyHomeVisitsPerYear = 2
     public var welfareDays: [Tier: Int] = [.red: 7, .yellow: 14, .green: 30]
     /// After an uncontrolled or urgent reading, or an urgent referral.
@@ -16,6 +18,10 @@ public struct VisitRules: Sendable, Equatable {
     public var uncontrolledFastingGlucose = 7.0
 
     public init() {}
+
+    /// The zone whose calendar days the rules count in: the UTC+8 of `SimpleDate.todayInChina`, which the
+    /// due-visit SQL is told (visit_rules.time_zone) so that both sides agree on what day a service fell on.
+    public static let timeZone = "Asia/Shanghai"
 
     /// Days between visits of a rule that asks for `perYear` of them.
     public static func interval(perYear: Int) -> Int { 365 / max(1, perYear) }

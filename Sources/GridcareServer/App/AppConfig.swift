@@ -206,6 +206,7 @@ public struct AppConfig: Sendable {
         var r = VisitRules()
         r.chronicFollowUpsPerYear = max(1, reader.int(forKey: "rules.visits.chronicFollowUpsPerYear", default: r.chronicFollowUpsPerYear))
         r.annualCheckAge = reader.int(forKey: "rules.visits.annualCheckAge", default: r.annualCheckAge)
+        r.annualCheckIntervalDays = max(1, reader.int(forKey: "rules.visits.annualCheckIntervalDays", default: r.annualCheckIntervalDays))
         r.disabledElderlyHomeVisitsPerYear = max(
             1,
             reader.int(

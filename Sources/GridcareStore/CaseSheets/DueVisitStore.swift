@@ -138,16 +138,18 @@ public struct DueVisitStore: Sendable {
     public static func adopt(_ rules: VisitRules, on conn: PostgresConnection, logger: Logger) async throws {
         let conditions = rules.chronicConditions.map(\.rawValue).sorted()
         let (red, yellow, green) = (rules.welfareDays[.red] ?? 7, rules.welfareDays[.yellow] ?? 14, rules.welfareDays[.green] ?? 30)
+        let (annual, zone) = (rules.annualCheckIntervalDays, VisitRules.timeZone)
         let changed =
             try await conn.first(
                 """
                 UPDATE visit_rules SET chronic_interval_days = \(rules.chronicIntervalDays), chronic_conditions = \(conditions),
                        annual_check_age = \(rules.annualCheckAge), home_visit_interval_days = \(rules.homeVisitIntervalDays),
-                       welfare_days_red = \(red), welfare_days_yellow = \(yellow), welfare_days_green = \(green)
+                       welfare_days_red = \(red), welfare_days_yellow = \(yellow), welfare_days_green = \(green),
+                       annual_check_interval_days = \(annual), time_zone = \(zone)
                 WHERE (chronic_interval_days, chronic_conditions, annual_check_age, home_visit_interval_days,
-                       welfare_days_red, welfare_days_yellow, welfare_days_green)
+                       welfare_days_red, welfare_days_yellow, welfare_days_green, annual_check_interval_days, time_zone)
                       IS DISTINCT FROM (\(rules.chronicIntervalDays), \(conditions)::text[], \(rules.annualCheckAge), \(rules.homeVisitIntervalDays),
-                                        \(red), \(yellow), \(green))
+                                        \(red), \(yellow), \(green), \(annual), \(zone)::text)
                 RETURNING true
                 """,
                 as: Bool.self,
