@@ -319,6 +319,12 @@ import Testing
                 token: users[.districtManager]
             )
             #expect(bad == .unprocessableContent && problem.field == "districtId")
+            // Another district's manager gets exactly what a district that does not exist gets, and no forces.
+            let far = try await TestUsers.make(db, try await Fixture.make(db, name: "别区"), suffix: "-far")
+            let foreign = try await client.raw(.get, report + "&kind=door_to_door", token: far[.districtManager])
+            let missing = try await client.raw(.get, "/v1/reports/mobilisation?districtId=999999", token: far[.districtManager])
+            #expect(foreign.0 == .notFound && foreign.1 == missing.1, "\(foreign)")
+            #expect(try await client.call(.get, report, token: nil).0 == .unauthorized)
             let (unknown, _, _) = try await client.call(.get, report + "&kind=shouting", token: users[.districtManager])
             #expect(unknown == .badRequest)
         }
