@@ -159,26 +159,22 @@ public struct AuditLog: Sendable {
               AND (\(district)::bigint IS NULL OR district_id = \(district))
             ORDER BY id DESC LIMIT \(page.fetch)
             """,
-            as: (Int64, Date, Int64?, String?, Int64?, String, String, Int64?, String, String?, Int64?).self,
             logger: logger
-        )
-        return page.page(
-            rows.map {
-                AuditEvent(
-                    id: $0.0,
-                    at: $0.1,
-                    userId: $0.2,
-                    role: $0.3,
-                    districtId: $0.4,
-                    operation: $0.5,
-                    action: AuditAction(rawValue: $0.6) ?? .call,
-                    residentId: $0.7,
-                    householdId: $0.10,
-                    outcome: AuditOutcome(rawValue: $0.8) ?? .denied,
-                    detail: $0.9
-                )
-            },
-            id: \.id
-        )
+        ) { c in
+            AuditEvent(
+                id: try c("id"),
+                at: try c("at"),
+                userId: try c("user_id"),
+                role: try c("role"),
+                districtId: try c("district_id"),
+                operation: try c("operation"),
+                action: AuditAction(rawValue: try c("action")) ?? .call,
+                residentId: try c("resident_id"),
+                householdId: try c("household_id"),
+                outcome: AuditOutcome(rawValue: try c("outcome")) ?? .denied,
+                detail: try c("detail")
+            )
+        }
+        return page.page(rows, id: \.id)
     }
 }

@@ -85,9 +85,7 @@ public struct TokenStore: Sendable {
         guard token.hasPrefix(Self.prefix), token.utf8.count < 100 else { return nil }
         var found: Authenticate.Row?
         for try await row in try await db.client.execute(Authenticate(parameter: token), logger: logger) { found = row }
-        guard let row = found, let role = Role(rawValue: row.2) else { return nil }
-        let scope = Scope(userId: row.0, role: role, districtId: row.3, microGridIds: row.8, hospitalId: row.5)
-        return Caller(scope: scope, username: row.1, tokenId: row.6, expiresAt: row.7, workerId: row.4, hospitalId: row.5)
+        return found ?? nil
     }
 
     /// Runs on every request, so a named prepared statement.
@@ -96,9 +94,29 @@ public struct TokenStore: Sendable {
             SELECT user_id, username, role, district_id, worker_id, hospital_id, token_id, expires_at, micro_grid_ids
             FROM gridcare_authenticate(sha256(convert_to($1, 'UTF8')))
             """
-        typealias Row = (Int64, String, String, Int64?, Int64?, Int64?, Int64, Date, [Int64]?)
+        /// The caller, or nil when the role is none this service knows.
+        typealias Row = Caller?
         /// The bearer token as sent.
         var parameter: String
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+        func decodeRow(_ row: PostgresRow) throws -> Row {
+            let c = Columns(row)
+            guard let role = Role(rawValue: try c("role")) else { return nil }
+            let hospitalId: Int64? = try c("hospital_id")
+            let scope = Scope(
+                userId: try c("user_id"),
+                role: role,
+                districtId: try c("district_id"),
+                microGridIds: try c("micro_grid_ids"),
+                hospitalId: hospitalId
+            )
+            return Caller(
+                scope: scope,
+                username: try c("username"),
+                tokenId: try c("token_id"),
+                expiresAt: try c("expires_at"),
+                workerId: try c("worker_id"),
+                hospitalId: hospitalId
+            )
+        }
     }
 }

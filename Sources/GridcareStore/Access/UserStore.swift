@@ -33,10 +33,17 @@ public struct UserStore: Sendable {
         }
     }
 
-    typealias Row = (Int64, String, String, Int64?, Int64?, Int64?, Bool)
     static let columns = "id, username, role::text, district_id, worker_id, hospital_id, active"
-    static func user(_ r: Row) -> User {
-        User(id: r.0, username: r.1, role: Role(rawValue: r.2)!, districtId: r.3, workerId: r.4, hospitalId: r.5, active: r.6)
+    static func user(_ c: Columns) throws -> User {
+        User(
+            id: try c("id"),
+            username: try c("username"),
+            role: Role(rawValue: try c("role"))!,
+            districtId: try c("district_id"),
+            workerId: try c("worker_id"),
+            hospitalId: try c("hospital_id"),
+            active: try c("active")
+        )
     }
 
     /// Adds a user. Centre staff and grid workers are linked to a worker of a matching role (their district is
@@ -103,10 +110,10 @@ public struct UserStore: Sendable {
                 VALUES (\(username), \(d.role.rawValue)::user_role, \(district), \(d.workerId), \(d.hospitalId), \(hash))
                 RETURNING \(unescaped: Self.columns)
                 """,
-                as: Row.self,
-                logger: logger
+                logger: logger,
+                Self.user
             )
-            return Self.user(row!)
+            return row!
         } catch let error where ConstraintViolation(error)?.constraint == "app_user_username_key" {
             throw ValidationFailure([FieldError("username", "\(username) is taken")])
         } catch let error where ConstraintViolation(error)?.constraint == "app_user_worker_key" {
@@ -117,13 +124,13 @@ public struct UserStore: Sendable {
     public func find(username: String, logger: Logger) async throws -> User? {
         try await db.first(
             "SELECT \(unescaped: Self.columns) FROM app_user WHERE username = \(username.lowercased())",
-            as: Row.self,
-            logger: logger
-        ).map(Self.user)
+            logger: logger,
+            Self.user
+        )
     }
 
     public func list(logger: Logger) async throws -> [User] {
-        try await db.rows("SELECT \(unescaped: Self.columns) FROM app_user ORDER BY id", as: Row.self, logger: logger).map(Self.user)
+        try await db.rows("SELECT \(unescaped: Self.columns) FROM app_user ORDER BY id", logger: logger, Self.user)
     }
 
     /// Turns a user off (their tokens stop working at once) or back on.
@@ -158,24 +165,15 @@ public struct UserStore: Sendable {
                 WHERE username = \(username.trimmed.lowercased()) AND active AND (locked_until IS NULL OR locked_until <= now())
                 RETURNING \(unescaped: Self.columns), password_hash
                 """,
-                as: (Int64, String, String, Int64?, Int64?, Int64?, Bool, String).self,
                 logger: logger
-            )
+            ) { c in (user: try Self.user(c), hash: try c("password_hash", String.self)) }
             guard let row else {
                 await checker.spendDecoy(password)
                 return nil
             }
-            guard await checker.verify(password, hash: row.7) else { return nil }
-            _ = try await db.query("UPDATE app_user SET failed_sign_ins = 0, locked_until = NULL WHERE id = \(row.0)", logger: logger)
-            return User(
-                id: row.0,
-                username: row.1,
-                role: Role(rawValue: row.2)!,
-                districtId: row.3,
-                workerId: row.4,
-                hospitalId: row.5,
-                active: row.6
-            )
+            guard await checker.verify(password, hash: row.hash) else { return nil }
+            _ = try await db.query("UPDATE app_user SET failed_sign_ins = 0, locked_until = NULL WHERE id = \(row.user.id)", logger: logger)
+            return row.user
         }
     }
 }

@@ -8,12 +8,21 @@ public struct MedicineBox: Sendable, Equatable {
     public var kind: String, name: String, place: String?, custodianId: Int64, custodianName: String, active: Bool
 
     static let select = """
-        SELECT b.id, b.area_id, b.community_id, b.grid_id, b.micro_grid_id, b.kind::text, b.name, b.place, b.custodian_id, w.name, b.active
+        SELECT b.id, b.area_id, b.community_id, b.grid_id, b.micro_grid_id, b.kind::text, b.name, b.place, b.custodian_id, w.name AS custodian_name, b.active
         FROM medicine_box b JOIN worker w ON w.id = b.custodian_id
         """
-    typealias Row = (Int64, Int64, Int64, Int64?, Int64?, String, String, String?, Int64, String, Bool)
-    init(_ r: Row) {
-        (id, areaId, communityId, gridId, microGridId, kind, name, place, custodianId, custodianName, active) = r
+    init(_ c: Columns) throws {
+        id = try c("id")
+        areaId = try c("area_id")
+        communityId = try c("community_id")
+        gridId = try c("grid_id")
+        microGridId = try c("micro_grid_id")
+        kind = try c("kind")
+        name = try c("name")
+        place = try c("place")
+        custodianId = try c("custodian_id")
+        custodianName = try c("custodian_name")
+        active = try c("active")
     }
 }
 
@@ -32,8 +41,7 @@ public struct Offer: Sendable, Equatable {
     static let from = "FROM board_offer o JOIN medicine_box b ON b.id = o.box_id"
     static let select = "SELECT \(columns) \(from)"
     init(row: PostgresRow) throws {
-        let r = row.makeRandomAccess()
-        func v<T: PostgresDecodable>(_ name: String, _: T.Type = T.self) throws -> T { try r[name].decode(T.self) }
+        let v = Columns(row)
         id = try v("id")
         boxId = try v("box_id")
         boxName = try v("box_name")
@@ -76,8 +84,7 @@ public struct BoardRequest: Sendable, Equatable {
         FROM board_request q JOIN resident p ON p.id = q.resident_id
         """
     init(row: PostgresRow) throws {
-        let r = row.makeRandomAccess()
-        func v<T: PostgresDecodable>(_ name: String, _: T.Type = T.self) throws -> T { try r[name].decode(T.self) }
+        let v = Columns(row)
         id = try v("id")
         residentId = try v("resident_id")
         residentName = try v("resident_name")
@@ -114,8 +121,7 @@ public struct Claim: Sendable, Equatable {
         FROM board_claim c JOIN board_offer o ON o.id = c.offer_id JOIN resident p ON p.id = c.resident_id
         """
     init(row: PostgresRow) throws {
-        let r = row.makeRandomAccess()
-        func v<T: PostgresDecodable>(_ name: String, _: T.Type = T.self) throws -> T { try r[name].decode(T.self) }
+        let v = Columns(row)
         id = try v("id")
         offerId = try v("offer_id")
         itemName = try v("item_name")

@@ -49,27 +49,29 @@ public struct BoardReports: Sendable {
                       AND (\(from)::timestamptz IS NULL OR o.posted_at >= \(from)) AND (\(to)::timestamptz IS NULL OR o.posted_at < \(to))
                 ), ids AS (SELECT community_id FROM req UNION SELECT community_id FROM off)
                 SELECT a.id, a.name,
-                       (SELECT count(*) FROM req WHERE req.community_id = a.id)::int,
-                       (SELECT count(*) FROM req WHERE req.community_id = a.id AND req.status = 'fulfilled')::int,
-                       (SELECT count(*) FROM req WHERE req.community_id = a.id AND req.fulfilled_at <= req.posted_at + interval '24 hours')::int,
-                       (SELECT count(*) FROM off WHERE off.community_id = a.id)::int,
-                       (SELECT coalesce(sum(quantity), 0) FROM off WHERE off.community_id = a.id)::int,
-                       (SELECT coalesce(sum(delivered), 0) FROM off WHERE off.community_id = a.id)::int
+                       (SELECT count(*) FROM req WHERE req.community_id = a.id)::int AS requests,
+                       (SELECT count(*) FROM req WHERE req.community_id = a.id AND req.status = 'fulfilled')::int AS fulfilled,
+                       (SELECT count(*) FROM req WHERE req.community_id = a.id AND req.fulfilled_at <= req.posted_at + interval '24 hours')::int
+                         AS within_24h,
+                       (SELECT count(*) FROM off WHERE off.community_id = a.id)::int AS offers,
+                       (SELECT coalesce(sum(quantity), 0) FROM off WHERE off.community_id = a.id)::int AS units_offered,
+                       (SELECT coalesce(sum(delivered), 0) FROM off WHERE off.community_id = a.id)::int AS units_delivered
                 FROM ids JOIN area a ON a.id = ids.community_id ORDER BY a.name, a.id
                 """,
-                as: (Int64, String, Int, Int, Int, Int, Int, Int).self,
                 logger: logger
-            ).map {
-                BoardCommunityFigures(
-                    communityId: $0.0,
-                    communityName: $0.1,
-                    requests: $0.2,
-                    fulfilled: $0.3,
-                    fulfilledWithin24h: $0.4,
-                    shareWithin24h: $0.2 == 0 ? nil : Double($0.4) / Double($0.2),
-                    offers: $0.5,
-                    unitsOffered: $0.6,
-                    unitsDelivered: $0.7
+            ) { c in
+                let requests: Int = try c("requests")
+                let within24h: Int = try c("within_24h")
+                return BoardCommunityFigures(
+                    communityId: try c("id"),
+                    communityName: try c("name"),
+                    requests: requests,
+                    fulfilled: try c("fulfilled"),
+                    fulfilledWithin24h: within24h,
+                    shareWithin24h: requests == 0 ? nil : Double(within24h) / Double(requests),
+                    offers: try c("offers"),
+                    unitsOffered: try c("units_offered"),
+                    unitsDelivered: try c("units_delivered")
                 )
             }
             let donors = try await conn.rows(

@@ -55,9 +55,7 @@ public struct BoardStore: Sendable {
             }
             try await audit.record(.create, detail: "medicine box \(id)", on: conn, logger: logger)
             return .done(
-                try await conn.first("\(unescaped: MedicineBox.select) WHERE b.id = \(id)", as: MedicineBox.Row.self, logger: logger).map(
-                    MedicineBox.init
-                )!
+                try await conn.first("\(unescaped: MedicineBox.select) WHERE b.id = \(id)", logger: logger, MedicineBox.init)!
             )
         }
     }
@@ -69,9 +67,9 @@ public struct BoardStore: Sendable {
             WHERE b.active AND (\(areaId)::bigint IS NULL OR \(areaId) IN (b.area_id, b.community_id, b.grid_id, b.micro_grid_id))
             ORDER BY b.id LIMIT 1000
             """,
-            as: MedicineBox.Row.self,
-            logger: logger
-        ).map(MedicineBox.init)
+            logger: logger,
+            MedicineBox.init
+        )
     }
 
     // MARK: offers

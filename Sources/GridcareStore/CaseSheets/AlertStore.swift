@@ -16,7 +16,6 @@ public struct AlertStore: Sendable {
     var audit: AuditLog { AuditLog(db) }
     public init(_ db: Database) { self.db = db }
 
-    typealias Row = (Int64, Int64, Int64, Int64?, Int64?, Int64?, String, Bool, String, Date, Int64?, Date?, Int64?, Date?, Int)
     static let select = """
         SELECT a.id, a.resident_id, r.micro_grid_id, a.reading_id, a.referral_id, a.team_id, a.reason, a.suggests_green_channel, a.status::text,
                a.opened_at, a.acknowledged_by, a.acknowledged_at, a.closed_by, a.closed_at, a.version
@@ -24,36 +23,36 @@ public struct AlertStore: Sendable {
         """
     /// Open first, then acknowledged, then closed; the oldest open one on top.
     static let order = "ORDER BY a.status, a.opened_at, a.id"
-    static func alert(_ r: Row) -> Alert {
+    static func alert(_ c: Columns) throws -> Alert {
         Alert(
-            id: r.0,
-            residentId: r.1,
-            microGridId: r.2,
-            readingId: r.3,
-            referralId: r.4,
-            teamId: r.5,
-            reason: r.6,
-            suggestsGreenChannel: r.7,
-            status: AlertStatus(rawValue: r.8)!,
-            openedAt: r.9,
-            acknowledgedBy: r.10,
-            acknowledgedAt: r.11,
-            closedBy: r.12,
-            closedAt: r.13,
-            version: r.14
+            id: try c("id"),
+            residentId: try c("resident_id"),
+            microGridId: try c("micro_grid_id"),
+            readingId: try c("reading_id"),
+            referralId: try c("referral_id"),
+            teamId: try c("team_id"),
+            reason: try c("reason"),
+            suggestsGreenChannel: try c("suggests_green_channel"),
+            status: AlertStatus(rawValue: try c("status"))!,
+            openedAt: try c("opened_at"),
+            acknowledgedBy: try c("acknowledged_by"),
+            acknowledgedAt: try c("acknowledged_at"),
+            closedBy: try c("closed_by"),
+            closedAt: try c("closed_at"),
+            version: try c("version")
         )
     }
 
     func fetch(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> Alert? {
-        try await conn.first("\(unescaped: Self.select) WHERE a.id = \(id)", as: Row.self, logger: logger).map(Self.alert)
+        try await conn.first("\(unescaped: Self.select) WHERE a.id = \(id)", logger: logger, Self.alert)
     }
 
     func forResident(_ residentId: Int64, on conn: PostgresConnection, logger: Logger) async throws -> [Alert] {
         try await conn.rows(
             "\(unescaped: Self.select) WHERE a.resident_id = \(residentId) \(unescaped: Self.order) LIMIT 200",
-            as: Row.self,
-            logger: logger
-        ).map(Self.alert)
+            logger: logger,
+            Self.alert
+        )
     }
 
     /// The caller's alerts (open and acknowledged unless `includeClosed`), open first; at most `limit`.
@@ -69,9 +68,9 @@ public struct AlertStore: Sendable {
                   AND (\(microGridId)::bigint IS NULL OR r.micro_grid_id = \(microGridId))
                 \(unescaped: Self.order) LIMIT \(limit)
                 """,
-                as: Row.self,
-                logger: logger
-            ).map(Self.alert)
+                logger: logger,
+                Self.alert
+            )
             try await audit.record(
                 .search,
                 residents: Array(Set(alerts.map(\.residentId))).sorted(),
@@ -92,7 +91,7 @@ public struct AlertStore: Sendable {
             ifVersion: ifVersion,
             logger: logger,
             lock: { conn in
-                try await conn.first("\(unescaped: Self.select) WHERE a.id = \(id) FOR UPDATE OF a", as: Row.self, logger: logger).map(Self.alert)
+                try await conn.first("\(unescaped: Self.select) WHERE a.id = \(id) FOR UPDATE OF a", logger: logger, Self.alert)
             },
             write: { _, next, conn in
                 try await conn.query(

@@ -192,18 +192,18 @@ public struct CaseSheetStore: Sendable {
                 \(unescaped: FlagStore.select) WHERE f.resident_id = \(residentId)
                 ORDER BY f.status IN ('raised', 'confirmed') DESC, f.id DESC
                 """,
-                as: FlagStore.Row.self,
-                logger: logger
-            ).map(FlagStore.flag)
+                logger: logger,
+                FlagStore.flag
+            )
             let alerts = try await AlertStore(db).forResident(residentId, on: conn, logger: logger)
             let followUps = try await conn.rows(
                 """
-                SELECT id, resident_id, reason, rule, reading_id, to_char(due_by, 'YYYY-MM-DD') FROM follow_up
+                SELECT id, resident_id, reason, rule, reading_id, to_char(due_by, 'YYYY-MM-DD') AS due_by FROM follow_up
                 WHERE resident_id = \(residentId) AND done_by_service IS NULL ORDER BY due_by
                 """,
-                as: (Int64, Int64, String, String, Int64?, String).self,
-                logger: logger
-            ).map(Self.followUp)
+                logger: logger,
+                Self.followUp
+            )
             let sheet = CaseSheet(
                 resident: resident,
                 flags: flags,
@@ -257,38 +257,44 @@ public struct CaseSheetStore: Sendable {
             """
             INSERT INTO follow_up (district_id, resident_id, micro_grid_id, reason, rule, reading_id, due_by)
             SELECT r.district_id, r.id, r.micro_grid_id, \(reason), \(rule), \(reading), \(due.iso)::date FROM resident r WHERE r.id = \(residentId)
-            RETURNING id, resident_id, reason, rule, reading_id, to_char(due_by, 'YYYY-MM-DD')
+            RETURNING id, resident_id, reason, rule, reading_id, to_char(due_by, 'YYYY-MM-DD') AS due_by
             """,
-            as: (Int64, Int64, String, String, Int64?, String).self,
-            logger: logger
-        )!
-        return Self.followUp(row)
+            logger: logger,
+            Self.followUp
+        )
+        return row!
     }
 
-    static func followUp(_ r: (Int64, Int64, String, String, Int64?, String)) -> FollowUp {
-        FollowUp(id: r.0, residentId: r.1, reason: r.2, rule: r.3, readingId: r.4, dueBy: SimpleDate(iso: r.5)!)
+    static func followUp(_ c: Columns) throws -> FollowUp {
+        FollowUp(
+            id: try c("id"),
+            residentId: try c("resident_id"),
+            reason: try c("reason"),
+            rule: try c("rule"),
+            readingId: try c("reading_id"),
+            dueBy: SimpleDate(iso: try c("due_by"))!
+        )
     }
 
     func services(_ residentId: Int64, id: Int64?, on conn: PostgresConnection, logger: Logger) async throws -> [ServiceEntry] {
         try await conn.rows(
             """
-            SELECT s.id, s.resident_id, s.kind::text, s.visit::text, s.performed_by, u.username, s.performed_at, s.notes
+            SELECT s.id, s.resident_id, s.kind::text, s.visit::text, s.performed_by, u.username AS performed_by_name, s.performed_at, s.notes
             FROM service_entry s JOIN app_user u ON u.id = s.performed_by
             WHERE s.resident_id = \(residentId) AND (\(id)::bigint IS NULL OR s.id = \(id))
             ORDER BY s.performed_at DESC, s.id DESC LIMIT \(Self.sheetDepth)
             """,
-            as: (Int64, Int64, String, String?, Int64, String, Date, String?).self,
             logger: logger
-        ).map {
+        ) { c in
             ServiceEntry(
-                id: $0.0,
-                residentId: $0.1,
-                kind: ServiceKind(rawValue: $0.2)!,
-                visit: $0.3.flatMap(VisitKind.init(rawValue:)),
-                performedBy: $0.4,
-                performedByName: $0.5,
-                performedAt: $0.6,
-                notes: $0.7
+                id: try c("id"),
+                residentId: try c("resident_id"),
+                kind: ServiceKind(rawValue: try c("kind"))!,
+                visit: (try c("visit", String?.self)).flatMap(VisitKind.init(rawValue:)),
+                performedBy: try c("performed_by"),
+                performedByName: try c("performed_by_name"),
+                performedAt: try c("performed_at"),
+                notes: try c("notes")
             )
         }
     }
@@ -296,29 +302,28 @@ public struct CaseSheetStore: Sendable {
     func readings(_ residentId: Int64, id: Int64?, on conn: PostgresConnection, logger: Logger) async throws -> [VitalReading] {
         try await conn.rows(
             """
-            SELECT id, resident_id, service_id, measured_at, measured_by, systolic, diastolic, glucose_fasting::float8,
-                   glucose_random::float8, heart_rate, temperature::float8, spo2, weight::float8
+            SELECT id, resident_id, service_id, measured_at, measured_by, systolic, diastolic, glucose_fasting::float8 AS glucose_fasting,
+                   glucose_random::float8 AS glucose_random, heart_rate, temperature::float8 AS temperature, spo2, weight::float8 AS weight
             FROM vital_reading WHERE resident_id = \(residentId) AND (\(id)::bigint IS NULL OR id = \(id))
             ORDER BY measured_at DESC, id DESC LIMIT \(Self.sheetDepth)
             """,
-            as: (Int64, Int64, Int64?, Date, Int64, Int?, Int?, Double?, Double?, Int?, Double?, Int?, Double?).self,
             logger: logger
-        ).map {
+        ) { c in
             VitalReading(
-                id: $0.0,
-                residentId: $0.1,
-                serviceId: $0.2,
-                measuredAt: $0.3,
-                measuredBy: $0.4,
+                id: try c("id"),
+                residentId: try c("resident_id"),
+                serviceId: try c("service_id"),
+                measuredAt: try c("measured_at"),
+                measuredBy: try c("measured_by"),
                 vitals: Vitals(
-                    systolic: $0.5,
-                    diastolic: $0.6,
-                    glucoseFasting: $0.7,
-                    glucoseRandom: $0.8,
-                    heartRate: $0.9,
-                    temperature: $0.10,
-                    spo2: $0.11,
-                    weight: $0.12
+                    systolic: try c("systolic"),
+                    diastolic: try c("diastolic"),
+                    glucoseFasting: try c("glucose_fasting"),
+                    glucoseRandom: try c("glucose_random"),
+                    heartRate: try c("heart_rate"),
+                    temperature: try c("temperature"),
+                    spo2: try c("spo2"),
+                    weight: try c("weight")
                 )
             )
         }

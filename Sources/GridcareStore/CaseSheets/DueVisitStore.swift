@@ -52,31 +52,34 @@ public struct DueVisitStore: Sendable {
                 binds.append(q.districtId)
                 binds.append(q.residentIds)
                 let sql = Self.listSQL(filter: "($5::bigint IS NULL OR d.district_id = $5) AND ($6::bigint[] IS NULL OR d.resident_id = ANY($6))")
-                rows = try await conn.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(Row.self).all()
+                rows = try await conn.rows(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger, Self.row)
             }
-            let items = rows.map {
-                DueVisit(
-                    residentId: $0.0,
-                    residentName: $0.1,
-                    microGridId: $0.2,
-                    teamId: $0.3,
-                    visit: VisitKind(rawValue: $0.4)!,
-                    rule: DueRule(rawValue: $0.5)!,
-                    dueOn: SimpleDate(iso: $0.6)!,
-                    overdueDays: $0.7,
-                    lastDone: $0.8.flatMap(SimpleDate.init(iso:)),
-                    tier: $0.9.flatMap(Tier.init(rawValue:)),
-                    openAlert: $0.10
-                )
-            }
+            let items = rows.map(\.visit)
             // A signed-in caller leaves a row per resident listed; the CLI's district-wide run one for the run.
             let listed = scoped ? Array(Set(items.map(\.residentId))).sorted() : []
-            try await AuditLog(db).record(.search, residents: listed, detail: "due visits: \(rows.first?.11 ?? 0)", on: conn, logger: logger)
-            return (items, rows.first?.11 ?? 0)
+            try await AuditLog(db).record(.search, residents: listed, detail: "due visits: \(rows.first?.total ?? 0)", on: conn, logger: logger)
+            return (items, rows.first?.total ?? 0)
         }
     }
 
-    typealias Row = (Int64, String, Int64, Int64, String, String, String, Int, String?, String?, Bool, Int)
+    /// One listed visit and the count of all that the list would hold without its limit.
+    typealias Row = (visit: DueVisit, total: Int)
+    static func row(_ c: Columns) throws -> Row {
+        let visit = DueVisit(
+            residentId: try c("resident_id"),
+            residentName: try c("name"),
+            microGridId: try c("micro_grid_id"),
+            teamId: try c("team_id"),
+            visit: VisitKind(rawValue: try c("visit"))!,
+            rule: DueRule(rawValue: try c("rule"))!,
+            dueOn: SimpleDate(iso: try c("due"))!,
+            overdueDays: try c("overdue_days"),
+            lastDone: (try c("last_on", String?.self)).flatMap(SimpleDate.init(iso:)),
+            tier: (try c("tier", String?.self)).flatMap(Tier.init(rawValue:)),
+            openAlert: try c("alerted")
+        )
+        return (visit, try c("total"))
+    }
 
     /// The one due-list statement, narrowed by `filter` (over `d`, the table, and `c`, the catchment; its
     /// parameters are $5 on). $1 the first of the year, $2 today, $3 until, $4 the limit. A visit never made
@@ -98,8 +101,8 @@ public struct DueVisitStore: Sendable {
             ORDER BY l.alerted DESC, l.due, l.resident_id, l.visit
             LIMIT $4
         )
-        SELECT p.resident_id, d.name, d.micro_grid_id, p.team_id, p.visit::text, p.rule, to_char(p.due, 'YYYY-MM-DD'),
-               greatest(0, $2::date - p.due), to_char(d.last_on, 'YYYY-MM-DD'), d.tier::text, p.alerted, p.total
+        SELECT p.resident_id, d.name, d.micro_grid_id, p.team_id, p.visit::text, p.rule, to_char(p.due, 'YYYY-MM-DD') AS due,
+               greatest(0, $2::date - p.due) AS overdue_days, to_char(d.last_on, 'YYYY-MM-DD') AS last_on, d.tier::text, p.alerted, p.total
         FROM page p JOIN due_visit d ON d.resident_id = p.resident_id AND d.rule = p.rule AND d.basis = p.basis
         ORDER BY p.alerted DESC, p.due, p.resident_id, p.visit
         """
@@ -122,7 +125,7 @@ public struct DueVisitStore: Sendable {
             b.append(team)
             return b
         }
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+        func decodeRow(_ row: PostgresRow) throws -> Row { try DueVisitStore.row(Columns(row)) }
     }
 
     struct TeamVisible: OneParameterStatement {

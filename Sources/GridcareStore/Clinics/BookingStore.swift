@@ -21,22 +21,21 @@ public struct BookingStore: Sendable {
     var audit: AuditLog { AuditLog(db) }
     public init(_ db: Database) { self.db = db }
 
-    typealias Row = (Int64, Int64, String, Int64, Int?, Bool, String, Int64?, Int)
     static let select = """
-        SELECT b.id, b.resident_id, r.name, b.session_id, b.slot, b.walk_in, b.status::text, b.service_id, b.version
+        SELECT b.id, b.resident_id, r.name AS resident_name, b.session_id, b.slot, b.walk_in, b.status::text, b.service_id, b.version
         FROM booking b JOIN resident r ON r.id = b.resident_id
         """
-    static func booking(_ r: Row) -> Booking {
+    static func booking(_ c: Columns) throws -> Booking {
         Booking(
-            id: r.0,
-            residentId: r.1,
-            residentName: r.2,
-            sessionId: r.3,
-            slot: r.4,
-            walkIn: r.5,
-            status: BookingStatus(rawValue: r.6)!,
-            serviceId: r.7,
-            version: r.8
+            id: try c("id"),
+            residentId: try c("resident_id"),
+            residentName: try c("resident_name"),
+            sessionId: try c("session_id"),
+            slot: try c("slot"),
+            walkIn: try c("walk_in"),
+            status: BookingStatus(rawValue: try c("status"))!,
+            serviceId: try c("service_id"),
+            version: try c("version")
         )
     }
 
@@ -52,13 +51,11 @@ public struct BookingStore: Sendable {
                 logger: logger
             )
         }
-        if let r, let id = r.3 {
-            return Self.booking((id, r.4!, r.5!, r.6!, r.7, r.8!, r.9!, r.10, r.11!))
-        }
+        if let booking = r?.booking { return booking }
         throw try await refusal(
-            eligible: r?.0 ?? false,
-            status: r.flatMap { SessionStatus(rawValue: $0.1) },
-            booked: r?.2 ?? false,
+            eligible: r?.eligible ?? false,
+            status: r.flatMap { SessionStatus(rawValue: $0.status) },
+            booked: r?.booked ?? false,
             residentId: residentId,
             logger: logger
         )
@@ -91,7 +88,7 @@ public struct BookingStore: Sendable {
             ifVersion: nil,
             logger: logger,
             lock: { conn in
-                try await conn.first("\(unescaped: Self.select) WHERE b.id = \(id) FOR UPDATE OF b", as: Row.self, logger: logger).map(Self.booking)
+                try await conn.first("\(unescaped: Self.select) WHERE b.id = \(id) FOR UPDATE OF b", logger: logger, Self.booking)
             },
             write: { current, next, conn in
                 var service: Int64?
@@ -134,9 +131,9 @@ public struct BookingStore: Sendable {
         try await db.transaction(logger: logger) { conn in
             let list = try await conn.rows(
                 "\(unescaped: Self.select) WHERE b.session_id = \(sessionId) ORDER BY b.slot NULLS LAST, b.id",
-                as: Row.self,
-                logger: logger
-            ).map(Self.booking)
+                logger: logger,
+                Self.booking
+            )
             try await audit.record(.search, residents: list.map(\.residentId), detail: "bookings of session \(sessionId)", on: conn, logger: logger)
             return list
         }
@@ -147,25 +144,25 @@ public struct BookingStore: Sendable {
         try await db.transaction(logger: logger) { conn in
             let list = try await conn.rows(
                 """
-                SELECT b.id, r.id, r.name, r.phone, cs.id, to_char(cs.on_date, 'YYYY-MM-DD'), s.name, cs.status::text, cs.reason
+                SELECT b.id AS booking_id, r.id AS resident_id, r.name AS resident_name, r.phone, cs.id AS session_id,
+                       to_char(cs.on_date, 'YYYY-MM-DD') AS day, s.name AS station_name, cs.status::text, cs.reason
                 FROM booking b JOIN resident r ON r.id = b.resident_id JOIN clinic_session cs ON cs.id = b.session_id
                 JOIN clinic c ON c.id = cs.clinic_id JOIN facility s ON s.id = c.station_id
                 WHERE b.status = 'booked' AND cs.status IN ('cancelled', 'moved') AND cs.on_date >= \(since.iso)::date
                 ORDER BY cs.on_date, s.name, r.name
                 """,
-                as: (Int64, Int64, String, String?, Int64, String, String, String, String?).self,
                 logger: logger
-            ).map {
+            ) { c in
                 CallListEntry(
-                    bookingId: $0.0,
-                    residentId: $0.1,
-                    residentName: $0.2,
-                    phone: $0.3,
-                    sessionId: $0.4,
-                    day: SimpleDate(iso: $0.5)!,
-                    stationName: $0.6,
-                    status: SessionStatus(rawValue: $0.7)!,
-                    reason: $0.8
+                    bookingId: try c("booking_id"),
+                    residentId: try c("resident_id"),
+                    residentName: try c("resident_name"),
+                    phone: try c("phone"),
+                    sessionId: try c("session_id"),
+                    day: SimpleDate(iso: try c("day"))!,
+                    stationName: try c("station_name"),
+                    status: SessionStatus(rawValue: try c("status"))!,
+                    reason: try c("reason")
                 )
             }
             try await audit.record(.search, residents: list.map(\.residentId), detail: "call list", on: conn, logger: logger)
@@ -174,6 +171,6 @@ public struct BookingStore: Sendable {
     }
 
     func fetch(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> Booking? {
-        try await conn.first("\(unescaped: Self.select) WHERE b.id = \(id)", as: Row.self, logger: logger).map(Self.booking)
+        try await conn.first("\(unescaped: Self.select) WHERE b.id = \(id)", logger: logger, Self.booking)
     }
 }

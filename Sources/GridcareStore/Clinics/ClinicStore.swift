@@ -66,30 +66,29 @@ public struct ClinicStore: Sendable {
 
     public static func time(_ m: Int) -> String { String(format: "%02d:%02d", m / 60, m % 60) }
 
-    typealias Row = (Int64, Int64, Int64, String, Int64, Int, String, String, Int, Int, String, String?, Int)
     static let select = """
-        SELECT c.id, c.district_id, c.station_id, s.name, c.team_id, c.weekday::int, to_char(c.starts_at, 'HH24:MI'),
-               to_char(c.ends_at, 'HH24:MI'), c.slot_minutes, c.capacity_per_slot, to_char(c.valid_from, 'YYYY-MM-DD'),
-               to_char(c.valid_until, 'YYYY-MM-DD'), c.version
+        SELECT c.id, c.district_id, c.station_id, s.name AS station_name, c.team_id, c.weekday::int, to_char(c.starts_at, 'HH24:MI') AS starts_at,
+               to_char(c.ends_at, 'HH24:MI') AS ends_at, c.slot_minutes, c.capacity_per_slot, to_char(c.valid_from, 'YYYY-MM-DD') AS valid_from,
+               to_char(c.valid_until, 'YYYY-MM-DD') AS valid_until, c.version
         FROM clinic c JOIN facility s ON s.id = c.station_id
         """
-    static func clinic(_ r: Row) -> Clinic {
+    static func clinic(_ c: Columns) throws -> Clinic {
         Clinic(
-            id: r.0,
-            districtId: r.1,
-            stationId: r.2,
-            stationName: r.3,
-            teamId: r.4,
+            id: try c("id"),
+            districtId: try c("district_id"),
+            stationId: try c("station_id"),
+            stationName: try c("station_name"),
+            teamId: try c("team_id"),
             rule: ClinicRule(
-                weekday: r.5,
-                startMinute: minute(r.6),
-                endMinute: minute(r.7),
-                slotMinutes: r.8,
-                capacityPerSlot: r.9,
-                validFrom: SimpleDate(iso: r.10)!,
-                validUntil: r.11.flatMap(SimpleDate.init(iso:))
+                weekday: try c("weekday"),
+                startMinute: minute(try c("starts_at")),
+                endMinute: minute(try c("ends_at")),
+                slotMinutes: try c("slot_minutes"),
+                capacityPerSlot: try c("capacity_per_slot"),
+                validFrom: SimpleDate(iso: try c("valid_from"))!,
+                validUntil: (try c("valid_until", String?.self)).flatMap(SimpleDate.init(iso:))
             ),
-            version: r.12
+            version: try c("version")
         )
     }
 
@@ -123,7 +122,7 @@ public struct ClinicStore: Sendable {
     }
 
     public func get(_ id: Int64, logger: Logger) async throws -> Clinic {
-        try await db.first("\(unescaped: Self.select) WHERE c.id = \(id)", as: Row.self, logger: logger).map(Self.clinic)
+        try await db.first("\(unescaped: Self.select) WHERE c.id = \(id)", logger: logger, Self.clinic)
             .orThrow(StoreError.notFound("clinic"))
     }
 
@@ -134,9 +133,9 @@ public struct ClinicStore: Sendable {
             WHERE (\(stationId)::bigint IS NULL OR c.station_id = \(stationId)) AND (\(teamId)::bigint IS NULL OR c.team_id = \(teamId))
             ORDER BY c.station_id, c.weekday, c.starts_at
             """,
-            as: Row.self,
-            logger: logger
-        ).map(Self.clinic)
+            logger: logger,
+            Self.clinic
+        )
     }
 
     /// Materializes sessions from `from` through `through` for every clinic (or one). Running it twice
@@ -167,9 +166,9 @@ public struct ClinicStore: Sendable {
               AND (\(staff)::bigint IS NULL OR t.centre_id = (SELECT w.centre_id FROM app_user u JOIN worker w ON w.id = u.worker_id WHERE u.id = \(staff)))
             ORDER BY c.id
             """,
-            as: Row.self,
-            logger: logger
-        ).map(Self.clinic)
+            logger: logger,
+            Self.clinic
+        )
         if clinicId != nil, clinics.isEmpty { throw StoreError.notFound("clinic") }
         var summary = GenerationSummary()
         var day = from
@@ -321,32 +320,31 @@ public struct ClinicStore: Sendable {
     ) async throws -> [ClinicSession] {
         try await db.rows(
             """
-            SELECT cs.id, cs.clinic_id, c.station_id, s.name, c.team_id, to_char(cs.on_date, 'YYYY-MM-DD'), to_char(cs.starts_at, 'HH24:MI'),
-                   to_char(cs.ends_at, 'HH24:MI'), cs.status::text, cs.reason,
-                   coalesce((SELECT sum(capacity) FROM session_slot WHERE session_id = cs.id), 0)::int,
-                   coalesce((SELECT sum(capacity - booked) FROM session_slot WHERE session_id = cs.id), 0)::int
+            SELECT cs.id, cs.clinic_id, c.station_id, s.name AS station_name, c.team_id, to_char(cs.on_date, 'YYYY-MM-DD') AS day,
+                   to_char(cs.starts_at, 'HH24:MI') AS starts_at, to_char(cs.ends_at, 'HH24:MI') AS ends_at, cs.status::text, cs.reason,
+                   coalesce((SELECT sum(capacity) FROM session_slot WHERE session_id = cs.id), 0)::int AS places,
+                   coalesce((SELECT sum(capacity - booked) FROM session_slot WHERE session_id = cs.id), 0)::int AS free
             FROM clinic_session cs JOIN clinic c ON c.id = cs.clinic_id JOIN facility s ON s.id = c.station_id
             WHERE cs.on_date BETWEEN \(from.iso)::date AND \(through.iso)::date
               AND (\(stationId)::bigint IS NULL OR c.station_id = \(stationId)) AND (\(teamId)::bigint IS NULL OR c.team_id = \(teamId))
               AND (\(sessionId)::bigint IS NULL OR cs.id = \(sessionId))
             ORDER BY cs.on_date, cs.starts_at, s.name
             """,
-            as: (Int64, Int64, Int64, String, Int64, String, String, String, String, String?, Int, Int).self,
             logger: logger
-        ).map {
+        ) { c in
             ClinicSession(
-                id: $0.0,
-                clinicId: $0.1,
-                stationId: $0.2,
-                stationName: $0.3,
-                teamId: $0.4,
-                day: SimpleDate(iso: $0.5)!,
-                startMinute: Self.minute($0.6),
-                endMinute: Self.minute($0.7),
-                status: SessionStatus(rawValue: $0.8)!,
-                reason: $0.9,
-                places: $0.10,
-                free: $0.11
+                id: try c("id"),
+                clinicId: try c("clinic_id"),
+                stationId: try c("station_id"),
+                stationName: try c("station_name"),
+                teamId: try c("team_id"),
+                day: SimpleDate(iso: try c("day"))!,
+                startMinute: Self.minute(try c("starts_at")),
+                endMinute: Self.minute(try c("ends_at")),
+                status: SessionStatus(rawValue: try c("status"))!,
+                reason: try c("reason"),
+                places: try c("places"),
+                free: try c("free")
             )
         }
     }

@@ -99,6 +99,16 @@ public struct Database: Sendable {
     ) async throws -> (repeat each Column)? {
         try await read(logger: logger) { try await $0.first(query, as: (repeat each Column).self, logger: logger) }
     }
+
+    /// Every row of one statement, each made into a value from its columns by name.
+    public func rows<T: Sendable>(_ query: PostgresQuery, logger: Logger, _ make: (Columns) throws -> T) async throws -> [T] {
+        try await read(logger: logger) { try await $0.rows(query, logger: logger, make) }
+    }
+
+    /// The first row of one statement made into a value from its columns by name, or nil when there is none.
+    public func first<T: Sendable>(_ query: PostgresQuery, logger: Logger, _ make: (Columns) throws -> T) async throws -> T? {
+        try await read(logger: logger) { try await $0.first(query, logger: logger, make) }
+    }
 }
 
 /// A request's own transaction, which every statement the request runs through a `Database` of the same

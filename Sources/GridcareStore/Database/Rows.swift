@@ -50,3 +50,28 @@ extension Optional {
 func likePrefix(_ s: String) -> String {
     s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
 }
+
+/// A row read by column name: the one way a store turns a wide SELECT into a value, so a reordered
+/// column list cannot shift a field into its neighbour.
+public struct Columns {
+    private let row: PostgresRandomAccessRow
+    init(_ row: PostgresRow) { self.row = row.makeRandomAccess() }
+
+    /// The column `name` decoded as `T`.
+    public func callAsFunction<T: PostgresDecodable>(_ name: String, _: T.Type = T.self) throws -> T { try row[name].decode(T.self) }
+}
+
+extension PostgresConnection {
+    /// Every row of `query`, each made into a value by `make` from its columns by name.
+    public func rows<T>(_ query: PostgresQuery, logger: Logger, _ make: (Columns) throws -> T) async throws -> [T] {
+        var out: [T] = []
+        for try await row in try await self.query(query, logger: logger) { out.append(try make(Columns(row))) }
+        return out
+    }
+
+    /// The first row of `query` made into a value by `make`, or nil when there is none.
+    public func first<T>(_ query: PostgresQuery, logger: Logger, _ make: (Columns) throws -> T) async throws -> T? {
+        for try await row in try await self.query(query, logger: logger) { return try make(Columns(row)) }
+        return nil
+    }
+}

@@ -25,30 +25,29 @@ public struct FlagStore: Sendable {
     var audit: AuditLog { AuditLog(db) }
     public init(_ db: Database) { self.db = db }
 
-    typealias Row = (Int64, Int64, String, Int64, String, String, String, String?, String, Int64, Date, Int64?, Date?, Int64?, Date?, Int)
     static let select = """
-        SELECT f.id, f.resident_id, r.name, r.micro_grid_id, f.category::text, f.tier::text, f.population::text, f.note, f.status::text,
+        SELECT f.id, f.resident_id, r.name AS resident_name, r.micro_grid_id, f.category::text, f.tier::text, f.population::text, f.note, f.status::text,
                f.raised_by, f.raised_at, f.decided_by, f.decided_at, f.closed_by, f.closed_at, f.version
         FROM risk_flag f JOIN resident r ON r.id = f.resident_id
         """
-    static func flag(_ r: Row) -> RiskFlag {
+    static func flag(_ c: Columns) throws -> RiskFlag {
         RiskFlag(
-            id: r.0,
-            residentId: r.1,
-            residentName: r.2,
-            microGridId: r.3,
-            category: FlagCategory(rawValue: r.4)!,
-            tier: Tier(rawValue: r.5)!,
-            population: Population(rawValue: r.6)!,
-            note: r.7,
-            status: FlagStatus(rawValue: r.8)!,
-            raisedBy: r.9,
-            raisedAt: r.10,
-            decidedBy: r.11,
-            decidedAt: r.12,
-            closedBy: r.13,
-            closedAt: r.14,
-            version: r.15
+            id: try c("id"),
+            residentId: try c("resident_id"),
+            residentName: try c("resident_name"),
+            microGridId: try c("micro_grid_id"),
+            category: FlagCategory(rawValue: try c("category"))!,
+            tier: Tier(rawValue: try c("tier"))!,
+            population: Population(rawValue: try c("population"))!,
+            note: try c("note"),
+            status: FlagStatus(rawValue: try c("status"))!,
+            raisedBy: try c("raised_by"),
+            raisedAt: try c("raised_at"),
+            decidedBy: try c("decided_by"),
+            decidedAt: try c("decided_at"),
+            closedBy: try c("closed_by"),
+            closedAt: try c("closed_at"),
+            version: try c("version")
         )
     }
 
@@ -115,7 +114,7 @@ public struct FlagStore: Sendable {
             ifVersion: ifVersion,
             logger: logger,
             lock: { conn in
-                try await conn.first("\(unescaped: Self.select) WHERE f.id = \(id) FOR UPDATE OF f", as: Row.self, logger: logger).map(Self.flag)
+                try await conn.first("\(unescaped: Self.select) WHERE f.id = \(id) FOR UPDATE OF f", logger: logger, Self.flag)
             },
             allow: { current, _, conn in
                 guard action != .close, role != .admin, try await !conn.isTeamDoctor(user, microGridId: current.microGridId, logger: logger) else {
@@ -187,10 +186,10 @@ public struct FlagStore: Sendable {
                   AND (\(f.teamId)::bigint IS NULL OR r.micro_grid_id IN (SELECT micro_grid_id FROM care_team_catchment WHERE team_id = \(f.teamId)))
                 ORDER BY f.id LIMIT \(page.fetch)
                 """,
-                as: Row.self,
-                logger: logger
+                logger: logger,
+                Self.flag
             )
-            let result = page.page(rows.map(Self.flag), id: \.id)
+            let result = page.page(rows, id: \.id)
             try await audit.record(
                 .search,
                 residents: Array(Set(result.items.map(\.residentId))).sorted(),
@@ -203,7 +202,7 @@ public struct FlagStore: Sendable {
     }
 
     func fetch(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> RiskFlag? {
-        try await conn.first("\(unescaped: Self.select) WHERE f.id = \(id)", as: Row.self, logger: logger).map(Self.flag)
+        try await conn.first("\(unescaped: Self.select) WHERE f.id = \(id)", logger: logger, Self.flag)
     }
 
     func event(_ id: Int64, user: Int64, action: String, note: String?, on conn: PostgresConnection, logger: Logger) async throws {

@@ -51,8 +51,7 @@ public struct Referral: Sendable, Equatable {
     /// Reads a row of `select` by column name (the slip has too many columns for a positional tuple); `full`
     /// opens the patient's whole number.
     init(row: PostgresRow, vault: IdentityVault, full: Bool = false) throws {
-        let r = row.makeRandomAccess()
-        func v<T: PostgresDecodable>(_ name: String, _: T.Type = T.self) throws -> T { try r[name].decode(T.self) }
+        let v = Columns(row)
         id = try v("id")
         number = try v("number")
         residentId = try v("resident_id")

@@ -45,10 +45,10 @@ public struct ReferralReports: Sendable {
     /// What is late now, the longest overdue first.
     public func overdue(districtId: Int64?, limit: Int, logger: Logger) async throws -> [OverdueReferral] {
         try await db.transaction(logger: logger) { conn in
-            let rows = try await conn.rows(
+            let items = try await conn.rows(
                 """
-                SELECT s.id, s.number, s.resident_id, s.patient_name, s.urgency::text, s.status::text, s.hospital_id, h.name, s.centre_id, c.name,
-                       x.stage, x.due_at, (extract(epoch FROM now() - x.due_at) / 60)::int
+                SELECT s.id, s.number, s.resident_id, s.patient_name, s.urgency::text, s.status::text, s.hospital_id, h.name AS hospital_name,
+                       s.centre_id, c.name AS centre_name, x.stage, x.due_at, (extract(epoch FROM now() - x.due_at) / 60)::int AS late_minutes
                 FROM referral s
                 JOIN facility h ON h.id = s.hospital_id JOIN facility c ON c.id = s.centre_id
                 CROSS JOIN LATERAL (
@@ -60,24 +60,22 @@ public struct ReferralReports: Sendable {
                   AND (\(districtId)::bigint IS NULL OR s.district_id = \(districtId))
                 ORDER BY x.due_at, s.id LIMIT \(limit)
                 """,
-                as: (Int64, String, Int64, String, String, String, Int64, String, Int64, String, String, Date, Int).self,
                 logger: logger
-            )
-            let items = rows.map {
+            ) { c in
                 OverdueReferral(
-                    id: $0.0,
-                    number: $0.1,
-                    residentId: $0.2,
-                    patientName: $0.3,
-                    urgency: ReferralUrgency(rawValue: $0.4)!,
-                    status: ReferralStatus(rawValue: $0.5)!,
-                    hospitalId: $0.6,
-                    hospitalName: $0.7,
-                    centreId: $0.8,
-                    centreName: $0.9,
-                    stage: OverdueReferral.Stage(rawValue: $0.10)!,
-                    dueAt: $0.11,
-                    lateMinutes: $0.12
+                    id: try c("id"),
+                    number: try c("number"),
+                    residentId: try c("resident_id"),
+                    patientName: try c("patient_name"),
+                    urgency: ReferralUrgency(rawValue: try c("urgency"))!,
+                    status: ReferralStatus(rawValue: try c("status"))!,
+                    hospitalId: try c("hospital_id"),
+                    hospitalName: try c("hospital_name"),
+                    centreId: try c("centre_id"),
+                    centreName: try c("centre_name"),
+                    stage: OverdueReferral.Stage(rawValue: try c("stage"))!,
+                    dueAt: try c("due_at"),
+                    lateMinutes: try c("late_minutes")
                 )
             }
             try await audit.record(
@@ -100,16 +98,17 @@ public struct ReferralReports: Sendable {
     /// Loop closure and median time per stage, per hospital and per centre, for slips sent in [from, to).
     public func report(districtId: Int64?, from: Date?, to: Date?, logger: Logger) async throws -> ReferralReport {
         let medians = Self.stages.map {
-            "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM s.\($0.to) - s.\($0.from)) / 3600) FILTER (WHERE s.\($0.to) IS NOT NULL)"
+            "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM s.\($0.to) - s.\($0.from)) / 3600) FILTER (WHERE s.\($0.to) IS NOT NULL) AS \"\($0.name)\""
         }.joined(separator: ", ")
         func figures(by column: String, on conn: PostgresConnection) async throws -> [ReferralLoopFigures] {
-            let rows = try await conn.query(
+            try await conn.rows(
                 """
-                SELECT f.id, f.name, count(*)::int, count(*) FILTER (WHERE s.status = 'declined' OR s.decline_reason IS NOT NULL)::int,
-                       count(*) FILTER (WHERE s.status = 'cancelled')::int, count(s.discharged_at)::int,
-                       count(*) FILTER (WHERE s.status = 'closed' AND s.followed_up_at IS NOT NULL)::int,
-                       count(*) FILTER (WHERE s.status NOT IN ('closed', 'cancelled'))::int,
-                       count(*) FILTER (WHERE coalesce(s.received_at, now()) > s.sent_at + make_interval(hours => \(unescaped: windowHours)))::int,
+                SELECT f.id, f.name, count(*)::int AS sent, count(*) FILTER (WHERE s.status = 'declined' OR s.decline_reason IS NOT NULL)::int AS declined,
+                       count(*) FILTER (WHERE s.status = 'cancelled')::int AS cancelled, count(s.discharged_at)::int AS discharged,
+                       count(*) FILTER (WHERE s.status = 'closed' AND s.followed_up_at IS NOT NULL)::int AS closed,
+                       count(*) FILTER (WHERE s.status NOT IN ('closed', 'cancelled'))::int AS open_now,
+                       count(*) FILTER (WHERE coalesce(s.received_at, now()) > s.sent_at + make_interval(hours => \(unescaped: windowHours)))::int
+                         AS acknowledged_late,
                        \(unescaped: medians)
                 FROM referral s JOIN facility f ON f.id = s.\(unescaped: column)
                 WHERE s.sent_at IS NOT NULL
@@ -118,25 +117,23 @@ public struct ReferralReports: Sendable {
                 GROUP BY f.id, f.name ORDER BY f.name, f.id
                 """,
                 logger: logger
-            ).collect()
-            return try rows.map { row in
-                let r = row.makeRandomAccess()
+            ) { c in
                 var hours: [String: Double] = [:]
-                for (i, stage) in Self.stages.enumerated() {
-                    if let h = try r[9 + i].decode(Double?.self) { hours[stage.name] = (h * 100).rounded() / 100 }
+                for stage in Self.stages {
+                    if let h = try c(stage.name, Double?.self) { hours[stage.name] = (h * 100).rounded() / 100 }
                 }
-                let discharged = try r[5].decode(Int.self)
-                let closed = try r[6].decode(Int.self)
+                let discharged: Int = try c("discharged")
+                let closed: Int = try c("closed")
                 return ReferralLoopFigures(
-                    facilityId: try r[0].decode(Int64.self),
-                    facilityName: try r[1].decode(String.self),
-                    sent: try r[2].decode(Int.self),
-                    declined: try r[3].decode(Int.self),
-                    cancelled: try r[4].decode(Int.self),
+                    facilityId: try c("id"),
+                    facilityName: try c("name"),
+                    sent: try c("sent"),
+                    declined: try c("declined"),
+                    cancelled: try c("cancelled"),
                     dischargedDown: discharged,
                     closedLoops: closed,
-                    openNow: try r[7].decode(Int.self),
-                    acknowledgedLate: try r[8].decode(Int.self),
+                    openNow: try c("open_now"),
+                    acknowledgedLate: try c("acknowledged_late"),
                     loopClosureRate: discharged == 0 ? nil : Double(closed) / Double(discharged),
                     medianHours: hours
                 )

@@ -54,15 +54,23 @@ public struct ReferralStore: Sendable {
             guard
                 let p = try await conn.first(
                     """
-                    SELECT r.name, r.sex::text, to_char(r.birth_date, 'YYYY-MM-DD'), r.id_number_sealed, r.phone, h.address, ct.id, ct.centre_id,
+                    SELECT r.name, r.sex::text, to_char(r.birth_date, 'YYYY-MM-DD') AS birth_date, r.phone, h.address, ct.id AS team_id, ct.centre_id,
                            r.micro_grid_id,
                            EXISTS (SELECT 1 FROM facility f WHERE f.id = \(d.hospitalId) AND f.kind = 'hospital' AND f.district_id = r.district_id)
+                             AS hospital_ok
                     FROM resident r JOIN household h ON h.id = r.household_id
                     LEFT JOIN care_team_catchment k ON k.micro_grid_id = r.micro_grid_id LEFT JOIN care_team ct ON ct.id = k.team_id
                     WHERE r.id = \(d.residentId)
                     """,
-                    as: (String, String, String, Data, String?, String, Int64?, Int64?, Int64, Bool).self,
-                    logger: logger
+                    logger: logger,
+                    { c in
+                        (
+                            name: try c("name", String.self), sex: try c("sex", String.self), birthDate: try c("birth_date", String.self),
+                            phone: try c("phone", String?.self), address: try c("address", String.self), team: try c("team_id", Int64?.self),
+                            centre: try c("centre_id", Int64?.self), microGrid: try c("micro_grid_id", Int64.self),
+                            hospitalOk: try c("hospital_ok", Bool.self)
+                        )
+                    }
                 )
             else {
                 try await audit.record(.create, residents: [d.residentId], outcome: .denied, detail: "referral", on: conn, logger: logger)
@@ -71,13 +79,13 @@ public struct ReferralStore: Sendable {
             func refuse(_ error: any Error) async throws -> Refusable<Referral> {
                 try await audit.refused(error, .create, residents: [d.residentId], detail: "referral", on: conn, logger: logger)
             }
-            guard let team = p.6, let centre = p.7 else {
+            guard let team = p.team, let centre = p.centre else {
                 return try await refuse(ValidationFailure([FieldError("residentId", "no care team covers the resident's micro-grid")]))
             }
-            if role != .admin, try await !conn.isTeamDoctor(user, microGridId: p.8, logger: logger) {
+            if role != .admin, try await !conn.isTeamDoctor(user, microGridId: p.microGrid, logger: logger) {
                 return try await refuse(StoreError.notAllowed("only a doctor of the resident's team writes a referral slip"))
             }
-            if !p.9 {
+            if !p.hospitalOk {
                 return try await refuse(ValidationFailure([FieldError("hospitalId", "is not a designated hospital of the resident's district")]))
             }
             let id = try await conn.first(
@@ -87,7 +95,7 @@ public struct ReferralStore: Sendable {
                     vitals, created_by)
                 SELECT 'pending-' || gen_random_uuid(), r.district_id, r.id, r.micro_grid_id, \(centre),
                        \(team), \(d.hospitalId), \(d.department?.trimmed), \(d.urgency.rawValue)::referral_urgency, \(d.reason.trimmed),
-                       \(d.diagnosis.trimmed), \(p.0), \(p.1), \(p.2)::date, r.id_number_sealed, \(p.4), \(p.5),
+                       \(d.diagnosis.trimmed), \(p.name), \(p.sex), \(p.birthDate)::date, r.id_number_sealed, \(p.phone), \(p.address),
                        (SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
                                    'measuredAt', to_char(v.measured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                                    'systolic', v.systolic, 'diastolic', v.diastolic, 'glucoseFasting', v.glucose_fasting,
@@ -302,18 +310,16 @@ public struct ReferralStore: Sendable {
                 SELECT e.at, e.user_id, u.username, e.action, e.from_status::text, e.to_status::text, e.note
                 FROM referral_event e JOIN app_user u ON u.id = e.user_id WHERE e.referral_id = \(id) ORDER BY e.id
                 """,
-                as: (Date, Int64, String, String, String?, String, String?).self,
                 logger: logger
-            )
-            .map {
+            ) { c in
                 ReferralEvent(
-                    at: $0.0,
-                    userId: $0.1,
-                    username: $0.2,
-                    action: $0.3,
-                    from: $0.4.flatMap(ReferralStatus.init(rawValue:)),
-                    to: ReferralStatus(rawValue: $0.5)!,
-                    note: $0.6
+                    at: try c("at"),
+                    userId: try c("user_id"),
+                    username: try c("username"),
+                    action: try c("action"),
+                    from: (try c("from_status", String?.self)).flatMap(ReferralStatus.init(rawValue:)),
+                    to: ReferralStatus(rawValue: try c("to_status"))!,
+                    note: try c("note")
                 )
             }
             try await audit.record(.read, residents: [slip.residentId], detail: "referral \(id)", on: conn, logger: logger)

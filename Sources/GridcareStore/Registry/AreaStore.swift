@@ -21,19 +21,18 @@ public struct AreaStore: Sendable {
         }
     }
 
-    typealias Row = (Int64, String, Int64?, Int64, String, String?, String?, Int)
     static let columns = "id, level::text, parent_id, district_id, name, code, institution, version"
 
-    static func area(_ r: Row) -> Area {
+    static func area(_ c: Columns) throws -> Area {
         Area(
-            id: r.0,
-            level: AreaLevel(rawValue: r.1)!,
-            parentId: r.2,
-            districtId: r.3,
-            name: r.4,
-            code: r.5,
-            institution: r.6,
-            version: r.7
+            id: try c("id"),
+            level: AreaLevel(rawValue: try c("level"))!,
+            parentId: try c("parent_id"),
+            districtId: try c("district_id"),
+            name: try c("name"),
+            code: try c("code"),
+            institution: try c("institution"),
+            version: try c("version")
         )
     }
 
@@ -75,13 +74,14 @@ public struct AreaStore: Sendable {
                 RETURNING \(unescaped: Self.columns)
                 """
         }
-        if let row = try await db.first(insert, as: Row.self, logger: logger) { return Self.area(row) }
+        if let row = try await db.first(insert, logger: logger, Self.area) { return row }
         throw ValidationFailure([FieldError("parentId", "no such area")])
     }
 
     public func get(_ id: Int64, logger: Logger) async throws -> Area {
-        try await db.first("SELECT \(unescaped: Self.columns) FROM area WHERE id = \(id)", as: Row.self, logger: logger)
-            .map(Self.area).orThrow(StoreError.notFound("area"))
+        try await db.first("SELECT \(unescaped: Self.columns) FROM area WHERE id = \(id)", logger: logger, Self.area).orThrow(
+            StoreError.notFound("area")
+        )
     }
 
     public func list(_ f: Filter, page: PageRequest, logger: Logger) async throws -> Page<Area> {
@@ -95,10 +95,10 @@ public struct AreaStore: Sendable {
               AND (\(f.namePrefix)::text IS NULL OR name LIKE \(f.namePrefix.map(likePrefix)) || '%')
             ORDER BY id LIMIT \(page.fetch)
             """,
-            as: Row.self,
-            logger: logger
+            logger: logger,
+            Self.area
         )
-        return page.page(rows.map(Self.area), id: \.id)
+        return page.page(rows, id: \.id)
     }
 
     public func update(_ id: Int64, name: String?, code: String?, ifVersion: Int?, logger: Logger) async throws -> Area {
@@ -113,10 +113,10 @@ public struct AreaStore: Sendable {
             WHERE id = \(id) AND (\(ifVersion)::int IS NULL OR version = \(ifVersion))
             RETURNING \(unescaped: Self.columns)
             """,
-            as: Row.self,
-            logger: logger
+            logger: logger,
+            Self.area
         ) {
-            return Self.area(row)
+            return row
         }
         let current = try await get(id, logger: logger)
         throw StoreError.versionMismatch(current: current.version)

@@ -38,21 +38,20 @@ public struct FacilityStore: Sendable {
         }
     }
 
-    typealias Row = (Int64, String, Int64, Int64, Int64?, String, String?, Double?, Double?, String, Int)
     static let columns = "id, kind::text, district_id, area_id, centre_id, name, address, latitude, longitude, time_zone, version"
-    static func facility(_ r: Row) -> Facility {
+    static func facility(_ c: Columns) throws -> Facility {
         Facility(
-            id: r.0,
-            kind: FacilityKind(rawValue: r.1)!,
-            districtId: r.2,
-            areaId: r.3,
-            centreId: r.4,
-            name: r.5,
-            address: r.6,
-            latitude: r.7,
-            longitude: r.8,
-            timeZone: r.9,
-            version: r.10
+            id: try c("id"),
+            kind: FacilityKind(rawValue: try c("kind"))!,
+            districtId: try c("district_id"),
+            areaId: try c("area_id"),
+            centreId: try c("centre_id"),
+            name: try c("name"),
+            address: try c("address"),
+            latitude: try c("latitude"),
+            longitude: try c("longitude"),
+            timeZone: try c("time_zone"),
+            version: try c("version")
         )
     }
 
@@ -86,17 +85,18 @@ public struct FacilityStore: Sendable {
             FROM area a WHERE a.id = \(d.areaId)
             RETURNING \(unescaped: Self.columns)
             """,
-            as: Row.self,
-            logger: logger
+            logger: logger,
+            Self.facility
         ) {
-            return Self.facility(row)
+            return row
         }
         throw ValidationFailure([FieldError("areaId", "no such area")])
     }
 
     public func get(_ id: Int64, logger: Logger) async throws -> Facility {
-        try await db.first("SELECT \(unescaped: Self.columns) FROM facility WHERE id = \(id)", as: Row.self, logger: logger)
-            .map(Self.facility).orThrow(StoreError.notFound("facility"))
+        try await db.first("SELECT \(unescaped: Self.columns) FROM facility WHERE id = \(id)", logger: logger, Self.facility).orThrow(
+            StoreError.notFound("facility")
+        )
     }
 
     public func list(kind: FacilityKind?, districtId: Int64?, centreId: Int64?, page: PageRequest, logger: Logger) async throws -> Page<Facility> {
@@ -109,10 +109,10 @@ public struct FacilityStore: Sendable {
               AND (\(centreId)::bigint IS NULL OR centre_id = \(centreId))
             ORDER BY id LIMIT \(page.fetch)
             """,
-            as: Row.self,
-            logger: logger
+            logger: logger,
+            Self.facility
         )
-        return page.page(rows.map(Self.facility), id: \.id)
+        return page.page(rows, id: \.id)
     }
 
     public func update(
@@ -137,10 +137,10 @@ public struct FacilityStore: Sendable {
             WHERE id = \(id) AND (\(ifVersion)::int IS NULL OR version = \(ifVersion))
             RETURNING \(unescaped: Self.columns)
             """,
-            as: Row.self,
-            logger: logger
+            logger: logger,
+            Self.facility
         ) {
-            return Self.facility(row)
+            return row
         }
         throw StoreError.versionMismatch(current: try await get(id, logger: logger).version)
     }

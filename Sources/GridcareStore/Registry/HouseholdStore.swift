@@ -9,19 +9,18 @@ public struct HouseholdStore: Sendable {
     var audit: AuditLog { AuditLog(db) }
     public init(_ db: Database) { self.db = db }
 
-    typealias Row = (Int64, Int64, Int64, String?, String, Double, Double, String, Int)
     static let columns = "id, district_id, micro_grid_id, external_ref, address, latitude, longitude, code_token, version"
-    static func household(_ r: Row) -> Household {
+    static func household(_ c: Columns) throws -> Household {
         Household(
-            id: r.0,
-            districtId: r.1,
-            microGridId: r.2,
-            externalRef: r.3,
-            address: r.4,
-            latitude: r.5,
-            longitude: r.6,
-            codeToken: r.7,
-            version: r.8
+            id: try c("id"),
+            districtId: try c("district_id"),
+            microGridId: try c("micro_grid_id"),
+            externalRef: try c("external_ref"),
+            address: try c("address"),
+            latitude: try c("latitude"),
+            longitude: try c("longitude"),
+            codeToken: try c("code_token"),
+            version: try c("version")
         )
     }
 
@@ -55,8 +54,8 @@ public struct HouseholdStore: Sendable {
                       AND (\(gridScope)::bigint[] IS NULL OR a.id = ANY(\(gridScope)))
                     RETURNING \(unescaped: Self.columns)
                     """,
-                    as: Row.self,
-                    logger: logger
+                    logger: logger,
+                    Self.household
                 )
             else {
                 return try await refuse(
@@ -69,21 +68,21 @@ public struct HouseholdStore: Sendable {
                     logger: logger
                 )
             }
-            try await audit.record(.create, households: [row.0], on: conn, logger: logger)
-            return .done(Self.household(row))
+            try await audit.record(.create, households: [row.id], on: conn, logger: logger)
+            return .done(row)
         }
     }
 
     public func get(_ id: Int64, logger: Logger) async throws -> Household {
         try await read(id, "household \(id)", logger: logger) {
-            try await $0.first("SELECT \(unescaped: Self.columns) FROM household WHERE id = \(id)", as: Row.self, logger: logger)
+            try await $0.first("SELECT \(unescaped: Self.columns) FROM household WHERE id = \(id)", logger: logger, Self.household)
         }
     }
 
     /// The household a scanned QR code names.
     public func byCode(_ token: String, logger: Logger) async throws -> Household {
         try await read(nil, "household code", logger: logger) {
-            try await $0.first("SELECT \(unescaped: Self.columns) FROM household WHERE code_token = \(token)", as: Row.self, logger: logger)
+            try await $0.first("SELECT \(unescaped: Self.columns) FROM household WHERE code_token = \(token)", logger: logger, Self.household)
         }
     }
 
@@ -102,13 +101,13 @@ public struct HouseholdStore: Sendable {
     }
 
     /// One household, audited as read, or as denied when it is missing or out of sight (one answer for both).
-    func read(_ id: Int64?, _ what: String, logger: Logger, _ find: (PostgresConnection) async throws -> Row?) async throws -> Household {
+    func read(_ id: Int64?, _ what: String, logger: Logger, _ find: (PostgresConnection) async throws -> Household?) async throws -> Household {
         try await db.audited(logger: logger) { conn in
             guard let row = try await find(conn) else {
                 return try await refuse(StoreError.notFound("household"), .read, id, outcome: .denied, detail: what, on: conn, logger: logger)
             }
-            try await audit.record(.read, households: [row.0], on: conn, logger: logger)
-            return .done(Self.household(row))
+            try await audit.record(.read, households: [row.id], on: conn, logger: logger)
+            return .done(row)
         }
     }
 
@@ -128,10 +127,10 @@ public struct HouseholdStore: Sendable {
                   AND (\(gridScope)::bigint[] IS NULL OR h.micro_grid_id = ANY(\(gridScope)))
                 ORDER BY h.id LIMIT \(page.fetch)
                 """,
-                as: Row.self,
-                logger: logger
+                logger: logger,
+                Self.household
             )
-            let result = page.page(rows.map(Self.household), id: \.id)
+            let result = page.page(rows, id: \.id)
             try await audit.record(
                 .search,
                 households: result.items.map(\.id),
@@ -187,11 +186,11 @@ public struct HouseholdStore: Sendable {
                 WHERE id = \(id) AND (\(ifVersion)::int IS NULL OR version = \(ifVersion))
                 RETURNING \(unescaped: Self.columns)
                 """,
-                as: Row.self,
-                logger: logger
+                logger: logger,
+                Self.household
             ) {
                 try await audit.record(.update, households: [id], on: conn, logger: logger)
-                return .done(Self.household(row))
+                return .done(row)
             }
             guard let current = try await conn.first("SELECT version FROM household WHERE id = \(id)", as: Int.self, logger: logger) else {
                 return try await refuse(StoreError.notFound("household"), .update, id, outcome: .denied, on: conn, logger: logger)

@@ -20,24 +20,23 @@ public struct RegistrationReviewStore: Sendable {
     public enum Decision: String, Sendable { case transfer, refuse }
 
     static let select = """
-        SELECT v.id, v.resident_id, n.district_id, v.existing_resident_id, o.district_id, v.requested_by, v.status, v.created_at,
+        SELECT v.id, v.resident_id, n.district_id AS resident_district_id, v.existing_resident_id, o.district_id AS existing_district_id, v.requested_by, v.status, v.created_at,
                v.decided_at, v.decided_by, v.note
         FROM registration_review v JOIN resident n ON n.id = v.resident_id JOIN resident o ON o.id = v.existing_resident_id
         """
-    typealias Row = (Int64, Int64, Int64, Int64, Int64, Int64?, String, Date, Date?, Int64?, String?)
-    static func review(_ r: Row) -> Review {
+    static func review(_ c: Columns) throws -> Review {
         Review(
-            id: r.0,
-            residentId: r.1,
-            residentDistrictId: r.2,
-            existingResidentId: r.3,
-            existingDistrictId: r.4,
-            requestedBy: r.5,
-            status: r.6,
-            createdAt: r.7,
-            decidedAt: r.8,
-            decidedBy: r.9,
-            note: r.10
+            id: try c("id"),
+            residentId: try c("resident_id"),
+            residentDistrictId: try c("resident_district_id"),
+            existingResidentId: try c("existing_resident_id"),
+            existingDistrictId: try c("existing_district_id"),
+            requestedBy: try c("requested_by"),
+            status: try c("status"),
+            createdAt: try c("created_at"),
+            decidedAt: try c("decided_at"),
+            decidedBy: try c("decided_by"),
+            note: try c("note")
         )
     }
 
@@ -48,10 +47,10 @@ public struct RegistrationReviewStore: Sendable {
                 \(unescaped: Self.select)
                 WHERE v.id > \(page.afterId) AND (NOT \(pendingOnly) OR v.status = 'pending') ORDER BY v.id LIMIT \(page.fetch)
                 """,
-                as: Row.self,
-                logger: logger
+                logger: logger,
+                Self.review
             )
-            let result = page.page(rows.map(Self.review), id: \.id)
+            let result = page.page(rows, id: \.id)
             try await audit.record(
                 .search,
                 residents: result.items.flatMap { [$0.residentId, $0.existingResidentId] },
@@ -70,8 +69,7 @@ public struct RegistrationReviewStore: Sendable {
         let (user, _) = try db.caller("registration reviews are decided by a signed-in administrator")
         return try await db.audited(logger: logger) { conn in
             guard
-                let current = try await conn.first("\(unescaped: Self.select) WHERE v.id = \(id) FOR UPDATE OF v", as: Row.self, logger: logger)
-                    .map(Self.review)
+                let current = try await conn.first("\(unescaped: Self.select) WHERE v.id = \(id) FOR UPDATE OF v", logger: logger, Self.review)
             else {
                 try await audit.record(.update, outcome: .denied, detail: "registration review \(id)", on: conn, logger: logger)
                 return .refused(StoreError.notFound("registration review"))
@@ -107,7 +105,7 @@ public struct RegistrationReviewStore: Sendable {
                 logger: logger
             )
             try await audit.record(.update, residents: residents, detail: "registration review \(id): \(decision.rawValue)", on: conn, logger: logger)
-            return .done(try await conn.first("\(unescaped: Self.select) WHERE v.id = \(id)", as: Row.self, logger: logger).map(Self.review)!)
+            return .done(try await conn.first("\(unescaped: Self.select) WHERE v.id = \(id)", logger: logger, Self.review)!)
         }
     }
 }

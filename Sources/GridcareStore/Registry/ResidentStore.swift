@@ -43,32 +43,51 @@ public struct ResidentStore: Sendable {
         }
     }
 
-    typealias Row = (Int64, Int64, Int64, Int64, String, String, String, Data, String?, [String], [String], Int64?, Int)
+    /// A resident as stored: the sealed number is opened only by `resident(_:full:)`.
+    struct Row: Sendable {
+        var id: Int64, districtId: Int64, householdId: Int64, microGridId: Int64, name: String, sex: String, birthDate: String
+        var sealed: Data, phone: String?, conditions: [String], circumstances: [String], teamId: Int64?, version: Int
+        init(_ c: Columns) throws {
+            id = try c("id")
+            districtId = try c("district_id")
+            householdId = try c("household_id")
+            microGridId = try c("micro_grid_id")
+            name = try c("name")
+            sex = try c("sex")
+            birthDate = try c("birth_date")
+            sealed = try c("id_number_sealed")
+            phone = try c("phone")
+            conditions = try c("conditions")
+            circumstances = try c("circumstances")
+            teamId = try c("team_id")
+            version = try c("version")
+        }
+    }
     static let select = """
-        SELECT r.id, r.district_id, r.household_id, r.micro_grid_id, r.name, r.sex::text, to_char(r.birth_date, 'YYYY-MM-DD'),
+        SELECT r.id, r.district_id, r.household_id, r.micro_grid_id, r.name, r.sex::text, to_char(r.birth_date, 'YYYY-MM-DD') AS birth_date,
                r.id_number_sealed, r.phone, r.conditions, r.circumstances, c.team_id, r.version
         FROM resident r
         LEFT JOIN care_team_catchment c ON c.micro_grid_id = r.micro_grid_id
         """
     /// The resident as the caller may see them: `full` only where `mayReveal` said so (and it is audited).
     func resident(_ r: Row, full: Bool = false) throws -> Resident {
-        let number = try db.vault.open(r.7)
-        let born = SimpleDate(iso: r.6)!
+        let number = try db.vault.open(r.sealed)
+        let born = SimpleDate(iso: r.birthDate)!
         return Resident(
-            id: r.0,
-            districtId: r.1,
-            householdId: r.2,
-            microGridId: r.3,
-            name: r.4,
-            sex: Sex(rawValue: r.5)!,
+            id: r.id,
+            districtId: r.districtId,
+            householdId: r.householdId,
+            microGridId: r.microGridId,
+            name: r.name,
+            sex: Sex(rawValue: r.sex)!,
             birthYear: born.year,
             idNumberMasked: number.masked,
             identity: full ? ResidentIdentity(idNumber: number.value, birthDate: born) : nil,
-            phone: r.8,
-            conditions: r.9.compactMap(Condition.init(rawValue:)),
-            circumstances: r.10.compactMap(Circumstance.init(rawValue:)),
-            teamId: r.11,
-            version: r.12
+            phone: r.phone,
+            conditions: r.conditions.compactMap(Condition.init(rawValue:)),
+            circumstances: r.circumstances.compactMap(Circumstance.init(rawValue:)),
+            teamId: r.teamId,
+            version: r.version
         )
     }
 
@@ -78,7 +97,7 @@ public struct ResidentStore: Sendable {
         typealias Row = ResidentStore.Row
         /// The resident's id.
         var parameter: Int64
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+        func decodeRow(_ row: PostgresRow) throws -> Row { try Row(Columns(row)) }
     }
 
     func fetch(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> Resident? {
@@ -190,8 +209,8 @@ public struct ResidentStore: Sendable {
                   AND (\(bornAfter)::date IS NULL OR r.birth_date > \(bornAfter)::date)
                 ORDER BY r.id LIMIT \(page.fetch)
                 """,
-                as: Row.self,
-                logger: logger
+                logger: logger,
+                Row.init
             )
             let result = page.page(try rows.map { try resident($0) }, id: \.id)
             try await audit.record(

@@ -35,20 +35,19 @@ public struct WorkerStore: Sendable {
         }
     }
 
-    typealias Row = (Int64, Int64, String, String, String?, Int64?, Int64?, Int64?, Bool, Int)
     static let columns = "id, district_id, role::text, name, phone, centre_id, hospital_id, area_id, active, version"
-    static func worker(_ r: Row) -> Worker {
+    static func worker(_ c: Columns) throws -> Worker {
         Worker(
-            id: r.0,
-            districtId: r.1,
-            role: WorkerRole(rawValue: r.2)!,
-            name: r.3,
-            phone: r.4,
-            centreId: r.5,
-            hospitalId: r.6,
-            areaId: r.7,
-            active: r.8,
-            version: r.9
+            id: try c("id"),
+            districtId: try c("district_id"),
+            role: WorkerRole(rawValue: try c("role"))!,
+            name: try c("name"),
+            phone: try c("phone"),
+            centreId: try c("centre_id"),
+            hospitalId: try c("hospital_id"),
+            areaId: try c("area_id"),
+            active: try c("active"),
+            version: try c("version")
         )
     }
 
@@ -80,15 +79,16 @@ public struct WorkerStore: Sendable {
             VALUES (\(d.districtId), \(d.role.rawValue)::worker_role, \(d.name.trimmed), \(d.phone), \(d.centreId), \(d.hospitalId), \(d.areaId))
             RETURNING \(unescaped: Self.columns)
             """,
-            as: Row.self,
-            logger: logger
+            logger: logger,
+            Self.worker
         )
-        return Self.worker(rows[0])
+        return rows[0]
     }
 
     public func get(_ id: Int64, logger: Logger) async throws -> Worker {
-        try await db.first("SELECT \(unescaped: Self.columns) FROM worker WHERE id = \(id)", as: Row.self, logger: logger)
-            .map(Self.worker).orThrow(StoreError.notFound("worker"))
+        try await db.first("SELECT \(unescaped: Self.columns) FROM worker WHERE id = \(id)", logger: logger, Self.worker).orThrow(
+            StoreError.notFound("worker")
+        )
     }
 
     public func list(
@@ -111,10 +111,10 @@ public struct WorkerStore: Sendable {
               AND (\(namePrefix)::text IS NULL OR name LIKE \(namePrefix.map(likePrefix)) || '%')
             ORDER BY id LIMIT \(page.fetch)
             """,
-            as: Row.self,
-            logger: logger
+            logger: logger,
+            Self.worker
         )
-        return page.page(rows.map(Self.worker), id: \.id)
+        return page.page(rows, id: \.id)
     }
 
     public func update(_ id: Int64, name: String?, phone: String?, active: Bool?, ifVersion: Int?, logger: Logger) async throws -> Worker {
@@ -129,10 +129,10 @@ public struct WorkerStore: Sendable {
             WHERE id = \(id) AND (\(ifVersion)::int IS NULL OR version = \(ifVersion))
             RETURNING \(unescaped: Self.columns)
             """,
-            as: Row.self,
-            logger: logger
+            logger: logger,
+            Self.worker
         ) {
-            return Self.worker(row)
+            return row
         }
         throw StoreError.versionMismatch(current: try await get(id, logger: logger).version)
     }

@@ -124,19 +124,24 @@ public struct RoundsStore: Sendable {
             let candidates = due.filter { $0.visit != .welfareVisit }
             let places = try await conn.rows(
                 """
-                SELECT r.id, h.address, h.latitude, h.longitude, 'bedbound' = ANY (r.conditions), a.from_minute, a.to_minute
+                SELECT r.id, h.address, h.latitude, h.longitude, 'bedbound' = ANY (r.conditions) AS bedbound, a.from_minute, a.to_minute
                 FROM resident r JOIN household h ON h.id = r.household_id LEFT JOIN resident_availability a ON a.resident_id = r.id
                 WHERE r.id = ANY(\(Array(Set(candidates.map(\.residentId)))))
                 """,
-                as: (Int64, String, Double, Double, Bool, Int?, Int?).self,
                 logger: logger
-            )
-            let byId = Dictionary(uniqueKeysWithValues: places.map { ($0.0, $0) })
+            ) { c in
+                (
+                    id: try c("id", Int64.self), address: try c("address", String.self), latitude: try c("latitude", Double.self),
+                    longitude: try c("longitude", Double.self), bedbound: try c("bedbound", Bool.self),
+                    from: try c("from_minute", Int?.self), to: try c("to_minute", Int?.self)
+                )
+            }
+            let byId = Dictionary(uniqueKeysWithValues: places.map { ($0.id, $0) })
             // One stop per resident: the most overdue visit leads, the others due are made at the same stop.
             var visitsByTeam: [Int64: [RoundsVisit]] = [:]
             var index: [Int64: (team: Int64, at: Int)] = [:]
             for d in candidates.sorted(by: { ($0.overdueDays, $1.residentId) > ($1.overdueDays, $0.residentId) }) {
-                guard let p = byId[d.residentId], Self.isRoundsVisit(d, bedbound: p.4) else { continue }
+                guard let p = byId[d.residentId], Self.isRoundsVisit(d, bedbound: p.bedbound) else { continue }
                 if let i = index[d.residentId] {
                     var v = visitsByTeam[i.team]![i.at]
                     if d.visit != v.visit, !v.also.contains(d.visit) {
@@ -145,15 +150,15 @@ public struct RoundsStore: Sendable {
                     }
                     continue
                 }
-                let window = p.5.flatMap { from in p.6.map { from...$0 } }
+                let window = p.from.flatMap { from in p.to.map { from...$0 } }
                 index[d.residentId] = (d.teamId, visitsByTeam[d.teamId, default: []].count)
                 visitsByTeam[d.teamId, default: []].append(
                     RoundsVisit(
                         residentId: d.residentId,
                         residentName: d.residentName,
-                        address: p.1,
-                        latitude: p.2,
-                        longitude: p.3,
+                        address: p.address,
+                        latitude: p.latitude,
+                        longitude: p.longitude,
                         visit: d.visit,
                         rule: d.rule.rawValue,
                         dueOn: d.dueOn,
@@ -336,33 +341,31 @@ public struct RoundsStore: Sendable {
             }
             let visits = try await conn.rows(
                 """
-                SELECT p.id, p.resident_id, r.name, h.address, p.worker_id, w.name, p.day::text, p.seq, p.arrive_minute, p.leave_minute,
-                       p.visit::text, p.rule, p.status::text, p.service_id, p.version, p.also::text[], p.depart_minute
+                SELECT p.id, p.resident_id, r.name AS resident_name, h.address, p.worker_id, w.name AS member_name, p.day::text, p.seq, p.arrive_minute,
+                       p.leave_minute, p.visit::text, p.rule, p.status::text, p.service_id, p.version, p.also::text[], p.depart_minute
                 FROM planned_visit p JOIN resident r ON r.id = p.resident_id JOIN household h ON h.id = r.household_id JOIN worker w ON w.id = p.worker_id
                 WHERE p.plan_id = \(id) ORDER BY p.day, w.name, p.worker_id, p.depart_minute NULLS FIRST, p.arrive_minute, p.seq
                 """,
-                as: (Int64, Int64, String, String, Int64, String, String, Int, Int, Int, String, String, String, Int64?, Int, [String], Int?).self,
                 logger: logger
-            )
-            .map {
+            ) { c in
                 SavedPlan.Visit(
-                    id: $0.0,
-                    residentId: $0.1,
-                    residentName: $0.2,
-                    address: $0.3,
-                    workerId: $0.4,
-                    memberName: $0.5,
-                    day: SimpleDate(iso: $0.6)!,
-                    seq: $0.7,
-                    arriveMinute: $0.8,
-                    leaveMinute: $0.9,
-                    visit: VisitKind(rawValue: $0.10)!,
-                    also: $0.15.compactMap(VisitKind.init(rawValue:)),
-                    rule: $0.11,
-                    status: PlannedVisitStatus(rawValue: $0.12)!,
-                    serviceId: $0.13,
-                    version: $0.14,
-                    departMinute: $0.16
+                    id: try c("id"),
+                    residentId: try c("resident_id"),
+                    residentName: try c("resident_name"),
+                    address: try c("address"),
+                    workerId: try c("worker_id"),
+                    memberName: try c("member_name"),
+                    day: SimpleDate(iso: try c("day"))!,
+                    seq: try c("seq"),
+                    arriveMinute: try c("arrive_minute"),
+                    leaveMinute: try c("leave_minute"),
+                    visit: VisitKind(rawValue: try c("visit"))!,
+                    also: (try c("also", [String].self)).compactMap(VisitKind.init(rawValue:)),
+                    rule: try c("rule"),
+                    status: PlannedVisitStatus(rawValue: try c("status"))!,
+                    serviceId: try c("service_id"),
+                    version: try c("version"),
+                    departMinute: try c("depart_minute")
                 )
             }
             let routes = try await conn.rows(
@@ -427,15 +430,14 @@ public struct RoundsStore: Sendable {
                     """
                     SELECT plan_id, resident_id, visit::text, status::text, version, also::text[] FROM planned_visit WHERE id = \(id) FOR UPDATE
                     """,
-                    as: (Int64, Int64, String, String, Int, [String]).self,
                     logger: logger
-                ).map {
+                ) { c in
                     LockedVisit(
-                        planId: $0.0,
-                        residentId: $0.1,
-                        visits: [VisitKind(rawValue: $0.2)!] + $0.5.compactMap(VisitKind.init(rawValue:)),
-                        status: PlannedVisitStatus(rawValue: $0.3)!,
-                        version: $0.4
+                        planId: try c("plan_id"),
+                        residentId: try c("resident_id"),
+                        visits: [VisitKind(rawValue: try c("visit"))!] + (try c("also", [String].self)).compactMap(VisitKind.init(rawValue:)),
+                        status: PlannedVisitStatus(rawValue: try c("status"))!,
+                        version: try c("version")
                     )
                 }
             },

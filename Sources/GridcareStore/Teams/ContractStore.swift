@@ -8,23 +8,22 @@ public struct ContractStore: Sendable {
     let db: Database
     public init(_ db: Database) { self.db = db }
 
-    typealias Row = (Int64, Int64, Int64, Int64, String, String, String?, String?, Int64?, Int)
     static let columns = """
-        id, district_id, resident_id, team_id, to_char(starts_on, 'YYYY-MM-DD'), to_char(term_ends_on, 'YYYY-MM-DD'),
-        to_char(ended_on, 'YYYY-MM-DD'), end_reason, previous_id, version
+        id, district_id, resident_id, team_id, to_char(starts_on, 'YYYY-MM-DD') AS starts_on, to_char(term_ends_on, 'YYYY-MM-DD') AS term_ends_on,
+        to_char(ended_on, 'YYYY-MM-DD') AS ended_on, end_reason, previous_id, version
         """
-    static func contract(_ r: Row) -> Contract {
+    static func contract(_ c: Columns) throws -> Contract {
         Contract(
-            id: r.0,
-            districtId: r.1,
-            residentId: r.2,
-            teamId: r.3,
-            startsOn: SimpleDate(iso: r.4)!,
-            termEndsOn: SimpleDate(iso: r.5)!,
-            endedOn: r.6.flatMap(SimpleDate.init(iso:)),
-            endReason: r.7.flatMap(ContractEndReason.init(rawValue:)),
-            previousId: r.8,
-            version: r.9
+            id: try c("id"),
+            districtId: try c("district_id"),
+            residentId: try c("resident_id"),
+            teamId: try c("team_id"),
+            startsOn: SimpleDate(iso: try c("starts_on"))!,
+            termEndsOn: SimpleDate(iso: try c("term_ends_on"))!,
+            endedOn: (try c("ended_on", String?.self)).flatMap(SimpleDate.init(iso:)),
+            endReason: (try c("end_reason", String?.self)).flatMap(ContractEndReason.init(rawValue:)),
+            previousId: try c("previous_id"),
+            version: try c("version")
         )
     }
 
@@ -56,12 +55,12 @@ public struct ContractStore: Sendable {
             WHERE r.id = \(residentId) AND c.team_id = \(teamId)
             RETURNING \(unescaped: Self.columns)
             """,
-            as: Row.self,
-            logger: logger
+            logger: logger,
+            Self.contract
         )
         if let row {
-            try await audit.record(.create, residents: [residentId], detail: "contract \(row.0)", on: conn, logger: logger)
-            return .done(Self.contract(row))
+            try await audit.record(.create, residents: [residentId], detail: "contract \(row.id)", on: conn, logger: logger)
+            return .done(row)
         }
         let visible = try await conn.first("SELECT 1 FROM resident WHERE id = \(residentId)", as: Int.self, logger: logger) != nil
         try await audit.record(.create, residents: [residentId], outcome: visible ? .refused : .denied, detail: "contract", on: conn, logger: logger)
@@ -76,13 +75,13 @@ public struct ContractStore: Sendable {
 
     public func get(_ id: Int64, logger: Logger) async throws -> Contract {
         try await db.audited(logger: logger) { conn in
-            guard let row = try await conn.first("SELECT \(unescaped: Self.columns) FROM contract WHERE id = \(id)", as: Row.self, logger: logger)
+            guard let row = try await conn.first("SELECT \(unescaped: Self.columns) FROM contract WHERE id = \(id)", logger: logger, Self.contract)
             else {
                 try await audit.record(.read, outcome: .denied, detail: "contract \(id)", on: conn, logger: logger)
                 return .refused(StoreError.notFound("contract"))
             }
-            try await audit.record(.read, residents: [row.2], detail: "contract \(id)", on: conn, logger: logger)
-            return .done(Self.contract(row))
+            try await audit.record(.read, residents: [row.residentId], detail: "contract \(id)", on: conn, logger: logger)
+            return .done(row)
         }
     }
 
@@ -97,10 +96,10 @@ public struct ContractStore: Sendable {
                   AND (\(activeOn?.iso)::date IS NULL OR period @> \(activeOn?.iso)::date)
                 ORDER BY id LIMIT \(page.fetch)
                 """,
-                as: Row.self,
-                logger: logger
+                logger: logger,
+                Self.contract
             )
-            let result = page.page(rows.map(Self.contract), id: \.id)
+            let result = page.page(rows, id: \.id)
             try await audit.record(
                 .search,
                 residents: result.items.map(\.residentId),
@@ -114,8 +113,7 @@ public struct ContractStore: Sendable {
 
     /// Locks the contract for a change that depends on its current state; nil when it is not there (or not visible).
     func locked(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> Contract? {
-        try await conn.first("SELECT \(unescaped: Self.columns) FROM contract WHERE id = \(id) FOR UPDATE", as: Row.self, logger: logger)
-            .map(Self.contract)
+        try await conn.first("SELECT \(unescaped: Self.columns) FROM contract WHERE id = \(id) FOR UPDATE", logger: logger, Self.contract)
     }
 
     /// Runs a change of contract `id` in one audited transaction: a missing or foreign contract is a denied
@@ -192,8 +190,8 @@ public struct ContractStore: Sendable {
             try ContractTerms.checkEnd(of: current, on: day)
             try await end(id, on: day, reason: reason, conn: conn, logger: logger)
             try await audit.record(.update, residents: [current.residentId], detail: "contract \(id) ended", on: conn, logger: logger)
-            let row = try await conn.first("SELECT \(unescaped: Self.columns) FROM contract WHERE id = \(id)", as: Row.self, logger: logger)
-            return .done(Self.contract(row!))
+            let row = try await conn.first("SELECT \(unescaped: Self.columns) FROM contract WHERE id = \(id)", logger: logger, Self.contract)
+            return .done(row!)
         }
     }
 

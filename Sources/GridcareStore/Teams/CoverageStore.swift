@@ -24,32 +24,23 @@ public struct CoverageStore: Sendable {
             )
             let teamRows = try await conn.rows(
                 """
-                SELECT t.id, t.name, coalesce(array_agg(m.worker_id ORDER BY m.worker_id) FILTER (WHERE m.worker_id IS NOT NULL), '{}'),
-                       coalesce(array_agg(m.team_role::text ORDER BY m.worker_id) FILTER (WHERE m.worker_id IS NOT NULL), '{}'),
-                       coalesce(array_agg(w.role::text ORDER BY m.worker_id) FILTER (WHERE m.worker_id IS NOT NULL), '{}'),
-                       coalesce(array_agg(w.active ORDER BY m.worker_id) FILTER (WHERE m.worker_id IS NOT NULL), '{}')
+                SELECT t.id, t.name, coalesce(array_agg(m.worker_id ORDER BY m.worker_id) FILTER (WHERE m.worker_id IS NOT NULL), '{}') AS member_ids,
+                       coalesce(array_agg(m.team_role::text ORDER BY m.worker_id) FILTER (WHERE m.worker_id IS NOT NULL), '{}') AS team_roles,
+                       coalesce(array_agg(w.role::text ORDER BY m.worker_id) FILTER (WHERE m.worker_id IS NOT NULL), '{}') AS worker_roles,
+                       coalesce(array_agg(w.active ORDER BY m.worker_id) FILTER (WHERE m.worker_id IS NOT NULL), '{}') AS member_active
                 FROM care_team t
                 LEFT JOIN care_team_member m ON m.team_id = t.id
                 LEFT JOIN worker w ON w.id = m.worker_id
                 WHERE (\(districtId)::bigint IS NULL OR t.district_id = \(districtId))
                 GROUP BY t.id, t.name ORDER BY t.id
                 """,
-                as: (Int64, String, [Int64], [String], [String], [Bool]).self,
                 logger: logger
-            )
+            ) { c in (id: try c("id", Int64.self), name: try c("name", String.self), seats: try teamSeats(c)) }
             return (grids, teamRows)
-        }
-        let teams = teamRows.map { r in
-            (
-                id: r.0, name: r.1,
-                seats: r.2.indices.map { i in
-                    TeamSeat(workerId: r.2[i], teamRole: TeamRole(rawValue: r.3[i])!, workerRole: WorkerRole(rawValue: r.4[i])!, active: r.5[i])
-                }
-            )
         }
         return CoverageReport.build(
             microGrids: grids.map { (line: .init(microGridId: $0.0, name: $0.1, gridName: $0.2, households: $0.3), teamId: $0.4) },
-            teams: teams,
+            teams: teamRows,
             rules: rules
         )
     }

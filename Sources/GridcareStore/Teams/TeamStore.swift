@@ -100,11 +100,14 @@ public struct TeamStore: Sendable {
         let rows = try await db.rows(
             """
             SELECT t.id, t.district_id, t.centre_id, t.name, t.version,
-                   coalesce((SELECT array_agg(m.worker_id ORDER BY m.worker_id) FROM care_team_member m WHERE m.team_id = t.id), '{}'),
-                   coalesce((SELECT array_agg(m.team_role::text ORDER BY m.worker_id) FROM care_team_member m WHERE m.team_id = t.id), '{}'),
-                   coalesce((SELECT array_agg(w.role::text ORDER BY m.worker_id) FROM care_team_member m JOIN worker w ON w.id = m.worker_id WHERE m.team_id = t.id), '{}'),
-                   coalesce((SELECT array_agg(w.active ORDER BY m.worker_id) FROM care_team_member m JOIN worker w ON w.id = m.worker_id WHERE m.team_id = t.id), '{}'),
+                   coalesce((SELECT array_agg(m.worker_id ORDER BY m.worker_id) FROM care_team_member m WHERE m.team_id = t.id), '{}') AS member_ids,
+                   coalesce((SELECT array_agg(m.team_role::text ORDER BY m.worker_id) FROM care_team_member m WHERE m.team_id = t.id), '{}') AS team_roles,
+                   coalesce((SELECT array_agg(w.role::text ORDER BY m.worker_id) FROM care_team_member m JOIN worker w ON w.id = m.worker_id WHERE m.team_id = t.id), '{}')
+                     AS worker_roles,
+                   coalesce((SELECT array_agg(w.active ORDER BY m.worker_id) FROM care_team_member m JOIN worker w ON w.id = m.worker_id WHERE m.team_id = t.id), '{}')
+                     AS member_active,
                    coalesce((SELECT array_agg(c.micro_grid_id ORDER BY c.micro_grid_id) FROM care_team_catchment c WHERE c.team_id = t.id), '{}')
+                     AS micro_grid_ids
             FROM care_team t
             WHERE t.id > \(page.afterId)
               AND (\(ids)::bigint[] IS NULL OR t.id = ANY(\(ids)))
@@ -112,16 +115,19 @@ public struct TeamStore: Sendable {
               AND (\(centreId)::bigint IS NULL OR t.centre_id = \(centreId))
             ORDER BY t.id LIMIT \(page.fetch)
             """,
-            as: (Int64, Int64, Int64, String, Int, [Int64], [String], [String], [Bool], [Int64]).self,
             logger: logger
-        )
-        let teams = rows.map { r in
-            let seats = r.5.indices.map { i in
-                TeamSeat(workerId: r.5[i], teamRole: TeamRole(rawValue: r.6[i])!, workerRole: WorkerRole(rawValue: r.7[i])!, active: r.8[i])
-            }
-            return CareTeam(id: r.0, districtId: r.1, centreId: r.2, name: r.3, members: seats, microGridIds: r.9, version: r.4)
+        ) { c in
+            CareTeam(
+                id: try c("id"),
+                districtId: try c("district_id"),
+                centreId: try c("centre_id"),
+                name: try c("name"),
+                members: try teamSeats(c),
+                microGridIds: try c("micro_grid_ids"),
+                version: try c("version")
+            )
         }
-        return page.page(teams, id: \.id)
+        return page.page(rows, id: \.id)
     }
 
     /// Renames a team and/or replaces its members; the new member list must keep 1+1+N.
@@ -175,5 +181,17 @@ public struct TeamStore: Sendable {
         )
         guard !rows.isEmpty else { throw StoreError.notFound("catchment entry") }
         return try await get(id, logger: logger)
+    }
+}
+
+/// A team's seats from the four parallel arrays a team query aggregates (member_ids, team_roles,
+/// worker_roles, member_active), one order for all four.
+func teamSeats(_ c: Columns) throws -> [TeamSeat] {
+    let ids: [Int64] = try c("member_ids")
+    let teamRoles: [String] = try c("team_roles")
+    let workerRoles: [String] = try c("worker_roles")
+    let active: [Bool] = try c("member_active")
+    return ids.indices.map { i in
+        TeamSeat(workerId: ids[i], teamRole: TeamRole(rawValue: teamRoles[i])!, workerRole: WorkerRole(rawValue: workerRoles[i])!, active: active[i])
     }
 }
