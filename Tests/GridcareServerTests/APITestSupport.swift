@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import GridcareAPI
 import GridcareServer
 import GridcareStore
 import GridcareTestSupport
@@ -93,6 +94,29 @@ extension TestClientProtocol {
             let data = Data(buffer: response.body)
             let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
             return (response.status, object, response.headers)
+        }
+    }
+
+    /// Sends like `call` and decodes the body into `T`, a type generated from openapi.yaml, so the test reads
+    /// the answer as a client of the spec would: a field renamed, retyped or missing fails the decode.
+    func call<T: Decodable>(
+        _ method: HTTPRequest.Method,
+        _ uri: String,
+        json: Any? = nil,
+        token: String? = TestAuth.token,
+        as _: T.Type
+    ) async throws -> (HTTPResponse.Status, T) {
+        var headers: HTTPFields = [:]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        var body: ByteBuffer?
+        if let json {
+            headers[.contentType] = "application/json"
+            body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))
+        }
+        return try await execute(uri: uri, method: method, headers: headers, body: body) { response in
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            return (response.status, try decoder.decode(T.self, from: Data(buffer: response.body)))
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GridcareAPI
 import GridcareCore
 import GridcareServer
 import GridcareStore
@@ -18,8 +19,8 @@ import Testing
                 "stationId": f.stationId, "teamId": f.teamId, "weekday": 3, "startsAt": "09:00", "endsAt": "09:30",
                 "slotMinutes": 15, "capacityPerSlot": 1, "validFrom": monday.iso,
             ]
-            let (created, clinic, _) = try await client.call(.post, "/v1/clinics", json: body, token: doctor)
-            #expect(created == .created && clinic["weekday"] as? Int == 3)
+            let (created, clinic) = try await client.call(.post, "/v1/clinics", json: body, token: doctor, as: Components.Schemas.Clinic.self)
+            #expect(created == .created && clinic.weekday == 3 && clinic.startsAt == "09:00")
             var overlapping = body
             overlapping["startsAt"] = "09:15"
             overlapping["endsAt"] = "10:00"
@@ -34,18 +35,19 @@ import Testing
                 onHoliday: .cancel,
                 logger: quiet
             )
-            let (_, sessions, _) = try await client.call(
+            let (_, sessions) = try await client.call(
                 .get,
                 "/v1/clinic-sessions?from=\(monday.iso)&through=\(monday.adding(days: 6).iso)",
-                token: grid
+                token: grid,
+                as: Components.Schemas.SessionList.self
             )
             let session = try #require(sessions.items.first)
-            #expect(session["free"] as? Int == 2 && session["places"] as? Int == 2)
+            #expect(session.free == 2 && session.places == 2 && session.status == .scheduled)
 
             // A grid worker books a resident of their own micro-grids; a resident outside reads as none.
             let path = "/v1/clinic-sessions/\(session.id)/bookings"
-            let (booked, booking, _) = try await client.call(.post, path, json: ["residentId": p.inside.id], token: grid)
-            #expect(booked == .created && booking["slot"] as? Int == 1)
+            let (booked, booking) = try await client.call(.post, path, json: ["residentId": p.inside.id], token: grid, as: Components.Schemas.Booking.self)
+            #expect(booked == .created && booking.slot == 1 && booking.status == .booked && booking.residentId == p.inside.id)
             let foreign = try await client.raw(.post, path, json: ["residentId": p.outsideGrid.id], token: grid)
             let missing = try await client.raw(.post, path, json: ["residentId": 999_999], token: grid)
             #expect(foreign.0 == .unprocessableContent && foreign.1 == missing.1)
@@ -54,15 +56,21 @@ import Testing
             // The clinic checks in and completes; the grid worker may only cancel.
             #expect(try await client.call(.post, "/v1/bookings/\(booking.id)/status", json: ["action": "check_in"], token: grid).0 == .forbidden)
             #expect(try await client.call(.post, "/v1/bookings/\(booking.id)/status", json: ["action": "check_in"], token: doctor).0 == .ok)
-            let (done, completed, _) = try await client.call(
+            let (done, completed) = try await client.call(
                 .post,
                 "/v1/bookings/\(booking.id)/status",
                 json: ["action": "complete", "visit": "annual_check"],
-                token: doctor
+                token: doctor,
+                as: Components.Schemas.Booking.self
             )
-            #expect(done == .ok && completed["status"] as? String == "completed" && completed["serviceId"] != nil)
-            let (_, sheet, _) = try await client.call(.get, "/v1/residents/\(p.inside.id)/case-sheet", token: doctor)
-            #expect((sheet["services"] as? [[String: Any]])?.first?["visit"] as? String == "annual_check")
+            #expect(done == .ok && completed.status == .completed && completed.serviceId != nil)
+            let (_, sheet) = try await client.call(
+                .get,
+                "/v1/residents/\(p.inside.id)/case-sheet",
+                token: doctor,
+                as: Components.Schemas.CaseSheet.self
+            )
+            #expect(sheet.services.first?.visit == .annualCheck && sheet.services.first?.id == completed.serviceId)
 
             // The last place, then a full session.
             let second = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[1], n: 650), logger: quiet)
@@ -70,10 +78,16 @@ import Testing
             #expect(try await client.call(.post, path, json: ["residentId": second.id], token: grid).0 == .created)
             let (full, fullProblem, _) = try await client.call(.post, path, json: ["residentId": third.id], token: grid)
             #expect(full == .conflict && fullProblem.field == "sessionId")
-            let (walkIn, walked, _) = try await client.call(.post, path, json: ["residentId": third.id, "walkIn": true], token: doctor)
-            #expect(walkIn == .created && walked["status"] as? String == "checked_in")
-            let (_, list, _) = try await client.call(.get, path, token: doctor)
-            #expect(list.items.count == 3)
+            let (walkIn, walked) = try await client.call(
+                .post,
+                path,
+                json: ["residentId": third.id, "walkIn": true],
+                token: doctor,
+                as: Components.Schemas.Booking.self
+            )
+            #expect(walkIn == .created && walked.status == .checkedIn && walked.walkIn && walked.slot == nil)
+            let (_, list) = try await client.call(.get, path, token: doctor, as: Components.Schemas.BookingList.self)
+            #expect(list.items.map(\.residentId).sorted() == [p.inside.id, second.id, third.id].sorted())
             #expect(try await client.call(.get, path, token: users[.districtManager]).0 == .forbidden)
         }
     }
