@@ -46,7 +46,13 @@ import Testing
 
             // A grid worker books a resident of their own micro-grids; a resident outside reads as none.
             let path = "/v1/clinic-sessions/\(session.id)/bookings"
-            let (booked, booking) = try await client.call(.post, path, json: ["residentId": p.inside.id], token: grid, as: Components.Schemas.Booking.self)
+            let (booked, booking) = try await client.call(
+                .post,
+                path,
+                json: ["residentId": p.inside.id],
+                token: grid,
+                as: Components.Schemas.Booking.self
+            )
             #expect(booked == .created && booking.slot == 1 && booking.status == .booked && booking.residentId == p.inside.id)
             let foreign = try await client.raw(.post, path, json: ["residentId": p.outsideGrid.id], token: grid)
             let missing = try await client.raw(.post, path, json: ["residentId": 999_999], token: grid)

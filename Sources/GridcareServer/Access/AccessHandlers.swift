@@ -39,45 +39,26 @@ extension Components.Schemas.AuditEvent {
 extension APIHandler {
     func signIn(_ input: Operations.SignIn.Input) async throws -> Operations.SignIn.Output {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
-        // Rate limits first (a database bucket per address and per username), then a bcrypt slot: a flood
-        // is turned away at once with 429 and never reaches bcrypt or the attempt counter.
+        let issued: IssuedToken
+        let actor: Caller
         do {
-            try await SignInLimits(database).take(
-                address: RequestScope.clientAddress,
+            (issued, actor) = try await SignIn(database: database, config: config, passwords: passwords)(
                 username: b.username,
-                perAddressPerMinute: config.signInPerAddressPerMinute,
-                perUserPerMinute: config.signInPerUserPerMinute,
+                password: b.password,
+                address: RequestScope.clientAddress,
+                label: "sign-in",
                 logger: logger
             )
-        } catch let exceeded as SignInLimits.Exceeded {
-            logger.notice("sign-in rate limited", metadata: ["by": "\(exceeded.what)"])
-            throw Problem(
-                status: .tooManyRequests,
-                detail: "Too many sign-ins for this \(exceeded.what); retry after \(exceeded.seconds) s.",
-                retryAfter: exceeded.seconds
-            )
-        }
-        let verified: User?
-        do {
-            verified = try await UserStore(database).verify(username: b.username, password: b.password, checker: passwords, logger: logger)
-        } catch is PasswordChecker.Busy {
-            logger.notice("sign-in turned away: every password check is busy")
+        } catch SignIn.Refusal.rateLimited(let what, let seconds) {
+            throw Problem(status: .tooManyRequests, detail: "Too many sign-ins for this \(what); retry after \(seconds) s.", retryAfter: seconds)
+        } catch SignIn.Refusal.busy {
             throw Problem(status: .tooManyRequests, detail: "Every password check is busy; retry in a second.", retryAfter: 1)
-        }
-        guard let user = verified else {
-            try await AuditLog(database.scoped(nil, operation: "signIn"))
-                .record(.call, outcome: .denied, detail: "sign-in as \(b.username.prefix(64))", logger: logger)
-            // One answer for an unknown user, a wrong password, a locked or a disabled account.
+        } catch SignIn.Refusal.wrongCredentials {
             throw Problem(
                 status: .unauthorized,
                 detail: "The username or password is wrong, or the account is locked.",
                 errors: [FieldError("password", "does not match")]
             )
-        }
-        let tokens = TokenStore(database)
-        let issued = try await tokens.issue(userId: user.id, lifetime: config.tokenLifetime, label: "sign-in", logger: logger)
-        guard let actor = try await tokens.authenticate(issued.token, logger: logger) else {
-            throw Problem(status: .unauthorized, detail: "The account cannot sign in.")
         }
         return .created(.init(body: .json(.init(token: issued.token, expiresAt: issued.expiresAt, user: .init(actor)))))
     }

@@ -71,6 +71,9 @@ public struct AppConfig: Sendable {
     public var signInPerAddressPerMinute: Int
     /// `auth.signInPerUserPerMinute`: sign-ins one username may be tried with a minute (0: no limit).
     public var signInPerUserPerMinute: Int
+    /// `console.secureCookies`: mark the console's cookies Secure, for a service behind TLS (a browser then
+    /// sends them over https only). Off for the loopback demo, which is plain http.
+    public var consoleSecureCookies: Bool
 
     public init(reader: ConfigReader) {
         host = reader.string(forKey: "http.host", default: "127.0.0.1")
@@ -147,6 +150,7 @@ public struct AppConfig: Sendable {
         bcryptConcurrency = max(1, reader.int(forKey: "auth.bcryptConcurrency", default: ProcessInfo.processInfo.activeProcessorCount))
         signInPerAddressPerMinute = max(0, reader.int(forKey: "auth.signInPerAddressPerMinute", default: 30))
         signInPerUserPerMinute = max(0, reader.int(forKey: "auth.signInPerUserPerMinute", default: 10))
+        consoleSecureCookies = reader.bool(forKey: "console.secureCookies", default: false)
     }
 
     /// The URL the service's pool signs in with (see `serviceRole`).

@@ -59,15 +59,26 @@ public func buildRouter(
     router.add(middleware: ClientAddressMiddleware())
     router.add(middleware: BodyLimitMiddleware(maxBytes: config.maxBodyBytes))
     router.add(middleware: ETagQuotesMiddleware())
+    // The console's stylesheet and scripts: served when no route matched, cached for a day (a new
+    // release renames nothing, so a day is as stale as they get).
+    router.add(
+        middleware: FileMiddleware(
+            try Console.resources.appendingPathComponent("static").path,
+            urlBasePath: "/app/static",
+            cacheControl: .init([(MediaType(type: .any), [.public, .maxAge(86_400)])])
+        )
+    )
     router.get("/openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: document)))
     }
+    let passwords = passwords ?? PasswordChecker(slots: config.bcryptConcurrency, cost: config.bcryptCost)
     let handler = APIHandler(
         database: db,
         config: config,
         heavyWork: Admission(limit: config.maxConcurrentHeavyWork, retryAfterSeconds: config.heavyWorkRetryAfterSeconds),
-        passwords: passwords ?? PasswordChecker(slots: config.bcryptConcurrency, cost: config.bcryptCost)
+        passwords: passwords
     )
+    try Console(database: db, config: config, signIn: SignIn(database: db, config: config, passwords: passwords)).register(on: router)
     // A deadline of 0 turns the middleware off (for measuring what it costs).
     var middlewares: [any ServerMiddleware] = config.requestDeadline > .zero ? [DeadlineMiddleware(deadline: config.requestDeadline)] : []
     middlewares.append(AuthMiddleware(db: db))

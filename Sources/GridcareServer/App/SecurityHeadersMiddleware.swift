@@ -20,7 +20,8 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
         response.headers[.xContentTypeOptions] = "nosniff"
-        if request.uri.path.hasPrefix("/v1/") || request.uri.path.hasPrefix("/app") {
+        let path = request.uri.path
+        if path.hasPrefix("/v1/") || (path.hasPrefix("/app") && !path.hasPrefix("/app/static/")) {
             response.headers[.cacheControl] = "no-store"
         }
         if response.headers[.contentType]?.hasPrefix("text/html") == true {

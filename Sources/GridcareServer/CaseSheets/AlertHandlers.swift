@@ -18,7 +18,9 @@ extension APIHandler {
     }
 
     func acknowledgeAlert(_ input: Operations.AcknowledgeAlert.Input) async throws -> Operations.AcknowledgeAlert.Output {
-        let a = try await alerts.act(input.path.id, .acknowledge, ifVersion: try version(ifMatch: input.headers.ifMatch), logger: logger)
+        var note: String?
+        if case .json(let b) = input.body { note = b.note }
+        let a = try await alerts.act(input.path.id, .acknowledge, note: note, ifVersion: try version(ifMatch: input.headers.ifMatch), logger: logger)
         return .ok(.init(body: .json(.init(a))))
     }
 

@@ -62,6 +62,7 @@ extension Components.Schemas.Alert {
             openedAt: a.openedAt,
             acknowledgedBy: a.acknowledgedBy,
             acknowledgedAt: a.acknowledgedAt,
+            acknowledgeNote: a.acknowledgeNote,
             closedBy: a.closedBy,
             closedAt: a.closedAt,
             version: a.version

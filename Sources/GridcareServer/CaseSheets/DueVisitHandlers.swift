@@ -49,11 +49,7 @@ extension APIHandler {
     func myResidents(_ input: Operations.MyResidents.Input) async throws -> Operations.MyResidents.Output {
         let today = self.today
         let limit = try bounded(input.query.limit, "limit", default: 200, max: 2000)
-        let (due, _) = try await dueVisits.due(.init(today: today, until: try dueUntil(input.query.until), limit: 20_000), logger: logger)
-        let open = try await flags.list(.init(openOnly: true), page: try PageRequest(cursor: nil, limit: PageRequest.maximumLimit), logger: logger)
-            .items
-        let alerted = try await alerts.list(teamId: nil, microGridId: nil, includeClosed: false, limit: 2000, logger: logger)
-        let list = MyResidents.build(due: due, flags: open, alerts: alerted, limit: limit)
+        let list = try await MyResidents.load(db, today: today, until: try dueUntil(input.query.until), limit: limit, logger: logger)
         return .ok(
             .init(
                 body: .json(

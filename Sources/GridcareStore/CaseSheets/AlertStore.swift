@@ -4,9 +4,9 @@ import Logging
 import PostgresNIO
 
 public struct Alert: Sendable, Equatable {
-    public var id: Int64, residentId: Int64, microGridId: Int64, readingId: Int64?, referralId: Int64?, teamId: Int64?
+    public var id: Int64, residentId: Int64, residentName: String, microGridId: Int64, readingId: Int64?, referralId: Int64?, teamId: Int64?
     public var reason: String, suggestsGreenChannel: Bool, status: AlertStatus, openedAt: Date
-    public var acknowledgedBy: Int64?, acknowledgedAt: Date?, closedBy: Int64?, closedAt: Date?, version: Int
+    public var acknowledgedBy: Int64?, acknowledgedAt: Date?, acknowledgeNote: String?, closedBy: Int64?, closedAt: Date?, version: Int
 }
 
 /// Alerts from alarming readings, for the resident's team and the workers of the resident's micro-grid
@@ -17,8 +17,8 @@ public struct AlertStore: Sendable {
     public init(_ db: Database) { self.db = db }
 
     static let select = """
-        SELECT a.id, a.resident_id, r.micro_grid_id, a.reading_id, a.referral_id, a.team_id, a.reason, a.suggests_green_channel, a.status::text,
-               a.opened_at, a.acknowledged_by, a.acknowledged_at, a.closed_by, a.closed_at, a.version
+        SELECT a.id, a.resident_id, r.name AS resident_name, r.micro_grid_id, a.reading_id, a.referral_id, a.team_id, a.reason, a.suggests_green_channel, a.status::text,
+               a.opened_at, a.acknowledged_by, a.acknowledged_at, a.acknowledge_note, a.closed_by, a.closed_at, a.version
         FROM alert a JOIN resident r ON r.id = a.resident_id
         """
     /// Open first, then acknowledged, then closed; the oldest open one on top.
@@ -27,6 +27,7 @@ public struct AlertStore: Sendable {
         Alert(
             id: try c("id"),
             residentId: try c("resident_id"),
+            residentName: try c("resident_name"),
             microGridId: try c("micro_grid_id"),
             readingId: try c("reading_id"),
             referralId: try c("referral_id"),
@@ -37,6 +38,7 @@ public struct AlertStore: Sendable {
             openedAt: try c("opened_at"),
             acknowledgedBy: try c("acknowledged_by"),
             acknowledgedAt: try c("acknowledged_at"),
+            acknowledgeNote: try c("acknowledge_note"),
             closedBy: try c("closed_by"),
             closedAt: try c("closed_at"),
             version: try c("version")
@@ -82,7 +84,11 @@ public struct AlertStore: Sendable {
         }
     }
 
-    public func act(_ id: Int64, _ action: AlertStatus.Action, ifVersion: Int?, logger: Logger) async throws -> Alert {
+    /// Acknowledges or closes an alert; `note` (acknowledging only) says what was done.
+    public func act(_ id: Int64, _ action: AlertStatus.Action, note: String? = nil, ifVersion: Int?, logger: Logger) async throws -> Alert {
+        var c = FieldChecker()
+        c.text(note, "note", max: 1000, required: false)
+        try c.finish()
         guard let user = db.scope?.userId else { throw StoreError.notAllowed("alerts are handled by signed-in users") }
         return try await db.move(
             "alert",
@@ -99,6 +105,7 @@ public struct AlertStore: Sendable {
                     UPDATE alert SET status = \(next.rawValue)::alert_status, version = version + 1,
                            acknowledged_by = CASE WHEN \(action == .acknowledge) THEN \(user) ELSE acknowledged_by END,
                            acknowledged_at = CASE WHEN \(action == .acknowledge) THEN now() ELSE acknowledged_at END,
+                           acknowledge_note = CASE WHEN \(action == .acknowledge) THEN \(note?.trimmed) ELSE acknowledge_note END,
                            closed_by = CASE WHEN \(action == .close) THEN \(user) ELSE closed_by END,
                            closed_at = CASE WHEN \(action == .close) THEN now() ELSE closed_at END
                     WHERE id = \(id)

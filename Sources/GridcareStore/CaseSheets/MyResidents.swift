@@ -1,4 +1,5 @@
 import GridcareCore
+import Logging
 
 /// A caller's residents that need something, most urgent first: open alerts, then red, yellow, green,
 /// then the earliest due visit. Composed from the due list, open flags and open alerts.
@@ -48,5 +49,19 @@ public enum MyResidents {
         }
         list.sort { urgency($0) < urgency($1) }
         return Array(list.prefix(limit))
+    }
+
+    /// The caller's residents that need something, from what `db`'s scope sees: visits due by `until`,
+    /// open flags and open alerts. The API's `/v1/me/residents` and the console's 我的微网格 both read it.
+    public static func load(_ db: Database, today: SimpleDate, until: SimpleDate, limit: Int, logger: Logger) async throws -> [Entry] {
+        let (due, _) = try await DueVisitStore(db).due(.init(today: today, until: until, limit: 20_000), logger: logger)
+        let open = try await FlagStore(db).list(
+            .init(openOnly: true),
+            page: try PageRequest(cursor: nil, limit: PageRequest.maximumLimit),
+            logger: logger
+        )
+        .items
+        let alerted = try await AlertStore(db).list(teamId: nil, microGridId: nil, includeClosed: false, limit: 2000, logger: logger)
+        return build(due: due, flags: open, alerts: alerted, limit: limit)
     }
 }

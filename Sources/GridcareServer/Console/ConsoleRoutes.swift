@@ -1,0 +1,147 @@
+import Foundation
+import GridcareCore
+import GridcareStore
+import Hummingbird
+import Logging
+
+/// One console request after the session, role and form-token checks: the caller, the database in the
+/// caller's scope, the submitted form (POST) and the query string.
+struct ConsoleRequest {
+    let request: Request
+    let caller: ConsoleCaller
+    let db: Database
+    let form: ConsoleForm
+    let query: ConsoleForm
+    let parameters: Parameters
+    let logger: Logger
+
+    /// A numeric path parameter; a page of a record that cannot exist answers like a missing one.
+    func id(_ name: String = "id") throws -> Int64 {
+        guard let raw = parameters.get(name), let v = Int64(raw), v > 0 else { throw StoreError.notFound("page") }
+        return v
+    }
+}
+
+extension Console {
+    /// Adds the console's routes to `router` (its static files are the router's FileMiddleware).
+    func register(on router: Router<GridcareRequestContext>) {
+        router.get("/app/login") { request, _ in signInPage(request) }
+        router.post("/app/login") { request, context in try await signInSubmitted(request, context: context) }
+        router.get("/app") { request, context in try await home(request, context: context) }
+        router.post("/app/logout", use: page("signOut") { r in try await signOut(r) })
+        registerGridWorkerPages(on: router)
+        registerResidentPages(on: router)
+        registerTeamPages(on: router)
+    }
+
+    /// A page that needs a session: no valid cookie goes to sign-in (and back here after it); a role the
+    /// API operation `operation` does not allow gets the refusal page, audited; a POST without this
+    /// session's form token is refused before anything is read or written.
+    func page(
+        _ operation: String,
+        _ handler: @escaping @Sendable (ConsoleRequest) async throws -> Response
+    ) -> @Sendable (Request, GridcareRequestContext) async throws -> Response {
+        { request, context in
+            let logger = context.logger
+            guard let caller = try await session(request, logger: logger) else {
+                let back = request.method == .get ? request.uri.description : "/app"
+                var response = Response.redirect(to: "/app/login?next=" + (back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+                response.setCookie(ConsoleSession.expired(ConsoleSession.cookie, secure: config.consoleSecureCookies))
+                return response
+            }
+            let db = database.scoped(caller.scope, operation: "console." + operation)
+            guard AccessRules.allows(caller.role, operation) else {
+                try await AuditLog(db).record(.call, outcome: .denied, detail: "role", logger: logger)
+                return refusal(caller, status: .forbidden, "您的角色不能使用此页面。")
+            }
+            var form = ConsoleForm("")
+            if request.method == .post {
+                form = try await ConsoleForm.read(request, limit: config.maxBodyBytes)
+                guard let sent = form["csrf"], ConsoleSession.same(sent, caller.csrf) else {
+                    try await AuditLog(db).record(.call, outcome: .denied, detail: "console form without its token", logger: logger)
+                    return refusal(caller, status: .forbidden, "表单已失效，请返回页面重新提交。")
+                }
+            }
+            let r = ConsoleRequest(
+                request: request,
+                caller: caller,
+                db: db,
+                form: form,
+                query: ConsoleForm(request.uri.query ?? ""),
+                parameters: context.parameters,
+                logger: logger
+            )
+            do {
+                return try await handler(r)
+            } catch let error as StoreError {
+                switch error {
+                case .notFound:
+                    // One page for a record that does not exist and one the caller may not see.
+                    return refusal(caller, status: .notFound, "没有找到这条记录。")
+                case .notAllowed(let why):
+                    return refusal(caller, status: .forbidden, "您不能进行此操作（\(why)）。")
+                case .conflict(let field, let reason):
+                    return refusal(caller, status: .conflict, "无法保存：\(Labels.field(field))——\(reason)")
+                case .versionMismatch:
+                    return refusal(caller, status: .conflict, "记录已被他人修改，请返回刷新后再试。")
+                }
+            } catch let failure as ValidationFailure {
+                let reasons = failure.errors.map { "\(Labels.field($0.field))：\($0.reason)" }.joined(separator: "；")
+                return refusal(caller, status: .unprocessableContent, "无法保存：\(reasons)")
+            } catch let error as FieldError {
+                return refusal(caller, status: .unprocessableContent, "无法保存：\(Labels.field(error.field))：\(error.reason)")
+            } catch let error as ConsoleFormError {
+                return refusal(caller, status: .badRequest, "无法读取表单：\(Labels.field(error.field))的格式不对。")
+            } catch let error as TransitionError {
+                return refusal(caller, status: .conflict, "此记录当前状态不允许该操作（\(error.description)）。")
+            }
+        }
+    }
+
+    /// The caller of the request's session cookie, checked against the token table now.
+    func session(_ request: Request, logger: Logger) async throws -> ConsoleCaller? {
+        guard let token = request.cookies[ConsoleSession.cookie]?.value, !token.isEmpty,
+            let caller = try await TokenStore(database).authenticate(token, logger: logger)
+        else { return nil }
+        return ConsoleCaller(caller: caller, token: token)
+    }
+
+    /// A page that says why nothing was shown or done, with the way back.
+    func refusal(_ caller: ConsoleCaller, status: HTTPResponse.Status, _ message: String) -> Response {
+        render("message", title: status == .notFound ? "未找到" : "无法完成", caller: caller, status: status, ["message": message])
+    }
+
+    func home(_ request: Request, context: GridcareRequestContext) async throws -> Response {
+        guard let caller = try await session(request, logger: context.logger) else { return .redirect(to: "/app/login") }
+        return .redirect(to: Navigation.home(for: caller.role))
+    }
+
+    func signOut(_ r: ConsoleRequest) async throws -> Response {
+        _ = try await TokenStore(database).revoke(id: r.caller.caller.tokenId, logger: r.logger)
+        var response = Response.redirect(to: "/app/login")
+        response.setCookie(ConsoleSession.expired(ConsoleSession.cookie, secure: config.consoleSecureCookies))
+        return response
+    }
+}
+
+/// The console's menu per role, and where each role lands after signing in.
+enum Navigation {
+    static func items(for role: Role) -> [[String: String]] {
+        switch role {
+        case .gridWorker:
+            [["href": "/app/grids", "label": "我的微网格"], ["href": "/app/search", "label": "查找居民"]]
+        case .centreStaff, .admin:
+            [["href": "/app/today", "label": "今日"], ["href": "/app/due", "label": "待随访"], ["href": "/app/search", "label": "查找居民"]]
+        case .hospitalStaff, .districtManager:
+            []
+        }
+    }
+
+    static func home(for role: Role) -> String {
+        switch role {
+        case .gridWorker: "/app/grids"
+        case .centreStaff, .admin: "/app/today"
+        case .hospitalStaff, .districtManager: "/app/welcome"
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import GridcareCore
+import GridcareStore
+import Hummingbird
+
+/// 网格员's screens: my micro-grids, a micro-grid's households, a household by its printed code (码上办),
+/// and finding a resident by name.
+extension Console {
+    func registerGridWorkerPages(on router: Router<GridcareRequestContext>) {
+        router.get("/app/grids", use: page("myResidents") { r in try await myGrids(r) })
+        router.get("/app/grids/:id", use: page("listHouseholds") { r in try await microGrid(r) })
+        router.get("/app/h/:token", use: page("getHouseholdByCode") { r in try await householdByCode(r) })
+        router.get("/app/search", use: page("listResidents") { r in try await search(r) })
+        router.get("/app/welcome", use: page("whoAmI") { r in render("welcome", title: "欢迎", caller: r.caller) })
+    }
+
+    /// 我的微网格: the caller's micro-grids, and first the residents who need something (open alerts, then
+    /// red, yellow, green flags, then what is due soonest).
+    func myGrids(_ r: ConsoleRequest) async throws -> Response {
+        let today = SimpleDate.todayInChina()
+        let attention = try await MyResidents.load(r.db, today: today, until: today.adding(days: 14), limit: 30, logger: r.logger)
+        var grids: [[String: Any]] = []
+        for id in r.caller.scope.microGridIds ?? [] {
+            let area = try await AreaStore(r.db).get(id, logger: r.logger)
+            grids.append(["id": id, "name": area.name])
+        }
+        return render(
+            "grids",
+            title: "我的微网格",
+            caller: r.caller,
+            ["grids": grids, "attention": attention.map(Views.attention), "hasAttention": !attention.isEmpty]
+        )
+    }
+
+    /// A micro-grid's households with their residents, the ones needing something marked; `q` narrows
+    /// it to a name or an address.
+    func microGrid(_ r: ConsoleRequest) async throws -> Response {
+        let id = try r.id()
+        let area = try await AreaStore(r.db).get(id, logger: r.logger)
+        guard area.level == .microGrid else { throw StoreError.notFound("micro-grid") }
+        let households = try await everyPage { page in
+            try await HouseholdStore(r.db).list(microGridId: id, gridId: nil, districtId: nil, page: page, logger: r.logger)
+        }
+        // Out of sight reads as missing: a micro-grid outside the caller's scope shows no household.
+        if households.isEmpty, let mine = r.caller.scope.microGridIds, !mine.contains(id) { throw StoreError.notFound("micro-grid") }
+        let residents = try await everyPage { page in
+            try await ResidentStore(r.db).list(.init(microGridId: id), today: SimpleDate.todayInChina(), page: page, logger: r.logger)
+        }
+        let today = SimpleDate.todayInChina()
+        let attention = try await MyResidents.load(r.db, today: today, until: today.adding(days: 14), limit: 2000, logger: r.logger)
+        let byResident = Dictionary(attention.map { ($0.residentId, $0) }, uniquingKeysWith: { a, _ in a })
+        let q = r.query["q"]
+        var rows: [[String: Any]] = []
+        for h in households {
+            let people = residents.filter { $0.householdId == h.id }
+            let matches = q.map { q in h.address.contains(q) || people.contains { $0.name.contains(q) } } ?? true
+            guard matches else { continue }
+            rows.append([
+                "address": h.address, "code": h.codeToken, "count": people.count,
+                "residents": people.map { Views.residentLine($0, byResident[$0.id]) },
+            ])
+        }
+        return render(
+            "microgrid",
+            title: area.name,
+            caller: r.caller,
+            ["name": area.name, "id": id, "households": rows, "q": q ?? "", "empty": rows.isEmpty, "count": rows.count]
+        )
+    }
+
+    /// 码上办: the household a printed code names, its residents and what each needs.
+    func householdByCode(_ r: ConsoleRequest) async throws -> Response {
+        guard let token = r.parameters.get("token"), token.count <= 100 else { throw StoreError.notFound("household") }
+        let h = try await HouseholdStore(r.db).byCode(token, logger: r.logger)
+        let residents = try await everyPage { page in
+            try await ResidentStore(r.db).list(.init(householdId: h.id), today: SimpleDate.todayInChina(), page: page, logger: r.logger)
+        }
+        let today = SimpleDate.todayInChina()
+        let attention = try await MyResidents.load(r.db, today: today, until: today.adding(days: 14), limit: 2000, logger: r.logger)
+        let byResident = Dictionary(attention.map { ($0.residentId, $0) }, uniquingKeysWith: { a, _ in a })
+        return render(
+            "household",
+            title: h.address,
+            caller: r.caller,
+            ["address": h.address, "microGridId": h.microGridId, "residents": residents.map { Views.residentLine($0, byResident[$0.id]) }]
+        )
+    }
+
+    /// Residents whose name starts with `q`, within what the caller sees.
+    func search(_ r: ConsoleRequest) async throws -> Response {
+        let q = r.query["q"]
+        var found: [[String: Any]] = []
+        if let q {
+            let page = try await ResidentStore(r.db).list(
+                .init(namePrefix: String(q.prefix(50))),
+                today: SimpleDate.todayInChina(),
+                page: try PageRequest(cursor: nil, limit: 50),
+                logger: r.logger
+            )
+            found = page.items.map { Views.residentLine($0, nil) }
+        }
+        return render("search", title: "查找居民", caller: r.caller, ["q": q ?? "", "results": found, "searched": q != nil, "none": q != nil && found.isEmpty])
+    }
+}
+
+/// Every item of a paged list, up to `cap`.
+func everyPage<T: Sendable>(cap: Int = 2000, _ list: (PageRequest) async throws -> Page<T>) async throws -> [T] {
+    var items: [T] = []
+    var cursor: String?
+    repeat {
+        let page = try await list(try PageRequest(cursor: cursor, limit: PageRequest.maximumLimit))
+        items += page.items
+        cursor = page.nextCursor
+    } while cursor != nil && items.count < cap
+    return items
+}

@@ -1,0 +1,85 @@
+import Foundation
+import GridcareCore
+import GridcareStore
+import Hummingbird
+
+/// 家庭医生团队's screens: today (alerts, flags to confirm, slips waiting for the team, today's clinic
+/// sessions) and the due list grouped by household.
+extension Console {
+    func registerTeamPages(on router: Router<GridcareRequestContext>) {
+        router.get("/app/today", use: page("listAlerts") { r in try await today(r) })
+        router.get("/app/due", use: page("listDueVisits") { r in try await dueList(r) })
+    }
+
+    func today(_ r: ConsoleRequest) async throws -> Response {
+        let today = SimpleDate.todayInChina()
+        let alerts = try await AlertStore(r.db).list(teamId: nil, microGridId: nil, includeClosed: false, limit: 200, logger: r.logger)
+        let raised = try await FlagStore(r.db).list(.init(status: .raised), page: try PageRequest(cursor: nil, limit: 100), logger: r.logger)
+        let slips = try await everyPage(cap: 400) { page in try await ReferralStore(r.db).list(.init(openOnly: true), page: page, logger: r.logger) }
+        // The slips whose next step is the team's (send a draft, follow up after discharge, close the loop).
+        let forTeam = slips.filter { s in s.status.moves.contains { $0.action.party == .team && $0.action != .cancel } }
+        let sessions = try await ClinicStore(r.db).sessions(from: today, through: today, stationId: nil, teamId: nil, logger: r.logger)
+        var values: [String: Any] = [
+            "date": today.iso,
+            "alerts": alerts.filter { $0.status == .open }.map(Views.alert), "hasAlerts": alerts.contains { $0.status == .open },
+            "flags": raised.items.map(Views.flag), "hasFlags": !raised.items.isEmpty,
+            "slips": forTeam.map { s in
+                ["number": s.number, "name": s.patient.name, "residentId": s.residentId, "status": Labels.referral(s.status), "hospital": s.hospitalName]
+            },
+            "hasSlips": !forTeam.isEmpty,
+            "sessions": sessions.map { s in
+                [
+                    "station": s.stationName, "time": "\(ClinicStore.time(s.startMinute))–\(ClinicStore.time(s.endMinute))",
+                    "status": Labels.session(s.status), "booked": s.places - s.free, "places": s.places,
+                ]
+            },
+            "hasSessions": !sessions.isEmpty, "back": "/app/today",
+        ]
+        if let done = r.query["done"].flatMap({ Self.done[$0] }) { values["done"] = done }
+        return render("today", title: "今日", caller: r.caller, values)
+    }
+
+    /// What is due in the next weeks, one block per household, filtered by visit kind and micro-grid.
+    func dueList(_ r: ConsoleRequest) async throws -> Response {
+        let today = SimpleDate.todayInChina()
+        let kind = r.query["visit"].flatMap(VisitKind.init(rawValue:))
+        let grid = r.query["grid"].flatMap(Int64.init)
+        let (due, total) = try await DueVisitStore(r.db).due(.init(today: today, until: today.adding(days: 14), limit: 2000), logger: r.logger)
+        let shown = due.filter { d in (kind == nil || d.visit == kind) && (grid == nil || d.microGridId == grid) }
+        let residents = try await everyPage(cap: 2000) { page in
+            try await ResidentStore(r.db).list(.init(microGridId: grid), today: today, page: page, logger: r.logger)
+        }
+        let householdOf = Dictionary(residents.map { ($0.id, $0.householdId) }, uniquingKeysWith: { a, _ in a })
+        var order: [Int64] = []
+        var blocks: [Int64: [[String: Any]]] = [:]
+        for d in shown {
+            let h = householdOf[d.residentId] ?? -d.residentId
+            if blocks[h] == nil { order.append(h) }
+            blocks[h, default: []].append([
+                "residentId": d.residentId, "name": d.residentName, "visit": Labels.visit(d.visit), "why": Labels.rule(d.rule),
+                "on": d.dueOn.iso, "overdue": d.overdueDays, "isOverdue": d.overdueDays > 0, "alert": d.openAlert,
+                "tier": d.tier.map(Labels.tier) ?? "", "tierClass": Views.tierClass(d.tier),
+            ])
+        }
+        var addresses: [Int64: String] = [:]
+        for h in order.prefix(300) where h > 0 {
+            addresses[h] = try? await HouseholdStore(r.db).get(h, logger: r.logger).address
+        }
+        var grids: [[String: Any]] = []
+        for id in Set(due.map(\.microGridId)).sorted() {
+            let name = (try? await AreaStore(r.db).get(id, logger: r.logger).name) ?? String(id)
+            grids.append(["value": id, "label": name, "selected": id == grid])
+        }
+        return render(
+            "due",
+            title: "待随访",
+            caller: r.caller,
+            [
+                "households": order.prefix(300).map { h in ["address": addresses[h] ?? "", "visits": blocks[h] ?? []] },
+                "count": shown.count, "total": total, "empty": shown.isEmpty,
+                "visits": VisitKind.allCases.map { ["value": $0.rawValue, "label": Labels.visit($0), "selected": $0 == kind] },
+                "grids": grids,
+            ]
+        )
+    }
+}
