@@ -12,7 +12,8 @@ public enum DemoReferrals {
         (.routine, [.receive, .decline]),
     ]
 
-    /// Returns how many slips were written (none when the doctor sees no hypertensive resident).
+    /// Returns how many slips were written (none when the doctor's own team has no hypertensive resident:
+    /// a doctor writes slips for their team's residents only, not every resident of their centre).
     public static func seed(
         doctorId: Int64,
         hospitalUserId: Int64,
@@ -26,7 +27,11 @@ public enum DemoReferrals {
             let hospital = ReferralStore(actors[1], rules: rules)
             let residents = try await doctor.db.rows(
                 """
-                SELECT id FROM resident WHERE 'hypertension' = ANY (conditions) ORDER BY id LIMIT \(stages.count)
+                SELECT r.id FROM resident r
+                JOIN care_team_catchment k ON k.micro_grid_id = r.micro_grid_id
+                JOIN care_team_member m ON m.team_id = k.team_id AND m.team_role = 'doctor'
+                WHERE 'hypertension' = ANY (r.conditions) AND m.worker_id = (SELECT worker_id FROM app_user WHERE id = \(doctorId))
+                ORDER BY r.id LIMIT \(stages.count)
                 """,
                 as: Int64.self,
                 logger: logger
