@@ -72,13 +72,10 @@ public func buildRouter(
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: document)))
     }
     let passwords = passwords ?? PasswordChecker(slots: config.bcryptConcurrency, cost: config.bcryptCost)
-    let handler = APIHandler(
-        database: db,
-        config: config,
-        heavyWork: Admission(limit: config.maxConcurrentHeavyWork, retryAfterSeconds: config.heavyWorkRetryAfterSeconds),
-        passwords: passwords
-    )
-    try Console(database: db, config: config, signIn: SignIn(database: db, config: config, passwords: passwords)).register(on: router)
+    let heavyWork = Admission(limit: config.maxConcurrentHeavyWork, retryAfterSeconds: config.heavyWorkRetryAfterSeconds)
+    let handler = APIHandler(database: db, config: config, heavyWork: heavyWork, passwords: passwords)
+    try Console(database: db, config: config, signIn: SignIn(database: db, config: config, passwords: passwords), heavyWork: heavyWork)
+        .register(on: router)
     // A deadline of 0 turns the middleware off (for measuring what it costs).
     var middlewares: [any ServerMiddleware] = config.requestDeadline > .zero ? [DeadlineMiddleware(deadline: config.requestDeadline)] : []
     middlewares.append(AuthMiddleware(db: db))

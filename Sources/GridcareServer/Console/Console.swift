@@ -13,6 +13,8 @@ struct Console: Sendable {
     let database: Database
     let config: AppConfig
     let signIn: SignIn
+    /// The places for rounds solves, shared with the API: a solve from either door takes one.
+    let heavyWork: Admission
     let templates: MustacheLibrary
 
     /// Where the templates and the static files are: the target's resources.
@@ -23,10 +25,11 @@ struct Console: Sendable {
         }
     }
 
-    init(database: Database, config: AppConfig, signIn: SignIn) throws {
+    init(database: Database, config: AppConfig, signIn: SignIn, heavyWork: Admission) throws {
         self.database = database
         self.config = config
         self.signIn = signIn
+        self.heavyWork = heavyWork
         templates = try Self.loadTemplates(from: try Self.resources.appendingPathComponent("templates"))
     }
 

@@ -32,6 +32,8 @@ extension Console {
         registerGridWorkerPages(on: router)
         registerResidentPages(on: router)
         registerTeamPages(on: router)
+        registerClinicPages(on: router)
+        registerRoundsPages(on: router)
     }
 
     /// A page that needs a session: no valid cookie goes to sign-in (and back here after it); a role the
@@ -129,9 +131,12 @@ enum Navigation {
     static func items(for role: Role) -> [[String: String]] {
         switch role {
         case .gridWorker:
-            [["href": "/app/grids", "label": "我的微网格"], ["href": "/app/search", "label": "查找居民"]]
+            [["href": "/app/grids", "label": "我的微网格"], ["href": "/app/search", "label": "查找居民"], ["href": "/app/clinics", "label": "门诊"]]
         case .centreStaff, .admin:
-            [["href": "/app/today", "label": "今日"], ["href": "/app/due", "label": "待随访"], ["href": "/app/search", "label": "查找居民"]]
+            [
+                ["href": "/app/today", "label": "今日"], ["href": "/app/due", "label": "待随访"], ["href": "/app/clinics", "label": "门诊"],
+                ["href": "/app/rounds", "label": "巡诊"], ["href": "/app/search", "label": "查找居民"],
+            ]
         case .hospitalStaff, .districtManager:
             []
         }

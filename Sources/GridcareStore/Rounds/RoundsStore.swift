@@ -18,6 +18,8 @@ public struct SavedPlan: Sendable {
         public var status: PlannedVisitStatus, serviceId: Int64?, version: Int
         /// The departure of the visit's route (nil in plans saved before routes were kept).
         public var departMinute: Int?
+        /// Where the household is, for drawing the route.
+        public var latitude: Double = 0, longitude: Double = 0
     }
     /// A member's route in one free block of a day, as the plan returned it.
     public struct Route: Sendable, Equatable {
@@ -342,7 +344,8 @@ public struct RoundsStore: Sendable {
             let visits = try await conn.rows(
                 """
                 SELECT p.id, p.resident_id, r.name AS resident_name, h.address, p.worker_id, w.name AS member_name, p.day::text, p.seq, p.arrive_minute,
-                       p.leave_minute, p.visit::text, p.rule, p.status::text, p.service_id, p.version, p.also::text[], p.depart_minute
+                       p.leave_minute, p.visit::text, p.rule, p.status::text, p.service_id, p.version, p.also::text[], p.depart_minute,
+                       h.latitude, h.longitude
                 FROM planned_visit p JOIN resident r ON r.id = p.resident_id JOIN household h ON h.id = r.household_id JOIN worker w ON w.id = p.worker_id
                 WHERE p.plan_id = \(id) ORDER BY p.day, w.name, p.worker_id, p.depart_minute NULLS FIRST, p.arrive_minute, p.seq
                 """,
@@ -365,7 +368,9 @@ public struct RoundsStore: Sendable {
                     status: PlannedVisitStatus(rawValue: try c("status"))!,
                     serviceId: try c("service_id"),
                     version: try c("version"),
-                    departMinute: try c("depart_minute")
+                    departMinute: try c("depart_minute"),
+                    latitude: try c("latitude"),
+                    longitude: try c("longitude")
                 )
             }
             let routes = try await conn.rows(
@@ -404,6 +409,18 @@ public struct RoundsStore: Sendable {
                 )
             )
         }
+    }
+
+    /// The team's plan in force for `week`, if one was saved (a later plan supersedes it).
+    public func current(teamId: Int64, week: ISOWeek, logger: Logger) async throws -> Int64? {
+        try await db.first(
+            """
+            SELECT id FROM rounds_plan WHERE team_id = \(teamId) AND week_monday = \(week.monday.iso)::date AND superseded_at IS NULL
+            ORDER BY id DESC LIMIT 1
+            """,
+            as: Int64.self,
+            logger: logger
+        )
     }
 
     /// Marks a planned visit done (a service on the case sheet that satisfies its due visit) or missed

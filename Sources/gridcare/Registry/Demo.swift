@@ -35,6 +35,16 @@ struct Demo: AsyncParsableCommand {
         do {
             let summary = try await global.withStore(config, operation: "cli demo") { db, info in
                 let summary = try await DemoLoader(db).load(demo, logger: info.logger)
+                let clinics = try await DemoClinics.seed(
+                    districtId: summary.districtId,
+                    from: SimpleDate.todayInChina(),
+                    weeks: config.clinicWeeksAhead,
+                    calendar: try HolidayCalendar.load(directory: config.holidaysDirectory),
+                    onHoliday: config.onHoliday,
+                    db: db,
+                    logger: info.logger
+                )
+                if clinics > 0 { print("Clinics: every team's Wednesday-morning village clinic, \(config.clinicWeeksAhead) weeks of sessions.") }
                 if !noUsers {
                     let created = try await DemoUsers.create(
                         districtId: summary.districtId,
