@@ -8,4 +8,6 @@ scripts/ensure-postgres.sh
 swift build -c release --product gridcare
 bin=.build/release/gridcare
 "$bin" demo --residents "${GRIDCARE_DEMO_RESIDENTS:-20000}" --seed "${GRIDCARE_DEMO_SEED:-1}" --if-missing
+echo "Demo users: admin, manager, doctor (家庭医生团队), gridworker (网格员), hospital; password ${GRIDCARE_DEMO_PASSWORD:-gridcare-demo}."
+echo "Open the console (grid workers and clinic staff) at the address below, under /app."
 exec "$bin" serve "$@"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Configuration
+import Foundation
 import GridcareServer
 import GridcareStore
 import Hummingbird
@@ -8,7 +9,7 @@ import PostgresNIO
 
 /// Runs the HTTP service (migrating first); stops the embedded database on shutdown if it started it.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the REST API.")
+    static let configuration = CommandConfiguration(abstract: "Run the REST API and the web console (/app).")
 
     @OptionGroup var global: GlobalOptions
 
@@ -28,6 +29,10 @@ struct Serve: AsyncParsableCommand {
             let client = try makeServiceClient(url: info.url, config: config, logger: info.logger)
             let app = try buildApplication(config: config, client: client, logger: info.logger)
             info.logger.info("gridcare listening", metadata: ["address": "http://\(config.host):\(config.port)", "database": "\(info.url)"])
+            // Written straight to the file descriptor: a buffered print would sit unseen behind a pipe.
+            FileHandle.standardOutput.write(
+                Data("Gridcare: API on http://\(config.host):\(config.port)/v1, web console on http://\(config.host):\(config.port)/app\n".utf8)
+            )
             try await app.runService()
         }
     }

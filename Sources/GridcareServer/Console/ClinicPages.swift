@@ -16,7 +16,9 @@ extension Console {
 
     /// The teams whose work the caller does: their own team for a clinician, every team they see otherwise.
     func myTeams(_ r: ConsoleRequest) async throws -> [CareTeam] {
-        let teams = try await everyPage(cap: 200) { page in try await TeamStore(r.db).list(districtId: nil, centreId: nil, page: page, logger: r.logger) }
+        let teams = try await everyPage(cap: 200) { page in
+            try await TeamStore(r.db).list(districtId: nil, centreId: nil, page: page, logger: r.logger)
+        }
         guard let worker = r.caller.caller.workerId else { return teams }
         let own = teams.filter { $0.members.contains { $0.workerId == worker } }
         return own.isEmpty ? teams : own
@@ -28,7 +30,13 @@ extension Console {
         var sessions: [ClinicSession] = []
         var clinics: [Clinic] = []
         for team in teams.prefix(10) {
-            sessions += try await ClinicStore(r.db).sessions(from: today, through: today.adding(days: 27), stationId: nil, teamId: team.id, logger: r.logger)
+            sessions += try await ClinicStore(r.db).sessions(
+                from: today,
+                through: today.adding(days: 27),
+                stationId: nil,
+                teamId: team.id,
+                logger: r.logger
+            )
             clinics += try await ClinicStore(r.db).list(stationId: nil, teamId: team.id, logger: r.logger)
         }
         sessions.sort { ($0.day, $0.startMinute, $0.id) < ($1.day, $1.startMinute, $1.id) }

@@ -47,7 +47,13 @@ struct Console: Sendable {
     }
 
     /// A page of `template` inside the layout, for `caller` (nil on the sign-in page).
-    func render(_ template: String, title: String, caller: ConsoleCaller?, status: HTTPResponse.Status = .ok, _ values: [String: Any] = [:]) -> Response {
+    func render(
+        _ template: String,
+        title: String,
+        caller: ConsoleCaller?,
+        status: HTTPResponse.Status = .ok,
+        _ values: [String: Any] = [:]
+    ) -> Response {
         var context = values
         context["title"] = title
         if let caller {

@@ -99,7 +99,12 @@ extension Console {
             )
             found = page.items.map { Views.residentLine($0, nil) }
         }
-        return render("search", title: "查找居民", caller: r.caller, ["q": q ?? "", "results": found, "searched": q != nil, "none": q != nil && found.isEmpty])
+        return render(
+            "search",
+            title: "查找居民",
+            caller: r.caller,
+            ["q": q ?? "", "results": found, "searched": q != nil, "none": q != nil && found.isEmpty]
+        )
     }
 }
 

@@ -15,7 +15,9 @@ enum ReadingChart {
         let points = readings.sorted { $0.measuredAt < $1.measuredAt }.suffix(30)
         guard let first = points.first?.measuredAt, let last = points.last?.measuredAt else { return "" }
         let span = max(last.timeIntervalSince(first), 1)
-        func x(_ d: Date) -> Double { points.count == 1 ? left + (width - left - right) / 2 : left + (width - left - right) * d.timeIntervalSince(first) / span }
+        func x(_ d: Date) -> Double {
+            points.count == 1 ? left + (width - left - right) / 2 : left + (width - left - right) * d.timeIntervalSince(first) / span
+        }
         var out = "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(panel * 2 + 40))\" role=\"img\" aria-label=\"血压与血糖趋势\">"
         // Panel 1: blood pressure, 40–200 mmHg.
         out += axis(top: 4, low: 40, high: 200, ticks: [60, 90, 140, 180], unit: "mmHg", limits: [90, 140])
@@ -26,7 +28,8 @@ enum ReadingChart {
         out += axis(top: top2, low: 2, high: 30, ticks: [4, 7, 11.1, 20], unit: "mmol/L", limits: [7, 11.1])
         let glucose = points.compactMap { r in (r.vitals.glucoseFasting ?? r.vitals.glucoseRandom).map { (x(r.measuredAt), $0) } }
         out += series(glucose, top: top2, low: 2, high: 30, css: "glu")
-        out += "<text class=\"legend\" x=\"\(left)\" y=\"\(Int(panel * 2 + 38))\">收缩压 ● 舒张压 ○ 血糖 ■ · \(Views.time(first).prefix(10)) 至 \(Views.time(last).prefix(10))</text>"
+        out +=
+            "<text class=\"legend\" x=\"\(left)\" y=\"\(Int(panel * 2 + 38))\">收缩压 ● 舒张压 ○ 血糖 ■ · \(Views.time(first).prefix(10)) 至 \(Views.time(last).prefix(10))</text>"
         return out + "</svg>"
     }
 

@@ -29,14 +29,22 @@ extension Console {
         let p = sheet.resident
         let role = r.caller.role
         let today = SimpleDate.todayInChina()
-        let (due, _) = try await DueVisitStore(r.db).due(.init(residentIds: [id], today: today, until: today.adding(days: 60), limit: 50), logger: r.logger)
+        let (due, _) = try await DueVisitStore(r.db).due(
+            .init(residentIds: [id], today: today, until: today.adding(days: 60), limit: 50),
+            logger: r.logger
+        )
         var values: [String: Any] = [
             "id": id, "name": p.name, "sex": Labels.sex(p.sex), "born": p.birthYear, "idMasked": p.idNumberMasked,
             "phone": p.phone ?? "", "conditions": p.conditions.map(Labels.condition).joined(separator: "、"),
             "circumstances": p.circumstances.map(Labels.circumstance).joined(separator: "、"),
             "alerts": sheet.alerts.map(Views.alert), "hasAlerts": !sheet.alerts.isEmpty,
             "flags": sheet.flags.map(Views.flag), "hasFlags": !sheet.flags.isEmpty,
-            "due": due.map { ["visit": Labels.visit($0.visit), "why": Labels.rule($0.rule), "on": $0.dueOn.iso, "overdue": $0.overdueDays, "isOverdue": $0.overdueDays > 0] },
+            "due": due.map {
+                [
+                    "visit": Labels.visit($0.visit), "why": Labels.rule($0.rule), "on": $0.dueOn.iso, "overdue": $0.overdueDays,
+                    "isOverdue": $0.overdueDays > 0,
+                ]
+            },
             "hasDue": !due.isEmpty,
             "services": sheet.services.prefix(20).map(Views.service), "hasServices": !sheet.services.isEmpty,
             "readings": sheet.readings.prefix(20).map(Views.reading), "hasReadings": !sheet.readings.isEmpty,
@@ -69,7 +77,14 @@ extension Console {
         guard let category = r.form["category"].flatMap(FlagCategory.init(rawValue:)) else { throw FieldError("category", "请选择") }
         guard let tier = r.form["tier"].flatMap(Tier.init(rawValue:)) else { throw FieldError("tier", "请选择") }
         let population = r.form["population"].flatMap(Population.init(rawValue:)) ?? .key
-        _ = try await FlagStore(r.db).raise(residentId: id, category: category, tier: tier, population: population, note: r.form["note"], logger: r.logger)
+        _ = try await FlagStore(r.db).raise(
+            residentId: id,
+            category: category,
+            tier: tier,
+            population: population,
+            note: r.form["note"],
+            logger: r.logger
+        )
         return .redirect(to: "/app/r/\(id)?done=flag")
     }
 
@@ -79,7 +94,14 @@ extension Console {
         let welfare = r.caller.role == .gridWorker
         let visit = welfare ? VisitKind.welfareVisit : r.form["visit"].flatMap(VisitKind.init(rawValue:))
         let kind: ServiceKind = welfare ? .homeVisit : (r.form["kind"].flatMap(ServiceKind.init(rawValue:)) ?? .homeVisit)
-        _ = try await CaseSheetStore(r.db).addService(residentId: id, kind: kind, visit: visit, performedAt: Date(), notes: r.form["notes"], logger: r.logger)
+        _ = try await CaseSheetStore(r.db).addService(
+            residentId: id,
+            kind: kind,
+            visit: visit,
+            performedAt: Date(),
+            notes: r.form["notes"],
+            logger: r.logger
+        )
         return .redirect(to: "/app/r/\(id)?done=\(welfare ? "visit" : "service")")
     }
 
@@ -105,7 +127,10 @@ extension Console {
             title: "危急值",
             caller: r.caller,
             status: .created,
-            ["id": id, "alert": Views.alert(alert), "reading": Views.reading(outcome.reading), "mayRefer": AccessRules.allows(r.caller.role, "createReferral")]
+            [
+                "id": id, "alert": Views.alert(alert), "reading": Views.reading(outcome.reading),
+                "mayRefer": AccessRules.allows(r.caller.role, "createReferral"),
+            ]
         )
     }
 
@@ -130,7 +155,9 @@ extension Console {
 
     func decideFlag(_ r: ConsoleRequest) async throws -> Response {
         let id = try r.id()
-        guard let action = r.form["action"].flatMap(FlagStatus.Action.init(rawValue:)), action != .close else { throw FieldError("action", "请选择确认或排除") }
+        guard let action = r.form["action"].flatMap(FlagStatus.Action.init(rawValue:)), action != .close else {
+            throw FieldError("action", "请选择确认或排除")
+        }
         let flag = try await FlagStore(r.db).act(id, action, note: r.form["note"], ifVersion: nil, logger: r.logger)
         return .redirect(to: back(r, default: "/app/r/\(flag.residentId)") + "?done=\(action.rawValue)")
     }

@@ -31,7 +31,8 @@ extension Console {
             "team": team.name, "teamId": team.id, "week": week.description,
             "from": week.monday.iso, "through": week.days[6].iso,
             "next": ISOWeek(monday: week.monday.adding(days: 7)).description,
-            "previous": week.monday > ISOWeek(containing: SimpleDate.todayInChina()).monday ? ISOWeek(monday: week.monday.adding(days: -7)).description : "",
+            "previous": week.monday > ISOWeek(containing: SimpleDate.todayInChina()).monday
+                ? ISOWeek(monday: week.monday.adding(days: -7)).description : "",
             "mayPlan": AccessRules.allows(r.caller.role, "planRounds"),
         ]
         if let id = try await store.current(teamId: team.id, week: week, logger: r.logger) {
@@ -53,7 +54,10 @@ extension Console {
         guard let teamId = r.form["teamId"].flatMap(Int64.init) else { throw FieldError("teamId", "请选择团队") }
         _ = try await TeamStore(r.db).get(teamId, logger: r.logger)
         let store = try roundsStore(r.db)
-        guard let (_, plan) = try await heavyWork.run({ try await store.plan(teamId: teamId, week: week, from: max(today, week.monday), logger: r.logger) })
+        guard
+            let (_, plan) = try await heavyWork.run({
+                try await store.plan(teamId: teamId, week: week, from: max(today, week.monday), logger: r.logger)
+            })
         else {
             return refusal(r.caller, status: .tooManyRequests, "排班计算繁忙，请稍后再试。")
         }
@@ -76,7 +80,9 @@ extension Views {
             let visits = byDay[day]!
             let members = Dictionary(grouping: visits, by: \.workerId)
             let rows: [[String: Any]] = members.keys.sorted().map { worker in
-                let stops = members[worker]!.sorted { ($0.departMinute ?? 0, $0.arriveMinute, $0.seq) < ($1.departMinute ?? 0, $1.arriveMinute, $1.seq) }
+                let stops = members[worker]!.sorted {
+                    ($0.departMinute ?? 0, $0.arriveMinute, $0.seq) < ($1.departMinute ?? 0, $1.arriveMinute, $1.seq)
+                }
                 return [
                     "member": stops[0].memberName, "count": stops.count, "route": RouteDrawing.svg(stops),
                     "stops": stops.enumerated().map { i, v in
@@ -124,7 +130,9 @@ enum RouteDrawing {
         var s = "<svg class=\"route\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" aria-label=\"巡诊路线\">"
         s += "<rect class=\"frame\" x=\"0\" y=\"0\" width=\"\(Int(w))\" height=\"\(Int(h))\"/>"
         if points.count > 1 {
-            s += "<polyline class=\"path\" points=\"" + points.map { "\(ReadingChart.f($0.0)),\(ReadingChart.f($0.1))" }.joined(separator: " ") + "\"/>"
+            s +=
+                "<polyline class=\"path\" points=\"" + points.map { "\(ReadingChart.f($0.0)),\(ReadingChart.f($0.1))" }.joined(separator: " ")
+                + "\"/>"
         }
         for (i, p) in points.enumerated() {
             let done = stops[i].status == .done ? " done" : ""

@@ -11,7 +11,15 @@ extension Console {
         if let message { values["error"] = message }
         var response = render("signin", title: "登录", caller: nil, status: status, values)
         response.setCookie(
-            Cookie(name: ConsoleSession.signInCookie, value: nonce, maxAge: 3600, path: "/app", secure: config.consoleSecureCookies, httpOnly: true, sameSite: .strict)
+            Cookie(
+                name: ConsoleSession.signInCookie,
+                value: nonce,
+                maxAge: 3600,
+                path: "/app",
+                secure: config.consoleSecureCookies,
+                httpOnly: true,
+                sameSite: .strict
+            )
         )
         return response
     }

@@ -24,7 +24,10 @@ extension Console {
             "alerts": alerts.filter { $0.status == .open }.map(Views.alert), "hasAlerts": alerts.contains { $0.status == .open },
             "flags": raised.items.map(Views.flag), "hasFlags": !raised.items.isEmpty,
             "slips": forTeam.map { s in
-                ["number": s.number, "name": s.patient.name, "residentId": s.residentId, "status": Labels.referral(s.status), "hospital": s.hospitalName]
+                [
+                    "number": s.number, "name": s.patient.name, "residentId": s.residentId, "status": Labels.referral(s.status),
+                    "hospital": s.hospitalName,
+                ]
             },
             "hasSlips": !forTeam.isEmpty,
             "sessions": sessions.map { s in
