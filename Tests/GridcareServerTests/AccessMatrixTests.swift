@@ -47,7 +47,7 @@ let expectedAccess: [String: String] = [
     "listHouseholds": "ACGM", "getHousehold": "ACGM", "getHouseholdByCode": "ACGM", "createHousehold": "ACG", "updateHousehold": "ACG",
     "listResidents": "ACGM", "getResident": "ACGM", "checkIdNumber": "ACG", "createResident": "ACG", "updateResident": "ACG",
     "listRegistrationReviews": "A", "decideRegistrationReview": "A",
-    "listCareTeams": "ACGM", "getCareTeam": "ACGM", "createCareTeam": "A", "updateCareTeam": "A", "addCatchment": "A", "removeCatchment": "A",
+    "listCareTeams": "ACGM", "getCareTeam": "ACGM", "createCareTeam": "AC", "updateCareTeam": "AC", "addCatchment": "AC", "removeCatchment": "AC",
     "listContracts": "ACGM", "getContract": "ACGM", "signContract": "AC", "renewContract": "AC", "switchContract": "AC", "endContract": "AC",
     "coverageReport": "ACM",
     "listFlags": "ACG", "getFlag": "ACG", "raiseFlag": "AG", "decideFlag": "AC", "closeFlag": "ACG",

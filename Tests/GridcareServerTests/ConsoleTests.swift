@@ -36,7 +36,11 @@ import Testing
             #expect(s1 == .notFound && s2 == .notFound && s3 == .notFound)
             #expect(foreign == missing && otherDistrict == missing)
             #expect(!foreign.contains(p.outsideGrid.name) && !foreign.contains(p.outsideGrid.idNumberMasked))
-            let denied = try await AuditLog(db).list(.init(residentId: p.outsideGrid.id), page: try PageRequest(cursor: nil, limit: 10), logger: quiet)
+            let denied = try await AuditLog(db).list(
+                .init(residentId: p.outsideGrid.id),
+                page: try PageRequest(cursor: nil, limit: 10),
+                logger: quiet
+            )
             #expect(denied.items.contains { $0.outcome == .denied && $0.operation == "console.getCaseSheet" })
             // The household behind a code of another micro-grid reads as no household.
             let h = try await HouseholdStore(db).get(p.outsideHousehold, logger: quiet)
@@ -75,19 +79,32 @@ import Testing
             #expect(try await client.page(.get, "/app/r/\(p.inside.id)", token: users[.hospitalStaff]).0 == .forbidden)
             let grid = users[.gridWorker]
             let token = try await client.formToken(p.inside.id, token: grid)
-            let (status, body, _) = try await client.page(.post, "/app/r/\(p.inside.id)/readings", token: grid, form: "systolic=190&diastolic=120&csrf=\(token)")
+            let (status, body, _) = try await client.page(
+                .post,
+                "/app/r/\(p.inside.id)/readings",
+                token: grid,
+                form: "systolic=190&diastolic=120&csrf=\(token)"
+            )
             #expect(status == .forbidden && body.contains("您的角色不能使用此页面"))
             let sheet = try await CaseSheetStore(db).caseSheet(p.inside.id, logger: quiet)
             #expect(sheet.readings.isEmpty)
             // A doctor confirms the flag a grid worker raised; the grid worker may not.
-            #expect(try await client.page(.post, "/app/r/\(p.inside.id)/flags", token: grid, form: "category=empty_nest&tier=yellow&csrf=\(token)").0 == .seeOther)
+            #expect(
+                try await client.page(.post, "/app/r/\(p.inside.id)/flags", token: grid, form: "category=empty_nest&tier=yellow&csrf=\(token)").0
+                    == .seeOther
+            )
             let flag = try #require(
                 try await FlagStore(db).list(.init(residentId: p.inside.id), page: try PageRequest(cursor: nil, limit: 10), logger: quiet).items.first
             )
             #expect(try await client.page(.post, "/app/flags/\(flag.id)/decision", token: grid, form: "action=confirm&csrf=\(token)").0 == .forbidden)
             let doctor = users[.centreStaff]
             let doctorsToken = try await client.formToken(p.inside.id, token: doctor)
-            let (decided, _, headers) = try await client.page(.post, "/app/flags/\(flag.id)/decision", token: doctor, form: "action=confirm&back=/app/today&csrf=\(doctorsToken)")
+            let (decided, _, headers) = try await client.page(
+                .post,
+                "/app/flags/\(flag.id)/decision",
+                token: doctor,
+                form: "action=confirm&back=/app/today&csrf=\(doctorsToken)"
+            )
             #expect(decided == .seeOther && headers[.location] == "/app/today?done=confirm")
             #expect(try await FlagStore(db).get(flag.id, logger: quiet).0.status == .confirmed)
         }
@@ -100,7 +117,14 @@ import Testing
             let token = try await client.formToken(p.inside.id, token: grid)
             let note = "<script>alert(1)</script>&\"'"
             let encoded = note.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-            #expect(try await client.page(.post, "/app/r/\(p.inside.id)/flags", token: grid, form: "category=other&tier=red&note=\(encoded)&csrf=\(token)").0 == .seeOther)
+            #expect(
+                try await client.page(
+                    .post,
+                    "/app/r/\(p.inside.id)/flags",
+                    token: grid,
+                    form: "category=other&tier=red&note=\(encoded)&csrf=\(token)"
+                ).0 == .seeOther
+            )
             let (_, page, headers) = try await client.page(.get, "/app/r/\(p.inside.id)", token: grid)
             #expect(!page.contains("<script>alert") && page.contains("&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;&#39;"))
             #expect(headers[HTTPField.Name("Content-Security-Policy")!]?.contains("script-src 'self'") == true)
@@ -118,7 +142,12 @@ import Testing
             let alerts = try await AlertStore(db).list(teamId: nil, microGridId: nil, includeClosed: false, limit: 10, logger: quiet)
             #expect(alerts.contains { $0.residentId == p.inside.id && $0.status == .open })
             // A number field with letters is a 400 page naming the field, and nothing is stored.
-            let (bad, badPage, _) = try await client.page(.post, "/app/r/\(p.inside.id)/readings", token: doctor, form: "systolic=abc&csrf=\(doctorsToken)")
+            let (bad, badPage, _) = try await client.page(
+                .post,
+                "/app/r/\(p.inside.id)/readings",
+                token: doctor,
+                form: "systolic=abc&csrf=\(doctorsToken)"
+            )
             #expect(bad == .badRequest && badPage.contains("收缩压"))
             #expect(try await CaseSheetStore(db).caseSheet(p.inside.id, logger: quiet).readings.count == 1)
         }
@@ -126,7 +155,9 @@ import Testing
 
     @Test func signingInGoesBackToTheConsoleOnlyAndSetsAStrictCookie() async throws {
         try await withScopedAPI { client, _, _, _ in
-            for (next, expected) in [("/app/due?visit=annual_check", "/app/due?visit=annual_check"), ("//evil.example/app", "/app"), ("https://evil.example", "/app")] {
+            for (next, expected) in [
+                ("/app/due?visit=annual_check", "/app/due?visit=annual_check"), ("//evil.example/app", "/app"), ("https://evil.example", "/app"),
+            ] {
                 let (status, headers) = try await client.signIn("doctor", TestUsers.password, next: next)
                 #expect(status == .seeOther && headers[.location] == expected)
                 let cookie = headers[values: .setCookie].first { $0.hasPrefix("gridcare_session=") } ?? ""
@@ -135,7 +166,12 @@ import Testing
             let (refused, headers) = try await client.signIn("doctor", "wrong", next: "/app")
             #expect(refused == .unauthorized && !headers[values: .setCookie].contains { $0.hasPrefix("gridcare_session=") })
             // Without the sign-in form's own token (a form posted from another site) nothing is tried.
-            let (status, _, _) = try await client.page(.post, "/app/login", token: nil, form: "username=doctor&password=\(TestUsers.password)&nonce=x")
+            let (status, _, _) = try await client.page(
+                .post,
+                "/app/login",
+                token: nil,
+                form: "username=doctor&password=\(TestUsers.password)&nonce=x"
+            )
             #expect(status == .forbidden)
         }
     }
@@ -162,7 +198,11 @@ import Testing
             #expect(answers.filter { $0.status == .tooManyRequests }.count == 13)
             #expect(passwords.counts.verified == 3)
             // The console's refusal says so in Chinese, the API's in a problem document.
-            #expect(answers.enumerated().allSatisfy { i, a in a.status != .tooManyRequests || (i.isMultiple(of: 2) ? a.body.contains("retry") : a.body.contains("频繁")) })
+            #expect(
+                answers.enumerated().allSatisfy { i, a in
+                    a.status != .tooManyRequests || (i.isMultiple(of: 2) ? a.body.contains("retry") : a.body.contains("频繁"))
+                }
+            )
         }
     }
 
@@ -183,7 +223,12 @@ import Testing
 
 extension TestClientProtocol {
     /// A console request with `token` as the session cookie, and a form body when given.
-    func page(_ method: HTTPRequest.Method, _ uri: String, token: String?, form: String? = nil) async throws -> (HTTPResponse.Status, String, HTTPFields) {
+    func page(
+        _ method: HTTPRequest.Method,
+        _ uri: String,
+        token: String?,
+        form: String? = nil
+    ) async throws -> (HTTPResponse.Status, String, HTTPFields) {
         var headers: HTTPFields = [:]
         if let token { headers[.cookie] = "gridcare_session=\(token)" }
         var body: ByteBuffer?

@@ -28,7 +28,8 @@ public enum AccessRules {
         // Held registrations name people of other districts: only a deployment administrator sees them.
         "listRegistrationReviews": adminOnly, "decideRegistrationReview": adminOnly,
         "listCareTeams": readers, "getCareTeam": readers,
-        "createCareTeam": adminOnly, "updateCareTeam": adminOnly, "addCatchment": adminOnly, "removeCatchment": adminOnly,
+        // Centre staff manage their own centre's teams (TeamStore checks the centre); administrators any.
+        "createCareTeam": clinicians, "updateCareTeam": clinicians, "addCatchment": clinicians, "removeCatchment": clinicians,
         "listContracts": readers, "getContract": readers,
         "signContract": clinicians, "renewContract": clinicians, "switchContract": clinicians, "endContract": clinicians,
         "coverageReport": [.admin, .centreStaff, .districtManager],

@@ -34,6 +34,7 @@ extension Console {
         registerTeamPages(on: router)
         registerClinicPages(on: router)
         registerRoundsPages(on: router)
+        registerTeamManagementPages(on: router)
     }
 
     /// A page that needs a session: no valid cookie goes to sign-in (and back here after it); a role the
@@ -135,7 +136,7 @@ enum Navigation {
         case .centreStaff, .admin:
             [
                 ["href": "/app/today", "label": "今日"], ["href": "/app/due", "label": "待随访"], ["href": "/app/clinics", "label": "门诊"],
-                ["href": "/app/rounds", "label": "巡诊"], ["href": "/app/search", "label": "查找居民"],
+                ["href": "/app/rounds", "label": "巡诊"], ["href": "/app/team", "label": "团队"], ["href": "/app/search", "label": "查找居民"],
             ]
         case .hospitalStaff, .districtManager:
             []

@@ -20,6 +20,8 @@ public struct ResidentStore: Sendable {
         public var minAge: Int?
         public var maxAge: Int?
         public var idNumber: IDCardNumber?
+        /// These residents only (the names behind a list of contracts, say).
+        public var ids: [Int64]?
         public init(
             microGridId: Int64? = nil,
             gridId: Int64? = nil,
@@ -29,8 +31,10 @@ public struct ResidentStore: Sendable {
             namePrefix: String? = nil,
             minAge: Int? = nil,
             maxAge: Int? = nil,
-            idNumber: IDCardNumber? = nil
+            idNumber: IDCardNumber? = nil,
+            ids: [Int64]? = nil
         ) {
+            self.ids = ids
             self.microGridId = microGridId
             self.gridId = gridId
             self.districtId = districtId
@@ -203,6 +207,7 @@ public struct ResidentStore: Sendable {
                   AND (\(f.districtId)::bigint IS NULL OR r.district_id = \(f.districtId))
                   AND (\(f.teamId)::bigint IS NULL OR c.team_id = \(f.teamId))
                   AND (\(f.householdId)::bigint IS NULL OR r.household_id = \(f.householdId))
+                  AND (\(f.ids)::bigint[] IS NULL OR r.id = ANY(\(f.ids)))
                   AND (\(index)::bytea IS NULL OR r.id_number_index = \(index))
                   AND (\(f.namePrefix)::text IS NULL OR r.name LIKE \(f.namePrefix.map(likePrefix)) || '%')
                   AND (\(bornOnOrBefore)::date IS NULL OR r.birth_date <= \(bornOnOrBefore)::date)

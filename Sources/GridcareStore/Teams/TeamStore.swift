@@ -17,6 +17,25 @@ public struct TeamStore: Sendable {
         }
     }
 
+    /// A centre staff member manages the teams of their own health centre only (an administrator any):
+    /// refused, as not theirs, for a team of another centre they can see.
+    func checkManages(centreId: Int64, on conn: PostgresConnection, logger: Logger) async throws {
+        guard let scope = db.scope, scope.role == .centreStaff else { return }
+        let own = try await conn.first(
+            "SELECT w.centre_id FROM app_user u JOIN worker w ON w.id = u.worker_id WHERE u.id = \(scope.userId)",
+            as: Int64?.self,
+            logger: logger
+        )
+        guard own == .some(centreId) else {
+            throw StoreError.notAllowed("centre staff manage the teams of their own health centre")
+        }
+    }
+
+    /// The centre of a team, locked for the change that follows; nil when there is no such team in sight.
+    func lockedCentre(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> Int64? {
+        try await conn.first("SELECT centre_id FROM care_team WHERE id = \(id) FOR UPDATE", as: Int64.self, logger: logger)
+    }
+
     public func create(centreId: Int64, name: String, members: [Member], microGridIds: [Int64], logger: Logger) async throws -> CareTeam {
         var c = FieldChecker()
         c.text(name, "name", max: 200)
@@ -32,6 +51,7 @@ public struct TeamStore: Sendable {
             guard let districtId = centre.first else {
                 throw ValidationFailure([FieldError("centreId", "is not a health centre")])
             }
+            try await checkManages(centreId: centreId, on: conn, logger: logger)
             _ = try await seats(members, districtId: districtId, on: conn, logger: logger)
             let teamId = try await conn.query(
                 """
@@ -138,6 +158,8 @@ public struct TeamStore: Sendable {
             try c.finish()
         }
         try await db.transaction(logger: logger) { conn in
+            guard let centre = try await lockedCentre(id, on: conn, logger: logger) else { throw StoreError.notFound("care team") }
+            try await checkManages(centreId: centre, on: conn, logger: logger)
             let rows = try await conn.query(
                 """
                 UPDATE care_team SET name = coalesce(\(name?.trimmed), name), version = version + 1, updated_at = now()
@@ -162,24 +184,31 @@ public struct TeamStore: Sendable {
     /// Adds micro-grids to a team's catchment; one already in a catchment is a conflict.
     public func addToCatchment(_ id: Int64, microGridIds: [Int64], logger: Logger) async throws -> CareTeam {
         let team = try await get(id, logger: logger)
-        _ = try await db.query(
-            """
-            INSERT INTO care_team_catchment (micro_grid_id, district_id, team_id)
-            SELECT DISTINCT unnest(\(microGridIds)::bigint[]), \(team.districtId), \(id)
-            """,
-            logger: logger
-        )
+        try await db.transaction(logger: logger) { conn in
+            try await checkManages(centreId: team.centreId, on: conn, logger: logger)
+            try await conn.query(
+                """
+                INSERT INTO care_team_catchment (micro_grid_id, district_id, team_id)
+                SELECT DISTINCT unnest(\(microGridIds)::bigint[]), \(team.districtId), \(id)
+                """,
+                logger: logger
+            )
+        }
         return try await get(id, logger: logger)
     }
 
     public func removeFromCatchment(_ id: Int64, microGridId: Int64, logger: Logger) async throws -> CareTeam {
-        let rows = try await db.query(
-            """
-            DELETE FROM care_team_catchment WHERE team_id = \(id) AND micro_grid_id = \(microGridId) RETURNING micro_grid_id
-            """,
-            logger: logger
-        )
-        guard !rows.isEmpty else { throw StoreError.notFound("catchment entry") }
+        let team = try await get(id, logger: logger)
+        try await db.transaction(logger: logger) { conn in
+            try await checkManages(centreId: team.centreId, on: conn, logger: logger)
+            let rows = try await conn.query(
+                """
+                DELETE FROM care_team_catchment WHERE team_id = \(id) AND micro_grid_id = \(microGridId) RETURNING micro_grid_id
+                """,
+                logger: logger
+            ).collect()
+            guard !rows.isEmpty else { throw StoreError.notFound("catchment entry") }
+        }
         return try await get(id, logger: logger)
     }
 }

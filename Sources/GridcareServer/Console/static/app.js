@@ -10,6 +10,8 @@ document.addEventListener("click", function (event) {
 // A form is sent once: a second tap on a slow connection would raise the same flag twice.
 document.addEventListener("submit", function (event) {
   var form = event.target;
+  // A consequential step asks first (without this script it is sent as it stands).
+  if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) { event.preventDefault(); return; }
   if (form.dataset.sent) { event.preventDefault(); return; }
   form.dataset.sent = "1";
   window.setTimeout(function () { delete form.dataset.sent; }, 4000);
