@@ -36,7 +36,7 @@ import Testing
             Issue.record("not urgent")
             return
         }
-        #expect(reasons == ["blood pressure 185/95 mmHg", "fasting glucose 8.0 mmol/L"])
+        #expect(reasons == ["血压 185/95 mmHg", "空腹血糖 8.0 mmol/L"])
     }
 
     @Test func thresholdsAreConfigurable() {

@@ -170,7 +170,7 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
             #expect(status == .created)
             let alert = try #require(outcome["alert"] as? [String: Any])
             #expect(alert["suggestsGreenChannel"] as? Bool == true)
-            #expect((alert["reason"] as? String)?.contains("random glucose 30.0 mmol/L") == true)
+            #expect((alert["reason"] as? String)?.contains("随机血糖 30.0 mmol/L") == true)
             #expect((alert["teamId"] as? NSNumber)?.int64Value == f.teamId)
             let followUp = try #require(outcome["followUp"] as? [String: Any])
             #expect(followUp["dueBy"] as? String == SimpleDate.todayInChina().adding(days: 14).iso)
@@ -227,9 +227,25 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
                 )
                 ids.append((o["alert"] as! [String: Any]).id)
             }
-            _ = try await client.call(.post, "/v1/alerts/\(ids[0])/acknowledge", token: users[.gridWorker])
+            // Acknowledged with what was done: the note stays with the alert; an overlong one is refused.
+            let long = String(repeating: "长", count: 1001)
+            let (tooLong, problem, _) = try await client.call(
+                .post,
+                "/v1/alerts/\(ids[0])/acknowledge",
+                json: ["note": long],
+                token: users[.gridWorker]
+            )
+            #expect(tooLong == .badRequest || (tooLong == .unprocessableContent && problem.field == "note"))
+            let (acked, alert, _) = try await client.call(
+                .post,
+                "/v1/alerts/\(ids[0])/acknowledge",
+                json: ["note": "已电话联系家属，女儿陪同就医"],
+                token: users[.gridWorker]
+            )
+            #expect(acked == .ok && alert["acknowledgeNote"] as? String == "已电话联系家属，女儿陪同就医" && alert["status"] as? String == "acknowledged")
             let (_, list, _) = try await client.call(.get, "/v1/alerts", token: users[.centreStaff])
             #expect(list.items.map(\.id) == [ids[1], ids[0]])
+            #expect(list.items.last?["acknowledgeNote"] as? String == "已电话联系家属，女儿陪同就医")
         }
     }
 }

@@ -236,7 +236,7 @@ struct CLI {
             let sheet = try cli.run("case-sheet", "\(r.id)")
             #expect(sheet.status == 0, "\(sheet.output)")
             #expect(sheet.output.contains("周大爷 (resident \(r.id))"))
-            #expect(sheet.output.contains("blood pressure 200/120 mmHg — consider a green-channel referral"))
+            #expect(sheet.output.contains("血压 200/120 mmHg — 建议绿色通道转诊"))
             #expect(sheet.output.contains("200/120"))
             #expect(!sheet.output.contains(Fixture.residentDraft(household: 0, n: 11).idNumber.value))
             #expect(try cli.run("case-sheet", "999999").status != 0)

@@ -29,22 +29,23 @@ public struct VisitRules: Sendable, Equatable {
     public var chronicIntervalDays: Int { Self.interval(perYear: chronicFollowUpsPerYear) }
     public var homeVisitIntervalDays: Int { Self.interval(perYear: disabledElderlyHomeVisitsPerYear) }
 
-    /// Urgent beats uncontrolled; every reason is named so the alert says what was alarming.
+    /// Urgent beats uncontrolled; every reason is named so the alert says what was alarming, in the words
+    /// the team and the grid worker read it in (血压, 空腹血糖, 随机血糖).
     public func classify(_ v: Vitals) -> ReadingClass {
         var urgent: [String] = []
         var uncontrolled: [String] = []
         if let s = v.systolic, let d = v.diastolic {
             if s >= urgentSystolic || d >= urgentDiastolic {
-                urgent.append("blood pressure \(s)/\(d) mmHg")
+                urgent.append("血压 \(s)/\(d) mmHg")
             } else if s >= uncontrolledSystolic || d >= uncontrolledDiastolic {
-                uncontrolled.append("blood pressure \(s)/\(d) mmHg")
+                uncontrolled.append("血压 \(s)/\(d) mmHg")
             }
         }
-        for (name, glucose) in [("fasting glucose", v.glucoseFasting), ("random glucose", v.glucoseRandom)] {
+        for (name, glucose) in [("空腹血糖", v.glucoseFasting), ("随机血糖", v.glucoseRandom)] {
             guard let g = glucose else { continue }
             if g >= urgentGlucoseHigh || g <= urgentGlucoseLow {
                 urgent.append("\(name) \(g) mmol/L")
-            } else if name == "fasting glucose" && g >= uncontrolledFastingGlucose {
+            } else if name == "空腹血糖" && g >= uncontrolledFastingGlucose {
                 uncontrolled.append("\(name) \(g) mmol/L")
             }
         }

@@ -65,7 +65,8 @@ public func buildRouter(
         middleware: FileMiddleware(
             try Console.resources.appendingPathComponent("static").path,
             urlBasePath: "/app/static",
-            cacheControl: .init([(MediaType(type: .any), [.public, .maxAge(86_400)])])
+            cacheControl: .init([(MediaType(type: .any), [.public, .maxAge(86_400)])]),
+            logger: logger
         )
     )
     router.get("/openapi.yaml") { _, _ in
@@ -79,6 +80,7 @@ public func buildRouter(
     // A deadline of 0 turns the middleware off (for measuring what it costs).
     var middlewares: [any ServerMiddleware] = config.requestDeadline > .zero ? [DeadlineMiddleware(deadline: config.requestDeadline)] : []
     middlewares.append(AuthMiddleware(db: db))
+    middlewares.append(EmptyBodyMiddleware(maxBodyBytes: config.maxBodyBytes))
     middlewares.append(NoNullsMiddleware(maxBodyBytes: config.maxBodyBytes))
     middlewares.append(IdempotencyMiddleware(store: IdempotencyStore(db), maxBodyBytes: config.maxBodyBytes))
     // Compact JSON: the runtime's default (sorted keys, pretty-printed) spent a third of the service's CPU

@@ -34,7 +34,9 @@ extension Console {
             try await AreaStore(r.db).list(.init(level: .microGrid, districtId: team.districtId), page: page, logger: r.logger)
         }
         let covered = Set(teams.flatMap(\.microGridIds))
-        let others = try await everyPage(cap: 400) { page in try await TeamStore(r.db).list(districtId: team.districtId, centreId: nil, page: page, logger: r.logger) }
+        let others = try await everyPage(cap: 400) { page in
+            try await TeamStore(r.db).list(districtId: team.districtId, centreId: nil, page: page, logger: r.logger)
+        }
         let coveredAnywhere = covered.union(others.flatMap(\.microGridIds))
         let contracts = try await ContractStore(r.db).list(
             residentId: nil,
@@ -56,7 +58,8 @@ extension Console {
             "teams": teams.map { ["id": $0.id, "name": $0.name, "selected": $0.id == team.id] }, "manyTeams": teams.count > 1,
             "otherTeams": others.filter { $0.id != team.id }.map { ["id": $0.id, "name": $0.name] },
             "contracts": contracts.items.sorted { $0.termEndsOn < $1.termEndsOn }.map { c in
-                ["id": c.id, "residentId": c.residentId, "name": names[c.residentId] ?? "", "from": c.startsOn.iso, "until": c.termEndsOn.iso] as [String: Any]
+                ["id": c.id, "residentId": c.residentId, "name": names[c.residentId] ?? "", "from": c.startsOn.iso, "until": c.termEndsOn.iso]
+                    as [String: Any]
             },
             "mayManage": AccessRules.allows(r.caller.role, "addCatchment"), "q": r.query["q"] ?? "",
             "hasFree": grids.contains { !coveredAnywhere.contains($0.id) }, "hasOtherTeams": others.count > 1,

@@ -146,7 +146,7 @@ public struct CaseSheetStore: Sendable {
             case .uncontrolled(let reasons):
                 followUp = try await insertFollowUp(
                     residentId,
-                    reason: reasons.joined(separator: "; "),
+                    reason: reasons.joined(separator: "；"),
                     rule: "uncontrolled_reading",
                     reading: id,
                     due: due,
@@ -154,7 +154,7 @@ public struct CaseSheetStore: Sendable {
                     logger: logger
                 )
             case .urgent(let reasons):
-                let reason = reasons.joined(separator: "; ")
+                let reason = reasons.joined(separator: "；")
                 let alertId = try await conn.first(
                     """
                     INSERT INTO alert (district_id, resident_id, micro_grid_id, reading_id, team_id, reason)

@@ -33,7 +33,7 @@ struct CaseSheetCommand: AsyncParsableCommand {
             sheet.alerts.map {
                 [
                     String($0.id), $0.status.rawValue, time.string(from: $0.openedAt),
-                    $0.reason + ($0.suggestsGreenChannel ? " — consider a green-channel referral" : ""),
+                    $0.reason + ($0.suggestsGreenChannel ? " — 建议绿色通道转诊" : ""),
                 ]
             }
         )
