@@ -22,7 +22,7 @@ def test_every_screen(console, viewport):
     gw = console("gridworker", viewport)
     grid, household, resident = first_paths(gw)
     screens = {
-        "gridworker": [("grids", "/app/grids"), ("microgrid", grid), ("household", household), ("resident-grid-worker", resident),
+        "gridworker": [("grids", "/app/grids"), ("microgrid", grid), ("household", household), ("resident-grid-worker", resident), ("board", "/app/board"),
                        ("search", "/app/search?q=王"), ("clinics-grid-worker", "/app/clinics")],
         "doctor": [("today", "/app/today"), ("due", "/app/due"), ("resident-doctor", resident), ("clinics", "/app/clinics"),
                    ("rounds", "/app/rounds"), ("team", "/app/team"), ("search-doctor", "/app/search?q=王")],

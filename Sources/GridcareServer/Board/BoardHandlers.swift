@@ -229,14 +229,13 @@ extension APIHandler {
 
     func matchBoardRequest(_ input: Operations.MatchBoardRequest.Input) async throws -> Operations.MatchBoardRequest.Output {
         let (request, matches) = try await boardRequests.matches(input.path.id, today: today, logger: logger)
-        var note: String?
-        if request.status != "open" {
-            note = "the request is \(request.status)"
-        } else if request.outstanding == 0 {
-            note = "everything asked for is claimed"
-        } else if request.category.needsDoctor, request.approvedBy == nil {
-            note = "prescription medicine: a doctor of the resident's team has not approved this request"
-        }
+        let note: String? =
+            switch request.claimBlock {
+            case .notOpen(let status): "the request is \(status)"
+            case .nothingOutstanding: "everything asked for is claimed"
+            case .awaitingDoctor: "prescription medicine: a doctor of the resident's team has not approved this request"
+            case nil: nil
+            }
         return .ok(
             .init(
                 body: .json(

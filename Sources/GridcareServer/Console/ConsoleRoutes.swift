@@ -35,6 +35,7 @@ extension Console {
         registerClinicPages(on: router)
         registerRoundsPages(on: router)
         registerTeamManagementPages(on: router)
+        registerBoardPages(on: router)
     }
 
     /// A page that needs a session: no valid cookie goes to sign-in (and back here after it); a role the
@@ -132,7 +133,10 @@ enum Navigation {
     static func items(for role: Role) -> [[String: String]] {
         switch role {
         case .gridWorker:
-            [["href": "/app/grids", "label": "我的微网格"], ["href": "/app/search", "label": "查找居民"], ["href": "/app/clinics", "label": "门诊"]]
+            [
+                ["href": "/app/grids", "label": "我的微网格"], ["href": "/app/search", "label": "查找居民"], ["href": "/app/board", "label": "共享药箱"],
+                ["href": "/app/clinics", "label": "门诊"],
+            ]
         case .centreStaff, .admin:
             [
                 ["href": "/app/today", "label": "今日"], ["href": "/app/due", "label": "待随访"], ["href": "/app/clinics", "label": "门诊"],

@@ -86,11 +86,22 @@ extension Console {
         )
     }
 
-    /// Residents whose name starts with `q`, within what the caller sees.
+    /// Residents whose name starts with `q`, and households whose address contains it, within what the
+    /// caller sees.
     func search(_ r: ConsoleRequest) async throws -> Response {
         let q = r.query["q"]
         var found: [[String: Any]] = []
+        var households: [[String: Any]] = []
         if let q {
+            let h = try await HouseholdStore(r.db).list(
+                microGridId: nil,
+                gridId: nil,
+                districtId: nil,
+                addressContains: String(q.prefix(50)),
+                page: try PageRequest(cursor: nil, limit: 20),
+                logger: r.logger
+            )
+            households = h.items.map { ["address": $0.address, "code": $0.codeToken] }
             let page = try await ResidentStore(r.db).list(
                 .init(namePrefix: String(q.prefix(50))),
                 today: SimpleDate.todayInChina(),
@@ -103,7 +114,7 @@ extension Console {
             "search",
             title: "查找居民",
             caller: r.caller,
-            ["q": q ?? "", "results": found, "searched": q != nil, "none": q != nil && found.isEmpty]
+            ["q": q ?? "", "results": found, "households": households, "searched": q != nil, "none": q != nil && found.isEmpty && households.isEmpty]
         )
     }
 }

@@ -53,6 +53,7 @@ extension Console {
             "mayRaise": AccessRules.allows(role, "raiseFlag"), "mayDecide": AccessRules.allows(role, "decideFlag"),
             "mayRead": AccessRules.allows(role, "recordReading"), "mayRefer": AccessRules.allows(role, "createReferral"),
             "mayWelfare": role == .gridWorker, "mayService": role == .centreStaff || role == .admin,
+            "mayAskBoard": AccessRules.allows(role, "postBoardRequest"), "boardCategories": Views.options(Labels.boardCategory) as [[String: String]],
             "categories": Views.options(Labels.category) as [[String: String]], "tiers": Views.options(Labels.tier) as [[String: String]],
             "populations": Views.options(Labels.population) as [[String: String]],
             "visits": [VisitKind.doctorFollowUp, .homeVisit, .annualCheck].map { ["value": $0.rawValue, "label": Labels.visit($0)] },

@@ -38,6 +38,21 @@ extension Console {
             },
             "hasSessions": !sessions.isEmpty, "back": "/app/today",
         ]
+        // Today's rounds from the week's plan in force: the caller's own stops, or the whole team's.
+        let store = try roundsStore(r.db)
+        if let team = try await myTeams(r).first,
+            let plan = try await store.current(teamId: team.id, week: ISOWeek(containing: today), logger: r.logger)
+        {
+            let visits = try await store.get(plan, logger: r.logger).visits.filter { $0.day == today }
+            let mine = visits.filter { $0.workerId == r.caller.caller.workerId }
+            values["rounds"] = (mine.isEmpty ? visits : mine).sorted { ($0.arriveMinute, $0.id) < ($1.arriveMinute, $1.id) }.map { v in
+                [
+                    "time": ClinicStore.time(v.arriveMinute), "name": v.residentName, "residentId": v.residentId, "member": v.memberName,
+                    "visit": Labels.visit(v.visit), "status": Labels.planned(v.status),
+                ]
+            }
+            values["hasRounds"] = !visits.isEmpty
+        }
         if let done = r.query["done"].flatMap({ Self.done[$0] }) { values["done"] = done }
         return render("today", title: "今日", caller: r.caller, values)
     }

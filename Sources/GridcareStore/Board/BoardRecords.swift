@@ -76,6 +76,21 @@ public struct BoardRequest: Sendable, Equatable {
     /// Units nobody has delivered or is carrying yet.
     public var outstanding: Int { max(0, quantity - delivered - claimed) }
 
+    /// Why nothing can be claimed for the request now, or nil when it can be.
+    public enum ClaimBlock: Sendable, Equatable {
+        case notOpen(String)
+        case nothingOutstanding
+        /// Prescription medicine waits for a doctor of the resident's team to approve the request.
+        case awaitingDoctor
+    }
+
+    public var claimBlock: ClaimBlock? {
+        if status != "open" { return .notOpen(status) }
+        if outstanding == 0 { return .nothingOutstanding }
+        if category.needsDoctor, approvedBy == nil { return .awaitingDoctor }
+        return nil
+    }
+
     static let select = """
         SELECT q.id, q.resident_id, p.name AS resident_name, q.micro_grid_id, q.item_name, q.category::text, q.quantity, q.delivered,
                (SELECT coalesce(sum(c.quantity), 0)::int FROM board_claim c WHERE c.request_id = q.id AND c.status IN ('reserved', 'picked_up')) AS claimed,

@@ -111,7 +111,15 @@ public struct HouseholdStore: Sendable {
         }
     }
 
-    public func list(microGridId: Int64?, gridId: Int64?, districtId: Int64?, page: PageRequest, logger: Logger) async throws -> Page<Household> {
+    /// Households the caller sees, narrowed by area and by a part of the address (`addressContains`).
+    public func list(
+        microGridId: Int64?,
+        gridId: Int64?,
+        districtId: Int64?,
+        addressContains: String? = nil,
+        page: PageRequest,
+        logger: Logger
+    ) async throws -> Page<Household> {
         // The caller's scope, repeated here as an indexable first wall; row-level security is the second.
         let districtScope = db.scope?.districtId
         let gridScope = db.scope?.microGridIds
@@ -125,6 +133,7 @@ public struct HouseholdStore: Sendable {
                   AND (\(districtId)::bigint IS NULL OR h.district_id = \(districtId))
                   AND (\(districtScope)::bigint IS NULL OR h.district_id = \(districtScope))
                   AND (\(gridScope)::bigint[] IS NULL OR h.micro_grid_id = ANY(\(gridScope)))
+                  AND (\(addressContains)::text IS NULL OR h.address LIKE '%' || \(addressContains.map(likePrefix)) || '%')
                 ORDER BY h.id LIMIT \(page.fetch)
                 """,
                 logger: logger,
