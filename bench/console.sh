@@ -30,10 +30,10 @@ run() { # label token path [auth: cookie|bearer]
   local out
   out=$(wrk -t2 -c4 -d"${SECS}s" --latency -H "$header" "$B$3" | tr '\n' ' ')
   local rps p50 p99 errors
-  rps=$(echo "$out" | grep -o 'Requests/sec: *[0-9.]*' | awk '{print $2}')
-  p50=$(echo "$out" | grep -o '50% *[0-9.]*[a-z]*' | awk '{print $2}')
-  p99=$(echo "$out" | grep -o '99% *[0-9.]*[a-z]*' | awk '{print $2}')
-  errors=$(echo "$out" | grep -o 'Non-2xx or 3xx responses: *[0-9]*' | awk '{print $NF}')
+  rps=$(echo "$out" | grep -o 'Requests/sec: *[0-9.]*' | awk '{print $2}' || true)
+  p50=$(echo "$out" | grep -o '50% *[0-9.]*[a-z]*' | awk '{print $2}' || true)
+  p99=$(echo "$out" | grep -o '99% *[0-9.]*[a-z]*' | awk '{print $2}' || true)
+  errors=$(echo "$out" | grep -o 'Non-2xx or 3xx responses: *[0-9]*' | awk '{print $NF}' || true)
   printf "%-44s %9s req/s  p50 %8s  p99 %8s  %s\n" "$1" "$rps" "$p50" "$p99" "${errors:+non-2xx $errors}"
 }
 weight() { # label token path

@@ -70,5 +70,13 @@ def console(browser):
         context.close()
 
 
+def open_resident(c, n=0):
+    """The n-th resident of the grid worker's first micro-grid, opened by clicking through."""
+    c.go("/app/grids")
+    c.page.click("a[href^='/app/grids/'] >> nth=0")
+    c.page.click(f"main a[href^='/app/r/'] >> nth={n}")
+    return resident_id(c.page.url)
+
+
 def resident_id(url):
     return int(re.search(r"/app/r/(\d+)", url).group(1))

@@ -1,13 +1,11 @@
 """共享药箱 on a grid worker's phone: ask the board for a resident, claim an offer for a request from the
 nearest box, pick it up and deliver it."""
-from conftest import PHONE
+from conftest import PHONE, open_resident
 
 
 def test_a_request_claimed_picked_up_and_delivered(console):
     gw = console("gridworker", PHONE)
-    gw.go("/app/grids")
-    gw.page.click("a[href^='/app/grids/'] >> nth=0")
-    gw.page.click("main a[href^='/app/r/'] >> nth=3")
+    open_resident(gw, 3)
     gw.page.click("text=向共享药箱求助")
     gw.page.fill("form[action$='/board-requests'] input[name=itemName]", "布洛芬缓释胶囊")
     gw.page.select_option("form[action$='/board-requests'] select[name=category]", "otc_medicine")

@@ -3,15 +3,12 @@ session's token changes nothing, a signed-out session is over, and the session c
 of scripts and other sites."""
 import os
 
-from conftest import BASE, PHONE, resident_id
+from conftest import BASE, PHONE, open_resident
 
 
 def test_a_foreign_resident_answers_like_a_missing_one(console):
     outsider = console(os.environ["FOREIGN_GRID_WORKER"], PHONE)
-    outsider.go("/app/grids")
-    outsider.page.click("a[href^='/app/grids/'] >> nth=0")
-    outsider.page.click("main a[href^='/app/r/'] >> nth=0")
-    foreign = resident_id(outsider.page.url)
+    foreign = open_resident(outsider)
 
     gw = console("gridworker", PHONE)
     assert gw.go(f"/app/r/{foreign}") == 404
@@ -25,10 +22,7 @@ def test_a_foreign_resident_answers_like_a_missing_one(console):
 
 def test_a_form_without_its_token_is_refused_and_writes_nothing(console):
     gw = console("gridworker", PHONE)
-    gw.go("/app/grids")
-    gw.page.click("a[href^='/app/grids/'] >> nth=0")
-    gw.page.click("main a[href^='/app/r/'] >> nth=2")
-    rid = resident_id(gw.page.url)
+    rid = open_resident(gw, 2)
     before = gw.main_text().count("待确认")
     for body in ("category=pregnant&tier=red", "category=pregnant&tier=red&csrf=forged"):
         status = gw.page.evaluate(

@@ -38,7 +38,11 @@ extension Console {
     }
 
     func requestPage(_ r: ConsoleRequest) async throws -> Response {
-        let (request, matches) = try await BoardRequestStore(r.db, rules: config.boardRules).matches(try r.id(), today: SimpleDate.todayInChina(), logger: r.logger)
+        let (request, matches) = try await BoardRequestStore(r.db, rules: config.boardRules).matches(
+            try r.id(),
+            today: SimpleDate.todayInChina(),
+            logger: r.logger
+        )
         let block: String? =
             switch request.claimBlock {
             case .notOpen: "该求助已结束。"
@@ -79,7 +83,13 @@ extension Console {
 
     func actOnClaim(_ r: ConsoleRequest) async throws -> Response {
         guard let action = r.form["action"].flatMap(ClaimStatus.Action.init(rawValue:)) else { throw FieldError("action", "请选择操作") }
-        _ = try await ClaimStore(r.db, rules: config.boardRules).act(try r.id(), action, today: SimpleDate.todayInChina(), ifVersion: nil, logger: r.logger)
+        _ = try await ClaimStore(r.db, rules: config.boardRules).act(
+            try r.id(),
+            action,
+            today: SimpleDate.todayInChina(),
+            ifVersion: nil,
+            logger: r.logger
+        )
         return .redirect(to: "/app/board?done=\(action.rawValue)")
     }
 

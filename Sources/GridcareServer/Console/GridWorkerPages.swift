@@ -18,12 +18,22 @@ extension Console {
     /// red, yellow, green flags, then what is due soonest).
     func myGrids(_ r: ConsoleRequest) async throws -> Response {
         let today = SimpleDate.todayInChina()
-        let attention = try await MyResidents.load(r.db, today: today, until: today.adding(days: 14), limit: 30, logger: r.logger)
-        var grids: [[String: Any]] = []
-        for id in r.caller.scope.microGridIds ?? [] {
-            let area = try await AreaStore(r.db).get(id, logger: r.logger)
-            grids.append(["id": id, "name": area.name])
+        // The 30 shown lead the list: open alerts and flagged residents come whatever their due visits, so
+        // the due list's 200 most urgent rows choose them; then their own due visits are read in full.
+        let chosen = try await MyResidents.load(r.db, today: today, until: today.adding(days: 14), limit: 30, dueLimit: 200, logger: r.logger)
+        let attention = try await MyResidents.load(
+            r.db,
+            today: today,
+            until: today.adding(days: 14),
+            limit: 30,
+            residentIds: chosen.map(\.residentId),
+            logger: r.logger
+        )
+        let mine = Set(r.caller.scope.microGridIds ?? [])
+        let areas = try await everyPage(cap: 5000) { page in
+            try await AreaStore(r.db).list(.init(level: .microGrid, districtId: r.caller.scope.districtId), page: page, logger: r.logger)
         }
+        let grids: [[String: Any]] = areas.filter { mine.contains($0.id) }.map { ["id": $0.id, "name": $0.name] }
         return render(
             "grids",
             title: "我的微网格",
@@ -47,7 +57,15 @@ extension Console {
             try await ResidentStore(r.db).list(.init(microGridId: id), today: SimpleDate.todayInChina(), page: page, logger: r.logger)
         }
         let today = SimpleDate.todayInChina()
-        let attention = try await MyResidents.load(r.db, today: today, until: today.adding(days: 14), limit: 2000, logger: r.logger)
+        let attention = try await MyResidents.load(
+            r.db,
+            today: today,
+            until: today.adding(days: 14),
+            limit: 2000,
+            microGridId: id,
+            residentIds: residents.map(\.id),
+            logger: r.logger
+        )
         let byResident = Dictionary(attention.map { ($0.residentId, $0) }, uniquingKeysWith: { a, _ in a })
         let q = r.query["q"]
         var rows: [[String: Any]] = []
@@ -76,7 +94,15 @@ extension Console {
             try await ResidentStore(r.db).list(.init(householdId: h.id), today: SimpleDate.todayInChina(), page: page, logger: r.logger)
         }
         let today = SimpleDate.todayInChina()
-        let attention = try await MyResidents.load(r.db, today: today, until: today.adding(days: 14), limit: 2000, logger: r.logger)
+        let attention = try await MyResidents.load(
+            r.db,
+            today: today,
+            until: today.adding(days: 14),
+            limit: 100,
+            microGridId: h.microGridId,
+            residentIds: residents.map(\.id),
+            logger: r.logger
+        )
         let byResident = Dictionary(attention.map { ($0.residentId, $0) }, uniquingKeysWith: { a, _ in a })
         return render(
             "household",

@@ -20,19 +20,28 @@ extension Console {
         let chosen = r.query["team"].flatMap(Int64.init)
         guard let team = teams.first(where: { $0.id == chosen }) ?? teams.first else { throw StoreError.notFound("care team") }
         let today = SimpleDate.todayInChina()
-        var members: [[String: Any]] = []
-        for seat in team.members {
-            let worker = try await WorkerStore(r.db).get(seat.workerId, logger: r.logger)
-            members.append(["name": worker.name, "role": Labels.teamRole(seat.teamRole), "active": seat.active])
+        let workers = try await everyPage(cap: 1000) { page in
+            try await WorkerStore(r.db).list(
+                role: nil,
+                districtId: team.districtId,
+                centreId: nil,
+                areaId: nil,
+                namePrefix: nil,
+                ids: team.members.map(\.workerId),
+                page: page,
+                logger: r.logger
+            )
         }
-        var catchment: [[String: Any]] = []
-        for id in team.microGridIds {
-            catchment.append(["id": id, "name": try await AreaStore(r.db).get(id, logger: r.logger).name])
+        let workerNames = Dictionary(workers.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let members: [[String: Any]] = team.members.map { seat in
+            ["name": workerNames[seat.workerId] ?? "", "role": Labels.teamRole(seat.teamRole), "active": seat.active]
         }
-        // Micro-grids of the district that no team covers yet, for adding.
-        let grids = try await everyPage(cap: 2000) { page in
+        // Every micro-grid of the district: the names of the catchment, and the ones no team covers, for adding.
+        let grids = try await everyPage(cap: 5000) { page in
             try await AreaStore(r.db).list(.init(level: .microGrid, districtId: team.districtId), page: page, logger: r.logger)
         }
+        let gridNames = Dictionary(grids.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let catchment: [[String: Any]] = team.microGridIds.map { ["id": $0, "name": gridNames[$0] ?? String($0)] }
         let covered = Set(teams.flatMap(\.microGridIds))
         let others = try await everyPage(cap: 400) { page in
             try await TeamStore(r.db).list(districtId: team.districtId, centreId: nil, page: page, logger: r.logger)

@@ -15,7 +15,7 @@ extension Console {
         let today = SimpleDate.todayInChina()
         let alerts = try await AlertStore(r.db).list(teamId: nil, microGridId: nil, includeClosed: false, limit: 200, logger: r.logger)
         let raised = try await FlagStore(r.db).list(.init(status: .raised), page: try PageRequest(cursor: nil, limit: 100), logger: r.logger)
-        let slips = try await everyPage(cap: 400) { page in try await ReferralStore(r.db).list(.init(openOnly: true), page: page, logger: r.logger) }
+        let slips = try await ReferralStore(r.db).list(.init(openOnly: true), page: try PageRequest(cursor: nil, limit: 100), logger: r.logger).items
         // The slips whose next step is the team's (send a draft, follow up after discharge, close the loop).
         let forTeam = slips.filter { s in s.status.moves.contains { $0.action.party == .team && $0.action != .cancel } }
         let sessions = try await ClinicStore(r.db).sessions(from: today, through: today, stationId: nil, teamId: nil, logger: r.logger)
@@ -62,10 +62,12 @@ extension Console {
         let today = SimpleDate.todayInChina()
         let kind = r.query["visit"].flatMap(VisitKind.init(rawValue:))
         let grid = r.query["grid"].flatMap(Int64.init)
-        let (due, total) = try await DueVisitStore(r.db).due(.init(today: today, until: today.adding(days: 14), limit: 2000), logger: r.logger)
+        // The 200 most urgent (open alerts, then the most overdue) are shown; the page says how many there are.
+        let (due, total) = try await DueVisitStore(r.db).due(.init(today: today, until: today.adding(days: 14), limit: 200), logger: r.logger)
         let shown = due.filter { d in (kind == nil || d.visit == kind) && (grid == nil || d.microGridId == grid) }
+        let listed = Array(Set(shown.map(\.residentId))).sorted()
         let residents = try await everyPage(cap: 2000) { page in
-            try await ResidentStore(r.db).list(.init(microGridId: grid), today: today, page: page, logger: r.logger)
+            try await ResidentStore(r.db).list(.init(ids: listed), today: today, page: page, logger: r.logger)
         }
         let householdOf = Dictionary(residents.map { ($0.id, $0.householdId) }, uniquingKeysWith: { a, _ in a })
         var order: [Int64] = []
@@ -79,14 +81,17 @@ extension Console {
                 "tier": d.tier.map(Labels.tier) ?? "", "tierClass": Views.tierClass(d.tier),
             ])
         }
-        var addresses: [Int64: String] = [:]
-        for h in order.prefix(300) where h > 0 {
-            addresses[h] = try? await HouseholdStore(r.db).get(h, logger: r.logger).address
+        let shownHouseholds = Array(order.prefix(300).filter { $0 > 0 })
+        let households = try await everyPage(cap: 300) { page in
+            try await HouseholdStore(r.db).list(microGridId: grid, gridId: nil, districtId: nil, ids: shownHouseholds, page: page, logger: r.logger)
         }
-        var grids: [[String: Any]] = []
-        for id in Set(due.map(\.microGridId)).sorted() {
-            let name = (try? await AreaStore(r.db).get(id, logger: r.logger).name) ?? String(id)
-            grids.append(["value": id, "label": name, "selected": id == grid])
+        let addresses = Dictionary(households.map { ($0.id, $0.address) }, uniquingKeysWith: { a, _ in a })
+        let areas = try await everyPage(cap: 5000) { page in
+            try await AreaStore(r.db).list(.init(level: .microGrid, districtId: r.caller.scope.districtId), page: page, logger: r.logger)
+        }
+        let names = Dictionary(areas.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let grids: [[String: Any]] = Set(due.map(\.microGridId)).sorted().map { id in
+            ["value": id, "label": names[id] ?? String(id), "selected": id == grid]
         }
         return render(
             "due",

@@ -51,17 +51,32 @@ public enum MyResidents {
         return Array(list.prefix(limit))
     }
 
-    /// The caller's residents that need something, from what `db`'s scope sees: visits due by `until`,
-    /// open flags and open alerts. The API's `/v1/me/residents` and the console's 我的微网格 both read it.
-    public static func load(_ db: Database, today: SimpleDate, until: SimpleDate, limit: Int, logger: Logger) async throws -> [Entry] {
-        let (due, _) = try await DueVisitStore(db).due(.init(today: today, until: until, limit: 20_000), logger: logger)
+    /// The caller's residents that need something, from what `db`'s scope sees: visits due by `until`
+    /// (the `dueLimit` most urgent), open flags and open alerts; of one micro-grid, or of `residentIds`,
+    /// when given. The API's `/v1/me/residents` and the console's 我的微网格 both read it.
+    public static func load(
+        _ db: Database,
+        today: SimpleDate,
+        until: SimpleDate,
+        limit: Int,
+        dueLimit: Int = 20_000,
+        microGridId: Int64? = nil,
+        residentIds: [Int64]? = nil,
+        logger: Logger
+    ) async throws -> [Entry] {
+        let (due, _) = try await DueVisitStore(db).due(.init(residentIds: residentIds, today: today, until: until, limit: dueLimit), logger: logger)
         let open = try await FlagStore(db).list(
-            .init(openOnly: true),
+            .init(microGridId: microGridId, openOnly: true),
             page: try PageRequest(cursor: nil, limit: PageRequest.maximumLimit),
             logger: logger
+        ).items
+        let alerted = try await AlertStore(db).list(teamId: nil, microGridId: microGridId, includeClosed: false, limit: 2000, logger: logger)
+        let wanted = residentIds.map(Set.init)
+        return build(
+            due: due.filter { microGridId == nil || $0.microGridId == microGridId },
+            flags: open.filter { wanted?.contains($0.residentId) ?? true },
+            alerts: alerted.filter { wanted?.contains($0.residentId) ?? true },
+            limit: limit
         )
-        .items
-        let alerted = try await AlertStore(db).list(teamId: nil, microGridId: nil, includeClosed: false, limit: 2000, logger: logger)
-        return build(due: due, flags: open, alerts: alerted, limit: limit)
     }
 }

@@ -111,12 +111,14 @@ public struct HouseholdStore: Sendable {
         }
     }
 
-    /// Households the caller sees, narrowed by area and by a part of the address (`addressContains`).
+    /// Households the caller sees, narrowed by area, by a part of the address (`addressContains`) or to
+    /// the households `ids` names.
     public func list(
         microGridId: Int64?,
         gridId: Int64?,
         districtId: Int64?,
         addressContains: String? = nil,
+        ids: [Int64]? = nil,
         page: PageRequest,
         logger: Logger
     ) async throws -> Page<Household> {
@@ -134,6 +136,7 @@ public struct HouseholdStore: Sendable {
                   AND (\(districtScope)::bigint IS NULL OR h.district_id = \(districtScope))
                   AND (\(gridScope)::bigint[] IS NULL OR h.micro_grid_id = ANY(\(gridScope)))
                   AND (\(addressContains)::text IS NULL OR h.address LIKE '%' || \(addressContains.map(likePrefix)) || '%')
+                  AND (\(ids)::bigint[] IS NULL OR h.id = ANY(\(ids)))
                 ORDER BY h.id LIMIT \(page.fetch)
                 """,
                 logger: logger,

@@ -97,6 +97,7 @@ public struct WorkerStore: Sendable {
         centreId: Int64?,
         areaId: Int64?,
         namePrefix: String?,
+        ids: [Int64]? = nil,
         page: PageRequest,
         logger: Logger
     ) async throws -> Page<Worker> {
@@ -109,6 +110,7 @@ public struct WorkerStore: Sendable {
               AND (\(centreId)::bigint IS NULL OR centre_id = \(centreId))
               AND (\(areaId)::bigint IS NULL OR area_id = \(areaId))
               AND (\(namePrefix)::text IS NULL OR name LIKE \(namePrefix.map(likePrefix)) || '%')
+              AND (\(ids)::bigint[] IS NULL OR id = ANY(\(ids)))
             ORDER BY id LIMIT \(page.fetch)
             """,
             logger: logger,

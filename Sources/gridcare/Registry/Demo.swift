@@ -44,7 +44,9 @@ struct Demo: AsyncParsableCommand {
                     db: db,
                     logger: info.logger
                 )
-                if clinics > 0 { print("Clinics: every team's Wednesday-morning village clinic, \(config.clinicWeeksAhead) weeks of sessions.") }
+                if clinics > 0 {
+                    print("Clinics: a weekly village clinic for each of \(clinics) teams, \(config.clinicWeeksAhead) weeks of sessions.")
+                }
                 if !noUsers {
                     let created = try await DemoUsers.create(
                         districtId: summary.districtId,
