@@ -50,6 +50,55 @@ import Testing
         }
     }
 
+    /// The pages a grid worker and the team's doctor see of their own resident show the mask, never the
+    /// whole number; a board request of a foreign resident is the missing one's page.
+    @Test func noPageShowsTheWholeNumberAndAForeignBoardRequestReadsAsMissing() async throws {
+        try await withScopedAPI { client, f, users, db in
+            let p = try await Placed.make(db, f)
+            let whole = Fixture.residentDraft(household: f.householdIds[0], n: 101).idNumber.value
+            for token in [users[.gridWorker], users[.centreStaff]] {
+                for path in ["/app/r/\(p.inside.id)", "/app/grids/\(f.microGridIds[0])", "/app/search?q=\(p.inside.name.prefix(1))"] {
+                    let (status, page, _) = try await client.page(
+                        .get,
+                        path.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!,
+                        token: token
+                    )
+                    #expect(status == .ok && !page.contains(whole) && !page.contains(String(whole.dropLast(2))), "\(path)")
+                }
+            }
+            let (_, own, _) = try await client.page(.get, "/app/r/\(p.inside.id)", token: users[.gridWorker])
+            #expect(own.contains(p.inside.idNumberMasked))
+            let admin = db.scoped(.init(userId: users.ids[.admin]!, role: .admin, districtId: nil, microGridIds: nil), operation: "test")
+            let foreign = try await BoardRequestStore(admin).post(
+                .init(residentId: p.outsideGrid.id, itemName: "布洛芬", category: .otcMedicine, quantity: 1, urgency: .routine, reason: "发热"),
+                logger: quiet
+            )
+            let (s1, seen, _) = try await client.page(.get, "/app/board/requests/\(foreign.id)", token: users[.gridWorker])
+            let (s2, missing, _) = try await client.page(.get, "/app/board/requests/987654321", token: users[.gridWorker])
+            #expect(s1 == .notFound && s2 == .notFound && seen == missing && !seen.contains(p.outsideGrid.name))
+            let (_, board, _) = try await client.page(.get, "/app/board", token: users[.gridWorker])
+            #expect(!board.contains(p.outsideGrid.name))
+        }
+    }
+
+    /// A refusal the database makes (a micro-grid already in a catchment) is a page in Chinese with the
+    /// API's status, not the API's problem document, and nothing is changed.
+    @Test func aConstraintRefusalIsAPage() async throws {
+        try await withScopedAPI { client, f, users, db in
+            let p = try await Placed.make(db, f)
+            let doctor = users[.centreStaff]
+            let token = try await client.formToken(p.inside.id, token: doctor)
+            let (status, page, headers) = try await client.page(
+                .post,
+                "/app/teams/\(f.teamId)/catchment",
+                token: doctor,
+                form: "microGridId=\(f.microGridIds[0])&csrf=\(token)"
+            )
+            #expect(status == .conflict && headers[.contentType]?.hasPrefix("text/html") == true && page.contains("无法保存"))
+            #expect(try await TeamStore(db).get(f.teamId, logger: quiet).microGridIds.sorted() == Array(f.microGridIds.prefix(2)).sorted())
+        }
+    }
+
     @Test func aFormWithoutItsSessionsTokenWritesNothing() async throws {
         try await withScopedAPI { client, f, users, db in
             let p = try await Placed.make(db, f)

@@ -235,3 +235,13 @@ public struct AppConfig: Sendable {
         return r
     }
 }
+
+extension AppConfig {
+    /// The rounds store of this configuration (rules and the holiday calendar), for the API and the console;
+    /// `solverSeconds` overrides the configured solver time for one plan.
+    func roundsStore(_ db: Database, solverSeconds: Double? = nil) throws -> RoundsStore {
+        var rules = roundsRules
+        if let solverSeconds { rules.solverSeconds = solverSeconds }
+        return RoundsStore(db, rules: rules, calendar: try HolidayCalendar.load(directory: holidaysDirectory))
+    }
+}

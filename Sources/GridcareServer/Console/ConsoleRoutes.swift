@@ -77,27 +77,11 @@ extension Console {
             )
             do {
                 return try await handler(r)
-            } catch let error as StoreError {
-                switch error {
-                case .notFound:
-                    // One page for a record that does not exist and one the caller may not see.
-                    return refusal(caller, status: .notFound, "没有找到这条记录。")
-                case .notAllowed(let why):
-                    return refusal(caller, status: .forbidden, "您不能进行此操作（\(why)）。")
-                case .conflict(let field, let reason):
-                    return refusal(caller, status: .conflict, "无法保存：\(Labels.field(field))——\(reason)")
-                case .versionMismatch:
-                    return refusal(caller, status: .conflict, "记录已被他人修改，请返回刷新后再试。")
-                }
-            } catch let failure as ValidationFailure {
-                let reasons = failure.errors.map { "\(Labels.field($0.field))：\($0.reason)" }.joined(separator: "；")
-                return refusal(caller, status: .unprocessableContent, "无法保存：\(reasons)")
-            } catch let error as FieldError {
-                return refusal(caller, status: .unprocessableContent, "无法保存：\(Labels.field(error.field))：\(error.reason)")
             } catch let error as ConsoleFormError {
                 return refusal(caller, status: .badRequest, "无法读取表单：\(Labels.field(error.field))的格式不对。")
-            } catch let error as TransitionError {
-                return refusal(caller, status: .conflict, "此记录当前状态不允许该操作（\(error.description)）。")
+            } catch {
+                // The API's one mapping from an error to a status and its fields, worded for a page.
+                return refusal(caller, Problem.from(error, logger: logger))
             }
         }
     }
@@ -113,6 +97,24 @@ extension Console {
     /// A page that says why nothing was shown or done, with the way back.
     func refusal(_ caller: ConsoleCaller, status: HTTPResponse.Status, _ message: String) -> Response {
         render("message", title: status == .notFound ? "未找到" : "无法完成", caller: caller, status: status, ["message": message])
+    }
+
+    /// The page for a problem the API would have answered. A missing record and one out of sight are one
+    /// page, word for word, whatever the store called it.
+    func refusal(_ caller: ConsoleCaller, _ problem: Problem) -> Response {
+        let status = HTTPResponse.Status(code: problem.status)
+        let reasons = (problem.errors ?? []).map { "\(Labels.field($0.field))：\($0.reason)" }.joined(separator: "；")
+        let message: String =
+            switch problem.status {
+            case 404: "没有找到这条记录。"
+            case 403: "您不能进行此操作（\(problem.detail ?? "")）。"
+            case 409: "无法保存，与现有记录或其当前状态冲突：\(reasons.isEmpty ? problem.detail ?? "" : reasons)"
+            case 412: "记录已被他人修改，请返回刷新后再试。"
+            case 429, 503: "系统繁忙，请稍后再试。"
+            case 400, 422: "无法保存：\(reasons.isEmpty ? problem.detail ?? "" : reasons)"
+            default: "出现了问题，未能完成（\(problem.status)）。请稍后再试。"
+            }
+        return refusal(caller, status: status, message)
     }
 
     func home(_ request: Request, context: GridcareRequestContext) async throws -> Response {

@@ -12,9 +12,7 @@ extension Console {
         router.post("/app/planned-visits/:id", use: page("markPlannedVisit") { r in try await markVisit(r) })
     }
 
-    var roundsStore: (Database) throws -> RoundsStore {
-        { db in RoundsStore(db, rules: config.roundsRules, calendar: try HolidayCalendar.load(directory: config.holidaysDirectory)) }
-    }
+    func roundsStore(_ db: Database) throws -> RoundsStore { try config.roundsStore(db) }
 
     /// The week asked for (this week by default), never one before this one.
     func week(_ r: ConsoleRequest) -> ISOWeek {

@@ -117,11 +117,7 @@ extension APIHandler {
         .init(headers: .init(retryAfter: heavyWork.retryAfterSeconds), body: .applicationProblemJson(heavyWork.problem))
     }
 
-    func rounds(seconds: Double? = nil) throws -> RoundsStore {
-        var rules = config.roundsRules
-        if let seconds { rules.solverSeconds = seconds }
-        return RoundsStore(db, rules: rules, calendar: try HolidayCalendar.load(directory: config.holidaysDirectory))
-    }
+    func rounds(seconds: Double? = nil) throws -> RoundsStore { try config.roundsStore(db, solverSeconds: seconds) }
 
     func planRounds(_ input: Operations.PlanRounds.Input) async throws -> Operations.PlanRounds.Output {
         guard case .json(let b) = input.body else { throw Problem(status: .unsupportedMediaType) }
