@@ -83,6 +83,40 @@ import Testing
 
     /// A refusal the database makes (a micro-grid already in a catchment) is a page in Chinese with the
     /// API's status, not the API's problem document, and nothing is changed.
+    /// A page's lists share one transaction: a resident the page read three ways (the micro-grid's
+    /// residents, what is due, the open flags) leaves one audit row, not three.
+    @Test func aPageAuditsEachResidentItShowsOnce() async throws {
+        try await withScopedAPI { client, f, users, db in
+            let p = try await Placed.make(db, f)
+            let worker = db.scoped(
+                .init(userId: users.ids[.gridWorker]!, role: .gridWorker, districtId: f.districtId, microGridIds: [f.microGridIds[0]]),
+                operation: "test"
+            )
+            _ = try await FlagStore(worker).raise(residentId: p.inside.id, category: .livingAlone, tier: .yellow, population: .key, note: nil, logger: quiet)
+            let (status, page, _) = try await client.page(.get, "/app/grids/\(f.microGridIds[0])", token: users[.gridWorker])
+            #expect(status == .ok && page.contains("/app/r/\(p.inside.id)") && page.contains("待确认"))
+            let rows = try await AuditLog(db).list(.init(residentId: p.inside.id), page: try PageRequest(cursor: nil, limit: 50), logger: quiet).items
+            let shown = rows.filter { $0.operation == "console.listHouseholds" }
+            #expect(shown.count == 1 && shown.first?.action == .search && shown.first?.outcome == .ok)
+            #expect(shown.first?.detail?.contains("flags") == true && shown.first?.detail?.contains("due visits") == true)
+        }
+    }
+
+    /// The due list is the team's, narrowed in the database by micro-grid, each visit under its household's address.
+    @Test func theDueListIsNarrowedByMicroGridAndGroupedByAddress() async throws {
+        try await withScopedAPI { client, f, users, db in
+            let p = try await Placed.make(db, f)
+            // Signed a month ago at 76: the annual check is due.
+            let today = SimpleDate.todayInChina()
+            _ = try await ContractStore(db).sign(residentId: p.inside.id, teamId: f.teamId, startsOn: today.adding(days: -30), years: 1, logger: quiet)
+            let home = try await HouseholdStore(db).get(f.householdIds[0], logger: quiet)
+            let (_, own, _) = try await client.page(.get, "/app/due?grid=\(f.microGridIds[0])", token: users[.centreStaff])
+            #expect(own.contains("/app/r/\(p.inside.id)") && own.contains(home.address))
+            let (_, other, _) = try await client.page(.get, "/app/due?grid=\(f.microGridIds[1])", token: users[.centreStaff])
+            #expect(!other.contains("/app/r/\(p.inside.id)") && !other.contains(home.address))
+        }
+    }
+
     @Test func aConstraintRefusalIsAPage() async throws {
         try await withScopedAPI { client, f, users, db in
             let p = try await Placed.make(db, f)

@@ -70,15 +70,21 @@ struct Console: Sendable {
 }
 
 extension Console {
-    /// The context without empty strings, at every depth: a template's `{{#note}}…{{/note}}` then shows
-    /// only a note that was written (an empty string would open the section).
+    /// The context with every empty string made `Blank`, at every depth: a template's `{{#note}}…{{/note}}`
+    /// then shows only a note that was written (an empty string would open the section). Blank rather than
+    /// left out: a missing key is looked for again in every enclosing context, which made rendering a long
+    /// list the dearest part of a page.
     static func compact(_ value: Any) -> Any {
         switch value {
         case let dict as [String: Any]:
             var out: [String: Any] = [:]
+            out.reserveCapacity(dict.count)
             for (k, v) in dict {
-                if let s = v as? String, s.isEmpty { continue }
-                out[k] = compact(v)
+                if let s = v as? String, s.isEmpty {
+                    out[k] = Blank()
+                } else {
+                    out[k] = compact(v)
+                }
             }
             return out
         case let list as [[String: Any]]:
@@ -89,6 +95,12 @@ extension Console {
             return value
         }
     }
+}
+
+/// An empty value that renders as nothing and does not open a section.
+struct Blank: MustacheCustomRenderable {
+    var renderText: String { "" }
+    var isNull: Bool { true }
 }
 
 /// The console cannot start: its templates or files are missing or broken.

@@ -76,6 +76,8 @@ extension Console {
                 logger: logger
             )
             do {
+                // A page's reads share one transaction and one audit statement; a form's changes keep their own.
+                if request.method == .get { return try await db.together(logger: logger) { try await handler(r) } }
                 return try await handler(r)
             } catch let error as ConsoleFormError {
                 return refusal(caller, status: .badRequest, "无法读取表单：\(Labels.field(error.field))的格式不对。")

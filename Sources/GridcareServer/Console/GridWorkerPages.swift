@@ -20,13 +20,13 @@ extension Console {
         let today = SimpleDate.todayInChina()
         // The 30 shown lead the list: open alerts and flagged residents come whatever their due visits, so
         // the due list's 200 most urgent rows choose them; then their own due visits are read in full.
-        let chosen = try await MyResidents.load(r.db, today: today, until: today.adding(days: 14), limit: 30, dueLimit: 200, logger: r.logger)
         let attention = try await MyResidents.load(
             r.db,
             today: today,
             until: today.adding(days: 14),
             limit: 30,
-            residentIds: chosen.map(\.residentId),
+            dueLimit: 200,
+            everyDueVisit: true,
             logger: r.logger
         )
         let mine = Set(r.caller.scope.microGridIds ?? [])

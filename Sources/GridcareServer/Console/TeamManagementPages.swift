@@ -73,6 +73,12 @@ extension Console {
             "mayManage": AccessRules.allows(r.caller.role, "addCatchment"), "q": r.query["q"] ?? "",
             "hasFree": grids.contains { !coveredAnywhere.contains($0.id) }, "hasOtherTeams": others.count > 1,
         ]
+        // One contract's switch form at a time, so the list does not carry every team for every row.
+        if let id = r.query["switch"].flatMap(Int64.init), let c = contracts.items.first(where: { $0.id == id }), others.count > 1 {
+            values["switching"] = true
+            values["switchId"] = c.id
+            values["switchName"] = names[c.residentId] ?? ""
+        }
         if let q = r.query["q"] {
             let found = try await ResidentStore(r.db).list(
                 .init(namePrefix: String(q.prefix(50))),

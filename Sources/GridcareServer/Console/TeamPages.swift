@@ -62,35 +62,38 @@ extension Console {
         let today = SimpleDate.todayInChina()
         let kind = r.query["visit"].flatMap(VisitKind.init(rawValue:))
         let grid = r.query["grid"].flatMap(Int64.init)
+        // The team's list (the caller's own team, or the one chosen); without a team, all the caller sees.
+        let teams = try await myTeams(r)
+        let chosen = r.query["team"].flatMap(Int64.init)
+        let team = teams.first { $0.id == chosen } ?? teams.first
         // The 200 most urgent (open alerts, then the most overdue) are shown; the page says how many there are.
-        let (due, total) = try await DueVisitStore(r.db).due(.init(today: today, until: today.adding(days: 14), limit: 200), logger: r.logger)
-        let shown = due.filter { d in (kind == nil || d.visit == kind) && (grid == nil || d.microGridId == grid) }
-        let listed = Array(Set(shown.map(\.residentId))).sorted()
-        let residents = try await everyPage(cap: 2000) { page in
-            try await ResidentStore(r.db).list(.init(ids: listed), today: today, page: page, logger: r.logger)
-        }
-        let householdOf = Dictionary(residents.map { ($0.id, $0.householdId) }, uniquingKeysWith: { a, _ in a })
+        let (shown, total) = try await DueVisitStore(r.db).due(
+            .init(teamId: team?.id, visit: kind, microGridId: grid, today: today, until: today.adding(days: 14), limit: 200),
+            logger: r.logger
+        )
         var order: [Int64] = []
         var blocks: [Int64: [[String: Any]]] = [:]
+        var addresses: [Int64: String] = [:]
         for d in shown {
-            let h = householdOf[d.residentId] ?? -d.residentId
+            let h = d.householdId ?? -d.residentId
             if blocks[h] == nil { order.append(h) }
+            addresses[h] = d.address
+            // Few keys per row, each always set: a 200-row list's cost is its lookups.
+            var badges: [[String: Any]] = []
+            if d.overdueDays > 0 { badges.append(["css": "badge alert", "text": "逾期\(d.overdueDays)天"]) }
+            if d.openAlert { badges.append(["css": "badge alert", "text": "预警"]) }
+            if let tier = d.tier { badges.append(["css": "badge " + Views.tierClass(tier), "text": Labels.tier(tier)]) }
             blocks[h, default: []].append([
-                "residentId": d.residentId, "name": d.residentName, "visit": Labels.visit(d.visit), "why": Labels.rule(d.rule),
-                "on": d.dueOn.iso, "overdue": d.overdueDays, "isOverdue": d.overdueDays > 0, "alert": d.openAlert,
-                "tier": d.tier.map(Labels.tier) ?? "", "tierClass": Views.tierClass(d.tier),
+                "residentId": d.residentId, "name": d.residentName, "visit": Labels.visit(d.visit),
+                "why": Labels.rule(d.rule) + " · " + d.dueOn.iso, "tierClass": Views.tierClass(d.tier), "badges": badges,
             ])
         }
-        let shownHouseholds = Array(order.prefix(300).filter { $0 > 0 })
-        let households = try await everyPage(cap: 300) { page in
-            try await HouseholdStore(r.db).list(microGridId: grid, gridId: nil, districtId: nil, ids: shownHouseholds, page: page, logger: r.logger)
-        }
-        let addresses = Dictionary(households.map { ($0.id, $0.address) }, uniquingKeysWith: { a, _ in a })
         let areas = try await everyPage(cap: 5000) { page in
             try await AreaStore(r.db).list(.init(level: .microGrid, districtId: r.caller.scope.districtId), page: page, logger: r.logger)
         }
         let names = Dictionary(areas.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
-        let grids: [[String: Any]] = Set(due.map(\.microGridId)).sorted().map { id in
+        let catchment = team.map(\.microGridIds) ?? Array(Set(shown.map(\.microGridId)))
+        let grids: [[String: Any]] = catchment.sorted().map { id in
             ["value": id, "label": names[id] ?? String(id), "selected": id == grid]
         }
         return render(
@@ -101,7 +104,8 @@ extension Console {
                 "households": order.prefix(300).map { h in ["address": addresses[h] ?? "", "visits": blocks[h] ?? []] },
                 "count": shown.count, "total": total, "empty": shown.isEmpty,
                 "visits": VisitKind.allCases.map { ["value": $0.rawValue, "label": Labels.visit($0), "selected": $0 == kind] },
-                "grids": grids,
+                "grids": grids, "teams": teams.map { ["id": $0.id, "name": $0.name, "selected": $0.id == team?.id] },
+                "manyTeams": teams.count > 1,
             ]
         )
     }

@@ -14,21 +14,19 @@ enum Views {
 
     static func tierClass(_ t: Tier?) -> String { t.map { "tier-\($0.rawValue)" } ?? "" }
 
-    /// A resident in a list, with what they need when `need` says.
+    /// A resident in a list (the resident-line partial), with what they need when `need` says. Few keys,
+    /// each always set: a long list's cost is its lookups, and a missing key is looked for further out.
     static func residentLine(_ r: Resident, _ need: MyResidents.Entry?) -> [String: Any] {
-        var line: [String: Any] = [
-            "id": r.id, "name": r.name, "sex": Labels.sex(r.sex), "born": r.birthYear,
-            "conditions": r.conditions.map(Labels.condition).joined(separator: "、"),
-        ]
+        var about = "\(Labels.sex(r.sex)) · \(r.birthYear)年生"
+        if !r.conditions.isEmpty { about += " · " + r.conditions.map(Labels.condition).joined(separator: "、") }
+        var badges: [[String: Any]] = []
         if let need {
-            line["tier"] = need.tier.map(Labels.tier) ?? ""
-            line["tierClass"] = tierClass(need.tier)
-            line["alerts"] = need.openAlerts
-            line["hasAlerts"] = need.openAlerts > 0
-            line["due"] = need.due.map { Labels.visit($0.visit) }.joined(separator: "、")
-            line["raised"] = need.flags.contains { $0.status == .raised }
+            if need.openAlerts > 0 { badges.append(["css": "badge alert", "text": "联系家属"]) }
+            if need.flags.contains(where: { $0.status == .raised }) { badges.append(["css": "badge", "text": "待确认"]) }
+            if let tier = need.tier { badges.append(["css": "badge " + tierClass(tier), "text": Labels.tier(tier)]) }
+            if !need.due.isEmpty { badges.append(["css": "sub", "text": "待办：" + need.due.map { Labels.visit($0.visit) }.joined(separator: "、")]) }
         }
-        return line
+        return ["id": r.id, "name": r.name, "about": about, "tierClass": tierClass(need?.tier), "badges": badges]
     }
 
     /// A resident who needs something, for the top of 我的微网格.

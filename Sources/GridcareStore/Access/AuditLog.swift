@@ -58,21 +58,7 @@ public struct AuditLog: Sendable {
         on conn: PostgresConnection,
         logger: Logger
     ) async throws {
-        let s = db.scope
-        let rows = try await conn.execute(
-            Insert(
-                userId: s?.userId,
-                role: s?.role.rawValue,
-                districtId: s?.districtId,
-                operation: db.operation,
-                action: action.rawValue,
-                outcome: outcome.rawValue,
-                detail: detail,
-                residents: residents
-            ),
-            logger: logger
-        )
-        for try await _ in rows {}
+        try await write(entry(action, outcome: outcome, detail: detail, residents: residents, households: []), on: conn, logger: logger)
     }
 
     /// Records one row per household read or changed (households are audited like residents).
@@ -84,14 +70,93 @@ public struct AuditLog: Sendable {
         on conn: PostgresConnection,
         logger: Logger
     ) async throws {
+        try await write(entry(action, outcome: outcome, detail: detail, residents: [], households: households), on: conn, logger: logger)
+    }
+
+    /// What one call records: who, doing what, about which residents or households.
+    struct Entry: Sendable {
+        var userId: Int64?
+        var role: String?
+        var districtId: Int64?
+        var operation: String
+        var action: String
+        var outcome: String
+        var detail: String?
+        var residents: [Int64]
+        var households: [Int64]
+        /// Entries with the same key are written as one statement.
+        var key: String { "\(userId ?? 0)|\(role ?? "")|\(districtId ?? 0)|\(operation)|\(action)|\(outcome)|\(households.isEmpty)" }
+    }
+
+    func entry(_ action: AuditAction, outcome: AuditOutcome, detail: String?, residents: [Int64], households: [Int64]) -> Entry {
         let s = db.scope
-        try await conn.query(
-            """
-            SELECT gridcare_audit(\(s?.userId), \(s?.role.rawValue), \(s?.districtId), \(db.operation), \(action.rawValue), \(outcome.rawValue),
-                                  \(detail), '{}'::bigint[], \(households)::bigint[])
-            """,
-            logger: logger
+        return Entry(
+            userId: s?.userId,
+            role: s?.role.rawValue,
+            districtId: s?.districtId,
+            operation: db.operation,
+            action: action.rawValue,
+            outcome: outcome.rawValue,
+            detail: detail,
+            residents: residents,
+            households: households
         )
+    }
+
+    /// Writes `entry` now, or keeps it for the commit of the page's shared transaction (Database.together).
+    func write(_ entry: Entry, on conn: PostgresConnection, logger: Logger) async throws {
+        if let joined = RequestTransaction.joined(db.client), joined.gather(entry) { return }
+        try await Self.write([entry], on: conn, logger: logger)
+    }
+
+    /// Writes `entries`, one statement for those alike (same caller, action and outcome): each resident or
+    /// household once, the details joined.
+    static func write(_ entries: [Entry], on conn: PostgresConnection, logger: Logger) async throws {
+        var order: [String] = []
+        var merged: [String: Entry] = [:]
+        for e in entries {
+            guard var m = merged[e.key] else {
+                order.append(e.key)
+                merged[e.key] = e
+                continue
+            }
+            m.residents += e.residents
+            m.households += e.households
+            if let d = e.detail, !(m.detail ?? "").split(separator: "; ").contains(Substring(d)) {
+                m.detail = m.detail.map { $0 + "; " + d } ?? d
+            }
+            merged[e.key] = m
+        }
+        for key in order {
+            guard var e = merged[key] else { continue }
+            var seen = Set<Int64>()
+            e.residents = e.residents.filter { seen.insert($0).inserted }
+            e.households = e.households.filter { seen.insert($0).inserted }
+            if e.households.isEmpty {
+                let rows = try await conn.execute(
+                    Insert(
+                        userId: e.userId,
+                        role: e.role,
+                        districtId: e.districtId,
+                        operation: e.operation,
+                        action: e.action,
+                        outcome: e.outcome,
+                        detail: e.detail,
+                        residents: e.residents
+                    ),
+                    logger: logger
+                )
+                for try await _ in rows {}
+            } else {
+                try await conn.query(
+                    """
+                    SELECT gridcare_audit(\(e.userId), \(e.role), \(e.districtId), \(e.operation), \(e.action), \(e.outcome),
+                                          \(e.detail), '{}'::bigint[], \(e.households)::bigint[])
+                    """,
+                    logger: logger
+                )
+            }
+        }
     }
 
     /// Written with nearly every request, so a named prepared statement.

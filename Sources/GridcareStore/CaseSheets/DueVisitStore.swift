@@ -9,6 +9,8 @@ public struct DueVisit: Sendable, Equatable {
     public var visit: VisitKind, rule: DueRule, dueOn: SimpleDate, overdueDays: Int, lastDone: SimpleDate?
     /// The most urgent tier among the resident's confirmed flags, and whether an alert is open.
     public var tier: Tier?, openAlert: Bool
+    /// The resident's household and its address, for lists grouped by door.
+    public var householdId: Int64?, address: String?
 }
 
 /// Due visits, read from `due_visit`: a table the database keeps current by triggers on every record the
@@ -21,11 +23,24 @@ public struct DueVisitStore: Sendable {
 
     public struct Query: Sendable {
         public var teamId: Int64?, districtId: Int64?, residentIds: [Int64]?
+        /// Only visits of this kind, or of residents of this micro-grid.
+        public var visit: VisitKind?, microGridId: Int64?
         public var today: SimpleDate, until: SimpleDate, limit: Int
-        public init(teamId: Int64? = nil, districtId: Int64? = nil, residentIds: [Int64]? = nil, today: SimpleDate, until: SimpleDate, limit: Int) {
+        public init(
+            teamId: Int64? = nil,
+            districtId: Int64? = nil,
+            residentIds: [Int64]? = nil,
+            visit: VisitKind? = nil,
+            microGridId: Int64? = nil,
+            today: SimpleDate,
+            until: SimpleDate,
+            limit: Int
+        ) {
             self.teamId = teamId
             self.districtId = districtId
             self.residentIds = residentIds
+            self.visit = visit
+            self.microGridId = microGridId
             self.today = today
             self.until = until
             self.limit = limit
@@ -43,15 +58,34 @@ public struct DueVisitStore: Sendable {
                 // The hot path (a team's list, many times a day): named prepared statements, planned once.
                 guard try await conn.first(TeamVisible(parameter: team), logger: logger) == true else { throw StoreError.notFound("care team") }
                 rows = try await conn.rows(
-                    TeamList(team: team, yearStart: yearStart, today: q.today, until: q.until, limit: q.limit),
+                    TeamList(
+                        team: team,
+                        visit: q.visit?.rawValue,
+                        microGridId: q.microGridId,
+                        yearStart: yearStart,
+                        today: q.today,
+                        until: q.until,
+                        limit: q.limit
+                    ),
                     logger: logger
                 )
             } else {
-                var binds = PostgresBindings(capacity: 6)
+                var binds = PostgresBindings(capacity: 9)
                 Self.bindCommon(&binds, yearStart: yearStart, today: q.today, until: q.until, limit: q.limit)
                 binds.append(q.districtId)
                 binds.append(q.residentIds)
-                let sql = Self.listSQL(filter: "($5::bigint IS NULL OR d.district_id = $5) AND ($6::bigint[] IS NULL OR d.resident_id = ANY($6))")
+                binds.append(q.visit?.rawValue)
+                binds.append(q.microGridId)
+                // The caller's micro-grids again, as a filter the planner can take to the index (the policy's
+                // test is per row): a grid worker's list reads their grids, not the district's.
+                binds.append(db.scope?.microGridIds)
+                let sql = Self.listSQL(
+                    filter: """
+                        ($5::bigint IS NULL OR d.district_id = $5) AND ($6::bigint[] IS NULL OR d.resident_id = ANY($6))
+                          AND ($7::text IS NULL OR d.visit::text = $7) AND ($8::bigint IS NULL OR d.micro_grid_id = $8)
+                          AND ($9::bigint[] IS NULL OR d.micro_grid_id = ANY($9))
+                        """
+                )
                 rows = try await conn.rows(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger, Self.row)
             }
             let items = rows.map(\.visit)
@@ -76,7 +110,9 @@ public struct DueVisitStore: Sendable {
             overdueDays: try c("overdue_days"),
             lastDone: (try c("last_on", String?.self)).flatMap(SimpleDate.init(iso:)),
             tier: (try c("tier", String?.self)).flatMap(Tier.init(rawValue:)),
-            openAlert: try c("alerted")
+            openAlert: try c("alerted"),
+            householdId: try c("household_id"),
+            address: try c("address")
         )
         return (visit, try c("total"))
     }
@@ -84,8 +120,7 @@ public struct DueVisitStore: Sendable {
     /// The one due-list statement, narrowed by `filter` (over `d`, the table, and `c`, the catchment; its
     /// parameters are $5 on). $1 the first of the year, $2 today, $3 until, $4 the limit. A visit never made
     /// is due from the contract's start or the age, but not before the year began. Sorted and counted on
-    /// narrow rows; names and dates are fetched for the page only. The caller's micro-grids are the table's
-    /// row-level security, not repeated here.
+    /// narrow rows; names, dates and the household's address are fetched for the page only.
     static func listSQL(filter: String) -> String {
         """
         WITH listed AS (
@@ -102,8 +137,10 @@ public struct DueVisitStore: Sendable {
             LIMIT $4
         )
         SELECT p.resident_id, d.name, d.micro_grid_id, p.team_id, p.visit::text, p.rule, to_char(p.due, 'YYYY-MM-DD') AS due,
-               greatest(0, $2::date - p.due) AS overdue_days, to_char(d.last_on, 'YYYY-MM-DD') AS last_on, d.tier::text, p.alerted, p.total
+               greatest(0, $2::date - p.due) AS overdue_days, to_char(d.last_on, 'YYYY-MM-DD') AS last_on, d.tier::text, p.alerted, p.total,
+               r.household_id, h.address
         FROM page p JOIN due_visit d ON d.resident_id = p.resident_id AND d.rule = p.rule AND d.basis = p.basis
+        LEFT JOIN resident r ON r.id = p.resident_id LEFT JOIN household h ON h.id = r.household_id
         ORDER BY p.alerted DESC, p.due, p.resident_id, p.visit
         """
     }
@@ -116,13 +153,17 @@ public struct DueVisitStore: Sendable {
     }
 
     struct TeamList: PostgresPreparedStatement {
-        static let sql = DueVisitStore.listSQL(filter: "c.team_id = $5")
+        static let sql = DueVisitStore.listSQL(
+            filter: "c.team_id = $5 AND ($6::text IS NULL OR d.visit::text = $6) AND ($7::bigint IS NULL OR d.micro_grid_id = $7)"
+        )
         typealias Row = DueVisitStore.Row
-        var team: Int64, yearStart: SimpleDate, today: SimpleDate, until: SimpleDate, limit: Int
+        var team: Int64, visit: String?, microGridId: Int64?, yearStart: SimpleDate, today: SimpleDate, until: SimpleDate, limit: Int
         func makeBindings() throws -> PostgresBindings {
-            var b = PostgresBindings(capacity: 5)
+            var b = PostgresBindings(capacity: 7)
             DueVisitStore.bindCommon(&b, yearStart: yearStart, today: today, until: until, limit: limit)
             b.append(team)
+            b.append(visit)
+            b.append(microGridId)
             return b
         }
         func decodeRow(_ row: PostgresRow) throws -> Row { try DueVisitStore.row(Columns(row)) }

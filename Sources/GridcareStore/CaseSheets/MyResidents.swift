@@ -44,16 +44,20 @@ public enum MyResidents {
         for i in list.indices {
             list[i].tier = list[i].flags.filter { $0.status == .confirmed }.map(\.tier).min { rank[$0]! < rank[$1]! }
         }
-        func urgency(_ e: Entry) -> (Int, Int, Int, Int64) {
-            (e.openAlerts > 0 ? 0 : 1, e.tier.map { rank[$0]! } ?? 3, e.due.map(\.dueOn.dayNumber).min() ?? Int.max, e.residentId)
-        }
         list.sort { urgency($0) < urgency($1) }
         return Array(list.prefix(limit))
     }
 
+    static func urgency(_ e: Entry) -> (Int, Int, Int, Int64) {
+        let rank: [Tier: Int] = [.red: 0, .yellow: 1, .green: 2]
+        return (e.openAlerts > 0 ? 0 : 1, e.tier.map { rank[$0]! } ?? 3, e.due.map(\.dueOn.dayNumber).min() ?? Int.max, e.residentId)
+    }
+
     /// The caller's residents that need something, from what `db`'s scope sees: visits due by `until`
     /// (the `dueLimit` most urgent), open flags and open alerts; of one micro-grid, or of `residentIds`,
-    /// when given. The API's `/v1/me/residents` and the console's 我的微网格 both read it.
+    /// when given. With `everyDueVisit`, the residents chosen then carry all their visits due by `until`,
+    /// not only those among the `dueLimit`. The API's `/v1/me/residents` and the console's 我的微网格 both
+    /// read it.
     public static func load(
         _ db: Database,
         today: SimpleDate,
@@ -62,6 +66,35 @@ public enum MyResidents {
         dueLimit: Int = 20_000,
         microGridId: Int64? = nil,
         residentIds: [Int64]? = nil,
+        everyDueVisit: Bool = false,
+        logger: Logger
+    ) async throws -> [Entry] {
+        var chosen = try await choose(
+            db,
+            today: today,
+            until: until,
+            limit: limit,
+            dueLimit: dueLimit,
+            microGridId: microGridId,
+            residentIds: residentIds,
+            logger: logger
+        )
+        guard everyDueVisit, !chosen.isEmpty else { return chosen }
+        let ids = chosen.map(\.residentId)
+        let (due, _) = try await DueVisitStore(db).due(.init(residentIds: ids, today: today, until: until, limit: 20_000), logger: logger)
+        let byResident = Dictionary(grouping: due, by: \.residentId)
+        for i in chosen.indices { chosen[i].due = byResident[chosen[i].residentId] ?? [] }
+        return chosen.sorted { urgency($0) < urgency($1) }
+    }
+
+    static func choose(
+        _ db: Database,
+        today: SimpleDate,
+        until: SimpleDate,
+        limit: Int,
+        dueLimit: Int,
+        microGridId: Int64?,
+        residentIds: [Int64]?,
         logger: Logger
     ) async throws -> [Entry] {
         let (due, _) = try await DueVisitStore(db).due(.init(residentIds: residentIds, today: today, until: until, limit: dueLimit), logger: logger)

@@ -42,7 +42,7 @@ public struct Database: Sendable {
         let logger = logger ?? self.logger
         if let joined = RequestTransaction.joined(client) {
             return try await joined.savepoint(logger: logger) { connection in
-                try await scope?.apply(on: connection, logger: logger)
+                if joined.needsScope(scope) { try await scope?.apply(on: connection, logger: logger) }
                 return try await body(connection)
             }
         }
@@ -111,26 +111,80 @@ public struct Database: Sendable {
     }
 }
 
+extension Database {
+    /// Runs `body`, a whole page of reads, in one transaction on one connection: the scope is set once,
+    /// every store call joins it without a savepoint of its own, and the audit rows the calls record are
+    /// gathered and written by one statement per kind just before the commit, each resident once however
+    /// many of the page's lists showed them. Nothing may be shown before the commit: a failed audit
+    /// fails the page. A refusal inside commits its audit row and is thrown after the commit.
+    public func together<T: Sendable>(logger: Logger? = nil, _ body: () async throws -> T) async throws -> T {
+        let logger = logger ?? self.logger
+        if RequestTransaction.joined(client) != nil { return try await body() }
+        return try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            let shared = RequestTransaction(client: client, connection: connection, sharedScope: scope)
+            do {
+                try await scope?.apply(on: connection, logger: logger)
+                let outcome: Result<T, any Error>
+                do {
+                    outcome = .success(try await RequestTransaction.$current.withValue(shared) { try await body() })
+                } catch {
+                    outcome = .failure(error)
+                }
+                // A refusal's audit row commits like a read's; a failed statement left nothing to commit.
+                if case .failure(let error) = outcome, ConstraintViolation(error) != nil || error is PSQLError { throw error }
+                try await AuditLog.write(shared.gatheredAudit(), on: connection, logger: logger)
+                try await connection.query("COMMIT", logger: logger)
+                return try outcome.get()
+            } catch {
+                let rollback = Task.detached { try await connection.query("ROLLBACK", logger: logger) }
+                _ = try? await rollback.value
+                throw error
+            }
+        }
+    }
+}
+
 /// A request's own transaction, which every statement the request runs through a `Database` of the same
 /// pool joins: `transaction`, `read` and `withConnection` run in savepoints of it instead of taking a
 /// connection of their own. IdempotencyStore.perform opens one, so an idempotency key, the writes it
-/// guards and the stored response commit together or not at all.
+/// guards and the stored response commit together or not at all. `Database.together` opens a shared one
+/// for a page of reads: no savepoints, the scope set once, the audit rows gathered.
 public final class RequestTransaction: Sendable {
     @TaskLocal static var current: RequestTransaction?
 
     let client: PostgresClient
     let connection: PostgresConnection
+    /// A page's shared transaction: its scope, set once at its start.
+    let shared: Scope??
     private let state = Mutex(State())
 
     struct State {
         var savepoints = 0
         var carriesSecret = false
+        var audit: [AuditLog.Entry] = []
     }
 
-    init(client: PostgresClient, connection: PostgresConnection) {
+    init(client: PostgresClient, connection: PostgresConnection, sharedScope: Scope?? = nil) {
         self.client = client
         self.connection = connection
+        self.shared = sharedScope
     }
+
+    /// Whether a statement run for `scope` must set it first (always, except in a shared transaction of that scope).
+    func needsScope(_ scope: Scope?) -> Bool {
+        guard case .some(let set) = shared else { return true }
+        return set != scope
+    }
+
+    /// Keeps an audit row for the commit of a shared transaction; false when this one writes its own at once.
+    func gather(_ entry: AuditLog.Entry) -> Bool {
+        guard shared != nil else { return false }
+        state.withLock { $0.audit.append(entry) }
+        return true
+    }
+
+    func gatheredAudit() -> [AuditLog.Entry] { state.withLock { $0.audit } }
 
     /// The request transaction of this task, when it is on `client`'s pool.
     static func joined(_ client: PostgresClient) -> RequestTransaction? {
@@ -146,6 +200,8 @@ public final class RequestTransaction: Sendable {
     var carriesSecret: Bool { state.withLock { $0.carriesSecret } }
 
     func savepoint<T: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        // A page's reads fail as a whole, so they need no savepoint to recover from.
+        if shared != nil { return try await body(connection) }
         let number = state.withLock {
             $0.savepoints += 1
             return $0.savepoints
