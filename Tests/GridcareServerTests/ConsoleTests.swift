@@ -92,7 +92,14 @@ import Testing
                 .init(userId: users.ids[.gridWorker]!, role: .gridWorker, districtId: f.districtId, microGridIds: [f.microGridIds[0]]),
                 operation: "test"
             )
-            _ = try await FlagStore(worker).raise(residentId: p.inside.id, category: .livingAlone, tier: .yellow, population: .key, note: nil, logger: quiet)
+            _ = try await FlagStore(worker).raise(
+                residentId: p.inside.id,
+                category: .livingAlone,
+                tier: .yellow,
+                population: .key,
+                note: nil,
+                logger: quiet
+            )
             let (status, page, _) = try await client.page(.get, "/app/grids/\(f.microGridIds[0])", token: users[.gridWorker])
             #expect(status == .ok && page.contains("/app/r/\(p.inside.id)") && page.contains("待确认"))
             let rows = try await AuditLog(db).list(.init(residentId: p.inside.id), page: try PageRequest(cursor: nil, limit: 50), logger: quiet).items
@@ -108,7 +115,13 @@ import Testing
             let p = try await Placed.make(db, f)
             // Signed a month ago at 76: the annual check is due.
             let today = SimpleDate.todayInChina()
-            _ = try await ContractStore(db).sign(residentId: p.inside.id, teamId: f.teamId, startsOn: today.adding(days: -30), years: 1, logger: quiet)
+            _ = try await ContractStore(db).sign(
+                residentId: p.inside.id,
+                teamId: f.teamId,
+                startsOn: today.adding(days: -30),
+                years: 1,
+                logger: quiet
+            )
             let home = try await HouseholdStore(db).get(f.householdIds[0], logger: quiet)
             let (_, own, _) = try await client.page(.get, "/app/due?grid=\(f.microGridIds[0])", token: users[.centreStaff])
             #expect(own.contains("/app/r/\(p.inside.id)") && own.contains(home.address))
