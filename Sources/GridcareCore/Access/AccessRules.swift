@@ -16,6 +16,8 @@ public enum AccessRules {
     /// operationId → the roles that may call it.
     public static let roles: [String: Set<Role>] = [
         "signOut": everyone, "whoAmI": everyone,
+        // Each user's own inbox (row-level security shows nobody another's).
+        "listNotifications": everyone, "markNotificationRead": everyone, "markAllNotificationsRead": everyone,
         // The administrative map and facilities are public knowledge within a district.
         "listAreas": everyone, "getArea": everyone, "listFacilities": everyone, "getFacility": everyone,
         "createArea": adminOnly, "updateArea": adminOnly, "createFacility": adminOnly, "updateFacility": adminOnly,

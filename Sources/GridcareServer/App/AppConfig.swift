@@ -74,6 +74,8 @@ public struct AppConfig: Sendable {
     /// `console.secureCookies`: mark the console's cookies Secure, for a service behind TLS (a browser then
     /// sends them over https only). Off for the loopback demo, which is plain http.
     public var consoleSecureCookies: Bool
+    /// `notifications.*`: the delivery worker, its channels, retries and quiet hours.
+    public var notifications: NotificationSettings
 
     public init(reader: ConfigReader) {
         host = reader.string(forKey: "http.host", default: "127.0.0.1")
@@ -151,6 +153,7 @@ public struct AppConfig: Sendable {
         signInPerAddressPerMinute = max(0, reader.int(forKey: "auth.signInPerAddressPerMinute", default: 30))
         signInPerUserPerMinute = max(0, reader.int(forKey: "auth.signInPerUserPerMinute", default: 10))
         consoleSecureCookies = reader.bool(forKey: "console.secureCookies", default: false)
+        notifications = NotificationSettings(reader: reader)
     }
 
     /// The URL the service's pool signs in with (see `serviceRole`).

@@ -36,6 +36,7 @@ extension Console {
         registerRoundsPages(on: router)
         registerTeamManagementPages(on: router)
         registerBoardPages(on: router)
+        registerNotificationPages(on: router)
     }
 
     /// A page that needs a session: no valid cookie goes to sign-in (and back here after it); a role the
@@ -135,19 +136,22 @@ extension Console {
 /// The console's menu per role, and where each role lands after signing in.
 enum Navigation {
     static func items(for role: Role) -> [[String: String]] {
+        // 消息 carries the unread badge, which the script keeps current.
+        let inbox = ["href": "/app/notifications", "label": "消息", "badge": "yes"]
         switch role {
         case .gridWorker:
-            [
+            return [
                 ["href": "/app/grids", "label": "我的微网格"], ["href": "/app/search", "label": "查找居民"], ["href": "/app/board", "label": "共享药箱"],
-                ["href": "/app/clinics", "label": "门诊"],
+                ["href": "/app/clinics", "label": "门诊"], inbox,
             ]
         case .centreStaff, .admin:
-            [
+            return [
                 ["href": "/app/today", "label": "今日"], ["href": "/app/due", "label": "待随访"], ["href": "/app/clinics", "label": "门诊"],
                 ["href": "/app/rounds", "label": "巡诊"], ["href": "/app/team", "label": "团队"], ["href": "/app/search", "label": "查找居民"],
+                inbox,
             ]
         case .hospitalStaff, .districtManager:
-            []
+            return [inbox]
         }
     }
 

@@ -16,3 +16,26 @@ document.addEventListener("submit", function (event) {
   form.dataset.sent = "1";
   window.setTimeout(function () { delete form.dataset.sent; }, 4000);
 });
+// The unread badge, and the inbox's list, kept current by the service's event stream.
+(function () {
+  var badge = document.querySelector("[data-unread]");
+  if (!badge || !window.EventSource) return;
+  var latest = null;
+  var source = new EventSource("/app/notifications/stream");
+  source.addEventListener("unread", function (event) {
+    var d = JSON.parse(event.data);
+    badge.textContent = d.unread > 99 ? "99+" : String(d.unread);
+    badge.hidden = d.unread === 0;
+    var list = document.querySelector("[data-live-list]");
+    if (list && latest !== null && d.latest !== latest) refresh(list);
+    latest = d.latest;
+  });
+  function refresh(list) {
+    fetch(window.location.href, { credentials: "same-origin" })
+      .then(function (r) { return r.text(); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-live-list]");
+        if (fresh) list.replaceWith(fresh);
+      });
+  }
+})();

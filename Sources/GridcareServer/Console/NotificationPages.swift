@@ -1,0 +1,75 @@
+import Foundation
+import GridcareCore
+import GridcareStore
+import Hummingbird
+import NIOCore
+
+/// 消息: the caller's inbox, its badge in the menu, and a live stream (Server-Sent Events) that keeps the
+/// badge and the list current without reloading. The stream re-checks the session every round, so a
+/// signed-out or revoked session stops receiving within one round.
+extension Console {
+    func registerNotificationPages(on router: Router<GridcareRequestContext>) {
+        router.get("/app/notifications", use: page("listNotifications") { r in try await inbox(r) })
+        router.post("/app/notifications/read", use: page("markAllNotificationsRead") { r in try await readAll(r) })
+        router.post("/app/notifications/:id/read", use: page("markNotificationRead") { r in try await readOne(r) })
+        router.get("/app/notifications/stream") { request, context in try await stream(request, context: context) }
+    }
+
+    func inbox(_ r: ConsoleRequest) async throws -> Response {
+        let (items, unread) = try await NotificationStore(r.db).inbox(unreadOnly: false, limit: 100, logger: r.logger)
+        let rows: [[String: Any]] = items.map { n in
+            [
+                "id": n.id, "title": n.title, "body": n.body, "at": Views.time(n.createdAt), "link": n.link ?? "",
+                "unread": n.readAt == nil, "urgent": n.urgent,
+            ]
+        }
+        return render(
+            "notifications",
+            title: "消息",
+            caller: r.caller,
+            ["items": rows, "unread": unread, "hasUnread": unread > 0, "empty": items.isEmpty]
+        )
+    }
+
+    func readOne(_ r: ConsoleRequest) async throws -> Response {
+        let n = try await NotificationStore(r.db).markRead(try r.id(), logger: r.logger)
+        // Only our own pages: a link is written by the database's templates, never by a user.
+        let next = n.link.flatMap { $0.hasPrefix("/app") ? $0 : nil } ?? "/app/notifications"
+        return .redirect(to: r.form["open"] == "1" ? next : "/app/notifications")
+    }
+
+    func readAll(_ r: ConsoleRequest) async throws -> Response {
+        _ = try await NotificationStore(r.db).markAllRead(logger: r.logger)
+        return .redirect(to: "/app/notifications")
+    }
+
+    /// `event: unread` with `{"unread": n, "latest": id}` whenever either changes, checked every two
+    /// seconds for five minutes; the browser's EventSource then connects again.
+    func stream(_ request: Request, context: GridcareRequestContext) async throws -> Response {
+        let logger = context.logger
+        guard let caller = try await session(request, logger: logger), AccessRules.allows(caller.role, "listNotifications") else {
+            return Response(status: .unauthorized)
+        }
+        let db = database.scoped(caller.scope, operation: "console.notificationStream")
+        let console = self
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"],
+            body: .init { writer in
+                try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
+                var last: (Int, Int64)?
+                let until = ContinuousClock.now + .seconds(300)
+                while ContinuousClock.now < until, !Task.isCancelled {
+                    guard try await console.session(request, logger: logger) != nil else { break }
+                    let (unread, latest) = try await NotificationStore(db).badge(logger: logger)
+                    if last == nil || last! != (unread, latest) {
+                        try await writer.write(ByteBuffer(string: "event: unread\ndata: {\"unread\":\(unread),\"latest\":\(latest)}\n\n"))
+                        last = (unread, latest)
+                    }
+                    try await Task.sleep(for: .seconds(2))
+                }
+                try await writer.finish(nil)
+            }
+        )
+    }
+}
