@@ -36,12 +36,26 @@ import Testing
                 .init(userId: users.ids[.gridWorker]!, role: .gridWorker, districtId: f.districtId, microGridIds: f.microGridIds),
                 operation: "test"
             )
-            let flag = try await FlagStore(worker).raise(residentId: p.id, category: .livingAlone, tier: .red, population: .key, note: nil, logger: quiet)
-            let told = try await db.rows("SELECT recipient_user_id, kind, urgent, title FROM notification", as: (Int64, String, Bool, String).self, logger: quiet)
+            let flag = try await FlagStore(worker).raise(
+                residentId: p.id,
+                category: .livingAlone,
+                tier: .red,
+                population: .key,
+                note: nil,
+                logger: quiet
+            )
+            let told = try await db.rows(
+                "SELECT recipient_user_id, kind, urgent, title FROM notification",
+                as: (Int64, String, Bool, String).self,
+                logger: quiet
+            )
             #expect(told.map(\.0) == [doctor] && told.first?.1 == "flag_raised" && told.first?.2 == true)
             #expect(told.first?.3.contains(p.name) == true)
             // Confirmed: the worker who raised it is told, once, however often the row is touched.
-            let doctorDb = db.scoped(.init(userId: doctor, role: .centreStaff, districtId: f.districtId, microGridIds: f.microGridIds), operation: "test")
+            let doctorDb = db.scoped(
+                .init(userId: doctor, role: .centreStaff, districtId: f.districtId, microGridIds: f.microGridIds),
+                operation: "test"
+            )
             _ = try await FlagStore(doctorDb).act(flag.id, .confirm, note: nil, ifVersion: nil, logger: quiet)
             let confirmed = try await db.rows(
                 "SELECT recipient_user_id FROM notification WHERE kind = 'flag_confirmed'",
@@ -115,7 +129,9 @@ import Testing
                 settings.webhookURL = nil
                 // A window holding now, whatever the hour the test runs.
                 let minute = Calendar.chinaMinute(Date())
-                settings.quietHours = QuietHours(String(format: "%02d:%02d-%02d:%02d", (minute / 60 + 23) % 24, minute % 60, (minute / 60 + 1) % 24, minute % 60))
+                settings.quietHours = QuietHours(
+                    String(format: "%02d:%02d-%02d:%02d", (minute / 60 + 23) % 24, minute % 60, (minute / 60 + 1) % 24, minute % 60)
+                )
                 let worker = Task { try await NotificationWorker(db: service, settings: settings, logger: quiet).run() }
                 try await waitFor { receiver.state.withLock { $0.app.count } == 1 }
                 try await Task.sleep(for: .milliseconds(500))
@@ -186,14 +202,29 @@ import Testing
                 "SELECT gridcare_notify(\(f.districtId), 'flag_raised', 'inbox:1', false, NULL, ARRAY[\(doctor)::bigint], '待确认', '请确认', '/app/today')",
                 logger: quiet
             )
-            let (ok, mine) = try await client.call(.get, "/v1/notifications", token: users[.centreStaff], as: Components.Schemas.NotificationList.self)
+            let (ok, mine) = try await client.call(
+                .get,
+                "/v1/notifications",
+                token: users[.centreStaff],
+                as: Components.Schemas.NotificationList.self
+            )
             #expect(ok == .ok && mine.unread == 1 && mine.items.map(\.title) == ["待确认"])
-            let (_, theirs) = try await client.call(.get, "/v1/notifications", token: users[.gridWorker], as: Components.Schemas.NotificationList.self)
+            let (_, theirs) = try await client.call(
+                .get,
+                "/v1/notifications",
+                token: users[.gridWorker],
+                as: Components.Schemas.NotificationList.self
+            )
             #expect(theirs.items.isEmpty && theirs.unread == 0)
             let id = mine.items[0].id
             #expect(try await client.call(.post, "/v1/notifications/\(id)/read", token: users[.gridWorker]).0 == .notFound)
             #expect(try await client.call(.post, "/v1/notifications/987654/read", token: users[.gridWorker]).0 == .notFound)
-            let (read, n) = try await client.call(.post, "/v1/notifications/\(id)/read", token: users[.centreStaff], as: Components.Schemas.Notification.self)
+            let (read, n) = try await client.call(
+                .post,
+                "/v1/notifications/\(id)/read",
+                token: users[.centreStaff],
+                as: Components.Schemas.Notification.self
+            )
             #expect(read == .ok && n.readAt != nil)
             // The console's inbox page and its stream are the owner's too.
             let (_, page, _) = try await client.page(.get, "/app/notifications", token: users[.centreStaff])
@@ -201,6 +232,31 @@ import Testing
             let (_, other, _) = try await client.page(.get, "/app/notifications", token: users[.gridWorker])
             #expect(!other.contains("请确认") && other.contains("没有消息"))
             #expect(try await client.page(.get, "/app/notifications/stream", token: nil).0 == .unauthorized)
+        }
+    }
+
+    @Test func aLateSlipIsToldToItsCentreOnce() async throws {
+        try await withNotifications { db, _, f, users in
+            let r = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 321), logger: quiet)
+            // Sent three days ago as routine (a 24-hour window), never received.
+            try await db.query(
+                """
+                INSERT INTO referral (number, district_id, resident_id, micro_grid_id, centre_id, hospital_id, urgency, reason, diagnosis,
+                                      patient_name, patient_sex, patient_birth_date, patient_id_sealed, status, created_by, sent_at)
+                VALUES ('T-1', \(f.districtId), \(r.id), \(r.microGridId), \(f.centreId), \(f.hospitalId), 'routine', '复查', '高血压',
+                        \(r.name), 'female', '1950-03-09', '\\x00'::bytea, 'sent', \(users.ids[.centreStaff]!), now() - interval '3 days')
+                """,
+                logger: quiet
+            )
+            let clock = ReferralReports(db.scoped(.serviceJob, operation: "test"))
+            #expect(try await clock.notifyLate(logger: quiet) == 1)
+            _ = try await clock.notifyLate(logger: quiet)
+            let told = try await db.rows(
+                "SELECT recipient_user_id, title FROM notification WHERE kind = 'referral_late'",
+                as: (Int64, String).self,
+                logger: quiet
+            )
+            #expect(told.map(\.0) == [users.ids[.centreStaff]!] && told.first?.1 == "转诊单超时未接收：T-1")
         }
     }
 

@@ -23,9 +23,11 @@ def test_every_screen(console, viewport):
     grid, household, resident = first_paths(gw)
     screens = {
         "gridworker": [("grids", "/app/grids"), ("microgrid", grid), ("household", household), ("resident-grid-worker", resident), ("board", "/app/board"),
-                       ("search", "/app/search?q=王"), ("clinics-grid-worker", "/app/clinics")],
+                       ("search", "/app/search?q=王"), ("clinics-grid-worker", "/app/clinics"),
+                       ("notifications-grid-worker", "/app/notifications")],
         "doctor": [("today", "/app/today"), ("due", "/app/due"), ("resident-doctor", resident), ("clinics", "/app/clinics"),
-                   ("rounds", "/app/rounds"), ("team", "/app/team"), ("search-doctor", "/app/search?q=王")],
+                   ("rounds", "/app/rounds"), ("team", "/app/team"), ("search-doctor", "/app/search?q=王"),
+                   ("notifications", "/app/notifications")],
     }
     for user, pages in screens.items():
         c = gw if user == "gridworker" else console(user, viewport)

@@ -118,10 +118,12 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     SELECT name FROM resident WHERE id = p_resident
 $$;
 
--- An urgent reading's alert: the team's clinicians and the resident's micro-grid workers (联系家属).
+-- An urgent reading's alert: the team's clinicians and the resident's micro-grid workers (联系家属). An
+-- alert of a discharge home is told by the slip's own notification (referral_discharged_down).
 CREATE FUNCTION gridcare_notify_alert() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
+    IF NEW.referral_id IS NOT NULL THEN RETURN NULL; END IF;
     PERFORM gridcare_notify(NEW.district_id, 'urgent_reading', 'alert:' || NEW.id, true, NEW.resident_id,
         gridcare_grid_team_users(NEW.micro_grid_id, '{doctor,nurse,public_health,grid_worker}'),
         '紧急预警：' || gridcare_resident_name(NEW.resident_id),

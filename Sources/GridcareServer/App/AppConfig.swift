@@ -74,6 +74,8 @@ public struct AppConfig: Sendable {
     /// `console.secureCookies`: mark the console's cookies Secure, for a service behind TLS (a browser then
     /// sends them over https only). Off for the loopback demo, which is plain http.
     public var consoleSecureCookies: Bool
+    /// `rules.referrals.lateCheckMinutes`: how often the service tells centres of late slips (default 5; 0: never).
+    public var referralLateCheckMinutes: Int
     /// `notifications.*`: the delivery worker, its channels, retries and quiet hours.
     public var notifications: NotificationSettings
 
@@ -154,6 +156,7 @@ public struct AppConfig: Sendable {
         signInPerUserPerMinute = max(0, reader.int(forKey: "auth.signInPerUserPerMinute", default: 10))
         consoleSecureCookies = reader.bool(forKey: "console.secureCookies", default: false)
         notifications = NotificationSettings(reader: reader)
+        referralLateCheckMinutes = max(0, reader.int(forKey: "rules.referrals.lateCheckMinutes", default: 5))
     }
 
     /// The URL the service's pool signs in with (see `serviceRole`).

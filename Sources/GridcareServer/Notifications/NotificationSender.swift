@@ -198,6 +198,8 @@ public enum NotificationText {
     /// `text` with every run that could be an identity number (17 digits and a digit or X) masked: the
     /// messages are written without them, and this holds even if a free-text reason carried one.
     public static func withoutIdentityNumbers(_ text: String) -> String {
-        text.replacing(/\d{6}(\d{8})\d{3}[\dXx]/) { m in String(m.output.0.prefix(3)) + String(repeating: "*", count: 11) + String(m.output.0.suffix(4)) }
+        text.replacing(/\d{6}(\d{8})\d{3}[\dXx]/) { m in
+            String(m.output.0.prefix(3)) + String(repeating: "*", count: 11) + String(m.output.0.suffix(4))
+        }
     }
 }

@@ -72,7 +72,10 @@ public struct NotificationWorker: Service {
             logger: logger
         )
         if case .refused(let reason) = outcome {
-            logger.warning("notification refused by its receiver", metadata: ["delivery": "\(d.id)", "channel": "\(d.channel.rawValue)", "reason": "\(reason)"])
+            logger.warning(
+                "notification refused by its receiver",
+                metadata: ["delivery": "\(d.id)", "channel": "\(d.channel.rawValue)", "reason": "\(reason)"]
+            )
         }
     }
 }

@@ -103,7 +103,13 @@ public struct NotificationStore: Sendable {
                     Self.notice
                 )
             else { throw StoreError.notFound("notification") }
-            try await AuditLog(db).record(.update, residents: n.residentId.map { [$0] } ?? [], detail: "notification \(id) read", on: conn, logger: logger)
+            try await AuditLog(db).record(
+                .update,
+                residents: n.residentId.map { [$0] } ?? [],
+                detail: "notification \(id) read",
+                on: conn,
+                logger: logger
+            )
             return n
         }
     }

@@ -42,6 +42,43 @@ public struct ReferralReports: Sendable {
         return "CASE s.urgency WHEN 'green_channel' THEN \(h[.greenChannel] ?? 2) WHEN 'urgent' THEN \(h[.urgent] ?? 8) ELSE \(h[.routine] ?? 24) END"
     }
 
+    /// The stage a slip is late in (`x.stage`, `x.due_at`), for slips `s` late now: the one owner of "late".
+    var lateStage: String {
+        """
+        CROSS JOIN LATERAL (
+            SELECT 'acknowledge' AS stage, s.sent_at + make_interval(hours => \(windowHours)) AS due_at WHERE s.status = 'sent'
+            UNION ALL
+            SELECT 'follow_up', ((s.follow_up_by + 1)::timestamp AT TIME ZONE 'Asia/Shanghai') WHERE s.status = 'discharged_down'
+        ) x
+        WHERE s.status IN ('sent', 'discharged_down') AND x.due_at < now()
+        """
+    }
+
+    /// Tells each late slip's centre, once per slip and stage (the centre's staff, in their inbox and on
+    /// their channels). Run by the service's referral clock; safe on several copies at once.
+    @discardableResult
+    public func notifyLate(logger: Logger) async throws -> Int {
+        try await db.transaction(logger: logger) { conn in
+            try await conn.first(
+                """
+                WITH told AS (
+                    SELECT gridcare_notify(
+                        s.district_id, 'referral_late', 'referral:' || s.id || ':late:' || x.stage, true, s.resident_id,
+                        (SELECT coalesce(array_agg(u.id), '{}') FROM app_user u JOIN worker w ON w.id = u.worker_id
+                         WHERE w.centre_id = s.centre_id AND u.role = 'centre_staff' AND u.active AND w.active),
+                        CASE x.stage WHEN 'acknowledge' THEN '转诊单超时未接收：' ELSE '出院随访已逾期：' END || s.number,
+                        CASE x.stage WHEN 'acknowledge' THEN '转诊单 ' || s.number || ' 发出后医院未在时限内接收，请联系医院。'
+                             ELSE '转诊单 ' || s.number || ' 的出院随访已过期限，请尽快随访并闭环。' END,
+                        '/app/r/' || s.resident_id)
+                    FROM referral s \(unescaped: lateStage)
+                ) SELECT count(*)::int FROM told
+                """,
+                as: Int.self,
+                logger: logger
+            ) ?? 0
+        }
+    }
+
     /// What is late now, the longest overdue first.
     public func overdue(districtId: Int64?, limit: Int, logger: Logger) async throws -> [OverdueReferral] {
         try await db.transaction(logger: logger) { conn in
@@ -51,12 +88,7 @@ public struct ReferralReports: Sendable {
                        s.centre_id, c.name AS centre_name, x.stage, x.due_at, (extract(epoch FROM now() - x.due_at) / 60)::int AS late_minutes
                 FROM referral s
                 JOIN facility h ON h.id = s.hospital_id JOIN facility c ON c.id = s.centre_id
-                CROSS JOIN LATERAL (
-                    SELECT 'acknowledge' AS stage, s.sent_at + make_interval(hours => \(unescaped: windowHours)) AS due_at WHERE s.status = 'sent'
-                    UNION ALL
-                    SELECT 'follow_up', ((s.follow_up_by + 1)::timestamp AT TIME ZONE 'Asia/Shanghai') WHERE s.status = 'discharged_down'
-                ) x
-                WHERE s.status IN ('sent', 'discharged_down') AND x.due_at < now()
+                \(unescaped: lateStage)
                   AND (\(districtId)::bigint IS NULL OR s.district_id = \(districtId))
                 ORDER BY x.due_at, s.id LIMIT \(limit)
                 """,
