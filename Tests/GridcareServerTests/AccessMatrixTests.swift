@@ -65,6 +65,7 @@ let expectedAccess: [String: String] = [
     "planRounds": "AC", "getRoundsPlan": "AC", "roundsCalendar": "AC", "markPlannedVisit": "AC", "setAvailability": "ACG",
     "listLeave": "AC", "addLeave": "AC", "mobilisationReport": "ACM", "setRoundsDays": "AC",
     "listNotifications": "ACGHM", "markNotificationRead": "ACGHM", "markAllNotificationsRead": "ACGHM",
+    "getNotificationChannels": "ACGHM", "setNotificationChannels": "ACGHM",
 ]
 let roleLetters: [Role: Character] = [.admin: "A", .centreStaff: "C", .gridWorker: "G", .hospitalStaff: "H", .districtManager: "M"]
 

@@ -260,6 +260,40 @@ import Testing
         }
     }
 
+    /// A user may turn off the WeCom messages that reach them; not the group's robot or the platform's
+    /// webhook, which reach others.
+    @Test func aUserMayTurnOffTheirOwnChannelOnly() async throws {
+        try await withScopedAPI { client, _, users, db in
+            let doctor = users.ids[.centreStaff]!
+            let token = users[.centreStaff]
+            let (ok, set) = try await client.call(
+                .put,
+                "/v1/me/notification-channels",
+                json: ["muted": ["wecom_app"]],
+                token: token,
+                as: Components.Schemas.NotificationChannels.self
+            )
+            #expect(ok == .ok && set.channels.filter(\.muted).map(\.channel.rawValue) == ["wecom_app"])
+            let (refused, problem, _) = try await client.call(.put, "/v1/me/notification-channels", json: ["muted": ["webhook"]], token: token)
+            #expect(refused == .unprocessableContent && "\(problem)".contains("muted"))
+            try await db.query(
+                "SELECT gridcare_notify(NULL, 'flag_raised', 'mute:1', false, NULL, ARRAY[\(doctor)::bigint], '待确认', '请确认', NULL)",
+                logger: quiet
+            )
+            try await Outbox(db.scoped(.serviceJob, operation: "test")).dispatch(channels: [.wecomApp, .webhook], logger: quiet)
+            let made = try await db.rows("SELECT channel FROM notification_delivery ORDER BY channel", as: String.self, logger: quiet)
+            #expect(made == ["webhook"])
+            // Another user's settings are theirs: the grid worker still has none muted.
+            let (_, theirs) = try await client.call(
+                .get,
+                "/v1/me/notification-channels",
+                token: users[.gridWorker],
+                as: Components.Schemas.NotificationChannels.self
+            )
+            #expect(theirs.channels.allSatisfy { !$0.muted })
+        }
+    }
+
     @Test func identityNumbersAreMaskedInAnyText() {
         let text = NotificationText.withoutIdentityNumbers("居民 11010519491231002X 与 110105194912310021 请改约")
         #expect(text.firstMatch(of: /\d{17}[\dXx]/) == nil && text.contains("110***********002X"))

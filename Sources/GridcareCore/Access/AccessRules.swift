@@ -18,6 +18,7 @@ public enum AccessRules {
         "signOut": everyone, "whoAmI": everyone,
         // Each user's own inbox (row-level security shows nobody another's).
         "listNotifications": everyone, "markNotificationRead": everyone, "markAllNotificationsRead": everyone,
+        "getNotificationChannels": everyone, "setNotificationChannels": everyone,
         // The administrative map and facilities are public knowledge within a district.
         "listAreas": everyone, "getArea": everyone, "listFacilities": everyone, "getFacility": everyone,
         "createArea": adminOnly, "updateArea": adminOnly, "createFacility": adminOnly, "updateFacility": adminOnly,

@@ -11,6 +11,7 @@ extension Console {
     func registerNotificationPages(on router: Router<GridcareRequestContext>) {
         router.get("/app/notifications", use: page("listNotifications") { r in try await inbox(r) })
         router.post("/app/notifications/read", use: page("markAllNotificationsRead") { r in try await readAll(r) })
+        router.post("/app/notifications/channels", use: page("setNotificationChannels") { r in try await setChannels(r) })
         router.post("/app/notifications/:id/read", use: page("markNotificationRead") { r in try await readOne(r) })
         router.get("/app/notifications/stream") { request, context in try await stream(request, context: context) }
     }
@@ -23,12 +24,23 @@ extension Console {
                 "unread": n.readAt == nil, "urgent": n.urgent,
             ]
         }
-        return render(
-            "notifications",
-            title: "消息",
-            caller: r.caller,
-            ["items": rows, "unread": unread, "hasUnread": unread > 0, "empty": items.isEmpty]
-        )
+        // The channels that reach this user and that this deployment sends on: each may be turned off.
+        let muted = Set(try await NotificationStore(r.db).muted(logger: r.logger))
+        let channels: [[String: Any]] = config.notifications.channels.filter(\.personal).map { c in
+            ["value": c.rawValue, "label": Labels.channel(c), "on": !muted.contains(c)]
+        }
+        var values: [String: Any] = [
+            "items": rows, "unread": unread, "hasUnread": unread > 0, "empty": items.isEmpty, "channels": channels,
+            "hasChannels": !channels.isEmpty,
+        ]
+        if r.query["done"] == "channels" { values["done"] = "已保存接收方式。" }
+        return render("notifications", title: "消息", caller: r.caller, values)
+    }
+
+    func setChannels(_ r: ConsoleRequest) async throws -> Response {
+        let off = config.notifications.channels.filter { $0.personal && r.form[$0.rawValue] != "on" }
+        _ = try await NotificationStore(r.db).setMuted(off, logger: r.logger)
+        return .redirect(to: "/app/notifications?done=channels")
     }
 
     func readOne(_ r: ConsoleRequest) async throws -> Response {
@@ -71,5 +83,16 @@ extension Console {
                 try await writer.finish(nil)
             }
         )
+    }
+}
+
+extension Labels {
+    static func channel(_ c: NotificationChannel) -> String {
+        switch c {
+        case .wecomRobot: "企业微信群机器人"
+        case .wecomApp: "企业微信应用消息"
+        case .sms: "短信"
+        case .webhook: "区域平台"
+        }
     }
 }

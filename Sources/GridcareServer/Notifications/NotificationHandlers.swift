@@ -24,6 +24,27 @@ extension APIHandler {
     }
 }
 
+extension APIHandler {
+    func getNotificationChannels(_ input: Operations.GetNotificationChannels.Input) async throws -> Operations.GetNotificationChannels.Output {
+        .ok(.init(body: .json(channels(muted: try await notifications.muted(logger: logger)))))
+    }
+
+    func setNotificationChannels(_ input: Operations.SetNotificationChannels.Input) async throws -> Operations.SetNotificationChannels.Output {
+        guard case .json(let body) = input.body else { throw FieldError("muted", "is required") }
+        let muted = try await notifications.setMuted(body.muted.compactMap { NotificationChannel(rawValue: $0.rawValue) }, logger: logger)
+        return .ok(.init(body: .json(channels(muted: muted))))
+    }
+
+    func channels(muted: [NotificationChannel]) -> Components.Schemas.NotificationChannels {
+        let configured = Set(config.notifications.channels)
+        return .init(
+            channels: NotificationChannel.allCases.map { c in
+                .init(channel: .init(rawValue: c.rawValue)!, configured: configured.contains(c), muted: muted.contains(c))
+            }
+        )
+    }
+}
+
 extension Components.Schemas.Notification {
     init(_ n: Notice) {
         self.init(

@@ -133,6 +133,34 @@ public struct NotificationStore: Sendable {
         }
     }
 
+    /// The channels the caller has turned off for themselves.
+    public func muted(logger: Logger) async throws -> [NotificationChannel] {
+        let user = try userId
+        return try await db.read(logger: logger) { conn in
+            try await conn.rows("SELECT channel FROM notification_mute WHERE user_id = \(user) ORDER BY channel", as: String.self, logger: logger)
+                .compactMap(NotificationChannel.init(rawValue:))
+        }
+    }
+
+    /// Turns off exactly `channels` for the caller (the inbox cannot be turned off, nor a channel that
+    /// reaches a group or the platform); deliveries already made are sent.
+    public func setMuted(_ channels: [NotificationChannel], logger: Logger) async throws -> [NotificationChannel] {
+        let user = try userId
+        if let other = channels.first(where: { !$0.personal }) {
+            throw FieldError("muted", "\(other.rawValue) does not reach you alone and cannot be turned off")
+        }
+        let names = Array(Set(channels.map(\.rawValue))).sorted()
+        try await db.transaction(logger: logger) { conn in
+            try await conn.query("DELETE FROM notification_mute WHERE user_id = \(user) AND channel <> ALL(\(names)::text[])", logger: logger)
+            try await conn.query(
+                "INSERT INTO notification_mute (user_id, channel) SELECT \(user), unnest(\(names)::text[]) ON CONFLICT DO NOTHING",
+                logger: logger
+            )
+            try await AuditLog(db).record(.update, detail: "notification channels muted: \(names.joined(separator: ","))", on: conn, logger: logger)
+        }
+        return names.compactMap(NotificationChannel.init(rawValue:))
+    }
+
     var userId: Int64 {
         get throws {
             guard let s = db.scope, s.userId != 0 else { throw StoreError.notAllowed("an inbox is a signed-in user's") }

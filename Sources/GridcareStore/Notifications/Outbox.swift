@@ -16,6 +16,9 @@ public enum NotificationChannel: String, Sendable, CaseIterable {
 
     /// Channels that carry one message per event rather than one per recipient.
     public var perEvent: Bool { self == .wecomRobot || self == .webhook }
+    /// A channel that reaches a user themselves, which they may turn off (the others reach a group, the
+    /// platform, or a resident).
+    public var personal: Bool { self == .wecomApp }
 }
 
 /// A delivery taken by one worker for one attempt, with what it needs to send.
@@ -54,6 +57,7 @@ public struct Outbox: Sendable {
     public func dispatch(channels: [NotificationChannel], limit: Int = 500, logger: Logger) async throws -> Int {
         let names = channels.map(\.rawValue)
         let perEvent = channels.filter(\.perEvent).map(\.rawValue)
+        let personal = channels.filter(\.personal).map(\.rawValue)
         return try await db.transaction(logger: logger) { conn in
             try await conn.first(
                 """
@@ -69,7 +73,8 @@ public struct Outbox: Sendable {
                       -- A per-event channel rides on the event's first notification to a user.
                       AND (ch <> ALL (\(perEvent)::text[]) OR NOT EXISTS (
                           SELECT 1 FROM notification o WHERE o.event_key = m.event_key AND o.recipient_user_id IS NOT NULL AND o.id < m.id))
-                      AND NOT EXISTS (SELECT 1 FROM notification_mute x WHERE x.user_id = m.recipient_user_id AND x.channel = ch)
+                      AND (ch <> ALL (\(personal)::text[])
+                           OR NOT EXISTS (SELECT 1 FROM notification_mute x WHERE x.user_id = m.recipient_user_id AND x.channel = ch))
                     ON CONFLICT DO NOTHING RETURNING 1
                 )
                 SELECT count(*)::int FROM marked
