@@ -54,11 +54,12 @@ final class NotificationReceiver: Sendable {
         router.post("/cgi-bin/message/send") { request, context in
             let json = try await Self.json(request, context)
             return self.answer { s in
+                // An unknown user is told apart before anything else: no retry can fix it.
+                guard let user = json["touser"] as? String, user != "nobody" else { return ["errcode": 81013, "errmsg": "user not found"] }
                 guard s.mode != .busy else { return ["errcode": -1, "errmsg": "system busy"] }
                 guard request.uri.queryParameters["access_token"] == "token-\(s.tokensIssued)" else {
                     return ["errcode": 42001, "errmsg": "access_token expired"]
                 }
-                guard let user = json["touser"] as? String, user != "nobody" else { return ["errcode": 81013, "errmsg": "user not found"] }
                 let text = ((json["text"] as? [String: Any])?["content"] as? String) ?? ""
                 s.app["\(user)|\(text)", default: 0] += 1
                 return ["errcode": 0, "errmsg": "ok", "msgid": "msg-\(s.app.count)"]

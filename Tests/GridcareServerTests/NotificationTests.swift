@@ -84,18 +84,14 @@ import Testing
                 settings.robotURL = nil
                 settings.smsURL = nil
                 receiver.set(.busy)
-                let first = Task { try await NotificationWorker(db: service, settings: settings, logger: quiet).run() }
-                try await waitFor { try await count(db, "SELECT count(*)::int FROM notification_attempt WHERE outcome = 'retry'") >= 100 }
-                // The service stops in the middle (some attempts leased, none recorded), the receiver comes back.
-                first.cancel()
-                _ = await first.result
+                try await deliver(service, settings) {
+                    try await count(db, "SELECT count(*)::int FROM notification_attempt WHERE outcome = 'retry'") >= 100
+                }
+                // The service stopped in the middle (some attempts leased, none recorded); the receiver comes back.
                 receiver.set(.up)
-                let second = Task { try await NotificationWorker(db: service, settings: settings, logger: quiet).run() }
-                try await waitFor(seconds: 120) {
+                try await deliver(service, settings) {
                     try await count(db, "SELECT count(*)::int FROM notification_delivery WHERE status = 'delivered'") == 2000
                 }
-                second.cancel()
-                _ = await second.result
                 let s = receiver.state.withLock { $0 }
                 #expect(s.hooks.count == 1000 && s.badSignatures == 0)
                 #expect(s.app.count == 1000)
@@ -107,6 +103,70 @@ import Testing
                 )
                 #expect(Set(keys) == Set(s.hooks.keys))
                 #expect(try await count(db, "SELECT count(*)::int FROM notification_delivery WHERE status <> 'delivered'") == 0)
+            }
+        }
+    }
+
+    /// Two service copies deliver at once: each message is claimed by one of them, and arrives once.
+    @Test func twoWorkersAtOnceSendEachMessageOnce() async throws {
+        let receiver = NotificationReceiver()
+        try await receiver.run { port in
+            try await withNotifications { db, service, _, users in
+                try await db.query(
+                    """
+                    SELECT gridcare_notify(NULL, 'board_request', 'two:' || i, false, NULL, ARRAY[\(users.ids[.centreStaff]!)::bigint],
+                                           '求助 ' || i, '第 ' || i || ' 条', NULL)
+                    FROM generate_series(1, 300) i
+                    """,
+                    logger: quiet
+                )
+                var settings = NotificationSettings.receiver(port: port)
+                settings.robotURL = nil
+                settings.smsURL = nil
+                settings.wecomBase = nil
+                try await deliver(service, settings, copies: 2) {
+                    try await count(db, "SELECT count(*)::int FROM notification_delivery WHERE status = 'delivered'") == 300
+                }
+                #expect(receiver.state.withLock { $0.hooks.values.allSatisfy { $0 == 1 } })
+                #expect(try await count(db, "SELECT count(*)::int FROM notification_attempt") == 300)
+            }
+        }
+    }
+
+    /// A receiver that refuses for good sends the delivery to the dead letters at once; one that stays
+    /// busy past the configured age too; `retry` sends them again, and the report counts each outcome.
+    @Test func refusedAndAgedDeliveriesAreDeadUntilRetried() async throws {
+        let receiver = NotificationReceiver()
+        try await receiver.run { port in
+            try await withNotifications { db, service, f, users in
+                let doctor = users.ids[.centreStaff]!
+                // A WeCom user the receiver does not know (errcode 81013), and a webhook that stays busy.
+                try await db.query("UPDATE app_user SET username = 'nobody' WHERE id = \(doctor)", logger: quiet)
+                try await db.query(
+                    "SELECT gridcare_notify(\(f.districtId), 'flag_raised', 'dead:1', false, NULL, ARRAY[\(doctor)::bigint], '待确认', '请确认', NULL)",
+                    logger: quiet
+                )
+                var settings = NotificationSettings.receiver(port: port)
+                settings.robotURL = nil
+                settings.smsURL = nil
+                settings.giveUpAfter = .seconds(2)
+                receiver.set(.busy)
+                let outbox = Outbox(service.scoped(.serviceJob, operation: "test"))
+                try await deliver(service, settings) { try await outbox.dead(limit: 10, logger: quiet).count == 2 }
+                let dead = try await outbox.dead(limit: 10, logger: quiet)
+                #expect(Set(dead.map(\.channel)) == ["webhook", "wecom_app"])
+                #expect(dead.first { $0.channel == "wecom_app" }?.lastError?.contains("81013") == true)
+                #expect(dead.first { $0.channel == "webhook" }.map { $0.attempts >= 2 } == true)
+                let report = try await outbox.report(since: Date().addingTimeInterval(-3600), logger: quiet)
+                #expect(report.map(\.dead).reduce(0, +) == 2 && report.map(\.withinMinute).reduce(0, +) == 0)
+                // Back up, and the user known again: a retry delivers both.
+                receiver.set(.up)
+                try await db.query("UPDATE app_user SET username = 'doctor-again' WHERE id = \(doctor)", logger: quiet)
+                #expect(try await outbox.retry(nil, logger: quiet) == 2)
+                try await deliver(service, settings) {
+                    try await count(db, "SELECT count(*)::int FROM notification_delivery WHERE status = 'delivered'") == 2
+                }
+                #expect(try await outbox.dead(limit: 10, logger: quiet).isEmpty)
             }
         }
     }
@@ -132,11 +192,12 @@ import Testing
                 settings.quietHours = QuietHours(
                     String(format: "%02d:%02d-%02d:%02d", (minute / 60 + 23) % 24, minute % 60, (minute / 60 + 1) % 24, minute % 60)
                 )
-                let worker = Task { try await NotificationWorker(db: service, settings: settings, logger: quiet).run() }
-                try await waitFor { receiver.state.withLock { $0.app.count } == 1 }
-                try await Task.sleep(for: .milliseconds(500))
-                worker.cancel()
-                _ = await worker.result
+                try await deliver(service, settings) {
+                    // The urgent one, and time enough for the other to have gone too had it not been held.
+                    guard receiver.state.withLock({ $0.app.count }) == 1 else { return false }
+                    try await Task.sleep(for: .milliseconds(500))
+                    return true
+                }
                 #expect(receiver.state.withLock { $0.app.keys.first?.contains("紧急") } == true)
                 let held = try await db.first(
                     """
@@ -181,10 +242,7 @@ import Testing
                     "UPDATE clinic_session SET status = 'cancelled', reason = \("暴雨停诊，居民 \(whole) 请改约") WHERE id = \(session)",
                     logger: quiet
                 )
-                let worker = Task { try await NotificationWorker(db: service, settings: .receiver(port: port), logger: quiet).run() }
-                try await waitFor { receiver.state.withLock { $0.sms.count } == 1 }
-                worker.cancel()
-                _ = await worker.result
+                try await deliver(service, .receiver(port: port)) { receiver.state.withLock { $0.sms.count } == 1 }
                 let sms = try #require(receiver.state.withLock { $0.sms.values.first })
                 #expect(sms.phone == "13912345678" && sms.content.contains("已取消"))
                 #expect(!sms.content.contains(whole) && !sms.content.contains(String(whole.dropLast(4))))
@@ -319,6 +377,19 @@ func withNotifications(
 
 func count(_ db: Database, _ sql: String) async throws -> Int {
     try await db.first(PostgresQuery(unsafeSQL: sql), as: Int.self, logger: quiet) ?? 0
+}
+
+/// Runs `copies` delivery workers until `done` holds, then stops them, as a service copy stops.
+func deliver(
+    _ service: Database,
+    _ settings: NotificationSettings,
+    copies: Int = 1,
+    until done: @Sendable () async throws -> Bool
+) async throws {
+    let workers = (0..<copies).map { _ in Task { try await NotificationWorker(db: service, settings: settings, logger: quiet).run() } }
+    try await waitFor(seconds: 120, done)
+    for w in workers { w.cancel() }
+    for w in workers { _ = await w.result }
 }
 
 /// Waits until `done` holds, for at most `seconds`: the check is the outcome, not how long it took.
