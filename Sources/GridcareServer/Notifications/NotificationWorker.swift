@@ -38,44 +38,41 @@ public struct NotificationWorker: Service {
         let batch = settings.concurrency * 4
         let claimed = try await outbox.claim(limit: batch, lease: lease, logger: logger)
         guard !claimed.isEmpty else { return false }
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        // The round's attempts run at once, up to `concurrency`; their ends are recorded together.
+        let attempts = try await withThrowingTaskGroup(of: Outbox.Attempt?.self) { group in
             var running = 0
+            var done: [Outbox.Attempt] = []
             for d in claimed {
-                if running == settings.concurrency {
-                    try await group.next()
+                if running == settings.concurrency, let next = try await group.next() {
+                    if let a = next { done.append(a) }
                     running -= 1
                 }
                 group.addTask { try await attempt(d, sender) }
                 running += 1
             }
-            try await group.waitForAll()
+            for try await a in group { if let a { done.append(a) } }
+            return done
         }
+        try await outbox.record(attempts, giveUpAfter: settings.giveUpAfter, logger: logger)
         return claimed.count == batch
     }
 
-    func attempt(_ d: ClaimedDelivery, _ sender: NotificationSender) async throws {
+    /// One delivery's attempt, or nil when quiet hours put it back untried.
+    func attempt(_ d: ClaimedDelivery, _ sender: NotificationSender) async throws -> Outbox.Attempt? {
         if !d.urgent, let end = settings.quietHours?.end(around: Date()) {
             try await outbox.postpone(d.id, until: end, logger: logger)
-            return
+            return nil
         }
         let started = ContinuousClock.now
         let (outcome, status) = await sender.send(d)
         let elapsed = ContinuousClock.now - started
         let millis = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
-        try await outbox.record(
-            d.id,
-            outcome,
-            httpStatus: status,
-            millis: millis,
-            retryAfter: settings.backoff(afterAttempt: d.attempts),
-            giveUpAfter: settings.giveUpAfter,
-            logger: logger
-        )
         if case .refused(let reason) = outcome {
             logger.warning(
                 "notification refused by its receiver",
                 metadata: ["delivery": "\(d.id)", "channel": "\(d.channel.rawValue)", "reason": "\(reason)"]
             )
         }
+        return Outbox.Attempt(id: d.id, outcome: outcome, httpStatus: status, millis: millis, retryAfter: settings.backoff(afterAttempt: d.attempts))
     }
 }

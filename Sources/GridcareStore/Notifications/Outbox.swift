@@ -143,55 +143,66 @@ public struct Outbox: Sendable {
         }
     }
 
-    /// Records one attempt's end: delivered; or tried again after `retryAfter`, unless the delivery is
-    /// older than `giveUpAfter` or was refused, when it goes to the dead letters.
-    public func record(
-        _ id: Int64,
-        _ outcome: AttemptOutcome,
-        httpStatus: Int?,
-        millis: Int,
-        retryAfter: Duration,
-        giveUpAfter: Duration,
-        logger: Logger
-    ) async throws {
-        let retrySeconds = Double(retryAfter.components.seconds) + Double(retryAfter.components.attoseconds) / 1e18
-        let giveUpSeconds = Double(giveUpAfter.components.seconds)
-        try await db.transaction(logger: logger) { conn in
-            let (kind, detail): (String, String?)
-            switch outcome {
-            case .delivered(let receipt):
-                (kind, detail) = ("delivered", receipt)
-                try await conn.query(
-                    """
-                    UPDATE notification_delivery SET status = 'delivered', delivered_at = now(), receipt = \(receipt), last_error = NULL
-                    WHERE id = \(id) AND status = 'pending'
-                    """,
-                    logger: logger
-                )
-            case .retry(let reason):
-                (kind, detail) = ("retry", reason)
-                try await conn.query(
-                    """
-                    UPDATE notification_delivery
-                    SET last_error = \(reason),
-                        status = CASE WHEN coalesce(retried_at, created_at) < now() - make_interval(secs => \(giveUpSeconds))
-                                      THEN 'dead' ELSE 'pending' END,
-                        next_attempt_at = now() + make_interval(secs => \(retrySeconds))
-                    WHERE id = \(id) AND status = 'pending'
-                    """,
-                    logger: logger
-                )
-            case .refused(let reason):
-                (kind, detail) = ("refused", reason)
-                try await conn.query(
-                    "UPDATE notification_delivery SET status = 'dead', last_error = \(reason) WHERE id = \(id) AND status = 'pending'",
-                    logger: logger
-                )
+    /// One attempt's end, to record.
+    public struct Attempt: Sendable {
+        public var id: Int64, outcome: AttemptOutcome, httpStatus: Int?, millis: Int
+        /// The wait before the next attempt, when it is to be tried again.
+        public var retryAfter: Duration
+        public init(id: Int64, outcome: AttemptOutcome, httpStatus: Int?, millis: Int, retryAfter: Duration) {
+            self.id = id
+            self.outcome = outcome
+            self.httpStatus = httpStatus
+            self.millis = millis
+            self.retryAfter = retryAfter
+        }
+    }
+
+    /// Records a round's attempts in one transaction (one per delivery cost the API a tenth of its
+    /// throughput at 100 messages a second): each delivered; or tried again after its wait, unless it is
+    /// older than `giveUpAfter`; or, refused, dead at once.
+    public func record(_ attempts: [Attempt], giveUpAfter: Duration, logger: Logger) async throws {
+        guard !attempts.isEmpty else { return }
+        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+        // Arrays of non-null values (the driver's): "" and 0 stand for none.
+        var ids: [Int64] = []
+        var kinds: [String] = []
+        var details: [String] = []
+        var statuses: [Int] = []
+        var millis: [Int] = []
+        var waits: [Double] = []
+        for a in attempts {
+            ids.append(a.id)
+            statuses.append(a.httpStatus ?? 0)
+            millis.append(a.millis)
+            waits.append(seconds(a.retryAfter))
+            switch a.outcome {
+            case .delivered(let receipt): (kinds, details) = (kinds + ["delivered"], details + [receipt ?? ""])
+            case .retry(let reason): (kinds, details) = (kinds + ["retry"], details + [String(reason.prefix(500))])
+            case .refused(let reason): (kinds, details) = (kinds + ["refused"], details + [String(reason.prefix(500))])
             }
+        }
+        let giveUp = seconds(giveUpAfter)
+        try await db.transaction(logger: logger) { conn in
             try await conn.query(
                 """
+                WITH r AS (
+                    SELECT u.id, u.kind, nullif(u.detail, '') AS detail, nullif(u.http_status, 0) AS http_status, u.millis, u.wait
+                    FROM unnest(\(ids)::bigint[], \(kinds)::text[], \(details)::text[], \(statuses)::int[], \(millis)::int[],
+                                \(waits)::float8[]) AS u(id, kind, detail, http_status, millis, wait)
+                ), moved AS (
+                    UPDATE notification_delivery d
+                    SET status = CASE r.kind WHEN 'delivered' THEN 'delivered' WHEN 'refused' THEN 'dead'
+                                 ELSE CASE WHEN coalesce(d.retried_at, d.created_at) < now() - make_interval(secs => \(giveUp))
+                                           THEN 'dead' ELSE 'pending' END END,
+                        delivered_at = CASE WHEN r.kind = 'delivered' THEN now() END,
+                        receipt = CASE WHEN r.kind = 'delivered' THEN r.detail ELSE d.receipt END,
+                        last_error = CASE WHEN r.kind = 'delivered' THEN NULL ELSE r.detail END,
+                        next_attempt_at = CASE WHEN r.kind = 'retry' THEN now() + make_interval(secs => r.wait) ELSE d.next_attempt_at END
+                    FROM r WHERE d.id = r.id AND d.status = 'pending'
+                    RETURNING d.id
+                )
                 INSERT INTO notification_attempt (delivery_id, outcome, http_status, detail, millis)
-                VALUES (\(id), \(kind), \(httpStatus), \(detail.map { String($0.prefix(500)) }), \(millis))
+                SELECT r.id, r.kind, r.http_status, r.detail, r.millis FROM r
                 """,
                 logger: logger
             )
