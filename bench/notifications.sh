@@ -53,7 +53,10 @@ kill $SERVER; wait $SERVER 2>/dev/null || true
 psql "$URL" -qc "UPDATE notification SET dispatched_at = now() WHERE dispatched_at IS NULL" >/dev/null
 serve true
 echo "== the API beside $RATE events/s, each delivered twice (webhook, WeCom) to the loopback receiver"
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system clock ticks
+R0=$(cpu $RECV)
 events bench & LOAD=$!; api; wait $LOAD
+echo "the receiver's CPU over the run: $(echo "($(cpu $RECV) - $R0) / $(getconf CLK_TCK)" | bc -l | cut -c1-5) s of ${SECS} s"
 grep -E "^(number of transactions actually processed|tps)" "$OUT/notify-pgbench.txt" || true
 # Every delivery received, then the times from each event's commit to its arrival.
 for _ in $(seq 1 120); do
