@@ -130,6 +130,58 @@ import Testing
         }
     }
 
+    /// The team page shows the switch form of the contract asked for only, with the other teams to switch
+    /// to; the form moves the contract. A contract of another team, or none, shows no form.
+    @Test func oneContractIsSwitchedAtATime() async throws {
+        try await withScopedAPI { client, f, users, db in
+            let p = try await Placed.make(db, f)
+            let other = try await TeamStore(db).create(
+                centreId: f.centreId,
+                name: "第二团队",
+                members: [
+                    .init(workerId: f.doctorId, role: .doctor), .init(workerId: f.partyMemberId, role: .partyMember),
+                    .init(workerId: f.gridWorkerIds[2], role: .gridWorker),
+                ],
+                microGridIds: [f.microGridIds[2]],
+                logger: quiet
+            )
+            let today = SimpleDate.todayInChina()
+            let c = try await ContractStore(db).sign(
+                residentId: p.inside.id,
+                teamId: f.teamId,
+                startsOn: today.adding(days: -30),
+                years: 1,
+                logger: quiet
+            )
+            // The resident's micro-grid passes to the second team; their contract is switched after it.
+            _ = try await TeamStore(db).removeFromCatchment(f.teamId, microGridId: p.inside.microGridId, logger: quiet)
+            _ = try await TeamStore(db).addToCatchment(other.id, microGridIds: [p.inside.microGridId], logger: quiet)
+            let doctor = users[.centreStaff]
+            let (_, plain, _) = try await client.page(.get, "/app/team?team=\(f.teamId)", token: doctor)
+            #expect(plain.contains("switch=\(c.id)") && !plain.contains("/app/contracts/\(c.id)/switch"))
+            let (_, asked, _) = try await client.page(.get, "/app/team?team=\(f.teamId)&switch=\(c.id)", token: doctor)
+            #expect(asked.contains("/app/contracts/\(c.id)/switch") && asked.contains("第二团队"))
+            let (_, stranger, _) = try await client.page(.get, "/app/team?team=\(f.teamId)&switch=987654", token: doctor)
+            #expect(!stranger.contains("/switch\""))
+            let token = try await client.formToken(p.inside.id, token: doctor)
+            let (status, answer, headers) = try await client.page(
+                .post,
+                "/app/contracts/\(c.id)/switch",
+                token: doctor,
+                form: "teamId=\(other.id)&csrf=\(token)"
+            )
+            #expect(status == .seeOther && headers[.location]?.contains("done=switched") == true, "\(status) \(answer)")
+            let now = try await ContractStore(db).list(
+                residentId: p.inside.id,
+                teamId: nil,
+                activeOn: today,
+                page: try PageRequest(cursor: nil, limit: 5),
+                logger: quiet
+            )
+            #expect(now.items.map(\.teamId) == [other.id])
+        }
+    }
+
     @Test func aConstraintRefusalIsAPage() async throws {
         try await withScopedAPI { client, f, users, db in
             let p = try await Placed.make(db, f)

@@ -59,6 +59,29 @@ import Testing
         }
     }
 
+    /// A function that runs as its owner sees past row-level security: the service's login may call only
+    /// those made for it, each of which checks or narrows for itself.
+    @Test func theServiceCallsOnlyTheOwnersFunctionsMadeForIt() async throws {
+        try await withTestDatabase { db, _ in
+            let callable = try await db.rows(
+                """
+                SELECT p.oid::regprocedure::text FROM pg_proc p
+                WHERE p.prosecdef AND p.pronamespace = 'public'::regnamespace AND p.prorettype <> 'trigger'::regtype
+                  AND has_function_privilege('gridcare_service', p.oid, 'EXECUTE')
+                ORDER BY 1
+                """,
+                as: String.self,
+                logger: quiet
+            )
+            #expect(
+                callable == [
+                    "gridcare_authenticate(bytea)", "gridcare_board_expire(date)", "gridcare_hold_registration(bigint)",
+                    "gridcare_notify(bigint,text,text,boolean,bigint,bigint[],text,text,text)", "gridcare_referral_discharged(bigint)",
+                ]
+            )
+        }
+    }
+
     @Test func everyTableWithResidentDataForcesRowLevelSecurity() async throws {
         try await withTestDatabase { db, _ in
             let unforced = try await db.rows(

@@ -66,20 +66,50 @@ import Testing
         }
     }
 
+    /// An urgent reading tells the carers of the resident's micro-grid and nobody else: not the team's
+    /// carers of another district, not the hospital, not the manager; and the service's login can neither
+    /// write a notification itself nor call the helpers that see past the scope.
+    @Test func anUrgentReadingTellsItsCarersOnly() async throws {
+        try await withScopedAPI { client, f, users, db in
+            let p = try await Placed.make(db, f)
+            let others = try await TestUsers.make(db, p.otherFixture, suffix: "2")
+            let (status, _, _) = try await client.call(
+                .post,
+                "/v1/residents/\(p.inside.id)/readings",
+                json: ["measuredAt": ISO8601DateFormatter().string(from: Date()), "systolic": 192, "diastolic": 124],
+                token: users[.centreStaff]
+            )
+            #expect(status == .created)
+            let told = try await db.rows(
+                "SELECT recipient_user_id FROM notification WHERE kind = 'urgent_reading' ORDER BY 1",
+                as: Int64.self,
+                logger: quiet
+            )
+            #expect(told == [users.ids[.centreStaff]!, users.ids[.gridWorker]!].sorted())
+            #expect(Set(told).isDisjoint(with: Set(others.ids.values)))
+            #expect(told.allSatisfy { $0 != users.ids[.hospitalStaff]! && $0 != users.ids[.districtManager]! })
+        }
+        try await withNotifications { db, service, f, users in
+            let r = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 331), logger: quiet)
+            await #expect(throws: PSQLError.self) {
+                _ = try await service.first("SELECT gridcare_resident_name(\(r.id))", as: String.self, logger: quiet)
+            }
+            await #expect(throws: PSQLError.self) {
+                try await service.query(
+                    "INSERT INTO notification (kind, event_key, recipient_user_id, title, body) VALUES ('x', 'forged', \(users.ids[.gridWorker]!), 't', 'b')",
+                    logger: quiet
+                )
+            }
+        }
+    }
+
     @Test func everyMessageArrivesOnceThoughTheReceiverWasDownAndTheWorkerRestarted() async throws {
         let receiver = NotificationReceiver()
         try await receiver.run { port in
             try await withNotifications { db, service, _, users in
                 let doctor = users.ids[.centreStaff]!
                 // 1,000 events for the doctor: each is one webhook (per event) and one WeCom message (per user).
-                try await db.query(
-                    """
-                    SELECT gridcare_notify(NULL, 'urgent_reading', 'test:' || i, true, NULL, ARRAY[\(doctor)::bigint],
-                                           '测试 ' || i, '第 ' || i || ' 条', NULL)
-                    FROM generate_series(1, 1000) i
-                    """,
-                    logger: quiet
-                )
+                try await notify(db, count: 1000, kind: "urgent_reading", urgent: true, to: doctor)
                 var settings = NotificationSettings.receiver(port: port)
                 settings.robotURL = nil
                 settings.smsURL = nil
@@ -112,14 +142,7 @@ import Testing
         let receiver = NotificationReceiver()
         try await receiver.run { port in
             try await withNotifications { db, service, _, users in
-                try await db.query(
-                    """
-                    SELECT gridcare_notify(NULL, 'board_request', 'two:' || i, false, NULL, ARRAY[\(users.ids[.centreStaff]!)::bigint],
-                                           '求助 ' || i, '第 ' || i || ' 条', NULL)
-                    FROM generate_series(1, 300) i
-                    """,
-                    logger: quiet
-                )
+                try await notify(db, count: 300, kind: "board_request", urgent: false, to: users.ids[.centreStaff]!)
                 var settings = NotificationSettings.receiver(port: port)
                 settings.robotURL = nil
                 settings.smsURL = nil
@@ -373,6 +396,17 @@ func withNotifications(
             group.cancelAll()
         }
     }
+}
+
+/// `count` events of `kind` for the user `to`, each with its own text (WeCom's duplicate check keys on it).
+func notify(_ db: Database, count: Int, kind: String, urgent: Bool, to user: Int64) async throws {
+    try await db.query(
+        """
+        SELECT gridcare_notify(NULL, \(kind), \(kind) || ':' || i, \(urgent), NULL, ARRAY[\(user)::bigint], '测试 ' || i, '第 ' || i || ' 条', NULL)
+        FROM generate_series(1, \(count)) i
+        """,
+        logger: quiet
+    )
 }
 
 func count(_ db: Database, _ sql: String) async throws -> Int {

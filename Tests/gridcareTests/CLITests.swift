@@ -278,6 +278,41 @@ struct CLI {
         }
     }
 
+    /// The notifications' report, dead letters and retry, as an operator runs them.
+    @Test func notificationDeliveryIsReportedAndDeadLettersRetried() async throws {
+        try await withTestDatabase { db, url in
+            let f = try await Fixture.make(db)
+            let users = try await TestUsers.make(db, f)
+            let cli = CLI(url: url)
+            #expect(try cli.run("notifications", "status").output.contains("No deliveries"))
+            #expect(try cli.run("notifications", "dead").output.contains("No dead letters."))
+            let refused = try cli.run("notifications", "retry")
+            #expect(refused.status != 0 && refused.output.contains("--all"))
+            try await db.query(
+                """
+                SELECT gridcare_notify(NULL, 'flag_raised', 'cli:' || i, false, NULL, ARRAY[\(users.ids[.centreStaff]!)::bigint], '待确认', '请确认', NULL)
+                FROM generate_series(1, 2) i
+                """,
+                logger: quiet
+            )
+            let job = Outbox(db.scoped(.serviceJob, operation: "test"))
+            try await job.dispatch(channels: [.webhook], logger: quiet)
+            let claimed = try await job.claim(limit: 10, lease: .seconds(30), logger: quiet)
+            try await job.record(
+                claimed.map { .init(id: $0.id, outcome: .refused(reason: "HTTP 410"), httpStatus: 410, millis: 3, retryAfter: .seconds(1)) },
+                giveUpAfter: .seconds(60),
+                logger: quiet
+            )
+            let status = try cli.run("notifications", "status", "--format", "csv").output
+            #expect(status.contains("webhook,flag_raised,2,0,0,0,2"), "\(status)")
+            let dead = try cli.run("notifications", "dead").output
+            #expect(dead.contains("HTTP 410") && dead.contains("webhook"))
+            let again = try cli.run("notifications", "retry", "--all")
+            #expect(again.status == 0 && again.output.contains("2 deliveries will be sent again."))
+            #expect(try cli.run("notifications", "dead").output.contains("No dead letters."))
+        }
+    }
+
     @Test func theBoardsClockAndMatchingRunFromTheCommandLine() async throws {
         try await withTestDatabase { db, url in
             let f = try await Fixture.make(db)

@@ -41,7 +41,7 @@ public func makeServiceClient(url owner: DatabaseURL, config: AppConfig, logger:
     var pool = try config.serviceDatabaseURL(owner: owner).clientConfiguration
     pool.options.maximumConnections = config.poolSize
     if config.statementTimeout > .zero {
-        let ms = config.statementTimeout.components.seconds * 1000 + config.statementTimeout.components.attoseconds / 1_000_000_000_000_000
+        let ms = config.statementTimeout.inMilliseconds
         pool.options.additionalStartupParameters.append(("statement_timeout", "\(ms)"))
     }
     return PostgresClient(configuration: pool, backgroundLogger: logger)

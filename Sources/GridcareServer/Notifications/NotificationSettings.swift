@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import GridcareCore
 import GridcareStore
 
 /// `notifications.*`: where messages go and how hard the service tries. A channel is on when its address
@@ -9,7 +10,7 @@ public struct NotificationSettings: Sendable {
     public var enabled = true
     /// `notifications.quietHours`, "22:00-07:00" in China time: messages that are not urgent wait until
     /// it ends ("" for none).
-    public var quietHours: QuietHours? = QuietHours("22:00-07:00")
+    public var quietHours: QuietHours? = QuietHours(defaultQuietHours)
     /// `notifications.giveUpAfterMinutes`: a delivery still failing this long after its event goes to the
     /// dead letters (default 1440).
     public var giveUpAfter: Duration = .seconds(24 * 3600)
@@ -37,28 +38,32 @@ public struct NotificationSettings: Sendable {
 
     public init() {}
 
+    /// The settings as configured; every default is the property's own.
     init(reader: ConfigReader) {
-        enabled = reader.bool(forKey: "notifications.enabled", default: true)
-        let quiet = reader.string(forKey: "notifications.quietHours", default: "22:00-07:00")
-        quietHours = QuietHours(quiet)
-        giveUpAfter = .seconds(60 * max(1, reader.int(forKey: "notifications.giveUpAfterMinutes", default: 1440)))
-        retryBase = .seconds(max(1, reader.int(forKey: "notifications.retryBaseSeconds", default: 2)))
-        retryMax = .seconds(max(1, reader.int(forKey: "notifications.retryMaxSeconds", default: 600)))
-        poll = .milliseconds(max(20, reader.int(forKey: "notifications.pollMilliseconds", default: 200)))
-        timeout = .seconds(max(1, reader.int(forKey: "notifications.timeoutSeconds", default: 10)))
-        concurrency = max(1, reader.int(forKey: "notifications.concurrency", default: 16))
+        let d = NotificationSettings()
+        func seconds(_ v: Duration) -> Int { Int(v.inSeconds) }
+        enabled = reader.bool(forKey: "notifications.enabled", default: d.enabled)
+        quietHours = QuietHours(reader.string(forKey: "notifications.quietHours", default: Self.defaultQuietHours))
+        giveUpAfter = .seconds(60 * max(1, reader.int(forKey: "notifications.giveUpAfterMinutes", default: seconds(d.giveUpAfter) / 60)))
+        retryBase = .seconds(max(1, reader.int(forKey: "notifications.retryBaseSeconds", default: seconds(d.retryBase))))
+        retryMax = .seconds(max(1, reader.int(forKey: "notifications.retryMaxSeconds", default: seconds(d.retryMax))))
+        poll = .milliseconds(max(20, reader.int(forKey: "notifications.pollMilliseconds", default: Int(d.poll.inMilliseconds))))
+        timeout = .seconds(max(1, reader.int(forKey: "notifications.timeoutSeconds", default: seconds(d.timeout))))
+        concurrency = max(1, reader.int(forKey: "notifications.concurrency", default: d.concurrency))
         robotURL = Self.address(reader, "notifications.wecom.robotUrl")
         wecomBase = Self.address(reader, "notifications.wecom.apiBase")
-        corpId = reader.string(forKey: "notifications.wecom.corpId", default: "")
-        corpSecret = reader.string(forKey: "notifications.wecom.corpSecret", default: "")
-        agentId = reader.int(forKey: "notifications.wecom.agentId", default: 0)
+        corpId = reader.string(forKey: "notifications.wecom.corpId", default: d.corpId)
+        corpSecret = reader.string(forKey: "notifications.wecom.corpSecret", default: d.corpSecret)
+        agentId = reader.int(forKey: "notifications.wecom.agentId", default: d.agentId)
         smsURL = Self.address(reader, "notifications.sms.url")
-        smsKey = reader.string(forKey: "notifications.sms.accessKey", default: "")
-        smsSign = reader.string(forKey: "notifications.sms.signName", default: "网格医护")
-        smsTemplate = reader.string(forKey: "notifications.sms.templateCode", default: "SMS_GRIDCARE_NOTICE")
+        smsKey = reader.string(forKey: "notifications.sms.accessKey", default: d.smsKey)
+        smsSign = reader.string(forKey: "notifications.sms.signName", default: d.smsSign)
+        smsTemplate = reader.string(forKey: "notifications.sms.templateCode", default: d.smsTemplate)
         webhookURL = Self.address(reader, "notifications.webhook.url")
-        webhookSecret = reader.string(forKey: "notifications.webhook.secret", default: "")
+        webhookSecret = reader.string(forKey: "notifications.webhook.secret", default: d.webhookSecret)
     }
+
+    static let defaultQuietHours = "22:00-07:00"
 
     static func address(_ reader: ConfigReader, _ key: String) -> String? {
         reader.string(forKey: ConfigKey(key.split(separator: ".").map(String.init))).flatMap { $0.isEmpty ? nil : $0 }
@@ -77,8 +82,8 @@ public struct NotificationSettings: Sendable {
     /// The wait before attempt `attempts + 1`: doubling from the base up to the cap, then between half and
     /// all of it at random, so receivers coming back are not met by every retry at once.
     func backoff(afterAttempt attempts: Int) -> Duration {
-        let base = Double(retryBase.components.seconds)
-        let cap = Double(retryMax.components.seconds)
+        let base = retryBase.inSeconds
+        let cap = retryMax.inSeconds
         let full = min(cap, base * pow(2, Double(max(0, attempts - 1))))
         return .milliseconds(Int64(full * 1000 * Double.random(in: 0.5...1)))
     }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import GridcareCore
 import GridcareStore
 import Logging
 import ServiceLifecycle
@@ -66,7 +67,7 @@ public struct NotificationWorker: Service {
         let started = ContinuousClock.now
         let (outcome, status) = await sender.send(d)
         let elapsed = ContinuousClock.now - started
-        let millis = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        let millis = Int(elapsed.inMilliseconds)
         if case .refused(let reason) = outcome {
             logger.warning(
                 "notification refused by its receiver",

@@ -106,7 +106,7 @@ public struct AuditLog: Sendable {
     /// Writes `entry` now, or keeps it for the commit of the page's shared transaction (Database.together).
     func write(_ entry: Entry, on conn: PostgresConnection, logger: Logger) async throws {
         if let joined = RequestTransaction.joined(db.client), joined.gather(entry) { return }
-        try await Self.write([entry], on: conn, logger: logger)
+        try await Self.insert(entry, on: conn, logger: logger)
     }
 
     /// Writes `entries`, one statement for those alike (same caller, action and outcome): each resident or
@@ -129,33 +129,27 @@ public struct AuditLog: Sendable {
         }
         for key in order {
             guard var e = merged[key] else { continue }
-            var seen = Set<Int64>()
-            e.residents = e.residents.filter { seen.insert($0).inserted }
-            e.households = e.households.filter { seen.insert($0).inserted }
-            if e.households.isEmpty {
-                let rows = try await conn.execute(
-                    Insert(
-                        userId: e.userId,
-                        role: e.role,
-                        districtId: e.districtId,
-                        operation: e.operation,
-                        action: e.action,
-                        outcome: e.outcome,
-                        detail: e.detail,
-                        residents: e.residents
-                    ),
-                    logger: logger
-                )
-                for try await _ in rows {}
-            } else {
-                try await conn.query(
-                    """
-                    SELECT gridcare_audit(\(e.userId), \(e.role), \(e.districtId), \(e.operation), \(e.action), \(e.outcome),
-                                          \(e.detail), '{}'::bigint[], \(e.households)::bigint[])
-                    """,
-                    logger: logger
-                )
-            }
+            var residents = Set<Int64>()
+            var households = Set<Int64>()
+            e.residents = e.residents.filter { residents.insert($0).inserted }
+            e.households = e.households.filter { households.insert($0).inserted }
+            try await insert(e, on: conn, logger: logger)
+        }
+    }
+
+    /// One statement: a row per resident, else per household, else one about nobody (gridcare_audit).
+    static func insert(_ e: Entry, on conn: PostgresConnection, logger: Logger) async throws {
+        if e.households.isEmpty {
+            let rows = try await conn.execute(Insert(entry: e), logger: logger)
+            for try await _ in rows {}
+        } else {
+            try await conn.query(
+                """
+                SELECT gridcare_audit(\(e.userId), \(e.role), \(e.districtId), \(e.operation), \(e.action), \(e.outcome),
+                                      \(e.detail), '{}'::bigint[], \(e.households)::bigint[])
+                """,
+                logger: logger
+            )
         }
     }
 
@@ -164,24 +158,17 @@ public struct AuditLog: Sendable {
         /// gridcare_audit (0025) is the one writer of an audit row, here and in gridcare_book.
         static let sql = "SELECT gridcare_audit($1::bigint, $2::text, $3::bigint, $4::text, $5::text, $6::text, $7::text, $8::bigint[])"
         typealias Row = ()
-        let userId: Int64?
-        let role: String?
-        let districtId: Int64?
-        let operation: String
-        let action: String
-        let outcome: String
-        let detail: String?
-        let residents: [Int64]
+        let entry: Entry
         func makeBindings() throws -> PostgresBindings {
             var b = PostgresBindings(capacity: 8)
-            b.append(userId)
-            b.append(role)
-            b.append(districtId)
-            b.append(operation)
-            b.append(action)
-            b.append(outcome)
-            b.append(detail)
-            b.append(residents)
+            b.append(entry.userId)
+            b.append(entry.role)
+            b.append(entry.districtId)
+            b.append(entry.operation)
+            b.append(entry.action)
+            b.append(entry.outcome)
+            b.append(entry.detail)
+            b.append(entry.residents)
             return b
         }
         func decodeRow(_ row: PostgresRow) throws -> Row { () }

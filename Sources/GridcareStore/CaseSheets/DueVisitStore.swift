@@ -82,8 +82,7 @@ public struct DueVisitStore: Sendable {
                 let sql = Self.listSQL(
                     filter: """
                         ($5::bigint IS NULL OR d.district_id = $5) AND ($6::bigint[] IS NULL OR d.resident_id = ANY($6))
-                          AND ($7::text IS NULL OR d.visit::text = $7) AND ($8::bigint IS NULL OR d.micro_grid_id = $8)
-                          AND ($9::bigint[] IS NULL OR d.micro_grid_id = ANY($9))
+                          AND \(Self.narrowed(visit: 7, microGrid: 8)) AND ($9::bigint[] IS NULL OR d.micro_grid_id = ANY($9))
                         """
                 )
                 rows = try await conn.rows(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger, Self.row)
@@ -145,6 +144,12 @@ public struct DueVisitStore: Sendable {
         """
     }
 
+    /// The query's visit kind and micro-grid (`Query.visit`, `Query.microGridId`), each null for any, as
+    /// the parameters numbered `visit` and `microGrid`.
+    static func narrowed(visit: Int, microGrid: Int) -> String {
+        "($\(visit)::text IS NULL OR d.visit::text = $\(visit)) AND ($\(microGrid)::bigint IS NULL OR d.micro_grid_id = $\(microGrid))"
+    }
+
     static func bindCommon(_ b: inout PostgresBindings, yearStart: SimpleDate, today: SimpleDate, until: SimpleDate, limit: Int) {
         b.append(yearStart.iso)
         b.append(today.iso)
@@ -154,7 +159,7 @@ public struct DueVisitStore: Sendable {
 
     struct TeamList: PostgresPreparedStatement {
         static let sql = DueVisitStore.listSQL(
-            filter: "c.team_id = $5 AND ($6::text IS NULL OR d.visit::text = $6) AND ($7::bigint IS NULL OR d.micro_grid_id = $7)"
+            filter: "c.team_id = $5 AND \(DueVisitStore.narrowed(visit: 6, microGrid: 7))"
         )
         typealias Row = DueVisitStore.Row
         var team: Int64, visit: String?, microGridId: Int64?, yearStart: SimpleDate, today: SimpleDate, until: SimpleDate, limit: Int

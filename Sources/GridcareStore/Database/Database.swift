@@ -122,7 +122,7 @@ extension Database {
         if RequestTransaction.joined(client) != nil { return try await body() }
         return try await client.withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
-            let shared = RequestTransaction(client: client, connection: connection, sharedScope: scope)
+            let shared = RequestTransaction(client: client, connection: connection, joining: .page(scope: scope))
             do {
                 try await scope?.apply(on: connection, logger: logger)
                 let outcome: Result<T, any Error>
@@ -155,8 +155,15 @@ public final class RequestTransaction: Sendable {
 
     let client: PostgresClient
     let connection: PostgresConnection
-    /// A page's shared transaction: its scope, set once at its start.
-    let shared: Scope??
+    /// How the request's statements join it.
+    enum Joining: Sendable {
+        /// Each in a savepoint, setting its own scope (a request that writes, IdempotencyStore).
+        case savepoints
+        /// A page of reads (Database.together): straight on the connection, in the scope set at its
+        /// start, its audit rows gathered for the commit.
+        case page(scope: Scope?)
+    }
+    let joining: Joining
     private let state = Mutex(State())
 
     struct State {
@@ -165,21 +172,26 @@ public final class RequestTransaction: Sendable {
         var audit: [AuditLog.Entry] = []
     }
 
-    init(client: PostgresClient, connection: PostgresConnection, sharedScope: Scope?? = nil) {
+    init(client: PostgresClient, connection: PostgresConnection, joining: Joining = .savepoints) {
         self.client = client
         self.connection = connection
-        self.shared = sharedScope
+        self.joining = joining
     }
 
-    /// Whether a statement run for `scope` must set it first (always, except in a shared transaction of that scope).
+    var isPage: Bool {
+        if case .page = joining { return true }
+        return false
+    }
+
+    /// Whether a statement run for `scope` must set it first (always, except in a page of that scope).
     func needsScope(_ scope: Scope?) -> Bool {
-        guard case .some(let set) = shared else { return true }
+        guard case .page(let set) = joining else { return true }
         return set != scope
     }
 
-    /// Keeps an audit row for the commit of a shared transaction; false when this one writes its own at once.
+    /// Keeps an audit row for the commit of a page; false when this transaction writes its own at once.
     func gather(_ entry: AuditLog.Entry) -> Bool {
-        guard shared != nil else { return false }
+        guard isPage else { return false }
         state.withLock { $0.audit.append(entry) }
         return true
     }
@@ -201,7 +213,7 @@ public final class RequestTransaction: Sendable {
 
     func savepoint<T: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         // A page's reads fail as a whole, so they need no savepoint to recover from.
-        if shared != nil { return try await body(connection) }
+        if isPage { return try await body(connection) }
         let number = state.withLock {
             $0.savepoints += 1
             return $0.savepoints

@@ -87,7 +87,7 @@ public struct Outbox: Sendable {
 
     /// Takes up to `limit` due deliveries for one attempt each, leased for `lease`.
     public func claim(limit: Int, lease: Duration, logger: Logger) async throws -> [ClaimedDelivery] {
-        let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
+        let seconds = lease.inSeconds
         return try await db.transaction(logger: logger) { conn in
             try await conn.rows(
                 """
@@ -162,7 +162,6 @@ public struct Outbox: Sendable {
     /// older than `giveUpAfter`; or, refused, dead at once.
     public func record(_ attempts: [Attempt], giveUpAfter: Duration, logger: Logger) async throws {
         guard !attempts.isEmpty else { return }
-        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
         // Arrays of non-null values (the driver's): "" and 0 stand for none.
         var ids: [Int64] = []
         var kinds: [String] = []
@@ -174,14 +173,14 @@ public struct Outbox: Sendable {
             ids.append(a.id)
             statuses.append(a.httpStatus ?? 0)
             millis.append(a.millis)
-            waits.append(seconds(a.retryAfter))
+            waits.append(a.retryAfter.inSeconds)
             switch a.outcome {
             case .delivered(let receipt): (kinds, details) = (kinds + ["delivered"], details + [receipt ?? ""])
             case .retry(let reason): (kinds, details) = (kinds + ["retry"], details + [String(reason.prefix(500))])
             case .refused(let reason): (kinds, details) = (kinds + ["refused"], details + [String(reason.prefix(500))])
             }
         }
-        let giveUp = seconds(giveUpAfter)
+        let giveUp = giveUpAfter.inSeconds
         try await db.transaction(logger: logger) { conn in
             try await conn.query(
                 """

@@ -50,7 +50,7 @@ struct Import: AsyncParsableCommand {
                     logger: info.logger
                 )
             }
-            let seconds = Double((clock.now - started).components.attoseconds) / 1e18 + Double((clock.now - started).components.seconds)
+            let seconds = (clock.now - started).inSeconds
             let rows = summary.households + summary.residents
             print(
                 "Imported \(summary.households) households and \(summary.residents) residents in \(String(format: "%.1f", seconds)) s (\(Int(Double(rows) / max(seconds, 0.001))) rows/s)."
