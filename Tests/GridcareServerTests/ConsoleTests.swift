@@ -258,6 +258,20 @@ import Testing
         }
     }
 
+    /// The lists whose lines are written in Swift (Markup), not by a template, escape a name as the templates do.
+    @Test func aNameWithMarkupIsTextInTheListsWrittenInSwift() async throws {
+        try await withScopedAPI { client, f, users, db in
+            let p = try await Placed.make(db, f)
+            _ = try await ResidentStore(db).update(p.inside.id, .init(name: "<b>王</b>&\"'"), ifVersion: nil, logger: quiet)
+            let code = try await HouseholdStore(db).get(p.inside.householdId, logger: quiet).codeToken
+            for path in ["/app/grids/\(p.inside.microGridId)", "/app/h/\(code)", "/app/search?q=%3Cb%3E"] {
+                let (status, page, _) = try await client.page(.get, path, token: users[.gridWorker])
+                #expect(status == .ok, "\(path)")
+                #expect(page.contains("&lt;b&gt;王&lt;/b&gt;&amp;&quot;&#39;") && !page.contains("<b>王"), "\(path)")
+            }
+        }
+    }
+
     @Test func whatPeopleTypeIsShownAsTextAndAnUrgentReadingShowsItsAlert() async throws {
         try await withScopedAPI { client, f, users, db in
             let p = try await Placed.make(db, f)

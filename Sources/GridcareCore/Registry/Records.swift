@@ -141,6 +141,26 @@ public struct Household: Sendable, Equatable {
     }
 }
 
+/// A resident as a list line shows them: no identity number at all, so listing a micro-grid opens no sealed one.
+public struct ResidentBrief: Sendable, Equatable {
+    public var id: Int64
+    public var householdId: Int64
+    public var microGridId: Int64
+    public var name: String
+    public var sex: Sex
+    public var birthYear: Int
+    public var conditions: [Condition]
+    public init(id: Int64, householdId: Int64, microGridId: Int64, name: String, sex: Sex, birthYear: Int, conditions: [Condition]) {
+        self.id = id
+        self.householdId = householdId
+        self.microGridId = microGridId
+        self.name = name
+        self.sex = sex
+        self.birthYear = birthYear
+        self.conditions = conditions
+    }
+}
+
 /// A resident as a caller sees them: the birth year and the masked identity number for everyone, the
 /// birth date and whole number only in the few views whose caller's work needs them (`identity`).
 public struct Resident: Sendable, Equatable {

@@ -88,13 +88,13 @@ extension Console {
             "mayBook": session.status == .scheduled && session.free > 0,
         ]
         if let q = r.query["q"] {
-            let found = try await ResidentStore(r.db).list(
+            let found = try await ResidentStore(r.db).briefs(
                 .init(namePrefix: String(q.prefix(50))),
                 today: SimpleDate.todayInChina(),
                 page: try PageRequest(cursor: nil, limit: 20),
                 logger: r.logger
             )
-            values["found"] = found.items.map { Views.residentLine($0, nil) }
+            values["found"] = found.items.map { ["id": $0.id, "name": $0.name, "about": Views.about($0)] as [String: Any] }
             values["searched"] = true
             values["none"] = found.items.isEmpty
         }

@@ -29,11 +29,14 @@ extension Console {
             everyDueVisit: true,
             logger: r.logger
         )
-        let mine = Set(r.caller.scope.microGridIds ?? [])
-        let areas = try await everyPage(cap: 5000) { page in
-            try await AreaStore(r.db).list(.init(level: .microGrid, districtId: r.caller.scope.districtId), page: page, logger: r.logger)
-        }
-        let grids: [[String: Any]] = areas.filter { mine.contains($0.id) }.map { ["id": $0.id, "name": $0.name] }
+        let mine = r.caller.scope.microGridIds ?? []
+        let areas =
+            mine.isEmpty
+            ? []
+            : try await everyPage { page in
+                try await AreaStore(r.db).list(.init(level: .microGrid, ids: mine), page: page, logger: r.logger)
+            }
+        let grids: [[String: Any]] = areas.map { ["id": $0.id, "name": $0.name] }
         return render(
             "grids",
             title: "我的微网格",
@@ -54,7 +57,7 @@ extension Console {
         // Out of sight reads as missing: a micro-grid outside the caller's scope shows no household.
         if households.isEmpty, let mine = r.caller.scope.microGridIds, !mine.contains(id) { throw StoreError.notFound("micro-grid") }
         let residents = try await everyPage { page in
-            try await ResidentStore(r.db).list(.init(microGridId: id), today: SimpleDate.todayInChina(), page: page, logger: r.logger)
+            try await ResidentStore(r.db).briefs(.init(microGridId: id), today: SimpleDate.todayInChina(), page: page, logger: r.logger)
         }
         let today = SimpleDate.todayInChina()
         let attention = try await MyResidents.load(
@@ -69,13 +72,14 @@ extension Console {
         let byResident = Dictionary(attention.map { ($0.residentId, $0) }, uniquingKeysWith: { a, _ in a })
         let q = r.query["q"]
         var rows: [[String: Any]] = []
+        let byHousehold = Dictionary(grouping: residents, by: \.householdId)
         for h in households {
-            let people = residents.filter { $0.householdId == h.id }
+            let people = byHousehold[h.id] ?? []
             let matches = q.map { q in h.address.contains(q) || people.contains { $0.name.contains(q) } } ?? true
             guard matches else { continue }
             rows.append([
                 "address": h.address, "code": h.codeToken, "count": people.count,
-                "residents": people.map { Views.residentLine($0, byResident[$0.id]) },
+                "residents": Views.residentLines(people, needs: byResident),
             ])
         }
         return render(
@@ -91,7 +95,7 @@ extension Console {
         guard let token = r.parameters.get("token"), token.count <= 100 else { throw StoreError.notFound("household") }
         let h = try await HouseholdStore(r.db).byCode(token, logger: r.logger)
         let residents = try await everyPage { page in
-            try await ResidentStore(r.db).list(.init(householdId: h.id), today: SimpleDate.todayInChina(), page: page, logger: r.logger)
+            try await ResidentStore(r.db).briefs(.init(householdId: h.id), today: SimpleDate.todayInChina(), page: page, logger: r.logger)
         }
         let today = SimpleDate.todayInChina()
         let attention = try await MyResidents.load(
@@ -108,7 +112,7 @@ extension Console {
             "household",
             title: h.address,
             caller: r.caller,
-            ["address": h.address, "microGridId": h.microGridId, "residents": residents.map { Views.residentLine($0, byResident[$0.id]) }]
+            ["address": h.address, "microGridId": h.microGridId, "residents": Views.residentLines(residents, needs: byResident)]
         )
     }
 
@@ -116,7 +120,7 @@ extension Console {
     /// caller sees.
     func search(_ r: ConsoleRequest) async throws -> Response {
         let q = r.query["q"]
-        var found: [[String: Any]] = []
+        var found = ""
         var households: [[String: Any]] = []
         if let q {
             let h = try await HouseholdStore(r.db).list(
@@ -128,13 +132,13 @@ extension Console {
                 logger: r.logger
             )
             households = h.items.map { ["address": $0.address, "code": $0.codeToken] }
-            let page = try await ResidentStore(r.db).list(
+            let page = try await ResidentStore(r.db).briefs(
                 .init(namePrefix: String(q.prefix(50))),
                 today: SimpleDate.todayInChina(),
                 page: try PageRequest(cursor: nil, limit: 50),
                 logger: r.logger
             )
-            found = page.items.map { Views.residentLine($0, nil) }
+            found = Views.residentLines(page.items)
         }
         return render(
             "search",
@@ -145,14 +149,7 @@ extension Console {
     }
 }
 
-/// Every item of a paged list, up to `cap`.
+/// Every item of a paged list, up to `cap`, read as one page.
 func everyPage<T: Sendable>(cap: Int = 2000, _ list: (PageRequest) async throws -> Page<T>) async throws -> [T] {
-    var items: [T] = []
-    var cursor: String?
-    repeat {
-        let page = try await list(try PageRequest(cursor: cursor, limit: PageRequest.maximumLimit))
-        items += page.items
-        cursor = page.nextCursor
-    } while cursor != nil && items.count < cap
-    return items
+    try await list(PageRequest(firstOf: cap)).items
 }

@@ -54,7 +54,7 @@ extension Console {
             page: try PageRequest(cursor: nil, limit: 50),
             logger: r.logger
         )
-        let people = try await ResidentStore(r.db).list(
+        let people = try await ResidentStore(r.db).briefs(
             .init(ids: contracts.items.map(\.residentId)),
             today: today,
             page: try PageRequest(cursor: nil, limit: PageRequest.maximumLimit),
@@ -80,13 +80,13 @@ extension Console {
             values["switchName"] = names[c.residentId] ?? ""
         }
         if let q = r.query["q"] {
-            let found = try await ResidentStore(r.db).list(
+            let found = try await ResidentStore(r.db).briefs(
                 .init(namePrefix: String(q.prefix(50))),
                 today: today,
                 page: try PageRequest(cursor: nil, limit: 20),
                 logger: r.logger
             )
-            values["found"] = found.items.map { Views.residentLine($0, nil) }
+            values["found"] = found.items.map { ["id": $0.id, "name": $0.name, "about": Views.about($0)] as [String: Any] }
             values["searched"] = true
         }
         if let done = r.query["done"] {

@@ -72,27 +72,30 @@ extension Console {
             logger: r.logger
         )
         var order: [Int64] = []
-        var blocks: [Int64: [[String: Any]]] = [:]
+        var blocks: [Int64: Markup] = [:]
         var addresses: [Int64: String] = [:]
         for d in shown {
             let h = d.householdId ?? -d.residentId
             if blocks[h] == nil { order.append(h) }
             addresses[h] = d.address
-            // Few keys per row, each always set: a 200-row list's cost is its lookups.
-            var badges: [[String: Any]] = []
-            if d.overdueDays > 0 { badges.append(["css": "badge alert", "text": "逾期\(d.overdueDays)天"]) }
-            if d.openAlert { badges.append(["css": "badge alert", "text": "预警"]) }
-            if let tier = d.tier { badges.append(["css": "badge " + Views.tierClass(tier), "text": Labels.tier(tier)]) }
-            blocks[h, default: []].append([
-                "residentId": d.residentId, "name": d.residentName, "visit": Labels.visit(d.visit),
-                "why": Labels.rule(d.rule) + " · " + d.dueOn.iso, "tierClass": Views.tierClass(d.tier), "badges": badges,
-            ])
+            var m = blocks[h] ?? Markup(capacity: 400)
+            m.raw("<li class=\"\(Views.tierClass(d.tier))\"><a href=\"/app/r/\(d.residentId)\">")
+            m.text(d.residentName)
+            m.raw("</a> · <strong>\(Labels.visit(d.visit))</strong> · \(Labels.rule(d.rule)) · \(d.dueOn.iso)")
+            if d.overdueDays > 0 { m.raw(" <span class=\"badge alert\">逾期\(d.overdueDays)天</span>") }
+            if d.openAlert { m.raw(" <span class=\"badge alert\">预警</span>") }
+            if let tier = d.tier { m.raw(" <span class=\"badge \(Views.tierClass(tier))\">\(Labels.tier(tier))</span>") }
+            m.raw("</li>")
+            blocks[h] = m
         }
-        let areas = try await everyPage(cap: 5000) { page in
-            try await AreaStore(r.db).list(.init(level: .microGrid, districtId: r.caller.scope.districtId), page: page, logger: r.logger)
-        }
-        let names = Dictionary(areas.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         let catchment = team.map(\.microGridIds) ?? Array(Set(shown.map(\.microGridId)))
+        let areas =
+            catchment.isEmpty
+            ? []
+            : try await everyPage { page in
+                try await AreaStore(r.db).list(.init(level: .microGrid, ids: catchment), page: page, logger: r.logger)
+            }
+        let names = Dictionary(areas.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         let grids: [[String: Any]] = catchment.sorted().map { id in
             ["value": id, "label": names[id] ?? String(id), "selected": id == grid]
         }
@@ -101,7 +104,7 @@ extension Console {
             title: "待随访",
             caller: r.caller,
             [
-                "households": order.prefix(300).map { h in ["address": addresses[h] ?? "", "visits": blocks[h] ?? []] },
+                "households": order.prefix(300).map { h in ["address": addresses[h] ?? "", "visits": blocks[h]?.html ?? ""] as [String: Any] },
                 "count": shown.count, "total": total, "empty": shown.isEmpty,
                 "visits": VisitKind.allCases.map { ["value": $0.rawValue, "label": Labels.visit($0), "selected": $0 == kind] },
                 "grids": grids, "teams": teams.map { ["id": $0.id, "name": $0.name, "selected": $0.id == team?.id] },

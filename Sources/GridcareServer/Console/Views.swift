@@ -14,19 +14,31 @@ enum Views {
 
     static func tierClass(_ t: Tier?) -> String { t.map { "tier-\($0.rawValue)" } ?? "" }
 
-    /// A resident in a list (the resident-line partial), with what they need when `need` says. Few keys,
-    /// each always set: a long list's cost is its lookups, and a missing key is looked for further out.
-    static func residentLine(_ r: Resident, _ need: MyResidents.Entry?) -> [String: Any] {
+    /// Residents as list lines (`<li>`, put in with `{{{…}}}`), each with what they need when `needs` has
+    /// them: name, sex, birth year and conditions, never an identity number.
+    static func residentLines(_ residents: [ResidentBrief], needs: [Int64: MyResidents.Entry] = [:]) -> String {
+        var m = Markup(capacity: residents.count * 200)
+        for r in residents {
+            let need = needs[r.id]
+            m.raw("<li class=\"\(tierClass(need?.tier))\"><a class=\"row\" href=\"/app/r/\(r.id)\"><span class=\"name\">")
+            m.text(r.name)
+            m.raw("</span><span class=\"sub\">" + about(r) + "</span>")
+            if let need {
+                if need.openAlerts > 0 { m.raw("<span class=\"badge alert\">联系家属</span>") }
+                if need.flags.contains(where: { $0.status == .raised }) { m.raw("<span class=\"badge\">待确认</span>") }
+                if let tier = need.tier { m.raw("<span class=\"badge \(tierClass(tier))\">\(Labels.tier(tier))</span>") }
+                if !need.due.isEmpty { m.raw("<span class=\"sub\">待办：" + need.due.map { Labels.visit($0.visit) }.joined(separator: "、") + "</span>") }
+            }
+            m.raw("</a></li>")
+        }
+        return m.html
+    }
+
+    /// A resident's "sex · birth year · conditions", for a line a template writes itself.
+    static func about(_ r: ResidentBrief) -> String {
         var about = "\(Labels.sex(r.sex)) · \(r.birthYear)年生"
         if !r.conditions.isEmpty { about += " · " + r.conditions.map(Labels.condition).joined(separator: "、") }
-        var badges: [[String: Any]] = []
-        if let need {
-            if need.openAlerts > 0 { badges.append(["css": "badge alert", "text": "联系家属"]) }
-            if need.flags.contains(where: { $0.status == .raised }) { badges.append(["css": "badge", "text": "待确认"]) }
-            if let tier = need.tier { badges.append(["css": "badge " + tierClass(tier), "text": Labels.tier(tier)]) }
-            if !need.due.isEmpty { badges.append(["css": "sub", "text": "待办：" + need.due.map { Labels.visit($0.visit) }.joined(separator: "、")]) }
-        }
-        return ["id": r.id, "name": r.name, "about": about, "tierClass": tierClass(need?.tier), "badges": badges]
+        return about
     }
 
     /// A resident who needs something, for the top of 我的微网格.

@@ -24,7 +24,7 @@ enum ReferralSlipPage {
     static func html(_ s: Referral) -> String {
         let urgency = ["routine": "常规 Routine", "urgent": "紧急 Urgent", "green_channel": "绿色通道 Green channel"][s.urgency.rawValue]!
         func row(_ label: String, _ value: String?) -> String {
-            "<tr><th>\(label)</th><td>\(escape(value ?? "—"))</td></tr>"
+            "<tr><th>\(label)</th><td>\(Markup.escape(value ?? "—"))</td></tr>"
         }
         func time(_ d: Date?) -> String? { d.map(chinaTime) }
         let vitals =
@@ -38,7 +38,7 @@ enum ReferralSlipPage {
                         chinaTime(v.measuredAt), bp, v.glucoseFasting.map { "\($0)" }, v.glucoseRandom.map { "\($0)" },
                         v.heartRate.map(String.init), v.temperature.map { "\($0)" }, v.spo2.map(String.init), v.weight.map { "\($0)" },
                     ]
-                    return "<tr>" + cells.map { "<td>\(escape($0 ?? "—"))</td>" }.joined() + "</tr>"
+                    return "<tr>" + cells.map { "<td>\(Markup.escape($0 ?? "—"))</td>" }.joined() + "</tr>"
                 }.joined() + "</table>"
         var plan = ""
         if let p = s.plan {
@@ -48,10 +48,10 @@ enum ReferralSlipPage {
         }
         return """
             <!DOCTYPE html>
-            <html lang="zh-CN"><head><meta charset="utf-8"><title>双向转诊单 \(escape(s.number))</title>
+            <html lang="zh-CN"><head><meta charset="utf-8"><title>双向转诊单 \(Markup.escape(s.number))</title>
             <style>\(style)</style></head><body>
             <h1>双向转诊单 Referral slip</h1>
-            <div class="meta"><span>编号 No. <strong>\(escape(s.number))</strong></span><span>\(escape(urgency))</span><span>状态 \(escape(s.status.rawValue))</span></div>
+            <div class="meta"><span>编号 No. <strong>\(Markup.escape(s.number))</strong></span><span>\(Markup.escape(urgency))</span><span>状态 \(Markup.escape(s.status.rawValue))</span></div>
             <h2>患者 Patient</h2><table>
             \(row("姓名 Name", s.patient.name))\(row("性别 Sex", s.patient.sex))\(row(s.patient.identity == nil ? "出生年份 Born" : "出生日期 Born", s.patient.identity?.birthDate.iso ?? String(s.patient.birthYear)))
             \(row("身份证号 ID number", s.patient.identity?.idNumber ?? s.patient.idNumberMasked))\(row("电话 Phone", s.patient.phone))\(row("住址 Address", s.patient.address))
@@ -80,21 +80,5 @@ enum ReferralSlipPage {
         let h = seconds / 3600
         let m = seconds % 3600 / 60
         return "\(day.iso) \(h < 10 ? "0" : "")\(h):\(m < 10 ? "0" : "")\(m)"
-    }
-
-    static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
     }
 }

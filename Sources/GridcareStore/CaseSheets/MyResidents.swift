@@ -39,18 +39,29 @@ public enum MyResidents {
             ].flags.append(f)
         }
         for a in alerts where a.status == .open { entries[a.residentId]?.openAlerts += 1 }
-        let rank: [Tier: Int] = [.red: 0, .yellow: 1, .green: 2]
         var list = Array(entries.values)
         for i in list.indices {
-            list[i].tier = list[i].flags.filter { $0.status == .confirmed }.map(\.tier).min { rank[$0]! < rank[$1]! }
+            list[i].tier = list[i].flags.lazy.filter { $0.status == .confirmed }.map(\.tier).min { rank($0) < rank($1) }
         }
-        list.sort { urgency($0) < urgency($1) }
-        return Array(list.prefix(limit))
+        return sortedByUrgency(list).prefix(limit).map { $0 }
+    }
+
+    /// Most urgent first; each entry's key is worked out once, not at every comparison.
+    static func sortedByUrgency(_ list: [Entry]) -> [Entry] {
+        list.map { (urgency($0), $0) }.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    static func rank(_ t: Tier?) -> Int {
+        switch t {
+        case .red: 0
+        case .yellow: 1
+        case .green: 2
+        case nil: 3
+        }
     }
 
     static func urgency(_ e: Entry) -> (Int, Int, Int, Int64) {
-        let rank: [Tier: Int] = [.red: 0, .yellow: 1, .green: 2]
-        return (e.openAlerts > 0 ? 0 : 1, e.tier.map { rank[$0]! } ?? 3, e.due.map(\.dueOn.dayNumber).min() ?? Int.max, e.residentId)
+        (e.openAlerts > 0 ? 0 : 1, rank(e.tier), e.due.lazy.map(\.dueOn.dayNumber).min() ?? Int.max, e.residentId)
     }
 
     /// The caller's residents that need something, from what `db`'s scope sees: visits due by `until`
@@ -84,7 +95,7 @@ public enum MyResidents {
         let (due, _) = try await DueVisitStore(db).due(.init(residentIds: ids, today: today, until: until, limit: 20_000), logger: logger)
         let byResident = Dictionary(grouping: due, by: \.residentId)
         for i in chosen.indices { chosen[i].due = byResident[chosen[i].residentId] ?? [] }
-        return chosen.sorted { urgency($0) < urgency($1) }
+        return sortedByUrgency(chosen)
     }
 
     static func choose(

@@ -37,6 +37,13 @@ public struct PageRequest: Sendable, Equatable {
         }
     }
 
+    /// The first `limit` items in one page, past `maximumLimit`: for the service's own callers, who read a
+    /// bounded list whole (a console page), not for a client's limit.
+    public init(firstOf limit: Int) {
+        afterId = 0
+        self.limit = limit
+    }
+
     /// Cuts the one-extra row that tells whether another page exists.
     public func page<T>(_ rows: [T], id: (T) -> Int64) -> Page<T> {
         guard rows.count > limit else { return Page(items: rows, nextCursor: nil) }

@@ -13,7 +13,10 @@ public struct AreaStore: Sendable {
         public var parentId: Int64?
         public var districtId: Int64?
         public var namePrefix: String?
-        public init(level: AreaLevel? = nil, parentId: Int64? = nil, districtId: Int64? = nil, namePrefix: String? = nil) {
+        /// These areas only (a grid worker's own micro-grids, say).
+        public var ids: [Int64]?
+        public init(level: AreaLevel? = nil, parentId: Int64? = nil, districtId: Int64? = nil, namePrefix: String? = nil, ids: [Int64]? = nil) {
+            self.ids = ids
             self.level = level
             self.parentId = parentId
             self.districtId = districtId
@@ -93,6 +96,7 @@ public struct AreaStore: Sendable {
               AND (\(f.parentId)::bigint IS NULL OR parent_id = \(f.parentId))
               AND (\(f.districtId)::bigint IS NULL OR district_id = \(f.districtId))
               AND (\(f.namePrefix)::text IS NULL OR name LIKE \(f.namePrefix.map(likePrefix)) || '%')
+              AND (\(f.ids)::bigint[] IS NULL OR id = ANY(\(f.ids)))
             ORDER BY id LIMIT \(page.fetch)
             """,
             logger: logger,

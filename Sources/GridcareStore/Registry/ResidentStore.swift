@@ -186,6 +186,32 @@ public struct ResidentStore: Sendable {
     }
 
     public func list(_ f: Filter, today: SimpleDate, page: PageRequest, logger: Logger) async throws -> Page<Resident> {
+        try await search(f, today: today, page: page, logger: logger) { try resident($0) }
+    }
+
+    /// The same search as `list`, each resident as a list line shows them: no sealed number is opened.
+    public func briefs(_ f: Filter, today: SimpleDate, page: PageRequest, logger: Logger) async throws -> Page<ResidentBrief> {
+        try await search(f, today: today, page: page, logger: logger) { r in
+            ResidentBrief(
+                id: r.id,
+                householdId: r.householdId,
+                microGridId: r.microGridId,
+                name: r.name,
+                sex: Sex(rawValue: r.sex)!,
+                birthYear: SimpleDate(iso: r.birthDate)!.year,
+                conditions: r.conditions.compactMap(Condition.init(rawValue:))
+            )
+        }
+    }
+
+    /// Every search of residents, audited: `make` decides how much of each row the caller gets.
+    func search<T: Sendable>(
+        _ f: Filter,
+        today: SimpleDate,
+        page: PageRequest,
+        logger: Logger,
+        _ make: @escaping @Sendable (Row) throws -> T
+    ) async throws -> Page<T> {
         // Ages are the age reached this calendar year (what a list shows), as birth-date bounds so the index on
         // (district_id, birth_date) can serve them: an exact age would let a caller find birthdays by asking daily.
         let bornOnOrBefore = f.minAge.map { SimpleDate(year: today.year - $0, month: 12, day: 31)!.iso }
@@ -217,7 +243,7 @@ public struct ResidentStore: Sendable {
                 logger: logger,
                 Row.init
             )
-            let result = page.page(try rows.map { try resident($0) }, id: \.id)
+            let result = page.page(rows, id: \.id)
             try await audit.record(
                 .search,
                 residents: result.items.map(\.id),
@@ -225,7 +251,7 @@ public struct ResidentStore: Sendable {
                 on: conn,
                 logger: logger
             )
-            return result
+            return Page(items: try result.items.map(make), nextCursor: result.nextCursor)
         }
     }
 
