@@ -141,6 +141,21 @@ public struct Fixture: Sendable {
         )
     }
 
+    /// A second team of the same centre covering the third micro-grid: the fixture's doctor and party
+    /// member, and the third micro-grid's worker. Where a contract is switched to.
+    public func secondTeam(_ db: Database, name: String = "第二团队") async throws -> CareTeam {
+        try await TeamStore(db).create(
+            centreId: centreId,
+            name: name,
+            members: [
+                .init(workerId: doctorId, role: .doctor), .init(workerId: partyMemberId, role: .partyMember),
+                .init(workerId: gridWorkerIds[2], role: .gridWorker),
+            ],
+            microGridIds: [microGridIds[2]],
+            logger: Self.logger
+        )
+    }
+
     /// A resident draft with a valid ID-card number; `n` makes the number unique.
     public static func residentDraft(
         household: Int64,

@@ -56,8 +56,12 @@ import Testing
         try await withScopedAPI { client, f, users, db in
             let p = try await Placed.make(db, f)
             let whole = Fixture.residentDraft(household: f.householdIds[0], n: 101).idNumber.value
+            let code = try await HouseholdStore(db).get(p.inside.householdId, logger: quiet).codeToken
             for token in [users[.gridWorker], users[.centreStaff]] {
-                for path in ["/app/r/\(p.inside.id)", "/app/grids/\(f.microGridIds[0])", "/app/search?q=\(p.inside.name.prefix(1))"] {
+                let paths = [
+                    "/app/r/\(p.inside.id)", "/app/grids/\(f.microGridIds[0])", "/app/h/\(code)", "/app/search?q=\(p.inside.name.prefix(1))",
+                ]
+                for path in paths {
                     let (status, page, _) = try await client.page(
                         .get,
                         path.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!,
@@ -81,8 +85,28 @@ import Testing
         }
     }
 
-    /// A refusal the database makes (a micro-grid already in a catchment) is a page in Chinese with the
-    /// API's status, not the API's problem document, and nothing is changed.
+    /// 我的微网格 lists the worker's own micro-grids only; another micro-grid's page, of the same district
+    /// or another, is the missing one's page. The due list offers the team's catchment, not the district.
+    @Test func aWorkerSeesTheirOwnMicroGridsAndAForeignOneReadsAsMissing() async throws {
+        try await withScopedAPI { client, f, users, db in
+            let p = try await Placed.make(db, f)
+            let grid = users[.gridWorker]
+            let (_, mine, _) = try await client.page(.get, "/app/grids", token: grid)
+            #expect(mine.contains("/app/grids/\(f.microGridIds[0])\""))
+            #expect(!mine.contains("/app/grids/\(f.microGridIds[2])\"") && !mine.contains("/app/grids/\(p.otherFixture.microGridIds[0])\""))
+            let (s1, sameDistrict, _) = try await client.page(.get, "/app/grids/\(f.microGridIds[2])", token: grid)
+            let (s2, otherDistrict, _) = try await client.page(.get, "/app/grids/\(p.otherFixture.microGridIds[0])", token: grid)
+            let (s3, missing, _) = try await client.page(.get, "/app/grids/987654321", token: grid)
+            #expect(s1 == .notFound && s2 == .notFound && s3 == .notFound)
+            #expect(sameDistrict == missing && otherDistrict == missing && !sameDistrict.contains("外面路"))
+            let third = try await AreaStore(db).get(f.microGridIds[2], logger: quiet).name
+            let first = try await AreaStore(db).get(f.microGridIds[0], logger: quiet).name
+            let (_, due, _) = try await client.page(.get, "/app/due", token: users[.centreStaff])
+            #expect(due.contains("<option value=\"\(f.microGridIds[0])\"") && due.contains(first))
+            #expect(!due.contains("<option value=\"\(f.microGridIds[2])\"") && !due.contains(third))
+        }
+    }
+
     /// A page's lists share one transaction: a resident the page read three ways (the micro-grid's
     /// residents, what is due, the open flags) leaves one audit row, not three.
     @Test func aPageAuditsEachResidentItShowsOnce() async throws {
@@ -135,16 +159,7 @@ import Testing
     @Test func oneContractIsSwitchedAtATime() async throws {
         try await withScopedAPI { client, f, users, db in
             let p = try await Placed.make(db, f)
-            let other = try await TeamStore(db).create(
-                centreId: f.centreId,
-                name: "第二团队",
-                members: [
-                    .init(workerId: f.doctorId, role: .doctor), .init(workerId: f.partyMemberId, role: .partyMember),
-                    .init(workerId: f.gridWorkerIds[2], role: .gridWorker),
-                ],
-                microGridIds: [f.microGridIds[2]],
-                logger: quiet
-            )
+            let other = try await f.secondTeam(db)
             let today = SimpleDate.todayInChina()
             let c = try await ContractStore(db).sign(
                 residentId: p.inside.id,
@@ -182,6 +197,8 @@ import Testing
         }
     }
 
+    /// A refusal the database makes (a micro-grid already in a catchment) is a page in Chinese with the
+    /// API's status, not the API's problem document, and nothing is changed.
     @Test func aConstraintRefusalIsAPage() async throws {
         try await withScopedAPI { client, f, users, db in
             let p = try await Placed.make(db, f)

@@ -102,16 +102,7 @@ import Testing
             await #expect(throws: FieldError.self) { try await contracts.renew(first.id, years: 1, logger: logger) }
 
             // A second team covering the third micro-grid; move the household there, then switch.
-            let other = try await TeamStore(db).create(
-                centreId: f.centreId,
-                name: "第二团队",
-                members: [
-                    .init(workerId: f.doctorId, role: .doctor), .init(workerId: f.partyMemberId, role: .partyMember),
-                    .init(workerId: f.gridWorkerIds[2], role: .gridWorker),
-                ],
-                microGridIds: [f.microGridIds[2]],
-                logger: logger
-            )
+            let other = try await f.secondTeam(db)
             await #expect(throws: ValidationFailure.self) {
                 try await contracts.switchTeam(renewed.id, teamId: other.id, on: SimpleDate(year: 2026, month: 6, day: 1)!, years: 1, logger: logger)
             }

@@ -14,6 +14,15 @@ public enum FlagCategory: String, Sendable, CaseIterable, Codable {
 /// 三色: how urgently a flagged resident needs attention.
 public enum Tier: String, Sendable, CaseIterable, Codable {
     case red, yellow, green
+
+    /// Most urgent first: red 0, yellow 1, green 2 (no tier sorts after them all).
+    public var urgencyRank: Int {
+        switch self {
+        case .red: 0
+        case .yellow: 1
+        case .green: 2
+        }
+    }
 }
 
 /// 重点人群 / 次重点人群.

@@ -13,8 +13,6 @@ struct Markup {
     /// A value from a record or a person, escaped for text and for a quoted attribute alike.
     mutating func text(_ s: String) { Self.escape(s, into: &html) }
 
-    mutating func text(_ n: Int64) { html += String(n) }
-
     /// `s` escaped for HTML text and quoted attributes.
     static func escape(_ s: String) -> String {
         var out = ""

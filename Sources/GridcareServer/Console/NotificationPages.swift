@@ -3,6 +3,7 @@ import GridcareCore
 import GridcareStore
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 
 /// 消息: the caller's inbox, its badge in the menu, and a live stream (Server-Sent Events) that keeps the
 /// badge and the list current without reloading. The stream re-checks the session every round, so a
@@ -71,12 +72,18 @@ extension Console {
                 try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
                 var last: (Int, Int64)?
                 let until = ContinuousClock.now + .seconds(300)
-                while ContinuousClock.now < until, !Task.isCancelled {
+                // A stopping service ends the stream (the browser reconnects to the next copy) instead of
+                // waiting out its five minutes.
+                while ContinuousClock.now < until, !Task.isCancelled, !Task.isShuttingDownGracefully {
                     guard try await console.session(request, logger: logger) != nil else { break }
                     let (unread, latest) = try await NotificationStore(db).badge(logger: logger)
                     if last == nil || last! != (unread, latest) {
                         try await writer.write(ByteBuffer(string: "event: unread\ndata: {\"unread\":\(unread),\"latest\":\(latest)}\n\n"))
                         last = (unread, latest)
+                    } else {
+                        // A comment line each quiet round: writing is how a closed browser is noticed (the write
+                        // fails), so a stream stops polling when its tab is gone.
+                        try await writer.write(ByteBuffer(string: ":\n\n"))
                     }
                     try await Task.sleep(for: .seconds(2))
                 }

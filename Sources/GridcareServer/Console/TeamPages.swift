@@ -104,7 +104,7 @@ extension Console {
             title: "待随访",
             caller: r.caller,
             [
-                "households": order.prefix(300).map { h in ["address": addresses[h] ?? "", "visits": blocks[h]?.html ?? ""] as [String: Any] },
+                "households": order.prefix(300).map { h in ["address": addresses[h] ?? "", "rows": blocks[h]?.html ?? ""] as [String: Any] },
                 "count": shown.count, "total": total, "empty": shown.isEmpty,
                 "visits": VisitKind.allCases.map { ["value": $0.rawValue, "label": Labels.visit($0), "selected": $0 == kind] },
                 "grids": grids, "teams": teams.map { ["id": $0.id, "name": $0.name, "selected": $0.id == team?.id] },

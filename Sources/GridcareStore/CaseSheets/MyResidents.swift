@@ -41,7 +41,7 @@ public enum MyResidents {
         for a in alerts where a.status == .open { entries[a.residentId]?.openAlerts += 1 }
         var list = Array(entries.values)
         for i in list.indices {
-            list[i].tier = list[i].flags.lazy.filter { $0.status == .confirmed }.map(\.tier).min { rank($0) < rank($1) }
+            list[i].tier = list[i].flags.lazy.filter { $0.status == .confirmed }.map(\.tier).min { $0.urgencyRank < $1.urgencyRank }
         }
         return sortedByUrgency(list).prefix(limit).map { $0 }
     }
@@ -51,17 +51,8 @@ public enum MyResidents {
         list.map { (urgency($0), $0) }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
-    static func rank(_ t: Tier?) -> Int {
-        switch t {
-        case .red: 0
-        case .yellow: 1
-        case .green: 2
-        case nil: 3
-        }
-    }
-
     static func urgency(_ e: Entry) -> (Int, Int, Int, Int64) {
-        (e.openAlerts > 0 ? 0 : 1, rank(e.tier), e.due.lazy.map(\.dueOn.dayNumber).min() ?? Int.max, e.residentId)
+        (e.openAlerts > 0 ? 0 : 1, e.tier?.urgencyRank ?? 3, e.due.lazy.map(\.dueOn.dayNumber).min() ?? Int.max, e.residentId)
     }
 
     /// The caller's residents that need something, from what `db`'s scope sees: visits due by `until`
