@@ -10,6 +10,15 @@ import Testing
 func isoTime(_ date: Date) -> String { date.formatted(.iso8601) }
 func now(minus seconds: Double = 0) -> String { isoTime(Date().addingTimeInterval(-seconds)) }
 
+/// Up to `seconds` ago but never before midnight in China: a reading that must fall on today's date
+/// (an hour ago is yesterday from 00:00 to 01:00 in Chengdu, 16:00 to 17:00 UTC).
+func earlierToday(minus seconds: Double) -> String {
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+    let midnight = calendar.startOfDay(for: Date())
+    return isoTime(max(midnight, Date().addingTimeInterval(-seconds)))
+}
+
 /// A nurse of the fixture's centre (centre staff, but not the team's doctor).
 func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
     let nurse = try await UserStore(db).add(

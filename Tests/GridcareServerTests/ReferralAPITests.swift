@@ -77,7 +77,8 @@ func otherHospitalToken(_ db: Database, _ f: Fixture) async throws -> String {
             _ = try await client.call(
                 .post,
                 "/v1/residents/\(p.inside.id)/readings",
-                json: ["measuredAt": now(minus: 3600), "systolic": 186, "diastolic": 112],
+                // Today's, so its own follow-up is not due a day before the discharge's (the list shows the earliest).
+                json: ["measuredAt": earlierToday(minus: 3600), "systolic": 186, "diastolic": 112],
                 token: doctor
             )
             let draft = try await s.write(p.inside.id, send: false)
