@@ -401,6 +401,32 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
             )
         }
     }
+    @Test func aRedFlagPastTheTwoHundredthOpenFlagStillLeadsMyResidents() async throws {
+        try await withScopedAPI { client, f, users, db in
+            let grid = users[.gridWorker]
+            func raise(_ resident: Int64, tier: String) async throws -> Int64 {
+                let body: [String: Any] = ["residentId": resident, "category": "living_alone", "tier": tier, "population": "secondary"]
+                let (status, flag, _) = try await client.call(.post, "/v1/flags", json: body, token: grid)
+                #expect(status == .created)
+                return flag.id
+            }
+            let born = SimpleDate(year: 1940, month: 1, day: 1)!
+            for i in 0..<201 {
+                let r = try await ResidentStore(db).create(
+                    Fixture.residentDraft(household: f.householdIds[0], n: 300, born: born.adding(days: i)),
+                    logger: quiet
+                )
+                _ = try await raise(r.id, tier: "green")
+            }
+            // The last flag raised, by id past the 200 a page of flags holds, is the one that is red.
+            let last = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 301), logger: quiet)
+            let flag = try await raise(last.id, tier: "red")
+            _ = try await client.call(.post, "/v1/flags/\(flag)/decision", json: ["action": "confirm"], token: users[.centreStaff])
+            let (_, mine, _) = try await client.call(.get, "/v1/me/residents", token: grid)
+            let first = try #require(mine.items.first)
+            #expect(first.residentId == last.id && first["tier"] as? String == "red")
+        }
+    }
 }
 
 extension [String: Any] {

@@ -102,7 +102,8 @@ public enum MyResidents {
         let (due, _) = try await DueVisitStore(db).due(.init(residentIds: residentIds, today: today, until: until, limit: dueLimit), logger: logger)
         let open = try await FlagStore(db).list(
             .init(microGridId: microGridId, openOnly: true),
-            page: try PageRequest(cursor: nil, limit: PageRequest.maximumLimit),
+            // Every open flag in sight, not a page of them: a red flag past the 200th by id must still lead.
+            page: PageRequest(firstOf: 5000),
             logger: logger
         ).items
         let alerted = try await AlertStore(db).list(teamId: nil, microGridId: microGridId, includeClosed: false, limit: 2000, logger: logger)

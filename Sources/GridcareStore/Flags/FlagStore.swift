@@ -178,12 +178,12 @@ public struct FlagStore: Sendable {
                 """
                 \(unescaped: Self.select)
                 WHERE f.id > \(page.afterId)
-                  AND (\(gridScope)::bigint[] IS NULL OR r.micro_grid_id = ANY(\(gridScope)))
+                  AND (\(gridScope)::bigint[] IS NULL OR f.micro_grid_id = ANY(\(gridScope)))
                   AND (\(f.residentId)::bigint IS NULL OR f.resident_id = \(f.residentId))
                   AND (\(f.status?.rawValue)::flag_status IS NULL OR f.status = \(f.status?.rawValue)::flag_status)
                   AND (NOT \(f.openOnly) OR f.status IN ('raised', 'confirmed'))
-                  AND (\(f.microGridId)::bigint IS NULL OR r.micro_grid_id = \(f.microGridId))
-                  AND (\(f.teamId)::bigint IS NULL OR r.micro_grid_id IN (SELECT micro_grid_id FROM care_team_catchment WHERE team_id = \(f.teamId)))
+                  AND (\(f.microGridId)::bigint IS NULL OR f.micro_grid_id = \(f.microGridId))
+                  AND (\(f.teamId)::bigint IS NULL OR f.micro_grid_id IN (SELECT micro_grid_id FROM care_team_catchment WHERE team_id = \(f.teamId)))
                 ORDER BY f.id LIMIT \(page.fetch)
                 """,
                 logger: logger,
