@@ -41,6 +41,8 @@ for _ in $(seq 1 150); do python3 -c "import urllib.request,sys; urllib.request.
 
 mkdir -p "$ROOT/.gridcare/screens"
 FOREIGN_GRID_WORKER=$("$BIN" user list | awk '$3 == "grid_worker" {print $2}' | tail -1)
-export FOREIGN_GRID_WORKER
+FOREIGN_HOSPITAL=$("$BIN" user list | awk '$3 == "hospital_staff" {print $2}' | tail -1)
+HOSPITAL_ID=$("$BIN" user list --format csv | awk -F, '$2 == "hospital" {print $6}')
+export FOREIGN_GRID_WORKER FOREIGN_HOSPITAL HOSPITAL_ID
 GRIDCARE_URL="http://127.0.0.1:$PORT" GRIDCARE_SCREENS="$ROOT/.gridcare/screens" CHROMIUM="$(command -v chromium)" \
   "$VENV/bin/pytest" -q -p no:cacheprovider "$ROOT/Tests/browser" "$@"

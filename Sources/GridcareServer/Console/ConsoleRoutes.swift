@@ -37,6 +37,7 @@ extension Console {
         registerTeamManagementPages(on: router)
         registerBoardPages(on: router)
         registerNotificationPages(on: router)
+        registerReferralPages(on: router)
     }
 
     /// A page that needs a session: no valid cookie goes to sign-in (and back here after it); a role the
@@ -150,7 +151,9 @@ enum Navigation {
                 ["href": "/app/rounds", "label": "巡诊"], ["href": "/app/team", "label": "团队"], ["href": "/app/search", "label": "查找居民"],
                 inbox,
             ]
-        case .hospitalStaff, .districtManager:
+        case .hospitalStaff:
+            return [["href": "/app/hospital", "label": "转诊收件箱"], inbox]
+        case .districtManager:
             return [inbox]
         }
     }
@@ -159,7 +162,8 @@ enum Navigation {
         switch role {
         case .gridWorker: "/app/grids"
         case .centreStaff, .admin: "/app/today"
-        case .hospitalStaff, .districtManager: "/app/welcome"
+        case .hospitalStaff: "/app/hospital"
+        case .districtManager: "/app/welcome"
         }
     }
 }

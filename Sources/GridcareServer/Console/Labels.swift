@@ -150,3 +150,13 @@ extension Labels {
         }
     }
 }
+
+extension Labels {
+    static func urgency(_ u: ReferralUrgency) -> String {
+        switch u {
+        case .routine: "常规"
+        case .urgent: "紧急"
+        case .greenChannel: "绿色通道"
+        }
+    }
+}

@@ -139,7 +139,7 @@ extension Console {
         let id = try r.id()
         guard let hospital = r.form["hospitalId"].flatMap(Int64.init) else { throw FieldError("hospitalId", "请选择医院") }
         let urgency = r.form["urgency"].flatMap(ReferralUrgency.init(rawValue:)) ?? .routine
-        _ = try await ReferralStore(r.db).create(
+        let slip = try await ReferralStore(r.db).create(
             .init(
                 residentId: id,
                 hospitalId: hospital,
@@ -151,7 +151,7 @@ extension Console {
             ),
             logger: r.logger
         )
-        return .redirect(to: "/app/r/\(id)?done=referral")
+        return .redirect(to: "/app/referrals/\(slip.id)?done=send")
     }
 
     func decideFlag(_ r: ConsoleRequest) async throws -> Response {

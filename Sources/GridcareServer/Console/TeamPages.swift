@@ -25,7 +25,7 @@ extension Console {
             "flags": raised.items.map(Views.flag), "hasFlags": !raised.items.isEmpty,
             "slips": forTeam.map { s in
                 [
-                    "number": s.number, "name": s.patient.name, "residentId": s.residentId, "status": Labels.referral(s.status),
+                    "id": s.id, "number": s.number, "name": s.patient.name, "residentId": s.residentId, "status": Labels.referral(s.status),
                     "hospital": s.hospitalName,
                 ]
             },

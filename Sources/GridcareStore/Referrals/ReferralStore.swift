@@ -338,24 +338,33 @@ public struct ReferralStore: Sendable {
 
     public struct Filter: Sendable {
         public var status: ReferralStatus?, urgency: ReferralUrgency?, hospitalId: Int64?, residentId: Int64?, openOnly: Bool
+        /// The slip's number or its beginning (C12-2026-0001…), case-insensitive.
+        public var number: String?
         public init(
             status: ReferralStatus? = nil,
             urgency: ReferralUrgency? = nil,
             hospitalId: Int64? = nil,
             residentId: Int64? = nil,
-            openOnly: Bool = false
+            openOnly: Bool = false,
+            number: String? = nil
         ) {
             self.status = status
             self.urgency = urgency
             self.hospitalId = hospitalId
             self.residentId = residentId
             self.openOnly = openOnly
+            self.number = number
         }
     }
 
     /// The slips the caller sees: a team's, or a hospital's inbox (row-level security decides which).
     public func list(_ f: Filter, page: PageRequest, logger: Logger) async throws -> Page<Referral> {
-        try await db.transaction(logger: logger) { conn in
+        // A LIKE pattern of the typed beginning: its own wildcards are taken literally.
+        let numberPrefix = f.number.map { n in
+            n.trimmed.uppercased().replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_") + "%"
+        }
+        return try await db.transaction(logger: logger) { conn in
             let rows = try await conn.query(
                 """
                 \(unescaped: Referral.select)
@@ -365,6 +374,7 @@ public struct ReferralStore: Sendable {
                   AND (\(f.hospitalId)::bigint IS NULL OR s.hospital_id = \(f.hospitalId))
                   AND (\(f.residentId)::bigint IS NULL OR s.resident_id = \(f.residentId))
                   AND (NOT \(f.openOnly) OR s.status NOT IN ('closed', 'cancelled'))
+                  AND (\(numberPrefix)::text IS NULL OR upper(s.number) LIKE \(numberPrefix))
                 ORDER BY s.id LIMIT \(page.fetch)
                 """,
                 logger: logger
