@@ -23,9 +23,11 @@ if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "wqy\|no
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium fonts-wqy-microhei >/dev/null
 fi
-if [ ! -x "$VENV/bin/pytest" ] || ! "$VENV/bin/pip" show playwright 2>/dev/null | grep -q "Version: $PLAYWRIGHT"; then
+if [ ! -x "$VENV/bin/pytest" ] || ! "$VENV/bin/pip" show playwright 2>/dev/null | grep -q "Version: $PLAYWRIGHT" \
+  || ! "$VENV/bin/python" -c "import openpyxl" 2>/dev/null; then
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q "playwright==$PLAYWRIGHT" "pytest==9.2.0"
+  # openpyxl opens the dashboard's Excel downloads.
+  "$VENV/bin/pip" install -q "playwright==$PLAYWRIGHT" "pytest==9.2.0" "openpyxl==3.1.5"
 fi
 
 "$BIN" db stop >/dev/null 2>&1 || true
@@ -43,6 +45,7 @@ mkdir -p "$ROOT/.gridcare/screens"
 FOREIGN_GRID_WORKER=$("$BIN" user list | awk '$3 == "grid_worker" {print $2}' | tail -1)
 FOREIGN_HOSPITAL=$("$BIN" user list | awk '$3 == "hospital_staff" {print $2}' | tail -1)
 HOSPITAL_ID=$("$BIN" user list --format csv | awk -F, '$2 == "hospital" {print $6}')
-export FOREIGN_GRID_WORKER FOREIGN_HOSPITAL HOSPITAL_ID
+FOREIGN_DISTRICT=$("$BIN" user list --format csv | awk -F, '$3 == "district_manager" {print $4}' | tail -1)
+export FOREIGN_GRID_WORKER FOREIGN_HOSPITAL HOSPITAL_ID FOREIGN_DISTRICT
 GRIDCARE_URL="http://127.0.0.1:$PORT" GRIDCARE_SCREENS="$ROOT/.gridcare/screens" CHROMIUM="$(command -v chromium)" \
   "$VENV/bin/pytest" -q -p no:cacheprovider "$ROOT/Tests/browser" "$@"

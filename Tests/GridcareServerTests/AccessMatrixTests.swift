@@ -63,7 +63,7 @@ let expectedAccess: [String: String] = [
     "cancelBoardRequest": "ACG", "matchBoardRequest": "ACG", "boardView": "ACG", "listClaims": "ACG", "createClaim": "ACG",
     "actOnClaim": "ACG", "boardReport": "ACM",
     "planRounds": "AC", "getRoundsPlan": "AC", "roundsCalendar": "AC", "markPlannedVisit": "AC", "setAvailability": "ACG",
-    "listLeave": "AC", "addLeave": "AC", "mobilisationReport": "ACM", "setRoundsDays": "AC",
+    "listLeave": "AC", "addLeave": "AC", "mobilisationReport": "ACM", "setRoundsDays": "AC", "indicatorReport": "AM",
     "listNotifications": "ACGHM", "markNotificationRead": "ACGHM", "markAllNotificationsRead": "ACGHM",
     "getNotificationChannels": "ACGHM", "setNotificationChannels": "ACGHM",
 ]

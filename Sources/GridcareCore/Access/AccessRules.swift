@@ -63,6 +63,8 @@ public enum AccessRules {
         "planRounds": clinicians, "getRoundsPlan": clinicians, "roundsCalendar": clinicians, "markPlannedVisit": clinicians,
         "setAvailability": carers, "listLeave": clinicians, "addLeave": clinicians, "setRoundsDays": clinicians,
         "mobilisationReport": [.admin, .centreStaff, .districtManager],
+        // The district's dashboard: aggregates for the people who run the district, not a record of anyone.
+        "indicatorReport": [.admin, .districtManager],
     ]
 
     /// Within recordService: grid workers record welfare visits; clinical services are the doctor team's.

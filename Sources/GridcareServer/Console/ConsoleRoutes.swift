@@ -38,6 +38,7 @@ extension Console {
         registerBoardPages(on: router)
         registerNotificationPages(on: router)
         registerReferralPages(on: router)
+        registerDashboardPages(on: router)
     }
 
     /// A page that needs a session: no valid cookie goes to sign-in (and back here after it); a role the
@@ -154,7 +155,7 @@ enum Navigation {
         case .hospitalStaff:
             return [["href": "/app/hospital", "label": "转诊收件箱"], inbox]
         case .districtManager:
-            return [inbox]
+            return [["href": "/app/district", "label": "辖区指标"], inbox]
         }
     }
 
@@ -163,7 +164,7 @@ enum Navigation {
         case .gridWorker: "/app/grids"
         case .centreStaff, .admin: "/app/today"
         case .hospitalStaff: "/app/hospital"
-        case .districtManager: "/app/welcome"
+        case .districtManager: "/app/district"
         }
     }
 }

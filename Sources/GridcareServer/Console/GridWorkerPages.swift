@@ -11,7 +11,6 @@ extension Console {
         router.get("/app/grids/:id", use: page("listHouseholds") { r in try await microGrid(r) })
         router.get("/app/h/:token", use: page("getHouseholdByCode") { r in try await householdByCode(r) })
         router.get("/app/search", use: page("listResidents") { r in try await search(r) })
-        router.get("/app/welcome", use: page("whoAmI") { r in render("welcome", title: "欢迎", caller: r.caller) })
     }
 
     /// 我的微网格: the caller's micro-grids, and first the residents who need something (open alerts, then

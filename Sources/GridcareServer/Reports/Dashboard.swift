@@ -1,0 +1,133 @@
+import Foundation
+import GridcareCore
+import GridcareRouting
+import GridcareStore
+import Logging
+
+/// A district manager's dashboard of one area or team for one period, against the period before: the
+/// indicator tables the page shows, the CSV and Excel downloads hold and the API returns. Aggregates
+/// only, read by the stores that own each figure; no resident's record reaches it.
+struct Dashboard: Sendable {
+    /// What the dashboard is about: an area of the district (the district itself, a street, community,
+    /// grid or micro-grid) or a care team.
+    enum Focus: Sendable, Equatable {
+        case area(Int64), team(Int64)
+    }
+
+    var focus: Focus
+    var title: String
+    var path: [IndicatorTree.Node]
+    var period: ReportPeriod
+    var current: IndicatorFigures
+    var previous: IndicatorFigures
+    var tables: [ReportTable]
+    /// The counts it was built from, per micro-grid, with the tree: for the charts.
+    var data: IndicatorData
+    var rules: IndicatorRules
+
+    /// Reads and assembles the dashboard; an area or team outside the caller's district answers like a
+    /// missing one. The 3-hour mobilisation check is heavy work: when no place is free, its table says so.
+    static func read(
+        _ db: Database, districtId: Int64, focus: Focus, period: ReportPeriod, config: AppConfig, heavyWork: Admission, logger: Logger
+    ) async throws -> Dashboard {
+        let rules = IndicatorRules(visits: config.visitRules)
+        let data = try await IndicatorStore(db).report(
+            districtId: districtId, period: period, rules: rules, today: SimpleDate.todayInChina(), logger: logger)
+        let tree = data.tree
+        let grids: [Int64], title: String, path: [IndicatorTree.Node], anchor: Int64
+        switch focus {
+        case .area(let id):
+            guard let node = tree.nodes[id] else { throw StoreError.notFound("area") }
+            grids = tree.microGrids(under: id)
+            title = node.name
+            path = tree.path(to: id)
+            anchor = id
+        case .team(let id):
+            guard let team = tree.teams.first(where: { $0.id == id }) else { throw StoreError.notFound("care team") }
+            grids = team.microGrids
+            title = team.name
+            path = tree.path(to: districtId)
+            anchor = districtId
+        }
+        let inFocus = Set(grids)
+        func sum(_ byGrid: [Int64: IndicatorCounts]) -> IndicatorCounts { IndicatorCounts.sum(grids.compactMap { byGrid[$0] }) }
+        let current = IndicatorFigures(sum(data.current), period: period)
+        let previous = IndicatorFigures(sum(data.previous), period: period.previous)
+
+        let coverage = try await CoverageStore(db).report(districtId: districtId, rules: config.coverage, logger: logger)
+        let start = period.from.startInChina, end = period.to.adding(days: 1).startInChina
+        let before = period.previous
+        let referrals = try await ReferralReports(db, rules: config.referralRules)
+            .report(districtId: districtId, from: start, to: end, logger: logger)
+        let referralsBefore = try await ReferralReports(db, rules: config.referralRules)
+            .report(districtId: districtId, from: before.from.startInChina, to: start, logger: logger)
+        let board = try await BoardReports(db).report(districtId: districtId, from: start, to: end, logger: logger)
+        let boardBefore = try await BoardReports(db).report(districtId: districtId, from: before.from.startInChina, to: start, logger: logger)
+        let mobilisation = try await heavyWork.run {
+            try await MobilisationStore(db).check(districtId: districtId, rule: config.mobilisationRules.rule(.notice), logger: logger)
+        }
+
+        // Communities the focus touches, for the board's figures (kept per community).
+        let communities = Set(grids.compactMap { g in tree.path(to: g).first(where: { $0.level == .community })?.id })
+        let tables = DashboardTables(tree: tree, rules: rules, data: data)
+        var all: [ReportTable] = [
+            tables.summary(current, previous),
+            tables.visits(current, previous),
+        ]
+        if case .area(let id) = focus, let node = tree.nodes[id], node.level != .microGrid {
+            all.append(tables.areas(under: id))
+        }
+        all.append(tables.teams(focus: focus, anchor: anchor))
+        all.append(
+            DashboardTables.coverage(
+                coverage, inFocus: inFocus, teams: tree.teams.filter { t in t.microGrids.contains(where: inFocus.contains) }.map(\.id)))
+        all.append(DashboardTables.referrals(referrals, before: referralsBefore))
+        all.append(
+            DashboardTables.board(
+                board.communities.filter { communities.contains($0.communityId) },
+                before: boardBefore.communities.filter { communities.contains($0.communityId) }))
+        all.append(DashboardTables.mobilisation(mobilisation?.filter { inFocus.contains($0.microGridId) }))
+        return Dashboard(
+            focus: focus, title: title, path: path, period: period, current: current, previous: previous, tables: all, data: data, rules: rules)
+    }
+}
+
+extension Dashboard {
+    /// The rates a chart can compare, by the key in its address.
+    static let chartRates: [(key: String, label: String, rate: @Sendable (IndicatorFigures) -> Rate, health: Bool)] = [
+        ("contract", "签约率", { $0.contractRate }, false),
+        ("htn-standard", "高血压规范管理率", { $0.hypertensionStandard }, true),
+        ("htn-control", "血压控制率", { $0.hypertensionControl }, true),
+        ("dm-standard", "糖尿病规范管理率", { $0.diabetesStandard }, true),
+        ("dm-control", "血糖控制率", { $0.diabetesControl }, true),
+        ("checks", "65岁以上体检率", { $0.elderlyChecks }, true),
+    ]
+
+    /// One rate for each area one level down (or each team, for a micro-grid or a team), now and before;
+    /// a health rate of too few people is left out like in the tables.
+    func bars(_ key: String) -> (label: String, bars: [BarChart.Bar]) {
+        let chosen = Self.chartRates.first { $0.key == key } ?? Self.chartRates[0]
+        let tree = data.tree
+        func value(_ n: IndicatorCounts, _ p: ReportPeriod) -> Double? {
+            let r = chosen.rate(IndicatorFigures(n, period: p))
+            if chosen.health && r.whole > 0 && r.whole < rules.smallestShownGroup { return nil }
+            return r.value
+        }
+        var groups: [(String, IndicatorCounts, IndicatorCounts)] = []
+        if case .area(let id) = focus, tree.nodes[id]?.level != .microGrid {
+            groups = tree.children(of: id).filter { $0.level != .dedicatedGrid }.map {
+                ($0.name, tree.counts(of: $0.id, in: data.current), tree.counts(of: $0.id, in: data.previous))
+            }
+        } else {
+            let within: Int64? = if case .area(let id) = focus { id } else { nil }
+            let teams = within.map { tree.teams(within: $0) } ?? tree.teams.filter { if case .team(let id) = focus { $0.id == id } else { false } }
+            groups = teams.map {
+                ($0.name, tree.counts(of: $0, within: within, in: data.current), tree.counts(of: $0, within: within, in: data.previous))
+            }
+        }
+        return (
+            chosen.label,
+            groups.map { BarChart.Bar(label: $0.0, now: value($0.1, period), before: value($0.2, period.previous)) }
+        )
+    }
+}

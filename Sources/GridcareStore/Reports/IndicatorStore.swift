@@ -1,0 +1,171 @@
+import Foundation
+import GridcareCore
+import Logging
+import PostgresNIO
+
+/// Reads the district's indicator counts per micro-grid for a period and the one before it, with the
+/// area tree and the teams' catchments to roll them up by; the rates are GridcareCore's.
+public struct IndicatorStore: Sendable {
+    let db: Database
+    public init(_ db: Database) { self.db = db }
+
+    /// Everything the dashboard of `districtId` needs for `period`, read in one transaction and audited
+    /// as one read. Only counts leave the database: no resident's record is read into the service.
+    public func report(districtId: Int64, period: ReportPeriod, rules: IndicatorRules, today: SimpleDate, logger: Logger) async throws
+        -> IndicatorData
+    {
+        try await db.transaction(logger: logger) { conn in
+            let areas = try await conn.rows(
+                """
+                SELECT id, level::text, parent_id, name FROM area
+                WHERE district_id = \(districtId) AND level IN ('district', 'street', 'community', 'grid', 'micro_grid')
+                ORDER BY id
+                """,
+                as: (Int64, String, Int64?, String).self,
+                logger: logger
+            ).compactMap { row in AreaLevel(rawValue: row.1).map { IndicatorTree.Node(id: row.0, level: $0, parentId: row.2, name: row.3) } }
+            guard areas.contains(where: { $0.id == districtId && $0.level == .district }) else { throw StoreError.notFound("district") }
+            let teams = try await conn.rows(
+                """
+                SELECT t.id, t.name, coalesce(array_agg(c.micro_grid_id ORDER BY c.micro_grid_id) FILTER (WHERE c.micro_grid_id IS NOT NULL), '{}')
+                FROM care_team t LEFT JOIN care_team_catchment c ON c.team_id = t.id
+                WHERE t.district_id = \(districtId) GROUP BY t.id, t.name ORDER BY t.name, t.id
+                """,
+                as: (Int64, String, [Int64]).self,
+                logger: logger
+            ).map { IndicatorTree.Team(id: $0.0, name: $0.1, microGrids: $0.2) }
+            let current = try await counts(conn, districtId: districtId, period: period, rules: rules, today: today, logger: logger)
+            let previous = try await counts(conn, districtId: districtId, period: period.previous, rules: rules, today: nil, logger: logger)
+            try await AuditLog(db).record(.read, detail: "indicator report \(period.from.iso)..\(period.to.iso)", on: conn, logger: logger)
+            return IndicatorData(
+                tree: IndicatorTree(nodes: areas, teams: teams), period: period, current: current, previous: previous)
+        }
+    }
+
+    /// One statement per table family, grouped by micro-grid. `today` adds what is overdue now (only the
+    /// current period has a "now").
+    func counts(
+        _ conn: PostgresConnection, districtId: Int64, period: ReportPeriod, rules: IndicatorRules, today: SimpleDate?, logger: Logger
+    ) async throws -> [Int64: IndicatorCounts] {
+        let start = period.from.startInChina, end = period.to.adding(days: 1).startInChina
+        let born65 = period.to.adding(years: -rules.visits.annualCheckAge)
+        let chronic = rules.visits.chronicConditions.map(\.rawValue)
+        let needFollowUps = rules.required(perYear: rules.visits.chronicFollowUpsPerYear, days: period.days)
+        let needHomeVisits = rules.required(perYear: rules.visits.disabledElderlyHomeVisitsPerYear, days: period.days)
+        var byGrid: [Int64: IndicatorCounts] = [:]
+        let people = try await conn.rows(
+            """
+            WITH r AS MATERIALIZED (
+                SELECT id, micro_grid_id, birth_date <= \(born65.iso)::date AS old, 'hypertension' = ANY (conditions) AS htn,
+                       'type2_diabetes' = ANY (conditions) AS dm, conditions && \(chronic)::text[] AS chronic
+                FROM resident WHERE district_id = \(districtId)
+            ),
+            s AS (
+                SELECT resident_id, count(*) FILTER (WHERE visit = 'doctor_follow_up') AS fu, count(*) FILTER (WHERE visit = 'annual_check') AS ac,
+                       count(*) FILTER (WHERE visit = 'home_visit') AS hv, count(*) FILTER (WHERE visit = 'welfare_visit') AS wv
+                FROM service_entry
+                WHERE district_id = \(districtId) AND visit IS NOT NULL AND performed_at >= \(start) AND performed_at < \(end)
+                GROUP BY resident_id
+            ),
+            bp AS (
+                SELECT DISTINCT ON (resident_id) resident_id, systolic, diastolic FROM vital_reading
+                WHERE district_id = \(districtId) AND systolic IS NOT NULL AND measured_at >= \(start) AND measured_at < \(end)
+                ORDER BY resident_id, measured_at DESC, id DESC
+            ),
+            gl AS (
+                SELECT DISTINCT ON (resident_id) resident_id, glucose_fasting FROM vital_reading
+                WHERE district_id = \(districtId) AND glucose_fasting IS NOT NULL AND measured_at >= \(start) AND measured_at < \(end)
+                ORDER BY resident_id, measured_at DESC, id DESC
+            ),
+            k AS (
+                SELECT DISTINCT resident_id FROM contract WHERE district_id = \(districtId) AND period @> \(period.to.iso)::date
+            ),
+            f AS (
+                SELECT resident_id, min(tier) AS tier, bool_or(category = 'disabled_elderly') AS de FROM risk_flag
+                WHERE district_id = \(districtId) AND status = 'confirmed' AND decided_at < \(end)
+                GROUP BY resident_id
+            )
+            SELECT r.micro_grid_id AS grid, count(*)::int AS residents, count(k.resident_id)::int AS contracted,
+                   count(*) FILTER (WHERE r.old)::int AS aged65, count(*) FILTER (WHERE r.old AND s.ac > 0)::int AS checked65,
+                   count(*) FILTER (WHERE r.htn)::int AS htn, count(*) FILTER (WHERE r.htn AND s.fu > 0)::int AS htn_managed,
+                   count(*) FILTER (WHERE r.htn AND s.fu >= \(needFollowUps))::int AS htn_standard,
+                   count(*) FILTER (WHERE r.htn AND s.fu > 0 AND bp.diastolic < \(rules.controlledDiastolic)
+                                    AND bp.systolic < CASE WHEN r.old THEN \(rules.controlledSystolicFrom65) ELSE \(rules.controlledSystolic) END)::int
+                     AS htn_controlled,
+                   count(*) FILTER (WHERE r.dm)::int AS dm, count(*) FILTER (WHERE r.dm AND s.fu > 0)::int AS dm_managed,
+                   count(*) FILTER (WHERE r.dm AND s.fu >= \(needFollowUps))::int AS dm_standard,
+                   count(*) FILTER (WHERE r.dm AND s.fu > 0 AND gl.glucose_fasting < \(rules.controlledFastingGlucose))::int AS dm_controlled,
+                   count(*) FILTER (WHERE f.de)::int AS de, count(*) FILTER (WHERE f.de AND s.hv >= \(needHomeVisits))::int AS de_visited,
+                   count(*) FILTER (WHERE r.chronic)::int AS chronic,
+                   coalesce(sum(s.fu) FILTER (WHERE r.chronic), 0)::int AS fu_done, coalesce(sum(s.ac) FILTER (WHERE r.old), 0)::int AS ac_done,
+                   coalesce(sum(s.hv) FILTER (WHERE f.de), 0)::int AS hv_done, coalesce(sum(s.wv) FILTER (WHERE f.tier IS NOT NULL), 0)::int AS wv_done,
+                   count(*) FILTER (WHERE f.tier = 'red')::int AS red, count(*) FILTER (WHERE f.tier = 'yellow')::int AS yellow,
+                   count(*) FILTER (WHERE f.tier = 'green')::int AS green
+            FROM r LEFT JOIN s ON s.resident_id = r.id LEFT JOIN bp ON bp.resident_id = r.id LEFT JOIN gl ON gl.resident_id = r.id
+            LEFT JOIN k ON k.resident_id = r.id LEFT JOIN f ON f.resident_id = r.id
+            GROUP BY r.micro_grid_id
+            """,
+            logger: logger
+        ) { c in
+            var n = IndicatorCounts()
+            n.residents = try c("residents")
+            n.contracted = try c("contracted")
+            n.aged65 = try c("aged65")
+            n.checked65 = try c("checked65")
+            n.hypertension = try c("htn")
+            n.hypertensionManaged = try c("htn_managed")
+            n.hypertensionStandard = try c("htn_standard")
+            n.hypertensionControlled = try c("htn_controlled")
+            n.diabetes = try c("dm")
+            n.diabetesManaged = try c("dm_managed")
+            n.diabetesStandard = try c("dm_standard")
+            n.diabetesControlled = try c("dm_controlled")
+            n.disabledElderly = try c("de")
+            n.disabledElderlyVisited = try c("de_visited")
+            n.chronic = try c("chronic")
+            n.followUpsDone = try c("fu_done")
+            n.checksDone = try c("ac_done")
+            n.homeVisitsDone = try c("hv_done")
+            n.welfareVisitsDone = try c("wv_done")
+            n.flaggedRed = try c("red")
+            n.flaggedYellow = try c("yellow")
+            n.flaggedGreen = try c("green")
+            return (try c("grid", Int64.self), n)
+        }
+        for (grid, n) in people { byGrid[grid] = n }
+        // Overdue as the due list counts it: a visit never made is due from the year's start at the earliest.
+        let jan1 = today.map { SimpleDate(year: $0.year, month: 1, day: 1)!.iso }
+        let others = try await conn.rows(
+            """
+            SELECT m.id, (SELECT count(*) FROM household h WHERE h.micro_grid_id = m.id)::int,
+                   (SELECT count(*) FROM follow_up u WHERE u.micro_grid_id = m.id AND u.due_by BETWEEN \(period.from.iso)::date AND \(period.to.iso)::date)::int,
+                   (SELECT count(*) FROM follow_up u WHERE u.micro_grid_id = m.id AND u.due_by BETWEEN \(period.from.iso)::date AND \(period.to.iso)::date
+                      AND u.done_by_service IS NOT NULL)::int,
+                   (SELECT count(*) FROM due_visit d WHERE d.micro_grid_id = m.id
+                      AND CASE WHEN d.year_clamped THEN greatest(d.due_on, \(jan1)::date) ELSE d.due_on END < \(today?.iso)::date
+                      AND (d.active_from IS NULL OR d.active_from <= \(today?.iso)::date)
+                      AND (d.active_until IS NULL OR d.active_until > \(today?.iso)::date))::int
+            FROM area m WHERE m.district_id = \(districtId) AND m.level = 'micro_grid'
+            """,
+            as: (Int64, Int, Int, Int, Int).self,
+            logger: logger
+        )
+        for (grid, households, asked, answered, overdue) in others {
+            var n = byGrid[grid] ?? IndicatorCounts()
+            n.households = households
+            n.followUpsAsked = asked
+            n.followUpsAnswered = answered
+            n.overdueNow = overdue
+            byGrid[grid] = n
+        }
+        return byGrid
+    }
+}
+
+/// What `IndicatorStore.report` read: the tree to roll up by, and the counts of both periods.
+public struct IndicatorData: Sendable {
+    public var tree: IndicatorTree
+    public var period: ReportPeriod
+    public var current: [Int64: IndicatorCounts]
+    public var previous: [Int64: IndicatorCounts]
+}
