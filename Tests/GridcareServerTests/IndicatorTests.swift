@@ -16,12 +16,17 @@ import Testing
         try await withScopedAPI { client, f, users, db in
             let mg1Household = try await HouseholdStore(db).create(
                 .init(microGridId: f.microGridIds[1], externalRef: "H9", address: "人民路9号", latitude: 30.661, longitude: 104.061),
-                logger: quiet)
+                logger: quiet
+            )
             func resident(_ n: Int, _ born: Int, _ conditions: [Condition], household: Int64? = nil) async throws -> Int64 {
                 try await ResidentStore(db).create(
                     Fixture.residentDraft(
-                        household: household ?? f.householdIds[0], n: 900 + n, name: "居民\(n)",
-                        born: SimpleDate(year: born, month: 6, day: 1)!, conditions: conditions),
+                        household: household ?? f.householdIds[0],
+                        n: 900 + n,
+                        name: "居民\(n)",
+                        born: SimpleDate(year: born, month: 6, day: 1)!,
+                        conditions: conditions
+                    ),
                     logger: quiet
                 ).id
             }
@@ -40,7 +45,9 @@ import Testing
                     INSERT INTO service_entry (district_id, resident_id, micro_grid_id, kind, visit, performed_by, performed_at)
                     SELECT district_id, id, micro_grid_id, 'clinic_visit', \(visit)::visit_kind, \(users.ids[.admin]!), \(at)::timestamptz
                     FROM resident WHERE id = \(r)
-                    """, logger: quiet)
+                    """,
+                    logger: quiet
+                )
             }
             func reading(_ r: Int64, _ at: String, bp: (Int, Int)? = nil, glucose: Double? = nil) async throws {
                 try await db.query(
@@ -48,14 +55,18 @@ import Testing
                     INSERT INTO vital_reading (district_id, resident_id, micro_grid_id, measured_at, measured_by, systolic, diastolic, glucose_fasting)
                     SELECT district_id, id, micro_grid_id, \(at)::timestamptz, \(users.ids[.admin]!), \(bp?.0), \(bp?.1), \(glucose)::numeric
                     FROM resident WHERE id = \(r)
-                    """, logger: quiet)
+                    """,
+                    logger: quiet
+                )
             }
             func contract(_ r: Int64, _ starts: String, _ ends: String) async throws {
                 try await db.query(
                     """
                     INSERT INTO contract (district_id, resident_id, micro_grid_id, team_id, starts_on, term_ends_on)
                     SELECT district_id, id, micro_grid_id, \(f.teamId), \(starts)::date, \(ends)::date FROM resident WHERE id = \(r)
-                    """, logger: quiet)
+                    """,
+                    logger: quiet
+                )
             }
             try await service(a, "doctor_follow_up", "2026-02-01 09:00+08")
             try await service(a, "doctor_follow_up", "2026-05-01 09:00+08")
@@ -78,10 +89,17 @@ import Testing
             try await contract(e, "2025-01-01", "2026-01-01")
 
             let period = ReportPeriod(from: SimpleDate(year: 2026, month: 1, day: 1)!, to: SimpleDate(year: 2026, month: 6, day: 30)!)!
-            #expect(period.previous == ReportPeriod(from: SimpleDate(year: 2025, month: 7, day: 4)!, to: SimpleDate(year: 2025, month: 12, day: 31)!)!)
+            #expect(
+                period.previous == ReportPeriod(from: SimpleDate(year: 2025, month: 7, day: 4)!, to: SimpleDate(year: 2025, month: 12, day: 31)!)!
+            )
             let rules = IndicatorRules(visits: VisitRules())
             let data = try await IndicatorStore(db).report(
-                districtId: f.districtId, period: period, rules: rules, today: SimpleDate(year: 2026, month: 7, day: 1)!, logger: quiet)
+                districtId: f.districtId,
+                period: period,
+                rules: rules,
+                today: SimpleDate(year: 2026, month: 7, day: 1)!,
+                logger: quiet
+            )
             let now = IndicatorFigures(data.tree.counts(of: f.districtId, in: data.current), period: period)
             let before = IndicatorFigures(data.tree.counts(of: f.districtId, in: data.previous), period: period.previous)
             let n = now.counts
@@ -94,7 +112,8 @@ import Testing
             let p = before.counts
             #expect((p.contracted, p.checked65, p.hypertensionManaged, p.hypertensionStandard, p.diabetesManaged) == (4, 1, 1, 0, 2))
             // Per micro-grid: the first holds A–E, the second F and G.
-            let first = data.current[f.microGridIds[0]]!, second = data.current[f.microGridIds[1]]!
+            let first = data.current[f.microGridIds[0]]!
+            let second = data.current[f.microGridIds[1]]!
             #expect((first.residents, first.hypertensionManaged, second.residents, second.hypertensionManaged) == (5, 3, 2, 1))
             #expect(first.households == 2 && second.households == 1)
             let visits = Dictionary(uniqueKeysWithValues: now.visits(rules.visits).map { ($0.rule, $0) })
@@ -102,8 +121,11 @@ import Testing
 
             // The API's tables, as the manager reads them: the district's rates, a group under five "too few".
             let (status, report) = try await client.call(
-                .get, "/v1/reports/indicators?from=2026-01-01&to=2026-06-30", token: users[.districtManager],
-                as: Components.Schemas.IndicatorReport.self)
+                .get,
+                "/v1/reports/indicators?from=2026-01-01&to=2026-06-30",
+                token: users[.districtManager],
+                as: Components.Schemas.IndicatorReport.self
+            )
             #expect(status == .ok)
             #expect((report.from, report.previousFrom, report.previousTo) == ("2026-01-01", "2025-07-04", "2025-12-31"))
             let summary = try #require(report.tables.first { $0.key == "summary" })
@@ -119,17 +141,26 @@ import Testing
 
             // The first micro-grid's dashboard holds only its own five people; a team's, its catchment's seven.
             let (_, grid) = try await client.call(
-                .get, "/v1/reports/indicators?from=2026-01-01&to=2026-06-30&areaId=\(f.microGridIds[0])", token: users[.districtManager],
-                as: Components.Schemas.IndicatorReport.self)
+                .get,
+                "/v1/reports/indicators?from=2026-01-01&to=2026-06-30&areaId=\(f.microGridIds[0])",
+                token: users[.districtManager],
+                as: Components.Schemas.IndicatorReport.self
+            )
             #expect(grid.tables.first { $0.key == "summary" }?.rows.first?.cells.suffix(2) == ["3", "5"])
             let (_, team) = try await client.call(
-                .get, "/v1/reports/indicators?from=2026-01-01&to=2026-06-30&teamId=\(f.teamId)", token: users[.districtManager],
-                as: Components.Schemas.IndicatorReport.self)
+                .get,
+                "/v1/reports/indicators?from=2026-01-01&to=2026-06-30&teamId=\(f.teamId)",
+                token: users[.districtManager],
+                as: Components.Schemas.IndicatorReport.self
+            )
             #expect(team.tables.first { $0.key == "summary" }?.rows.first?.cells.suffix(2) == ["3", "7"])
 
             // Bad input is named; a grid worker, a doctor and a hospital clerk may not read the district's figures.
             let (backwards, problem, _) = try await client.call(
-                .get, "/v1/reports/indicators?from=2026-06-30&to=2026-01-01", token: users[.districtManager])
+                .get,
+                "/v1/reports/indicators?from=2026-06-30&to=2026-01-01",
+                token: users[.districtManager]
+            )
             #expect(backwards == .unprocessableContent && problem["field"] as? String == "to")
             #expect(try await client.call(.get, "/v1/reports/indicators?areaId=999999", token: users[.districtManager]).0 == .notFound)
             for role in [Role.gridWorker, .centreStaff, .hospitalStaff] {

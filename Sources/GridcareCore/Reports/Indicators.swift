@@ -40,7 +40,8 @@ public struct ReportPeriod: Sendable, Equatable {
             return ReportPeriod(from: on(y, 1, 1), to: today, previousFrom: on(y - 1, 1, 1), previousTo: on(y - 1, m, d))
         case "quarter":
             let first = (m - 1) / 3 * 3 + 1
-            let start = on(y, first, 1), before = on(y, first - 3, 1)
+            let start = on(y, first, 1)
+            let before = on(y, first - 3, 1)
             let offset = today.dayNumber - start.dayNumber
             let end = SimpleDate(dayNumber: min(before.dayNumber + offset, start.dayNumber - 1))
             return ReportPeriod(from: start, to: today, previousFrom: before, previousTo: end)
@@ -168,23 +169,40 @@ public struct IndicatorFigures: Sendable, Equatable {
             + Double(counts.flaggedGreen) * IndicatorRules.expected(days: d, interval: rules.welfareDays[.green] ?? 30)
         return [
             RuleVisits(
-                rule: "chronic_follow_up", label: "慢病随访", population: counts.chronic,
+                rule: "chronic_follow_up",
+                label: "慢病随访",
+                population: counts.chronic,
                 expected: Double(counts.chronic) * IndicatorRules.expected(days: d, interval: rules.chronicIntervalDays),
-                done: counts.followUpsDone),
+                done: counts.followUpsDone
+            ),
             RuleVisits(
-                rule: "annual_check", label: "65岁以上年度体检", population: counts.aged65,
+                rule: "annual_check",
+                label: "65岁以上年度体检",
+                population: counts.aged65,
                 expected: Double(counts.aged65) * IndicatorRules.expected(days: d, interval: rules.annualCheckIntervalDays),
-                done: counts.checksDone),
+                done: counts.checksDone
+            ),
             RuleVisits(
-                rule: "disabled_elderly_home_visit", label: "失能老人上门随访", population: counts.disabledElderly,
+                rule: "disabled_elderly_home_visit",
+                label: "失能老人上门随访",
+                population: counts.disabledElderly,
                 expected: Double(counts.disabledElderly) * IndicatorRules.expected(days: d, interval: rules.homeVisitIntervalDays),
-                done: counts.homeVisitsDone),
+                done: counts.homeVisitsDone
+            ),
             RuleVisits(
-                rule: "welfare_visit", label: "网格员走访", population: counts.flaggedRed + counts.flaggedYellow + counts.flaggedGreen,
-                expected: welfare, done: counts.welfareVisitsDone),
+                rule: "welfare_visit",
+                label: "网格员走访",
+                population: counts.flaggedRed + counts.flaggedYellow + counts.flaggedGreen,
+                expected: welfare,
+                done: counts.welfareVisitsDone
+            ),
             RuleVisits(
-                rule: "follow_up", label: "读数或出院后复诊", population: counts.followUpsAsked,
-                expected: Double(counts.followUpsAsked), done: counts.followUpsAnswered),
+                rule: "follow_up",
+                label: "读数或出院后复诊",
+                population: counts.followUpsAsked,
+                expected: Double(counts.followUpsAsked),
+                done: counts.followUpsAnswered
+            ),
         ]
     }
 }

@@ -35,7 +35,9 @@ enum BarChart {
             }
             if let v = bar.now {
                 m.raw("<rect class=\"now\" x=\"\(labelWidth)\" y=\"\(top + 2)\" width=\"\(plot * min(v, 1))\" height=\"12\"/>")
-                m.raw("<text class=\"value\" x=\"\(labelWidth + plot * min(v, 1) + 4)\" y=\"\(top + 13)\">\(String(format: "%.1f%%", v * 100))</text>")
+                m.raw(
+                    "<text class=\"value\" x=\"\(labelWidth + plot * min(v, 1) + 4)\" y=\"\(top + 13)\">\(String(format: "%.1f%%", v * 100))</text>"
+                )
             } else {
                 m.raw("<text class=\"value\" x=\"\(labelWidth + 4)\" y=\"\(top + 13)\">—</text>")
             }

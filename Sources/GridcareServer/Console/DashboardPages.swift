@@ -37,7 +37,14 @@ extension Console {
     func dashboardPage(_ r: ConsoleRequest) async throws -> Response {
         let q = try dashboardQuery(r)
         let d = try await Dashboard.read(
-            r.db, districtId: q.district, focus: q.focus, period: q.period, config: config, heavyWork: heavyWork, logger: r.logger)
+            r.db,
+            districtId: q.district,
+            focus: q.focus,
+            period: q.period,
+            config: config,
+            heavyWork: heavyWork,
+            logger: r.logger
+        )
         // Every link keeps the period; an area's or team's link replaces the focus.
         var keep = "period=\(q.name)"
         if q.name == "custom" { keep += "&from=\(q.period.from.iso)&to=\(q.period.to.iso)" }
@@ -90,7 +97,14 @@ extension Console {
     func dashboardExport(_ r: ConsoleRequest) async throws -> Response {
         let q = try dashboardQuery(r)
         let d = try await Dashboard.read(
-            r.db, districtId: q.district, focus: q.focus, period: q.period, config: config, heavyWork: heavyWork, logger: r.logger)
+            r.db,
+            districtId: q.district,
+            focus: q.focus,
+            period: q.period,
+            config: config,
+            heavyWork: heavyWork,
+            logger: r.logger
+        )
         let stem = "gridcare-indicators-\(q.period.from.yyyymmdd)-\(q.period.to.yyyymmdd)"
         var headers = HTTPFields()
         headers[.cacheControl] = "no-store"

@@ -28,13 +28,27 @@ struct Dashboard: Sendable {
     /// Reads and assembles the dashboard; an area or team outside the caller's district answers like a
     /// missing one. The 3-hour mobilisation check is heavy work: when no place is free, its table says so.
     static func read(
-        _ db: Database, districtId: Int64, focus: Focus, period: ReportPeriod, config: AppConfig, heavyWork: Admission, logger: Logger
+        _ db: Database,
+        districtId: Int64,
+        focus: Focus,
+        period: ReportPeriod,
+        config: AppConfig,
+        heavyWork: Admission,
+        logger: Logger
     ) async throws -> Dashboard {
         let rules = IndicatorRules(visits: config.visitRules)
         let data = try await IndicatorStore(db).report(
-            districtId: districtId, period: period, rules: rules, today: SimpleDate.todayInChina(), logger: logger)
+            districtId: districtId,
+            period: period,
+            rules: rules,
+            today: SimpleDate.todayInChina(),
+            logger: logger
+        )
         let tree = data.tree
-        let grids: [Int64], title: String, path: [IndicatorTree.Node], anchor: Int64
+        let grids: [Int64]
+        let title: String
+        let path: [IndicatorTree.Node]
+        let anchor: Int64
         switch focus {
         case .area(let id):
             guard let node = tree.nodes[id] else { throw StoreError.notFound("area") }
@@ -55,7 +69,8 @@ struct Dashboard: Sendable {
         let previous = IndicatorFigures(sum(data.previous), period: period.previous)
 
         let coverage = try await CoverageStore(db).report(districtId: districtId, rules: config.coverage, logger: logger)
-        let start = period.from.startInChina, end = period.to.adding(days: 1).startInChina
+        let start = period.from.startInChina
+        let end = period.to.adding(days: 1).startInChina
         let before = period.previous
         let referrals = try await ReferralReports(db, rules: config.referralRules)
             .report(districtId: districtId, from: start, to: end, logger: logger)
@@ -80,15 +95,30 @@ struct Dashboard: Sendable {
         all.append(tables.teams(focus: focus, anchor: anchor))
         all.append(
             DashboardTables.coverage(
-                coverage, inFocus: inFocus, teams: tree.teams.filter { t in t.microGrids.contains(where: inFocus.contains) }.map(\.id)))
+                coverage,
+                inFocus: inFocus,
+                teams: tree.teams.filter { t in t.microGrids.contains(where: inFocus.contains) }.map(\.id)
+            )
+        )
         all.append(DashboardTables.referrals(referrals, before: referralsBefore))
         all.append(
             DashboardTables.board(
                 board.communities.filter { communities.contains($0.communityId) },
-                before: boardBefore.communities.filter { communities.contains($0.communityId) }))
+                before: boardBefore.communities.filter { communities.contains($0.communityId) }
+            )
+        )
         all.append(DashboardTables.mobilisation(mobilisation?.filter { inFocus.contains($0.microGridId) }))
         return Dashboard(
-            focus: focus, title: title, path: path, period: period, current: current, previous: previous, tables: all, data: data, rules: rules)
+            focus: focus,
+            title: title,
+            path: path,
+            period: period,
+            current: current,
+            previous: previous,
+            tables: all,
+            data: data,
+            rules: rules
+        )
     }
 }
 

@@ -21,14 +21,24 @@ extension APIHandler {
             .init(
                 body: .json(
                     .init(
-                        title: d.title, from: period.from.iso, to: period.to.iso, previousFrom: period.previous.from.iso,
+                        title: d.title,
+                        from: period.from.iso,
+                        to: period.to.iso,
+                        previousFrom: period.previous.from.iso,
                         previousTo: period.previous.to.iso,
                         tables: d.tables.map { t in
                             .init(
-                                key: t.key, title: t.title, note: t.note, columns: t.columns,
-                                rows: t.rows.map { .init(cells: $0.cells.map(\.shown), values: $0.cells.map(\.number)) })
+                                key: t.key,
+                                title: t.title,
+                                note: t.note,
+                                columns: t.columns,
+                                rows: t.rows.map { .init(cells: $0.cells.map(\.shown), values: $0.cells.map(\.number)) }
+                            )
                         }
-                    ))))
+                    )
+                )
+            )
+        )
     }
 }
 

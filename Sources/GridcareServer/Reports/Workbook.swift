@@ -12,7 +12,10 @@ enum Workbook {
         func add(_ path: String, _ text: String) throws {
             let data = Data(text.utf8)
             try archive.addEntry(
-                with: path, type: .file, uncompressedSize: Int64(data.count), modificationDate: Date(timeIntervalSince1970: 1_767_225_600),
+                with: path,
+                type: .file,
+                uncompressedSize: Int64(data.count),
+                modificationDate: Date(timeIntervalSince1970: 1_767_225_600),
                 compressionMethod: .deflate
             ) { position, size in data.subdata(in: Int(position)..<Int(position) + size) }
         }
@@ -28,7 +31,9 @@ enum Workbook {
                 <Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>\
                 \(sheets.map { "<Override PartName=\"/xl/worksheets/sheet\($0.index).xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>" }.joined())\
                 </Types>
-                """))
+                """
+            )
+        )
         try add(
             "_rels/.rels",
             xml(
@@ -36,7 +41,9 @@ enum Workbook {
                 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
                 <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>\
                 </Relationships>
-                """))
+                """
+            )
+        )
         try add(
             "xl/workbook.xml",
             xml(
@@ -44,7 +51,9 @@ enum Workbook {
                 <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\
                 <sheets>\(sheets.map { "<sheet name=\"\(escape($0.name))\" sheetId=\"\($0.index)\" r:id=\"rId\($0.index)\"/>" }.joined())</sheets>\
                 </workbook>
-                """))
+                """
+            )
+        )
         try add(
             "xl/_rels/workbook.xml.rels",
             xml(
@@ -53,7 +62,9 @@ enum Workbook {
                 \(sheets.map { "<Relationship Id=\"rId\($0.index)\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet\($0.index).xml\"/>" }.joined())\
                 <Relationship Id="rId\(sheets.count + 1)" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>\
                 </Relationships>
-                """))
+                """
+            )
+        )
         // Style 0 is the default, 1 a percentage with one decimal, 2 a figure with one decimal, 3 bold (the header).
         try add(
             "xl/styles.xml",
@@ -69,8 +80,11 @@ enum Workbook {
                 <xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
                 <xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
                 <xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>\
+                <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>\
                 </styleSheet>
-                """))
+                """
+            )
+        )
         for sheet in sheets { try add("xl/worksheets/sheet\(sheet.index).xml", worksheet(sheet.table)) }
         guard let data = archive.data else { throw CocoaError(.fileWriteUnknown) }
         return data
@@ -119,21 +133,8 @@ enum Workbook {
 
     static func xml(_ body: String) -> String { "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n" + body }
 
-    /// XML text: the five escapes, and characters XML 1.0 cannot hold dropped.
+    /// XML text: the page's escapes (valid XML too), with the characters XML 1.0 cannot hold dropped.
     static func escape(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default:
-                if c.value < 0x20 && c != "\t" && c != "\n" && c != "\r" { continue }
-                out.unicodeScalars.append(c)
-            }
-        }
-        return out
+        Markup.escape(String(String.UnicodeScalarView(s.unicodeScalars.filter { $0.value >= 0x20 || $0 == "\t" || $0 == "\n" || $0 == "\r" })))
     }
 }

@@ -11,7 +11,13 @@ public struct IndicatorStore: Sendable {
 
     /// Everything the dashboard of `districtId` needs for `period`, read in one transaction and audited
     /// as one read. Only counts leave the database: no resident's record is read into the service.
-    public func report(districtId: Int64, period: ReportPeriod, rules: IndicatorRules, today: SimpleDate, logger: Logger) async throws
+    public func report(
+        districtId: Int64,
+        period: ReportPeriod,
+        rules: IndicatorRules,
+        today: SimpleDate,
+        logger: Logger
+    ) async throws
         -> IndicatorData
     {
         try await db.transaction(logger: logger) { conn in
@@ -38,16 +44,26 @@ public struct IndicatorStore: Sendable {
             let previous = try await counts(conn, districtId: districtId, period: period.previous, rules: rules, today: nil, logger: logger)
             try await AuditLog(db).record(.read, detail: "indicator report \(period.from.iso)..\(period.to.iso)", on: conn, logger: logger)
             return IndicatorData(
-                tree: IndicatorTree(nodes: areas, teams: teams), period: period, current: current, previous: previous)
+                tree: IndicatorTree(nodes: areas, teams: teams),
+                period: period,
+                current: current,
+                previous: previous
+            )
         }
     }
 
     /// One statement per table family, grouped by micro-grid. `today` adds what is overdue now (only the
     /// current period has a "now").
     func counts(
-        _ conn: PostgresConnection, districtId: Int64, period: ReportPeriod, rules: IndicatorRules, today: SimpleDate?, logger: Logger
+        _ conn: PostgresConnection,
+        districtId: Int64,
+        period: ReportPeriod,
+        rules: IndicatorRules,
+        today: SimpleDate?,
+        logger: Logger
     ) async throws -> [Int64: IndicatorCounts] {
-        let start = period.from.startInChina, end = period.to.adding(days: 1).startInChina
+        let start = period.from.startInChina
+        let end = period.to.adding(days: 1).startInChina
         let born65 = period.to.adding(years: -rules.visits.annualCheckAge)
         let chronic = rules.visits.chronicConditions.map(\.rawValue)
         let needFollowUps = rules.required(perYear: rules.visits.chronicFollowUpsPerYear, days: period.days)

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The district dashboard on a large district: GET /v1/reports/indicators (the tables) and /app/district
+# (the page) for the whole district, one street and one team, year to date, five rounds each, one
+# request at a time; beside them the peer: psql running the dashboard's main statement (the per-micro-grid
+# counts of one period, as IndicatorStore sends it) on the same database, so the floor is PostgreSQL's.
+# Usage: bench/dashboard.sh [RESIDENTS]   (default 1,000,000; REUSE=1 keeps an earlier run's district)
+source "$(dirname "$0")/common.sh"
+N=${1:-1000000}; PORT=18096; ROUNDS=5
+if [ -n "${REUSE:-}" ] && psql "$SERVER_URL" -qAtc "SELECT 1 FROM pg_database WHERE datname = 'gc_bench_dashboard'" | grep -q 1; then
+  URL="${SERVER_URL%/*}/gc_bench_dashboard"
+else
+  URL=$(bench_db gc_bench_dashboard)
+  start=$(now)
+  GRIDCARE_DATABASE_URL="$URL" "$BIN" demo --residents "$N" --seed 1 --log-level warning >/dev/null
+  echo "demo of $N residents loaded in $(echo "$(now) - $start" | bc -l | xargs printf '%.1f') s"
+fi
+export GRIDCARE_DATABASE_URL="$URL"
+MANAGER=$("$BIN" token issue --user manager --ttl-hours 1 --quiet --log-level warning)
+"$BIN" serve --port $PORT --log-level warning >/dev/null & SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+B="http://127.0.0.1:$PORT"
+DISTRICT=$(psql "$URL" -qAtc "SELECT district_id FROM app_user WHERE username = 'manager'")
+STREET=$(psql "$URL" -qAtc "SELECT id FROM area WHERE district_id = $DISTRICT AND level = 'street' ORDER BY id LIMIT 1")
+TEAM=$(psql "$URL" -qAtc "SELECT id FROM care_team WHERE district_id = $DISTRICT ORDER BY id LIMIT 1")
+GRIDS=$(psql "$URL" -qAtc "SELECT count(*) FROM area WHERE district_id = $DISTRICT AND level = 'micro_grid'")
+SERVICES=$(psql "$URL" -qAtc "SELECT count(*) FROM service_entry WHERE district_id = $DISTRICT")
+READINGS=$(psql "$URL" -qAtc "SELECT count(*) FROM vital_reading WHERE district_id = $DISTRICT")
+YEAR=$(TZ=Asia/Shanghai date +%Y); TODAY=$(TZ=Asia/Shanghai date +%F)
+echo "== the district dashboard, $N residents, $GRIDS micro-grids, $SERVICES services, $READINGS readings; $YEAR-01-01..$TODAY against last year's same days"
+
+time_of() { # label url [cookie|bearer] → the rounds' times in seconds, median and worst
+  local times=() header
+  if [ "${3:-bearer}" = cookie ]; then header="Cookie: gridcare_session=$MANAGER"; else header="Authorization: Bearer $MANAGER"; fi
+  for _ in $(seq 1 $ROUNDS); do
+    times+=("$(curl -fs -o /dev/null -w '%{time_total}' -H "$header" "$2")")
+  done
+  printf "%-46s median %6.2f s  worst %6.2f s  (%s)\n" "$1" \
+    "$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((ROUNDS + 1) / 2))p")" \
+    "$(printf '%s\n' "${times[@]}" | sort -n | tail -1)" "$(echo "${times[@]}")"
+}
+peer() { # the main statement for one period, as psql runs it (the floor for both periods is twice this)
+  local times=()
+  for _ in $(seq 1 $ROUNDS); do
+    local t0; t0=$(now)
+    psql "$URL" -qAt -v district="$DISTRICT" -v from="$YEAR-01-01" -v to="$TODAY" -f bench/dashboard-peer.sql >/dev/null
+    times+=("$(echo "$(now) - $t0" | bc -l)")
+  done
+  printf "%-46s median %6.2f s  worst %6.2f s\n" "peer: psql, the per-micro-grid counts (1 period)" \
+    "$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((ROUNDS + 1) / 2))p")" "$(printf '%s\n' "${times[@]}" | sort -n | tail -1)"
+}
+peer
+time_of "GET /v1/reports/indicators (district)" "$B/v1/reports/indicators"
+time_of "GET /app/district (district)" "$B/app/district" cookie
+time_of "GET /v1/reports/indicators?areaId (a street)" "$B/v1/reports/indicators?areaId=$STREET"
+time_of "GET /v1/reports/indicators?teamId (a team)" "$B/v1/reports/indicators?teamId=$TEAM"
+time_of "GET /app/district/export?format=xlsx" "$B/app/district/export?format=xlsx" cookie
+peer
