@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite against a real PostgreSQL that the suite starts itself
 # (.gridcare/test-pg), or the one named by GRIDCARE_TEST_DATABASE_URL; then drives the web console in a
-# real Chromium (scripts/browser.sh; GRIDCARE_SKIP_BROWSER=1 skips it) and fuzzes the served API with
+# real Chromium (scripts/browser.sh; GRIDCARE_SKIP_BROWSER=1 skips it), validates the FHIR export of the
+# 20,000-resident demo (scripts/fhir.sh; GRIDCARE_SKIP_FHIR=1 skips it) and fuzzes the served API with
 # schemathesis once per role (scripts/fuzz.sh; GRIDCARE_SKIP_FUZZ=1 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,12 @@ if [ -z "${GRIDCARE_SKIP_BROWSER:-}" ] && [ $# -eq 0 ]; then
   scripts/browser.sh || browser=$?
   echo "browser tests (Chromium): $([ $browser -eq 0 ] && echo 'all passed' || echo 'FAILED')"
   [ $browser -eq 0 ] || status=$browser
+fi
+if [ -z "${GRIDCARE_SKIP_FHIR:-}" ] && [ $# -eq 0 ]; then
+  fhir=0
+  scripts/fhir.sh || fhir=$?
+  echo "FHIR export (fhir.resources R4B): $([ $fhir -eq 0 ] && echo 'all valid' || echo 'FAILED')"
+  [ $fhir -eq 0 ] || status=$fhir
 fi
 if [ -z "${GRIDCARE_SKIP_FUZZ:-}" ] && [ $# -eq 0 ]; then
   fuzz=0

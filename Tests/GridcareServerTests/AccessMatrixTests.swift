@@ -64,6 +64,7 @@ let expectedAccess: [String: String] = [
     "actOnClaim": "ACG", "boardReport": "ACM",
     "planRounds": "AC", "getRoundsPlan": "AC", "roundsCalendar": "AC", "markPlannedVisit": "AC", "setAvailability": "ACG",
     "listLeave": "AC", "addLeave": "AC", "mobilisationReport": "ACM", "setRoundsDays": "AC", "indicatorReport": "AM",
+    "fhirExport": "AC", "fhirExportStatus": "AC", "fhirExportFile": "AC",
     "listNotifications": "ACGHM", "markNotificationRead": "ACGHM", "markAllNotificationsRead": "ACGHM",
     "getNotificationChannels": "ACGHM", "setNotificationChannels": "ACGHM",
 ]

@@ -65,6 +65,9 @@ public enum AccessRules {
         "mobilisationReport": [.admin, .centreStaff, .districtManager],
         // The district's dashboard: aggregates for the people who run the district, not a record of anyone.
         "indicatorReport": [.admin, .districtManager],
+        // Records for the regional platform, from the people who keep them: row-level security narrows
+        // centre staff to their centre's micro-grids.
+        "fhirExport": clinicians, "fhirExportStatus": clinicians, "fhirExportFile": clinicians,
     ]
 
     /// Within recordService: grid workers record welfare visits; clinical services are the doctor team's.

@@ -70,13 +70,15 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// The OpenAPI runtime percent-encodes header values, which turns an entity tag `"3"` into `%223%22`;
-/// this puts the quotes back so clients can echo the tag as If-Match, as HTTP intends.
+/// The OpenAPI runtime percent-encodes header values, which turns an entity tag `"3"` into `%223%22`
+/// and an address `/v1/…` into `%2Fv1%2F…`; this puts them back as written, so clients can echo the tag
+/// as If-Match and follow the address, as HTTP intends.
 struct ETagQuotesMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
-        if let tag = response.headers[.eTag], tag.contains("%") {
-            response.headers[.eTag] = tag.removingPercentEncoding ?? tag
+        // The same for an address in Content-Location (the FHIR export's status address).
+        for name in [HTTPField.Name.eTag, .contentLocation] {
+            if let value = response.headers[name], value.contains("%") { response.headers[name] = value.removingPercentEncoding ?? value }
         }
         return response
     }

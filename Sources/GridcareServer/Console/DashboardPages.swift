@@ -24,9 +24,7 @@ extension Console {
         if name == "custom" {
             guard let from = r.query["from"].flatMap(SimpleDate.init(iso:)) else { throw FieldError("from", "日期格式应为 YYYY-MM-DD") }
             guard let to = r.query["to"].flatMap(SimpleDate.init(iso:)) else { throw FieldError("to", "日期格式应为 YYYY-MM-DD") }
-            guard let p = ReportPeriod(from: from, to: to) else { throw FieldError("to", "不能早于开始日期") }
-            guard p.days <= 731 else { throw FieldError("to", "统计期最长两年") }
-            period = p
+            period = try Dashboard.period(from: from, to: to)
         } else {
             guard let p = ReportPeriod.named(name, today: today) else { throw FieldError("period", "请选择统计期") }
             period = p

@@ -36,7 +36,22 @@ enum ReferralFHIR {
             "reasonCode": [["text": s.diagnosis]], "note": [["text": s.reason]],
         ]
         let observations: [[String: Any]] = s.vitals.enumerated().map { i, v in
-            observation(v, id: "\(ref)-vitals-\(i + 1)", patient: patient, iso: iso)
+            FHIRResources.vitalSigns(
+                Vitals(
+                    systolic: v.systolic,
+                    diastolic: v.diastolic,
+                    glucoseFasting: v.glucoseFasting,
+                    glucoseRandom: v.glucoseRandom,
+                    heartRate: v.heartRate,
+                    temperature: v.temperature,
+                    spo2: v.spo2,
+                    weight: v.weight
+                ),
+                at: v.measuredAt,
+                id: "\(ref)-vitals-\(i + 1)",
+                patient: patient,
+                iso: iso
+            )
         }
         if !observations.isEmpty { request["supportingInfo"] = observations.map { ["reference": "Observation/\($0["id"]!)"] } }
         return [
@@ -65,31 +80,5 @@ enum ReferralFHIR {
         case .dischargedDown, .followUpDone, .closed: "completed"
         default: "active"
         }
-    }
-
-    /// One reading set as a vital-signs Observation with a LOINC-coded component per value.
-    static func observation(_ v: ReferralVitals, id: String, patient: [String: Any], iso: ISO8601DateFormatter) -> [String: Any] {
-        func component(_ code: String, _ name: String, _ value: Double?, _ unit: String) -> [String: Any]? {
-            guard let value else { return nil }
-            return [
-                "code": ["coding": [["system": "http://loinc.org", "code": code, "display": name]]],
-                "valueQuantity": ["value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit],
-            ]
-        }
-        let components = [
-            component("8480-6", "Systolic blood pressure", v.systolic.map(Double.init), "mm[Hg]"),
-            component("8462-4", "Diastolic blood pressure", v.diastolic.map(Double.init), "mm[Hg]"),
-            component("1558-6", "Fasting glucose", v.glucoseFasting, "mmol/L"),
-            component("2339-0", "Glucose", v.glucoseRandom, "mmol/L"),
-            component("8867-4", "Heart rate", v.heartRate.map(Double.init), "/min"),
-            component("8310-5", "Body temperature", v.temperature, "Cel"),
-            component("59408-5", "Oxygen saturation", v.spo2.map(Double.init), "%"),
-            component("29463-7", "Body weight", v.weight, "kg"),
-        ].compactMap { $0 }
-        return [
-            "resourceType": "Observation", "id": id, "status": "final",
-            "category": [["coding": [["system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "vital-signs"]]]],
-            "code": ["text": "Vital signs"], "subject": patient, "effectiveDateTime": iso.string(from: v.measuredAt), "component": components,
-        ]
     }
 }

@@ -123,6 +123,15 @@ struct Dashboard: Sendable {
 }
 
 extension Dashboard {
+    /// A period a manager asked for, checked: in order, at most two years, within this century (the
+    /// records cannot be older, and the 65-year age line must stay a date).
+    static func period(from: SimpleDate, to: SimpleDate) throws -> ReportPeriod {
+        guard let p = ReportPeriod(from: from, to: to) else { throw FieldError("to", "不能早于开始日期（must not be before from）") }
+        guard p.days <= 731 else { throw FieldError("to", "统计期最长两年（a period is at most two years）") }
+        guard from.year >= 2000, to.year <= 2100 else { throw FieldError("from", "应在 2000–2100 年之间（must lie within 2000–2100）") }
+        return p
+    }
+
     /// The rates a chart can compare, by the key in its address.
     static let chartRates: [(key: String, label: String, rate: @Sendable (IndicatorFigures) -> Rate, health: Bool)] = [
         ("contract", "签约率", { $0.contractRate }, false),

@@ -12,8 +12,7 @@ extension APIHandler {
         let today = SimpleDate.todayInChina()
         let from = try date(q.from, field: "from") ?? SimpleDate(year: today.year, month: 1, day: 1)!
         let to = try date(q.to, field: "to") ?? today
-        guard let period = ReportPeriod(from: from, to: to) else { throw FieldError("to", "must not be before from") }
-        guard period.days <= 731 else { throw FieldError("to", "a period is at most two years") }
+        let period = try Dashboard.period(from: from, to: to)
         if q.areaId != nil && q.teamId != nil { throw FieldError("teamId", "give an area or a team, not both") }
         let focus: Dashboard.Focus = q.teamId.map { .team($0) } ?? .area(q.areaId ?? district)
         let d = try await Dashboard.read(db, districtId: district, focus: focus, period: period, config: config, heavyWork: heavyWork, logger: logger)
