@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
     ],
     targets: [
+        // Debian's libqrencode, for the household code sheets (码上办).
+        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         // The routing solver (PCVRPTW/VRPTW, VRPLIB in and out) on plain values: the planner's engine.
         .target(
             name: "GridcareRouting",
@@ -79,6 +81,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                "CQRencode",
             ],
             resources: [.copy("Console/templates"), .copy("Console/static")],
             swiftSettings: swiftSettings

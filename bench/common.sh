@@ -1,7 +1,7 @@
 # Shared by the benchmarks: a release build, the embedded cluster, and a fresh database per run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-scripts/ensure-postgres.sh
+scripts/ensure-packages.sh
 # The scripts' arithmetic and loads: installed from Debian's packages when missing (lists refreshed first).
 need=()
 for tool in bc:bc; do command -v "${tool%%:*}" >/dev/null || need+=("${tool#*:}"); done

@@ -18,16 +18,17 @@ export GRIDCARE_AUTH_BCRYPT_COST=4
 # Every test signs in afresh from one address; the limits themselves are the Swift suite's to test.
 export GRIDCARE_AUTH_SIGN_IN_PER_USER_PER_MINUTE=120 GRIDCARE_AUTH_SIGN_IN_PER_ADDRESS_PER_MINUTE=240
 
-if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "wqy\|noto.*cjk"; then
+# zbarimg reads the printed household codes back, as a phone's camera would.
+if ! command -v chromium >/dev/null || ! command -v zbarimg >/dev/null || ! fc-list 2>/dev/null | grep -qi "wqy\|noto.*cjk"; then
   SUDO=$([ "$(id -u)" -eq 0 ] && echo "" || echo sudo)
   $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium fonts-wqy-microhei >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium fonts-wqy-microhei zbar-tools >/dev/null
 fi
 if [ ! -x "$VENV/bin/pytest" ] || ! "$VENV/bin/pip" show playwright 2>/dev/null | grep -q "Version: $PLAYWRIGHT" \
-  || ! "$VENV/bin/python" -c "import openpyxl" 2>/dev/null; then
+  || ! "$VENV/bin/python" -c "import openpyxl, pypdf" 2>/dev/null; then
   python3 -m venv "$VENV"
-  # openpyxl opens the dashboard's Excel downloads.
-  "$VENV/bin/pip" install -q "playwright==$PLAYWRIGHT" "pytest==9.2.0" "openpyxl==3.1.5"
+  # openpyxl opens the dashboard's Excel downloads; pypdf reads the printed pages' text.
+  "$VENV/bin/pip" install -q "playwright==$PLAYWRIGHT" "pytest==9.2.0" "openpyxl==3.1.5" "pypdf==7.1.1"
 fi
 
 "$BIN" db stop >/dev/null 2>&1 || true
@@ -46,6 +47,7 @@ FOREIGN_GRID_WORKER=$("$BIN" user list | awk '$3 == "grid_worker" {print $2}' | 
 FOREIGN_HOSPITAL=$("$BIN" user list | awk '$3 == "hospital_staff" {print $2}' | tail -1)
 HOSPITAL_ID=$("$BIN" user list --format csv | awk -F, '$2 == "hospital" {print $6}')
 FOREIGN_DISTRICT=$("$BIN" user list --format csv | awk -F, '$3 == "district_manager" {print $4}' | tail -1)
-export FOREIGN_GRID_WORKER FOREIGN_HOSPITAL HOSPITAL_ID FOREIGN_DISTRICT
+DOCTOR_TOKEN=$("$BIN" token issue --user doctor --ttl-hours 2 --label browser --quiet)
+export FOREIGN_GRID_WORKER FOREIGN_HOSPITAL HOSPITAL_ID FOREIGN_DISTRICT DOCTOR_TOKEN
 GRIDCARE_URL="http://127.0.0.1:$PORT" GRIDCARE_SCREENS="$ROOT/.gridcare/screens" CHROMIUM="$(command -v chromium)" \
   "$VENV/bin/pytest" -q -p no:cacheprovider "$ROOT/Tests/browser" "$@"

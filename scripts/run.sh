@@ -4,7 +4,7 @@
 # GRIDCARE_DEMO_SEED choose the demo district (default 20,000 residents, seed 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/ensure-postgres.sh
+scripts/ensure-packages.sh
 swift build -c release --product gridcare
 bin=.build/release/gridcare
 "$bin" demo --residents "${GRIDCARE_DEMO_RESIDENTS:-20000}" --seed "${GRIDCARE_DEMO_SEED:-1}" --if-missing

@@ -6,7 +6,7 @@
 # schemathesis once per role (scripts/fuzz.sh; GRIDCARE_SKIP_FUZZ=1 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/ensure-postgres.sh
+scripts/ensure-packages.sh
 swift build --build-tests
 status=0
 swift test --skip-build "$@" || status=$?

@@ -14,7 +14,8 @@ import Testing
 /// scripts/fhir.sh's (fhir.resources from PyPI, over the whole 20,000-resident demo).
 @Suite struct FHIRExportTests {
     /// The files of one export as parsed lines per type, and their raw bodies.
-    static func pull(_ client: any TestClientProtocol, _ kickOff: String, token: String?) async throws -> ([String: [[String: Any]]], String, String) {
+    static func pull(_ client: any TestClientProtocol, _ kickOff: String, token: String?) async throws -> ([String: [[String: Any]]], String, String)
+    {
         let (accepted, _, headers) = try await client.call(.get, kickOff, token: token)
         #expect(accepted == .accepted)
         let status = try #require(headers[.contentLocation])
@@ -39,7 +40,9 @@ import Testing
             let p = try await Placed.make(db, f)
             let doctor = users[.centreStaff]
             let whole = Fixture.residentDraft(household: f.householdIds[0], n: 101).idNumber.value
-            let raise: [String: Any] = ["residentId": p.inside.id, "category": "living_alone", "tier": "red", "population": "key", "note": "邻居王阿姨有钥匙"]
+            let raise: [String: Any] = [
+                "residentId": p.inside.id, "category": "living_alone", "tier": "red", "population": "key", "note": "邻居王阿姨有钥匙",
+            ]
             #expect(try await client.call(.post, "/v1/flags", json: raise, token: users[.gridWorker]).0 == .created)
             let reading: [String: Any] = ["measuredAt": "2026-11-02T09:00:00+08:00", "systolic": 150, "diastolic": 92, "glucoseFasting": 7.4]
             #expect(try await client.call(.post, "/v1/residents/\(p.inside.id)/readings", json: reading, token: doctor).0 == .created)
@@ -49,7 +52,9 @@ import Testing
             try await db.query(
                 """
                 UPDATE resident SET updated_at = now() - interval '1 hour';
-                """, logger: quiet)
+                """,
+                logger: quiet
+            )
             try await db.query("UPDATE care_team SET updated_at = now() - interval '1 hour'", logger: quiet)
             try await db.query("UPDATE risk_flag SET raised_at = now() - interval '1 hour'", logger: quiet)
             try await db.query("UPDATE vital_reading SET recorded_at = now() - interval '1 hour'", logger: quiet)
@@ -82,7 +87,10 @@ import Testing
                 """
                 SELECT count(*)::int FROM audit_event
                 WHERE resident_id = \(p.inside.id) AND action = 'read' AND detail = 'fhir export Patient' AND user_id = \(users.ids[.centreStaff]!)
-                """, as: Int.self, logger: quiet)
+                """,
+                as: Int.self,
+                logger: quiet
+            )
             #expect(audited == 1)
 
             // The next pull from the first's transactionTime brings the new reading, and nothing unchanged.
@@ -92,11 +100,17 @@ import Testing
             let now = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
             let since = first.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
             let (ok, body) = try await client.raw(
-                .get, "/v1/fhir/$export-file/Observation?teamId=\(f.teamId)&_since=\(since)&transactionTime=\(now.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)",
-                token: doctor)
+                .get,
+                "/v1/fhir/$export-file/Observation?teamId=\(f.teamId)&_since=\(since)&transactionTime=\(now.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)",
+                token: doctor
+            )
             #expect(ok == .ok)
             #expect(body.split(separator: "\n").count == 1 && body.contains("\"value\":132"))
-            let (_, none) = try await client.raw(.get, "/v1/fhir/$export-file/Patient?teamId=\(f.teamId)&_since=\(since)&transactionTime=\(now.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", token: doctor)
+            let (_, none) = try await client.raw(
+                .get,
+                "/v1/fhir/$export-file/Patient?teamId=\(f.teamId)&_since=\(since)&transactionTime=\(now.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)",
+                token: doctor
+            )
             #expect(none.isEmpty)
         }
     }
@@ -110,9 +124,15 @@ import Testing
             let (bad, problem, _) = try await client.call(.get, "/v1/fhir/$export?_type=Patient,Appointment", token: users[.centreStaff])
             #expect(bad == .unprocessableContent && problem.field == "_type")
             let (future, late, _) = try await client.call(
-                .get, "/v1/fhir/$export-file/Patient?transactionTime=2999-01-01T00:00:00Z", token: users[.centreStaff])
+                .get,
+                "/v1/fhir/$export-file/Patient?transactionTime=2999-01-01T00:00:00Z",
+                token: users[.centreStaff]
+            )
             #expect(future == .unprocessableContent && late.field == "transactionTime")
-            #expect(try await client.call(.get, "/v1/fhir/$export-file/Practitioner?transactionTime=2026-01-01T00:00:00Z", token: users[.centreStaff]).0 == .badRequest)
+            #expect(
+                try await client.call(.get, "/v1/fhir/$export-file/Practitioner?transactionTime=2026-01-01T00:00:00Z", token: users[.centreStaff]).0
+                    == .badRequest
+            )
             _ = f
         }
     }

@@ -74,6 +74,9 @@ public struct AppConfig: Sendable {
     /// `console.secureCookies`: mark the console's cookies Secure, for a service behind TLS (a browser then
     /// sends them over https only). Off for the loopback demo, which is plain http.
     public var consoleSecureCookies: Bool
+    /// `console.publicUrl`: the address residents' printed codes open (`https://gridcare.example.cn`);
+    /// unset, the address the sheet was printed from.
+    public var consolePublicURL: String?
     /// `rules.referrals.lateCheckMinutes`: how often the service tells centres of late slips (default 5; 0: never).
     public var referralLateCheckMinutes: Int
     /// `notifications.*`: the delivery worker, its channels, retries and quiet hours.
@@ -155,6 +158,7 @@ public struct AppConfig: Sendable {
         signInPerAddressPerMinute = max(0, reader.int(forKey: "auth.signInPerAddressPerMinute", default: 30))
         signInPerUserPerMinute = max(0, reader.int(forKey: "auth.signInPerUserPerMinute", default: 10))
         consoleSecureCookies = reader.bool(forKey: "console.secureCookies", default: false)
+        consolePublicURL = reader.string(forKey: "console.publicUrl").flatMap { $0.isEmpty ? nil : ($0.hasSuffix("/") ? String($0.dropLast()) : $0) }
         notifications = NotificationSettings(reader: reader)
         referralLateCheckMinutes = max(0, reader.int(forKey: "rules.referrals.lateCheckMinutes", default: 5))
     }

@@ -49,6 +49,8 @@ extension Console {
                 ]
             },
             "mayGenerate": AccessRules.allows(r.caller.role, "generateClinicSessions"),
+            "stations": Dictionary(clinics.map { ($0.stationId, $0.stationName) }, uniquingKeysWith: { a, _ in a })
+                .sorted { $0.key < $1.key }.map { ["id": $0.key, "name": $0.value] as [String: Any] },
         ]
         if let done = r.query["generated"] { values["done"] = "已生成门诊排班：新增 \(done) 场。" }
         return render("clinics", title: "门诊", caller: r.caller, values)

@@ -39,6 +39,7 @@ extension Console {
         registerNotificationPages(on: router)
         registerReferralPages(on: router)
         registerDashboardPages(on: router)
+        registerPaperPages(on: router)
     }
 
     /// A page that needs a session: no valid cookie goes to sign-in (and back here after it); a role the

@@ -58,7 +58,8 @@ extension APIHandler {
     static func query(ofJob job: String) throws -> [String: String] {
         var b64 = job.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         b64 += String(repeating: "=", count: (4 - b64.count % 4) % 4)
-        guard let data = Data(base64Encoded: b64), let text = String(data: data, encoding: .utf8), let items = URLComponents(string: "?" + text)?.queryItems
+        guard let data = Data(base64Encoded: b64), let text = String(data: data, encoding: .utf8),
+            let items = URLComponents(string: "?" + text)?.queryItems
         else { throw FieldError("job", "is not an export's status address") }
         return Dictionary(items.map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { a, _ in a })
     }
@@ -91,7 +92,10 @@ extension APIHandler {
                         requiresAccessToken: true,
                         output: types.map { .init(_type: $0.rawValue, url: "/v1/fhir/$export-file/\($0.rawValue)?\(files)") },
                         error: []
-                    ))))
+                    )
+                )
+            )
+        )
     }
 
     func fhirExportFile(_ input: Operations.FhirExportFile.Input) async throws -> Operations.FhirExportFile.Output {
@@ -100,14 +104,18 @@ extension APIHandler {
         guard let type = FHIRExportType(rawValue: input.path.resourceType.rawValue) else { throw FieldError("resourceType", "is not exported") }
         guard q.transactionTime <= Date() else { throw FieldError("transactionTime", "is in the future") }
         let channel = AsyncThrowingChannel<ArraySlice<UInt8>, any Error>()
-        let db = self.db, logger = self.logger, since = q._since, until = q.transactionTime
+        let db = self.db
+        let logger = self.logger
+        let since = q._since
+        let until = q.transactionTime
         // The read runs beside the response and hands it one batch at a time; a client that stops reading
         // for a minute ends it (and its transaction). Detached: it must not join a transaction of the
         // request's, which ends when this handler returns; the scope travels in `db`.
         Task.detached {
             do {
                 let iso = ISO8601DateFormatter()
-                try await FHIRExportStore(db).export(type, districtId: district, teamId: team, since: since, until: until, logger: logger) { records in
+                try await FHIRExportStore(db).export(type, districtId: district, teamId: team, since: since, until: until, logger: logger) {
+                    records in
                     var chunk = Data()
                     for record in records { chunk.append(try FHIRResources.line(record, iso: iso)) }
                     try await Self.send(ArraySlice(chunk), to: channel, within: 60)

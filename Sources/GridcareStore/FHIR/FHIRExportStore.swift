@@ -12,12 +12,35 @@ public enum FHIRExportType: String, Sendable, CaseIterable {
 /// builders own the mapping). A resident appears with the masked identity number only.
 public enum FHIRExportRecord: Sendable {
     case patient(
-        id: Int64, name: String, sex: Sex, birthYear: Int, idNumberMasked: String, phone: String?, address: String, teamId: Int64?,
-        updatedAt: Date)
-    case careTeam(id: Int64, name: String, centreId: Int64, centreName: String, members: [(workerId: Int64, name: String, role: String)], updatedAt: Date)
+        id: Int64,
+        name: String,
+        sex: Sex,
+        birthYear: Int,
+        idNumberMasked: String,
+        phone: String?,
+        address: String,
+        teamId: Int64?,
+        updatedAt: Date
+    )
+    case careTeam(
+        id: Int64,
+        name: String,
+        centreId: Int64,
+        centreName: String,
+        members: [(workerId: Int64, name: String, role: String)],
+        updatedAt: Date
+    )
     case flag(
-        id: Int64, residentId: Int64, category: String, tier: String, population: String, status: String, raisedAt: Date,
-        endedAt: Date?, note: String?)
+        id: Int64,
+        residentId: Int64,
+        category: String,
+        tier: String,
+        population: String,
+        status: String,
+        raisedAt: Date,
+        endedAt: Date?,
+        note: String?
+    )
     case observation(id: Int64, residentId: Int64, measuredAt: Date, recordedAt: Date, vitals: Vitals)
     case encounter(id: Int64, residentId: Int64, kind: String, visit: String?, performedAt: Date, recordedAt: Date)
 }
@@ -35,20 +58,43 @@ public struct FHIRExportStore: Sendable {
     /// returns how many records left.
     @discardableResult
     public func export(
-        _ type: FHIRExportType, districtId: Int64, teamId: Int64?, since: Date?, until: Date, logger: Logger,
+        _ type: FHIRExportType,
+        districtId: Int64,
+        teamId: Int64?,
+        since: Date?,
+        until: Date,
+        logger: Logger,
         emit: ([FHIRExportRecord]) async throws -> Void
     ) async throws -> Int {
         try await db.transaction(logger: logger) { conn in
             if let teamId {
                 // A team out of sight is a missing one, before anything is read.
-                guard try await conn.first("SELECT 1 FROM care_team WHERE id = \(teamId) AND district_id = \(districtId)", as: Int.self, logger: logger) != nil
+                guard
+                    try await conn.first("SELECT 1 FROM care_team WHERE id = \(teamId) AND district_id = \(districtId)", as: Int.self, logger: logger)
+                        != nil
                 else { throw StoreError.notFound("care team") }
             }
-            var after: Int64 = 0, total = 0
+            var after: Int64 = 0
+            var total = 0
             while true {
-                let (records, last, residents) = try await batch(type, districtId: districtId, teamId: teamId, since: since, until: until, after: after, conn: conn, logger: logger)
+                let (records, last, residents) = try await batch(
+                    type,
+                    districtId: districtId,
+                    teamId: teamId,
+                    since: since,
+                    until: until,
+                    after: after,
+                    conn: conn,
+                    logger: logger
+                )
                 if !residents.isEmpty {
-                    try await AuditLog(db).record(.read, residents: Array(Set(residents)).sorted(), detail: "fhir export \(type.rawValue)", on: conn, logger: logger)
+                    try await AuditLog(db).record(
+                        .read,
+                        residents: Array(Set(residents)).sorted(),
+                        detail: "fhir export \(type.rawValue)",
+                        on: conn,
+                        logger: logger
+                    )
                 }
                 if !records.isEmpty { try await emit(records) }
                 total += records.count
@@ -61,7 +107,14 @@ public struct FHIRExportStore: Sendable {
 
     /// One batch: the records, the last id, and the residents it names.
     func batch(
-        _ type: FHIRExportType, districtId: Int64, teamId: Int64?, since: Date?, until: Date, after: Int64, conn: PostgresConnection, logger: Logger
+        _ type: FHIRExportType,
+        districtId: Int64,
+        teamId: Int64?,
+        since: Date?,
+        until: Date,
+        after: Int64,
+        conn: PostgresConnection,
+        logger: Logger
     ) async throws -> ([FHIRExportRecord], Int64?, [Int64]) {
         let n = Self.batchSize
         // The team's catchment, as a filter on a row's micro-grid (nil: the whole district).
@@ -85,8 +138,16 @@ public struct FHIRExportStore: Sendable {
             )
             let records = try rows.map { r in
                 FHIRExportRecord.patient(
-                    id: r.0, name: r.1, sex: Sex(rawValue: r.2) ?? .female, birthYear: r.3, idNumberMasked: try db.vault.open(r.4).masked,
-                    phone: r.5, address: r.6, teamId: r.7, updatedAt: r.8)
+                    id: r.0,
+                    name: r.1,
+                    sex: Sex(rawValue: r.2) ?? .female,
+                    birthYear: r.3,
+                    idNumberMasked: try db.vault.open(r.4).masked,
+                    phone: r.5,
+                    address: r.6,
+                    teamId: r.7,
+                    updatedAt: r.8
+                )
             }
             return (records, rows.last?.0, rows.map(\.0))
         case .careTeam:
@@ -107,8 +168,13 @@ public struct FHIRExportStore: Sendable {
             )
             let records = rows.map { r in
                 FHIRExportRecord.careTeam(
-                    id: r.0, name: r.1, centreId: r.2, centreName: r.3,
-                    members: zip(r.5, zip(r.6, r.7)).map { (workerId: $0.0, name: $0.1.0, role: $0.1.1) }, updatedAt: r.4)
+                    id: r.0,
+                    name: r.1,
+                    centreId: r.2,
+                    centreName: r.3,
+                    members: zip(r.5, zip(r.6, r.7)).map { (workerId: $0.0, name: $0.1.0, role: $0.1.1) },
+                    updatedAt: r.4
+                )
             }
             return (records, rows.last?.0, [])
         case .flag:
@@ -127,7 +193,16 @@ public struct FHIRExportStore: Sendable {
             )
             let records = rows.map {
                 FHIRExportRecord.flag(
-                    id: $0.0, residentId: $0.1, category: $0.2, tier: $0.3, population: $0.4, status: $0.5, raisedAt: $0.6, endedAt: $0.7, note: $0.8)
+                    id: $0.0,
+                    residentId: $0.1,
+                    category: $0.2,
+                    tier: $0.3,
+                    population: $0.4,
+                    status: $0.5,
+                    raisedAt: $0.6,
+                    endedAt: $0.7,
+                    note: $0.8
+                )
             }
             return (records, rows.last?.0, rows.map(\.1))
         case .observation:
@@ -145,10 +220,21 @@ public struct FHIRExportStore: Sendable {
             )
             let records = rows.map { r in
                 FHIRExportRecord.observation(
-                    id: r.0, residentId: r.1, measuredAt: r.2, recordedAt: r.3,
+                    id: r.0,
+                    residentId: r.1,
+                    measuredAt: r.2,
+                    recordedAt: r.3,
                     vitals: Vitals(
-                        systolic: r.4, diastolic: r.5, glucoseFasting: r.6, glucoseRandom: r.7, heartRate: r.8, temperature: r.9, spo2: r.10,
-                        weight: r.11))
+                        systolic: r.4,
+                        diastolic: r.5,
+                        glucoseFasting: r.6,
+                        glucoseRandom: r.7,
+                        heartRate: r.8,
+                        temperature: r.9,
+                        spo2: r.10,
+                        weight: r.11
+                    )
+                )
             }
             return (records, rows.last?.0, rows.map(\.1))
         case .encounter:

@@ -6,6 +6,8 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
     window.history.back();
   }
+  // Paper pages: the print button opens the browser's print dialog.
+  if (event.target.closest("[data-print]")) window.print();
 });
 // A form is sent once: a second tap on a slow connection would raise the same flag twice.
 document.addEventListener("submit", function (event) {

@@ -1,0 +1,2 @@
+// libqrencode (Debian's libqrencode-dev), the QR encoder the household code sheets use.
+#include <qrencode.h>
