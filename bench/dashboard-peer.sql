@@ -1,6 +1,7 @@
 -- The dashboard's per-micro-grid counts for one period, as IndicatorStore sends them (its figures:
 -- 65 years, 2 follow-ups for a half year are replaced by the year-to-date ones: 4 and 2), for
 -- bench/dashboard.sh's peer. psql variables: district, from, to.
+SET jit = off;
 \set start '((' :'from' '::date)::timestamp AT TIME ZONE ''Asia/Shanghai'')'
 \set stop '((' :'to' '::date + 1)::timestamp AT TIME ZONE ''Asia/Shanghai'')'
 WITH r AS MATERIALIZED (

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The district dashboard on a large district: GET /v1/reports/indicators (the tables) and /app/district
-# (the page) for the whole district, one street and one team, year to date, five rounds each, one
-# request at a time; beside them the peer: psql running the dashboard's main statement (the per-micro-grid
-# counts of one period, as IndicatorStore sends it) on the same database, so the floor is PostgreSQL's.
+# (the page) for the whole district, one street and one team, year to date (read from the indicator
+# clock's rollup), five rounds each, one request at a time, and one custom period counted live; beside
+# them the peer: psql running the dashboard's main statement (the per-micro-grid counts of one period,
+# as IndicatorStore sends it) on the same database, which is what each request would cost without the rollup.
 # Usage: bench/dashboard.sh [RESIDENTS]   (default 1,000,000; REUSE=1 keeps an earlier run's district)
 source "$(dirname "$0")/common.sh"
 N=${1:-1000000}; PORT=18096; ROUNDS=5
@@ -28,16 +29,27 @@ SERVICES=$(psql "$URL" -qAtc "SELECT count(*) FROM service_entry WHERE district_
 READINGS=$(psql "$URL" -qAtc "SELECT count(*) FROM vital_reading WHERE district_id = $DISTRICT")
 YEAR=$(TZ=Asia/Shanghai date +%Y); TODAY=$(TZ=Asia/Shanghai date +%F)
 echo "== the district dashboard, $N residents, $GRIDS micro-grids, $SERVICES services, $READINGS readings; $YEAR-01-01..$TODAY against last year's same days"
+# The service's indicator clock counts the named periods at start-up: wait for its year-to-date rollup
+# (six periods: year, quarter, month to date and the same days before), and say how long it took.
+start=$(now)
+for _ in $(seq 1 600); do
+  [ "$(psql "$URL" -qAtc "SELECT count(*) FROM indicator_rollup WHERE district_id = $DISTRICT AND period_from = '$(TZ=Asia/Shanghai date +%Y)-01-01' AND period_to = '$TODAY' AND computed_at > now() - interval '10 minutes'")" -gt 0 ] \
+    && [ "$(psql "$URL" -qAtc "SELECT count(DISTINCT (period_from, period_to)) FROM indicator_rollup WHERE district_id = $DISTRICT AND computed_at > now() - interval '10 minutes'")" -ge 6 ] && break
+  sleep 1
+done
+echo "indicator clock: six periods rolled up within $(echo "$(now) - $start" | bc -l | xargs printf '%.1f') s of the service starting"
 
 time_of() { # label url [cookie|bearer] → the rounds' times in seconds, median and worst
   local times=() header
   if [ "${3:-bearer}" = cookie ]; then header="Cookie: gridcare_session=$MANAGER"; else header="Authorization: Bearer $MANAGER"; fi
+  local codes=()
   for _ in $(seq 1 $ROUNDS); do
-    times+=("$(curl -fs -o /dev/null -w '%{time_total}' -H "$header" "$2")")
+    local out; out=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "$header" "$2")
+    codes+=("${out% *}"); times+=("${out#* }")
   done
-  printf "%-46s median %6.2f s  worst %6.2f s  (%s)\n" "$1" \
+  printf "%-46s median %6.2f s  worst %6.2f s  (%s; HTTP %s)\n" "$1" \
     "$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((ROUNDS + 1) / 2))p")" \
-    "$(printf '%s\n' "${times[@]}" | sort -n | tail -1)" "$(echo "${times[@]}")"
+    "$(printf '%s\n' "${times[@]}" | sort -n | tail -1)" "$(echo "${times[@]}")" "$(printf '%s\n' "${codes[@]}" | sort | uniq -c | xargs)"
 }
 peer() { # the main statement for one period, as psql runs it (the floor for both periods is twice this)
   local times=()
@@ -55,4 +67,5 @@ time_of "GET /app/district (district)" "$B/app/district" cookie
 time_of "GET /v1/reports/indicators?areaId (a street)" "$B/v1/reports/indicators?areaId=$STREET"
 time_of "GET /v1/reports/indicators?teamId (a team)" "$B/v1/reports/indicators?teamId=$TEAM"
 time_of "GET /app/district/export?format=xlsx" "$B/app/district/export?format=xlsx" cookie
+time_of "GET /v1/reports/indicators?areaId (custom period, counted live)" "$B/v1/reports/indicators?areaId=$STREET&from=$YEAR-02-01&to=$YEAR-03-31"
 peer

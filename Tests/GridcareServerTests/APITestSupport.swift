@@ -26,6 +26,9 @@ func testConfig(_ values: [AbsoluteConfigKey: ConfigValue] = [:]) -> AppConfig {
     // Two hundred and more tests share one test cluster's 200 connections: a small pool each, unless a test
     // of concurrency asks for more.
     values[AbsoluteConfigKey(["database", "poolSize"])] = values[AbsoluteConfigKey(["database", "poolSize"])] ?? .init(.int(4), isSecret: false)
+    // The dashboard's clock is the indicator tests' to run (IndicatorStore.refresh), not every test's.
+    values[AbsoluteConfigKey(["rules", "indicators", "refreshMinutes"])] =
+        values[AbsoluteConfigKey(["rules", "indicators", "refreshMinutes"])] ?? .init(.int(0), isSecret: false)
     // The delivery worker is started by the notification tests themselves, against their receivers.
     values[AbsoluteConfigKey(["notifications", "enabled"])] =
         values[AbsoluteConfigKey(["notifications", "enabled"])] ?? .init(.bool(false), isSecret: false)

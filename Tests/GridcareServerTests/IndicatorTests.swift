@@ -169,6 +169,53 @@ import Testing
         }
     }
 
+    /// The clock's rollup holds what counting the records gives, is what a named period reads while it
+    /// is fresh, and is replaced by the next round.
+    @Test func theRollupIsTheRecordsCountedAndTheDashboardReadsItWhileFresh() async throws {
+        try await withScopedAPI { _, f, users, db in
+            let today = SimpleDate.todayInChina()
+            let r = try await ResidentStore(db).create(
+                Fixture.residentDraft(household: f.householdIds[0], n: 950, conditions: [.hypertension]),
+                logger: quiet
+            )
+            func followUp() async throws {
+                try await db.query(
+                    """
+                    INSERT INTO service_entry (district_id, resident_id, micro_grid_id, kind, visit, performed_by, performed_at)
+                    SELECT district_id, id, micro_grid_id, 'clinic_visit', 'doctor_follow_up', \(users.ids[.admin]!), \(today.startInChina)
+                    FROM resident WHERE id = \(r.id)
+                    """,
+                    logger: quiet
+                )
+            }
+            try await followUp()
+            let rules = IndicatorRules(visits: VisitRules())
+            let year = ReportPeriod.named("year", today: today)!
+            let store = IndicatorStore(db)
+            #expect(try await store.refresh(districtId: f.districtId, periods: [year, year.previous], rules: rules, today: today, logger: quiet))
+            func read(maxAge: Duration) async throws -> IndicatorCounts {
+                let data = try await store.report(districtId: f.districtId, period: year, rules: rules, today: today, maxAge: maxAge, logger: quiet)
+                return data.tree.counts(of: f.districtId, in: data.current)
+            }
+            let live = try await read(maxAge: .zero)
+            #expect(try await read(maxAge: .seconds(3600)) == live)
+            #expect(live.hypertensionManaged == 1 && live.followUpsDone == 1)
+            // A follow-up recorded since: counted live at once, in the rollup at the next round.
+            try await followUp()
+            #expect(try await read(maxAge: .zero).followUpsDone == 2)
+            #expect(try await read(maxAge: .seconds(3600)).followUpsDone == 1)
+            #expect(try await store.refresh(districtId: f.districtId, periods: [year], rules: rules, today: today, logger: quiet))
+            let fresh = try await read(maxAge: .seconds(3600))
+            #expect(fresh == (try await read(maxAge: .zero)))
+            let rows = try await db.first(
+                "SELECT count(*)::int FROM indicator_rollup WHERE district_id = \(f.districtId) AND period_from = \(year.from.iso)::date",
+                as: Int.self,
+                logger: quiet
+            )
+            #expect(rows == f.microGridIds.count)
+        }
+    }
+
     /// Named periods compare with the same days a year, quarter or month earlier.
     @Test func aNamedPeriodIsComparedWithTheSameDaysBefore() {
         let today = SimpleDate(year: 2026, month: 5, day: 31)!

@@ -1,4 +1,4 @@
-"""Every screen of both roles at both sizes, written as screenshots to .gridcare/screens; at 360×640 none
+"""Every screen of every role at both sizes, written as screenshots to .gridcare/screens; at 360×640 none
 scrolls sideways, and every touch target of a form is at least 44 px high."""
 import os
 
@@ -28,6 +28,8 @@ def test_every_screen(console, viewport):
         "doctor": [("today", "/app/today"), ("due", "/app/due"), ("resident-doctor", resident), ("clinics", "/app/clinics"),
                    ("rounds", "/app/rounds"), ("team", "/app/team"), ("search-doctor", "/app/search?q=王"),
                    ("notifications", "/app/notifications")],
+        "hospital": [("hospital", "/app/hospital"), ("hospital-closed", "/app/hospital?stage=closed")],
+        "manager": [("district", "/app/district"), ("district-month", "/app/district?period=month&chart=htn-control")],
     }
     for user, pages in screens.items():
         c = gw if user == "gridworker" else console(user, viewport)

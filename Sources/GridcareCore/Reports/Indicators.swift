@@ -87,6 +87,15 @@ public struct IndicatorCounts: Sendable, Equatable {
         \.followUpsAnswered, \.overdueNow,
     ]
 
+    /// The counts in `fields`' order: how the rollup table stores them.
+    public var values: [Int] { Self.fields.map { self[keyPath: $0] } }
+
+    /// Counts from `values` (a missing trailing field reads 0, so a rollup written before a field was
+    /// added still reads).
+    public init(values: [Int]) {
+        for (i, f) in Self.fields.enumerated() where i < values.count { self[keyPath: f] = values[i] }
+    }
+
     public static func + (a: IndicatorCounts, b: IndicatorCounts) -> IndicatorCounts {
         var s = a
         for f in fields { s[keyPath: f] += b[keyPath: f] }

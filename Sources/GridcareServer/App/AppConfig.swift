@@ -79,6 +79,9 @@ public struct AppConfig: Sendable {
     public var consolePublicURL: String?
     /// `rules.referrals.lateCheckMinutes`: how often the service tells centres of late slips (default 5; 0: never).
     public var referralLateCheckMinutes: Int
+    /// `rules.indicators.refreshMinutes`: how often the dashboard's named periods are counted again (0: never;
+    /// every dashboard is then counted when it is opened).
+    public var indicatorRefreshMinutes: Int
     /// `notifications.*`: the delivery worker, its channels, retries and quiet hours.
     public var notifications: NotificationSettings
 
@@ -161,6 +164,7 @@ public struct AppConfig: Sendable {
         consolePublicURL = reader.string(forKey: "console.publicUrl").flatMap { $0.isEmpty ? nil : ($0.hasSuffix("/") ? String($0.dropLast()) : $0) }
         notifications = NotificationSettings(reader: reader)
         referralLateCheckMinutes = max(0, reader.int(forKey: "rules.referrals.lateCheckMinutes", default: 5))
+        indicatorRefreshMinutes = max(0, reader.int(forKey: "rules.indicators.refreshMinutes", default: 15))
     }
 
     /// The URL the service's pool signs in with (see `serviceRole`).

@@ -18,6 +18,9 @@ public func buildApplication(config: AppConfig, client: PostgresClient, logger: 
     var services: [any Service] = [client, BoardClock(db: db, rules: config.boardRules, logger: logger)]
     if config.clinicJobMinutes > 0 { services.append(ClinicClock(db: db, config: config, logger: logger)) }
     if config.referralLateCheckMinutes > 0 { services.append(ReferralClock(db: db, config: config, logger: logger)) }
+    if config.indicatorRefreshMinutes > 0 {
+        services.append(IndicatorClock(db: db.scoped(.serviceJob, operation: "indicator clock"), config: config, logger: logger))
+    }
     // Without a channel there is nothing to send: the inbox needs no worker.
     if config.notifications.enabled, !config.notifications.channels.isEmpty {
         services.append(NotificationWorker(db: db, settings: config.notifications, logger: logger))

@@ -35,8 +35,11 @@ extension Console {
             ["code": QRCode.svg(base + "/app/h/" + h.codeToken, label: h.address) ?? "", "address": h.address]
         }
         return render(
-            "paper-codes", title: "\(area.name) 户码", caller: r.caller,
-            ["name": area.name, "cards": cards, "count": cards.count, "printed": SimpleDate.todayInChina().iso])
+            "paper-codes",
+            title: "\(area.name) 户码",
+            caller: r.caller,
+            ["name": area.name, "cards": cards, "count": cards.count, "printed": SimpleDate.todayInChina().iso]
+        )
     }
 
     /// A station's clinics for a month as a calendar to pin up: every session, those a holiday cancelled
@@ -84,12 +87,17 @@ extension Console {
         }
         let changed = sessions.filter { $0.status == .cancelled || $0.status == .moved }
         return render(
-            "paper-poster", title: "\(station.name) \(month.year)年\(month.month)月门诊", caller: r.caller,
+            "paper-poster",
+            title: "\(station.name) \(month.year)年\(month.month)月门诊",
+            caller: r.caller,
             [
                 "station": station.name, "year": month.year, "month": month.month, "weeks": weeks, "address": station.address ?? "",
-                "changes": changed.map { ["day": $0.day.iso, "weekday": Labels.weekday($0.day.isoWeekday), "status": Labels.session($0.status), "reason": $0.reason ?? ""] },
+                "changes": changed.map {
+                    ["day": $0.day.iso, "weekday": Labels.weekday($0.day.isoWeekday), "status": Labels.session($0.status), "reason": $0.reason ?? ""]
+                },
                 "hasChanges": !changed.isEmpty, "weekdays": ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
-            ])
+            ]
+        )
     }
 
     /// 个案表 as the team carries it: the resident as every screen shows them (masked number, birth year),
@@ -99,9 +107,14 @@ extension Console {
         let sheet = try await CaseSheetStore(r.db).caseSheet(id, logger: r.logger)
         let p = sheet.resident
         let today = SimpleDate.todayInChina()
-        let (due, _) = try await DueVisitStore(r.db).due(.init(residentIds: [id], today: today, until: today.adding(days: 60), limit: 50), logger: r.logger)
+        let (due, _) = try await DueVisitStore(r.db).due(
+            .init(residentIds: [id], today: today, until: today.adding(days: 60), limit: 50),
+            logger: r.logger
+        )
         return render(
-            "paper-case", title: "个案表 \(p.name)", caller: r.caller,
+            "paper-case",
+            title: "个案表 \(p.name)",
+            caller: r.caller,
             [
                 "name": p.name, "sex": Labels.sex(p.sex), "born": p.birthYear, "idMasked": p.idNumberMasked, "phone": p.phone ?? "",
                 "conditions": p.conditions.map(Labels.condition).joined(separator: "、"),
@@ -112,6 +125,7 @@ extension Console {
                 "chart": ReadingChart.svg(sheet.readings),
                 "services": sheet.services.prefix(15).map(Views.service), "hasServices": !sheet.services.isEmpty,
                 "printed": today.iso, "printedBy": r.caller.username,
-            ])
+            ]
+        )
     }
 }

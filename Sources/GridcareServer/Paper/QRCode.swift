@@ -9,7 +9,8 @@ enum QRCode {
         guard let code = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1) else { return nil }
         defer { QRcode_free(code) }
         let width = Int(code.pointee.width)
-        let quiet = 4, size = width + 2 * quiet
+        let quiet = 4
+        let size = width + 2 * quiet
         var path = ""
         path.reserveCapacity(width * width * 4)
         for y in 0..<width {

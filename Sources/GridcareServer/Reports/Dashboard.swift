@@ -37,11 +37,13 @@ struct Dashboard: Sendable {
         logger: Logger
     ) async throws -> Dashboard {
         let rules = IndicatorRules(visits: config.visitRules)
+        // The clock's rollup is read while it is at most two rounds old.
         let data = try await IndicatorStore(db).report(
             districtId: districtId,
             period: period,
             rules: rules,
             today: SimpleDate.todayInChina(),
+            maxAge: .seconds(120 * max(config.indicatorRefreshMinutes, 1)),
             logger: logger
         )
         let tree = data.tree
@@ -168,5 +170,38 @@ extension Dashboard {
             chosen.label,
             groups.map { BarChart.Bar(label: $0.0, now: value($0.1, period), before: value($0.2, period.previous)) }
         )
+    }
+}
+
+/// The dashboard's tables as text, for the CLI (`gridcare report indicators`): the same builder as the
+/// page and the API, so the three never disagree.
+public enum IndicatorTables {
+    /// One table: its key, title, columns and rows as shown.
+    public struct Table: Sendable {
+        public var key: String, title: String, columns: [String], rows: [[String]], note: String?
+    }
+
+    public static func read(
+        _ db: Database,
+        config: AppConfig,
+        districtId: Int64,
+        areaId: Int64?,
+        teamId: Int64?,
+        from: SimpleDate,
+        to: SimpleDate,
+        logger: Logger
+    ) async throws -> [Table] {
+        let focus: Dashboard.Focus = teamId.map { .team($0) } ?? .area(areaId ?? districtId)
+        let period = try Dashboard.period(from: from, to: to)
+        let d = try await Dashboard.read(
+            db,
+            districtId: districtId,
+            focus: focus,
+            period: period,
+            config: config,
+            heavyWork: Admission(limit: config.maxConcurrentHeavyWork, retryAfterSeconds: config.heavyWorkRetryAfterSeconds),
+            logger: logger
+        )
+        return d.tables.map { Table(key: $0.key, title: $0.title, columns: $0.columns, rows: $0.rows.map { $0.cells.map(\.shown) }, note: $0.note) }
     }
 }

@@ -1,10 +1,58 @@
 import ArgumentParser
 import GridcareCore
+import GridcareServer
 import GridcareStore
 
 /// Reports for district managers.
 struct Report: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Reports.", subcommands: [Coverage.self])
+    static let configuration = CommandConfiguration(abstract: "Reports.", subcommands: [Coverage.self, Indicators.self])
+
+    /// The district dashboard's tables (辖区指标): what /app/district and /v1/reports/indicators show.
+    struct Indicators: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The dashboard's indicators for a district, area or team and a period, against the one before."
+        )
+
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "The district.") var district: Int64
+        @Option(help: "A street, community, grid or micro-grid of it (default: the district).") var area: Int64?
+        @Option(help: "A care team instead of an area.") var team: Int64?
+        @Option(help: "First day, YYYY-MM-DD (default: 1 January this year).") var from: String?
+        @Option(help: "Last day, YYYY-MM-DD (default: today).") var to: String?
+        @Option(help: "One table: summary, visits, areas, teams, coverage, referrals, board, mobilisation (default: all).") var table: String?
+        @Option(help: "table, json or csv.") var format: OutputFormat = .table
+
+        func run() async throws {
+            let config = try await global.load()
+            let today = SimpleDate.todayInChina()
+            func day(_ raw: String?, _ name: String, _ fallback: SimpleDate) throws -> SimpleDate {
+                guard let raw else { return fallback }
+                guard let d = SimpleDate(iso: raw) else { throw ValidationError("--\(name) must be a date YYYY-MM-DD") }
+                return d
+            }
+            let first = try day(from, "from", SimpleDate(year: today.year, month: 1, day: 1)!)
+            let last = try day(to, "to", today)
+            let tables = try await global.withStore(config) { db, info in
+                try await IndicatorTables.read(
+                    db,
+                    config: config,
+                    districtId: district,
+                    areaId: area,
+                    teamId: team,
+                    from: first,
+                    to: last,
+                    logger: info.logger
+                )
+            }
+            let chosen = tables.filter { table == nil || $0.key == table }
+            if chosen.isEmpty { throw ValidationError("--table names no table: \(tables.map(\.key).joined(separator: ", "))") }
+            for t in chosen {
+                if format == .table { print("\n== \(t.title) (\(t.key))") }
+                print(TablePrinter(header: t.columns, rows: t.rows).render(format))
+                if format == .table, let note = t.note { print(note) }
+            }
+        }
+    }
 
     /// Micro-grids nobody covers, teams that break 1+1+N, micro-grids outside 30–100 households.
     struct Coverage: AsyncParsableCommand {
