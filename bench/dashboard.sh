@@ -17,6 +17,7 @@ else
 fi
 export GRIDCARE_DATABASE_URL="$URL"
 MANAGER=$("$BIN" token issue --user manager --ttl-hours 1 --quiet --log-level warning)
+STARTED=$(psql "$URL" -qAtc "SELECT now()")
 "$BIN" serve --port $PORT --log-level warning >/dev/null & SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
@@ -33,8 +34,8 @@ echo "== the district dashboard, $N residents, $GRIDS micro-grids, $SERVICES ser
 # (six periods: year, quarter, month to date and the same days before), and say how long it took.
 start=$(now)
 for _ in $(seq 1 600); do
-  [ "$(psql "$URL" -qAtc "SELECT count(*) FROM indicator_rollup WHERE district_id = $DISTRICT AND period_from = '$(TZ=Asia/Shanghai date +%Y)-01-01' AND period_to = '$TODAY' AND computed_at > now() - interval '10 minutes'")" -gt 0 ] \
-    && [ "$(psql "$URL" -qAtc "SELECT count(DISTINCT (period_from, period_to)) FROM indicator_rollup WHERE district_id = $DISTRICT AND computed_at > now() - interval '10 minutes'")" -ge 6 ] && break
+  [ "$(psql "$URL" -qAtc "SELECT count(*) FROM indicator_rollup WHERE district_id = $DISTRICT AND period_from = '$(TZ=Asia/Shanghai date +%Y)-01-01' AND period_to = '$TODAY' AND computed_at > '$STARTED'")" -gt 0 ] \
+    && [ "$(psql "$URL" -qAtc "SELECT count(DISTINCT (period_from, period_to)) FROM indicator_rollup WHERE district_id = $DISTRICT AND computed_at > '$STARTED'")" -ge 6 ] && break
   sleep 1
 done
 echo "indicator clock: six periods rolled up within $(echo "$(now) - $start" | bc -l | xargs printf '%.1f') s of the service starting"

@@ -131,7 +131,11 @@ extension Dashboard {
         guard let p = ReportPeriod(from: from, to: to) else { throw FieldError("to", "不能早于开始日期（must not be before from）") }
         guard p.days <= 731 else { throw FieldError("to", "统计期最长两年（a period is at most two years）") }
         guard from.year >= 2000, to.year <= 2100 else { throw FieldError("from", "应在 2000–2100 年之间（must lie within 2000–2100）") }
-        return p
+        // The year, quarter or month to date, however it was asked for, is that named period: compared
+        // with the same days before, and read from the clock's rollup.
+        let today = SimpleDate.todayInChina()
+        return ["year", "quarter", "month"].lazy.compactMap { ReportPeriod.named($0, today: today) }
+            .first { $0.from == from && $0.to == to } ?? p
     }
 
     /// The rates a chart can compare, by the key in its address.
