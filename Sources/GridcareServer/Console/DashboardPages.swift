@@ -32,7 +32,12 @@ extension Console {
         return (district, focus, period, name)
     }
 
-    func dashboardPage(_ r: ConsoleRequest) async throws -> Response {
+    /// The dashboard the address asks for, read.
+    func dashboard(
+        _ r: ConsoleRequest
+    ) async throws
+        -> ((district: Int64, focus: Dashboard.Focus, period: ReportPeriod, name: String), Dashboard)
+    {
         let q = try dashboardQuery(r)
         let d = try await Dashboard.read(
             r.db,
@@ -43,6 +48,11 @@ extension Console {
             heavyWork: heavyWork,
             logger: r.logger
         )
+        return (q, d)
+    }
+
+    func dashboardPage(_ r: ConsoleRequest) async throws -> Response {
+        let (q, d) = try await dashboard(r)
         // Every link keeps the period; an area's or team's link replaces the focus.
         var keep = "period=\(q.name)"
         if q.name == "custom" { keep += "&from=\(q.period.from.iso)&to=\(q.period.to.iso)" }
@@ -93,16 +103,7 @@ extension Console {
 
     /// One table as CSV, or every table of the page as one workbook; aggregates only, like the page.
     func dashboardExport(_ r: ConsoleRequest) async throws -> Response {
-        let q = try dashboardQuery(r)
-        let d = try await Dashboard.read(
-            r.db,
-            districtId: q.district,
-            focus: q.focus,
-            period: q.period,
-            config: config,
-            heavyWork: heavyWork,
-            logger: r.logger
-        )
+        let (q, d) = try await dashboard(r)
         let stem = "gridcare-indicators-\(q.period.from.yyyymmdd)-\(q.period.to.yyyymmdd)"
         var headers = HTTPFields()
         headers[.cacheControl] = "no-store"

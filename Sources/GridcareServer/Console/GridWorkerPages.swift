@@ -44,17 +44,23 @@ extension Console {
         )
     }
 
-    /// A micro-grid's households with their residents, the ones needing something marked; `q` narrows
-    /// it to a name or an address.
-    func microGrid(_ r: ConsoleRequest) async throws -> Response {
-        let id = try r.id()
+    /// A micro-grid and its households, as the caller sees them. Out of sight reads as missing: a
+    /// micro-grid outside the caller's scope shows no household.
+    func microGridHouseholds(_ r: ConsoleRequest, _ id: Int64) async throws -> (Area, [Household]) {
         let area = try await AreaStore(r.db).get(id, logger: r.logger)
         guard area.level == .microGrid else { throw StoreError.notFound("micro-grid") }
         let households = try await everyPage { page in
             try await HouseholdStore(r.db).list(microGridId: id, gridId: nil, districtId: nil, page: page, logger: r.logger)
         }
-        // Out of sight reads as missing: a micro-grid outside the caller's scope shows no household.
         if households.isEmpty, let mine = r.caller.scope.microGridIds, !mine.contains(id) { throw StoreError.notFound("micro-grid") }
+        return (area, households)
+    }
+
+    /// A micro-grid's households with their residents, the ones needing something marked; `q` narrows
+    /// it to a name or an address.
+    func microGrid(_ r: ConsoleRequest) async throws -> Response {
+        let id = try r.id()
+        let (area, households) = try await microGridHouseholds(r, id)
         let residents = try await everyPage { page in
             try await ResidentStore(r.db).briefs(.init(microGridId: id), today: SimpleDate.todayInChina(), page: page, logger: r.logger)
         }

@@ -23,13 +23,7 @@ extension Console {
     /// One code per household of the micro-grid, with its address: a printed code opens the household's
     /// page after sign-in, and holds nothing but the household's random token.
     func codeSheet(_ r: ConsoleRequest) async throws -> Response {
-        let id = try r.id()
-        let area = try await AreaStore(r.db).get(id, logger: r.logger)
-        guard area.level == .microGrid else { throw StoreError.notFound("micro-grid") }
-        let households = try await everyPage { page in
-            try await HouseholdStore(r.db).list(microGridId: id, gridId: nil, districtId: nil, page: page, logger: r.logger)
-        }
-        if households.isEmpty, let mine = r.caller.scope.microGridIds, !mine.contains(id) { throw StoreError.notFound("micro-grid") }
+        let (area, households) = try await microGridHouseholds(r, try r.id())
         let base = publicBase(r)
         let cards = households.map { h -> [String: Any] in
             ["code": QRCode.svg(base + "/app/h/" + h.codeToken, label: h.address) ?? "", "address": h.address]

@@ -37,16 +37,7 @@ enum ReferralFHIR {
         ]
         let observations: [[String: Any]] = s.vitals.enumerated().map { i, v in
             FHIRResources.vitalSigns(
-                Vitals(
-                    systolic: v.systolic,
-                    diastolic: v.diastolic,
-                    glucoseFasting: v.glucoseFasting,
-                    glucoseRandom: v.glucoseRandom,
-                    heartRate: v.heartRate,
-                    temperature: v.temperature,
-                    spo2: v.spo2,
-                    weight: v.weight
-                ),
+                v.vitals,
                 at: v.measuredAt,
                 id: "\(ref)-vitals-\(i + 1)",
                 patient: patient,

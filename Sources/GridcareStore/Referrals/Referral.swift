@@ -14,6 +14,20 @@ public struct ReferralVitals: Sendable, Equatable, Codable {
     public var measuredAt: Date
     public var systolic: Int?, diastolic: Int?, glucoseFasting: Double?, glucoseRandom: Double?
     public var heartRate: Int?, temperature: Double?, spo2: Int?, weight: Double?
+
+    /// The values as a reading's vitals (what the FHIR Observation is built from).
+    public var vitals: Vitals {
+        Vitals(
+            systolic: systolic,
+            diastolic: diastolic,
+            glucoseFasting: glucoseFasting,
+            glucoseRandom: glucoseRandom,
+            heartRate: heartRate,
+            temperature: temperature,
+            spo2: spo2,
+            weight: weight
+        )
+    }
 }
 
 /// The hospital's down-referral: what the team is to do after discharge.
