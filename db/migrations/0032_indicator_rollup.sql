@@ -13,4 +13,5 @@ CREATE TABLE indicator_rollup (
     PRIMARY KEY (district_id, period_from, period_to, micro_grid_id)
 );
 ALTER TABLE indicator_rollup ENABLE ROW LEVEL SECURITY;
+ALTER TABLE indicator_rollup FORCE ROW LEVEL SECURITY;
 CREATE POLICY indicator_rollup_scope ON indicator_rollup USING ((SELECT gridcare_scope_district()) IN ('*', district_id::text));
