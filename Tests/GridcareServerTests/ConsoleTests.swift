@@ -21,6 +21,15 @@ import Testing
             #expect(headers[.location] == "/app/login?next=%2Fapp%2Fgrids%3Fx%3D1")
             // A token that is not one (or no longer one) is no session.
             #expect(try await client.page(.get, "/app/grids", token: "gc_not-a-token").0 == .seeOther)
+            // The ways in of part 2 (the hospital's inbox, the dashboard and its downloads, paper) send a
+            // caller without a session to sign in, and show nothing.
+            for path in [
+                "/app/hospital", "/app/referrals/1", "/app/referrals/1/print", "/app/district", "/app/district/export?format=xlsx",
+                "/app/grids/1/codes", "/app/stations/1/poster", "/app/r/1/print",
+            ] {
+                let (status, _, headers) = try await client.page(.get, path, token: nil)
+                #expect(status == .seeOther && headers[.location]?.hasPrefix("/app/login?next=") == true, "\(path)")
+            }
         }
     }
 

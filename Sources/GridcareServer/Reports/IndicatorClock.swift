@@ -20,7 +20,7 @@ struct IndicatorClock: Service {
     func tick() async throws {
         let today = SimpleDate.todayInChina()
         let periods = ["year", "quarter", "month"].compactMap { ReportPeriod.named($0, today: today) }.flatMap { [$0, $0.previous] }
-        let districts = try await db.rows("SELECT id FROM area WHERE level = 'district' ORDER BY id", as: Int64.self, logger: logger)
+        let districts = try await IndicatorStore(db).districts(logger: logger)
         let rules = IndicatorRules(visits: config.visitRules)
         for district in districts {
             let started = ContinuousClock.now

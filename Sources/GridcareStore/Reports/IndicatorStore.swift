@@ -184,6 +184,11 @@ public struct IndicatorStore: Sendable {
         return byGrid
     }
 
+    /// The districts the clock rolls up, in id order.
+    public func districts(logger: Logger) async throws -> [Int64] {
+        try await db.rows("SELECT id FROM area WHERE level = 'district' ORDER BY id", as: Int64.self, logger: logger)
+    }
+
     /// The rolled-up counts of a period, when the clock computed them within `maxAge`.
     func rolledUp(
         _ conn: PostgresConnection,
