@@ -10,18 +10,41 @@ export GRIDCARE_DATABASE_URL="$URL"
 TOKEN=$("$BIN" token issue --user admin --ttl-hours 1 --quiet --log-level warning)
 MIN=$(psql "$URL" -qAtc "SELECT min(id) FROM resident"); MAX=$(psql "$URL" -qAtc "SELECT max(id) FROM resident")
 
-"$BIN" serve --port $PORT --log-level warning & SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
-curl -fs -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/residents/$MIN" >/dev/null || { echo "the token does not read a resident"; exit 1; }
+PEER_PORT=18090
+# The peer's own virtual environment, from PyPI.
+VENV="$OUT/venv-read"
+[ -x "$VENV/bin/uvicorn" ] || { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q fastapi asyncpg 'uvicorn[standard]' orjson; }
 
 cat > "$OUT/read.lua" <<LUA
 math.randomseed(42)
 request = function() return wrk.format("GET", "/v1/residents/" .. math.random($MIN, $MAX), {["Authorization"] = "Bearer $TOKEN"}) end
 LUA
-echo "== gridcare API (signed in as admin: token check, scoped transaction, audit row): wrk -t2 -c32 -d${SECS}s"
-wrk -t2 -c32 -d"${SECS}s" --latency -s "$OUT/read.lua" "http://127.0.0.1:$PORT" | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors" || true
-kill $SERVER; wait $SERVER 2>/dev/null || true; trap - EXIT
+load() { # port label → "requests/s p99-ms", after printing wrk's lines
+  local res
+  res=$(wrk -t2 -c32 -d"${SECS}s" --latency -s "$OUT/read.lua" "http://127.0.0.1:$1")
+  echo "$res" | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors" | sed "s/^/  $2: /" >&2
+  local rps p99
+  rps=$(echo "$res" | awk '/Requests\/sec/ {print $2}')
+  p99=$(echo "$res" | awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}')
+  echo "$rps $p99"
+}
+wait_up() { for _ in $(seq 1 100); do curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$1/v1/residents/$MIN" && return 0; sleep 0.2; done; echo "nothing answers on $1"; exit 1; }
+declare -a GC PEER
+for round in 1 2; do
+  "$BIN" serve --port $PORT --log-level warning & SERVER=$!
+  trap 'kill $SERVER 2>/dev/null || true' EXIT
+  wait_up $PORT
+  echo "== round $round: gridcare API (signed in as admin: token check, scoped transaction, audit row): wrk -t2 -c32 -d${SECS}s"
+  GC[$round]=$(load $PORT gridcare)
+  kill $SERVER; wait $SERVER 2>/dev/null || true; trap - EXIT
+  (cd "$PWD/bench/peer" && PEER_DATABASE_URL="$URL" exec "$VENV/bin/uvicorn" read_peer:app --host 127.0.0.1 --port $PEER_PORT \
+     --workers 2 --loop uvloop --http httptools --log-level warning --no-access-log) & PEERPID=$!
+  trap 'kill $PEERPID 2>/dev/null || true' EXIT
+  wait_up $PEER_PORT
+  echo "== round $round: FastAPI + asyncpg (2 workers, uvloop, httptools, pool of 8), the same statements"
+  PEER[$round]=$(load $PEER_PORT fastapi)
+  kill $PEERPID; wait $PEERPID 2>/dev/null || true; trap - EXIT
+done
 
 # The statement the store runs for one resident, alone (the floor), and the whole database work of one
 # API read (token check, transaction, scope, read, audit row) as one pgbench transaction (the peer).
@@ -49,6 +72,12 @@ pg() { # script [options] → tps and latency percentiles
   cat "$OUT"/pgbench_log.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {printf "pgbench p50 %.2f ms, p99 %.2f ms\n", a[int(NR*0.5)]/1000, a[int(NR*0.99)]/1000}'
 }
 echo "== pgbench: the whole database work of one API read, -M prepared -c8 -j2 -T${SECS}"
-pg request.sql "-c role=gridcare_service"
+PGB=$(pg request.sql "-c role=gridcare_service" | tee /dev/stderr | awk '/^tps/ {print $3}')
 echo "== pgbench: the SELECT alone (as the owner, no scope)"
 pg read.sql
+echo "== ratios (round: gridcare req/s and p99 ms; FastAPI req/s; gridcare/FastAPI; gridcare/pgbench)"
+for round in 1 2; do
+  read -r g gp <<< "${GC[$round]}"; read -r f fp <<< "${PEER[$round]}"
+  printf "round %s: gridcare %s/s p99 %s ms; FastAPI %s/s p99 %s ms; %.2fx the peer; %.0f%% of pgbench (%s tps)\n" \
+    "$round" "$g" "$gp" "$f" "$fp" "$(echo "$g / $f" | bc -l)" "$(echo "100 * $g / $PGB" | bc -l)" "$PGB"
+done

@@ -32,6 +32,10 @@ func testConfig(_ values: [AbsoluteConfigKey: ConfigValue] = [:]) -> AppConfig {
     // The delivery worker is started by the notification tests themselves, against their receivers.
     values[AbsoluteConfigKey(["notifications", "enabled"])] =
         values[AbsoluteConfigKey(["notifications", "enabled"])] ?? .init(.bool(false), isSecret: false)
+    // Tokens are checked in the database on every request unless a test asks for the caller cache: a
+    // test that changes a team in SQL and asks again at once would otherwise race the notification.
+    values[AbsoluteConfigKey(["security", "callerCacheSeconds"])] =
+        values[AbsoluteConfigKey(["security", "callerCacheSeconds"])] ?? .init(.int(0), isSecret: false)
     return AppConfig(reader: ConfigReader(provider: InMemoryProvider(values: values)))
 }
 
@@ -55,6 +59,7 @@ enum TestAuth {
 func withScopedAPI(
     config: AppConfig = testConfig(),
     poolSize: Int? = nil,
+    callers: CallerCache? = nil,
     _ body: @Sendable @escaping (any TestClientProtocol, Fixture, TestUsers, Database) async throws -> Void
 ) async throws {
     try await withTestDatabase { db, url in
@@ -64,7 +69,7 @@ func withScopedAPI(
         if let poolSize { config.poolSize = poolSize }
         let service = try makeServiceClient(url: url, config: config, logger: quiet)
         // The router test framework runs the application's services around the test, as `serve` does.
-        let app = try buildApplication(config: config, client: service, logger: quiet)
+        let app = try buildApplication(config: config, client: service, logger: quiet, callers: callers)
         try await app.test(.router) { client in
             try await TestAuth.$token.withValue(users[.admin]) { try await body(client, fixture, users, db) }
         }

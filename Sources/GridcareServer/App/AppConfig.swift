@@ -21,6 +21,9 @@ public struct AppConfig: Sendable {
     public var statementTimeout: Duration
     /// `http.headerTimeoutSeconds`: how long a connection may take to send a request head, or sit idle.
     public var headerTimeout: Duration
+    /// `security.callerCacheSeconds`: how long the service keeps a token's caller (0: check every token
+    /// in the database). Kept callers are dropped at once on any change to them (CallerCache).
+    public var callerCacheSeconds: Int
     public var maxBodyBytes: Int
     public var coverage: CoverageRules
     /// `rules.visits.*` and `rules.readings.*`: what makes visits due and readings alarming.
@@ -99,6 +102,7 @@ public struct AppConfig: Sendable {
             reader.int(forKey: "database.statementTimeoutMs", default: reader.int(forKey: "http.requestDeadlineMs", default: 5_000))
         )
         headerTimeout = .seconds(max(1, reader.int(forKey: "http.headerTimeoutSeconds", default: 10)))
+        callerCacheSeconds = max(0, reader.int(forKey: "security.callerCacheSeconds", default: 30))
         let low = reader.int(forKey: "rules.microGrid.minHouseholds", default: 30)
         let high = reader.int(forKey: "rules.microGrid.maxHouseholds", default: 100)
         coverage = CoverageRules(householdsPerMicroGrid: low...max(low, high))

@@ -10,12 +10,20 @@ import PostgresNIO
 import ServiceLifecycle
 
 /// Builds the HTTP application on an already migrated database. The caller owns the PostgresClient's
-/// lifetime only through the returned application's services.
-public func buildApplication(config: AppConfig, client: PostgresClient, logger: Logger) throws -> some ApplicationProtocol {
+/// lifetime only through the returned application's services. `callers` is the token cache to keep
+/// (made from `security.callerCacheSeconds` when not given; a test brings its own to look into it).
+public func buildApplication(
+    config: AppConfig,
+    client: PostgresClient,
+    logger: Logger,
+    callers: CallerCache? = nil
+) throws -> some ApplicationProtocol {
     let vault = try config.identityVault()
-    let router = try buildRouter(config: config, client: client, vault: vault, logger: logger)
+    let callers = callers ?? (config.callerCacheSeconds > 0 ? CallerCache(maxAge: .seconds(config.callerCacheSeconds)) : nil)
+    let router = try buildRouter(config: config, client: client, vault: vault, logger: logger, callers: callers)
     let db = Database(client: client, logger: logger, vault: vault)
     var services: [any Service] = [client, BoardClock(db: db, rules: config.boardRules, logger: logger)]
+    if let callers { services.append(CallerCacheListener(cache: callers, client: client, logger: logger)) }
     if config.clinicJobMinutes > 0 { services.append(ClinicClock(db: db, config: config, logger: logger)) }
     if config.referralLateCheckMinutes > 0 { services.append(ReferralClock(db: db, config: config, logger: logger)) }
     if config.indicatorRefreshMinutes > 0 {
@@ -51,15 +59,17 @@ public func makeServiceClient(url owner: DatabaseURL, config: AppConfig, logger:
 }
 
 /// The router alone, for tests that drive it without a socket.
+/// `callers` keeps token checks in the service; it needs its CallerCacheListener running to be used.
 /// `passwords` is the sign-in's bcrypt gate (made from the configuration unless a test brings its own).
 public func buildRouter(
     config: AppConfig,
     client: PostgresClient,
     vault: IdentityVault? = nil,
     logger: Logger,
-    passwords: PasswordChecker? = nil
+    passwords: PasswordChecker? = nil,
+    callers: CallerCache? = nil
 ) throws -> Router<GridcareRequestContext> {
-    let db = Database(client: client, logger: logger, vault: try vault ?? config.identityVault())
+    let db = Database(client: client, logger: logger, vault: try vault ?? config.identityVault(), callers: callers)
     let router = Router(context: GridcareRequestContext.self)
     let document = try OpenAPIDocument.yaml()
     router.add(middleware: SecurityHeadersMiddleware())

@@ -37,6 +37,22 @@ struct Dashboard: Sendable {
         logger: Logger
     ) async throws -> Dashboard {
         let rules = IndicatorRules(visits: config.visitRules)
+        let start = period.from.startInChina
+        let end = period.to.adding(days: 1).startInChina
+        let before = period.previous
+        // The reports are independent reads of one or two seconds each over a whole district: run at
+        // once, each on its own connection, they use both of PostgreSQL's cores instead of one.
+        async let coverageRead = CoverageStore(db).report(districtId: districtId, rules: config.coverage, logger: logger)
+        async let referralsRead = ReferralReports(db, rules: config.referralRules)
+            .report(districtId: districtId, from: start, to: end, logger: logger)
+        async let referralsBeforeRead = ReferralReports(db, rules: config.referralRules)
+            .report(districtId: districtId, from: before.from.startInChina, to: start, logger: logger)
+        async let boardRead = BoardReports(db).report(districtId: districtId, from: start, to: end, logger: logger)
+        async let boardBeforeRead = BoardReports(db).report(
+            districtId: districtId, from: before.from.startInChina, to: start, logger: logger)
+        async let mobilisationRead = heavyWork.run {
+            try await MobilisationStore(db).check(districtId: districtId, rule: config.mobilisationRules.rule(.notice), logger: logger)
+        }
         // The clock's rollup is read while it is at most two rounds old.
         let data = try await IndicatorStore(db).report(
             districtId: districtId,
@@ -70,19 +86,12 @@ struct Dashboard: Sendable {
         let current = IndicatorFigures(sum(data.current), period: period)
         let previous = IndicatorFigures(sum(data.previous), period: period.previous)
 
-        let coverage = try await CoverageStore(db).report(districtId: districtId, rules: config.coverage, logger: logger)
-        let start = period.from.startInChina
-        let end = period.to.adding(days: 1).startInChina
-        let before = period.previous
-        let referrals = try await ReferralReports(db, rules: config.referralRules)
-            .report(districtId: districtId, from: start, to: end, logger: logger)
-        let referralsBefore = try await ReferralReports(db, rules: config.referralRules)
-            .report(districtId: districtId, from: before.from.startInChina, to: start, logger: logger)
-        let board = try await BoardReports(db).report(districtId: districtId, from: start, to: end, logger: logger)
-        let boardBefore = try await BoardReports(db).report(districtId: districtId, from: before.from.startInChina, to: start, logger: logger)
-        let mobilisation = try await heavyWork.run {
-            try await MobilisationStore(db).check(districtId: districtId, rule: config.mobilisationRules.rule(.notice), logger: logger)
-        }
+        let coverage = try await coverageRead
+        let referrals = try await referralsRead
+        let referralsBefore = try await referralsBeforeRead
+        let board = try await boardRead
+        let boardBefore = try await boardBeforeRead
+        let mobilisation = try await mobilisationRead
 
         // Communities the focus touches, for the board's figures (kept per community).
         let communities = Set(grids.compactMap { g in tree.path(to: g).first(where: { $0.level == .community })?.id })

@@ -63,7 +63,8 @@ public struct TokenStore: Sendable {
     /// Revokes one token; true when it was live.
     @discardableResult
     public func revoke(id: Int64, logger: Logger) async throws -> Bool {
-        try await !db.query(
+        defer { db.callers?.forget() }
+        return try await !db.query(
             "UPDATE api_token SET revoked_at = now() WHERE id = \(id) AND revoked_at IS NULL RETURNING 1",
             logger: logger
         ).isEmpty
@@ -71,7 +72,8 @@ public struct TokenStore: Sendable {
 
     /// Revokes every live token of a user; returns how many.
     public func revokeAll(userId: Int64, logger: Logger) async throws -> Int {
-        try await db.query(
+        defer { db.callers?.forget() }
+        return try await db.query(
             """
             UPDATE api_token SET revoked_at = now() WHERE user_id = \(userId) AND revoked_at IS NULL AND expires_at > now() RETURNING 1
             """,
@@ -83,8 +85,18 @@ public struct TokenStore: Sendable {
     /// token, or a disabled user.
     public func authenticate(_ token: String, logger: Logger) async throws -> Caller? {
         guard token.hasPrefix(Self.prefix), token.utf8.count < 100 else { return nil }
+        var generation: UInt64?
+        var key = Data()
+        if let callers = db.callers {
+            key = CallerCache.key(token)
+            switch callers.lookup(key) {
+            case .hit(let caller): return caller
+            case .miss(let g): generation = g
+            }
+        }
         var found: Authenticate.Row?
         for try await row in try await db.client.execute(Authenticate(parameter: token), logger: logger) { found = row }
+        if let caller = found ?? nil, let generation { db.callers?.store(caller, under: key, generation: generation) }
         return found ?? nil
     }
 

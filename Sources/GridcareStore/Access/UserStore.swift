@@ -135,6 +135,7 @@ public struct UserStore: Sendable {
 
     /// Turns a user off (their tokens stop working at once) or back on.
     public func setActive(_ id: Int64, _ active: Bool, logger: Logger) async throws {
+        defer { db.callers?.forget() }
         let rows = try await db.query("UPDATE app_user SET active = \(active), updated_at = now() WHERE id = \(id) RETURNING 1", logger: logger)
         if rows.isEmpty { throw StoreError.notFound("user") }
     }

@@ -15,13 +15,24 @@ public struct Database: Sendable {
     public private(set) var scope: Scope?
     /// What the caller is doing (an operationId, or a CLI command), for the audit trail.
     public private(set) var operation: String
+    /// The service's callers of recently seen tokens; nil (the CLI, tests without the service's
+    /// listener) checks every token in the database.
+    public let callers: CallerCache?
 
-    public init(client: PostgresClient, logger: Logger, vault: IdentityVault, scope: Scope? = nil, operation: String = "cli") {
+    public init(
+        client: PostgresClient,
+        logger: Logger,
+        vault: IdentityVault,
+        scope: Scope? = nil,
+        operation: String = "cli",
+        callers: CallerCache? = nil
+    ) {
         self.client = client
         self.logger = logger
         self.vault = vault
         self.scope = scope
         self.operation = operation
+        self.callers = callers
     }
 
     /// The same database, seen by `scope` while doing `operation`.

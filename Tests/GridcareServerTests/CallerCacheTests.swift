@@ -1,0 +1,117 @@
+import Configuration
+import Foundation
+import GridcareCore
+import GridcareServer
+@testable import GridcareStore
+import GridcareTestSupport
+import HTTPTypes
+import HummingbirdTesting
+import PostgresNIO
+import Testing
+
+/// The service keeps the callers of recent tokens (CallerCache) only while it hears PostgreSQL's
+/// notifications: a token revoked or a user disabled anywhere, even by hand in SQL, stops working within
+/// a second.
+@Suite struct CallerCacheTests {
+    static func cachingConfig() -> AppConfig {
+        testConfig([AbsoluteConfigKey(["security", "callerCacheSeconds"]): .init(.int(30), isSecret: false)])
+    }
+
+    /// Signs in with `token` until the service keeps its caller (the listener is up and trusted).
+    static func kept(_ token: String, by cache: CallerCache, _ client: any TestClientProtocol) async throws {
+        for _ in 0..<100 {
+            #expect(try await client.call(.get, "/v1/me", token: token).0 == .ok)
+            if cache.count > 0 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("the service never kept a caller: its listener did not start")
+    }
+
+    /// Waits until the notification of a change emptied the cache.
+    static func emptied(_ cache: CallerCache) async throws {
+        for _ in 0..<100 where cache.count > 0 { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(cache.count == 0, "no notification emptied the cache")
+    }
+
+    @Test func aTokenRevokedOrAUserDisabledInSQLStopsWorkingWithinASecond() async throws {
+        let cache = CallerCache()
+        try await withScopedAPI(config: Self.cachingConfig(), callers: cache) { client, _, users, db in
+            let grid = users[.gridWorker]
+            try await Self.kept(grid, by: cache, client)
+            // Kept: the second request is answered from the cache, the same caller.
+            let (_, me, _) = try await client.call(.get, "/v1/me", token: grid)
+            #expect(me["role"] as? String == "grid_worker")
+
+            // Revoked by hand, past the service: the notification empties the cache, and a second later
+            // the token is refused whatever happened to the notification.
+            try await db.client.query("UPDATE api_token SET revoked_at = now() WHERE token_hash = sha256(convert_to(\(grid), 'UTF8'))")
+            try await Self.emptied(cache)
+            try await Task.sleep(for: .seconds(1))
+            #expect(try await client.call(.get, "/v1/me", token: grid).0 == .unauthorized)
+
+            // A user switched off the same way loses every token they hold.
+            let doctor = users[.centreStaff]
+            try await Self.kept(doctor, by: cache, client)
+            try await db.client.query("UPDATE app_user SET active = false WHERE id = \(users.ids[.centreStaff]!)")
+            try await Self.emptied(cache)
+            #expect(try await client.call(.get, "/v1/me", token: doctor).0 == .unauthorized)
+
+            // A change rolled back sends nothing and changes nobody.
+            let manager = users[.districtManager]
+            try await Self.kept(manager, by: cache, client)
+            try? await db.client.withTransaction(logger: quiet) { conn in
+                try await conn.query("UPDATE app_user SET active = false WHERE id = \(users.ids[.districtManager]!)", logger: quiet)
+                throw CancellationError()
+            }
+            try await Task.sleep(for: .seconds(1))
+            #expect(try await client.call(.get, "/v1/me", token: manager).0 == .ok)
+            #expect(cache.count > 0, "a rolled-back change emptied the cache")
+        }
+    }
+
+    @Test func theServiceItselfForgetsAtOnceWhenItRevokes() async throws {
+        let cache = CallerCache()
+        try await withScopedAPI(config: Self.cachingConfig(), callers: cache) { client, _, users, _ in
+            let (status, session, _) = try await client.call(
+                .post, "/v1/sessions", json: ["username": "grid", "password": TestUsers.password], token: nil)
+            #expect(status == .created)
+            let token = try #require(session["token"] as? String)
+            try await Self.kept(token, by: cache, client)
+            // Signing out is refused on the very next request, without waiting for the notification.
+            #expect(try await client.call(.delete, "/v1/sessions/current", token: token).0 == .noContent)
+            #expect(try await client.call(.get, "/v1/me", token: token).0 == .unauthorized)
+            _ = users
+        }
+    }
+
+    @Test func aCacheNotHeardFromForASecondIsNotTrusted() throws {
+        let cache = CallerCache(maxAge: .seconds(30), trustFor: .seconds(1))
+        let key = CallerCache.key("gct_example")
+        let caller = Caller(
+            scope: Scope(userId: 1, role: .admin, districtId: nil, microGridIds: nil),
+            username: "admin", tokenId: 1, expiresAt: Date().addingTimeInterval(3600), workerId: nil, hospitalId: nil)
+        // Never heard: nothing is used and nothing may be stored.
+        guard case .miss(nil) = cache.lookup(key) else { Issue.record("an unheard cache answered"); return }
+        cache.flush(trusted: true)
+        guard case .miss(let g?) = cache.lookup(key) else { Issue.record("a heard cache gave no generation"); return }
+        cache.store(caller, under: key, generation: g)
+        guard case .hit(let kept) = cache.lookup(key) else { Issue.record("a stored caller was not kept"); return }
+        #expect(kept == caller)
+        // A second and more since the listener last answered: the kept caller is not used.
+        guard case .miss(nil) = cache.lookup(key, now: .now + .milliseconds(1_100)) else {
+            Issue.record("a cache not heard from for a second answered"); return
+        }
+        // A check that started before a flush cannot store what it read before the change.
+        cache.flush(trusted: true)
+        guard case .miss(let g2?) = cache.lookup(key) else { Issue.record("no generation after a flush"); return }
+        cache.forget()
+        cache.store(caller, under: key, generation: g2)
+        #expect(cache.count == 0)
+        // An expired token's caller is dropped even within the cache's age.
+        var expired = caller
+        expired.expiresAt = Date().addingTimeInterval(-1)
+        guard case .miss(let g3?) = cache.lookup(key) else { Issue.record("no generation"); return }
+        cache.store(expired, under: key, generation: g3)
+        guard case .miss = cache.lookup(key) else { Issue.record("an expired caller was used"); return }
+    }
+}
