@@ -2,12 +2,13 @@ import Configuration
 import Foundation
 import GridcareCore
 import GridcareServer
-@testable import GridcareStore
 import GridcareTestSupport
 import HTTPTypes
 import HummingbirdTesting
 import PostgresNIO
 import Testing
+
+@testable import GridcareStore
 
 /// The service keeps the callers of recent tokens (CallerCache) only while it hears PostgreSQL's
 /// notifications: a token revoked or a user disabled anywhere, even by hand in SQL, stops working within
@@ -73,7 +74,11 @@ import Testing
         let cache = CallerCache()
         try await withScopedAPI(config: Self.cachingConfig(), callers: cache) { client, _, users, _ in
             let (status, session, _) = try await client.call(
-                .post, "/v1/sessions", json: ["username": "grid", "password": TestUsers.password], token: nil)
+                .post,
+                "/v1/sessions",
+                json: ["username": "grid", "password": TestUsers.password],
+                token: nil
+            )
             #expect(status == .created)
             let token = try #require(session["token"] as? String)
             try await Self.kept(token, by: cache, client)
@@ -89,29 +94,53 @@ import Testing
         let key = CallerCache.key("gct_example")
         let caller = Caller(
             scope: Scope(userId: 1, role: .admin, districtId: nil, microGridIds: nil),
-            username: "admin", tokenId: 1, expiresAt: Date().addingTimeInterval(3600), workerId: nil, hospitalId: nil)
+            username: "admin",
+            tokenId: 1,
+            expiresAt: Date().addingTimeInterval(3600),
+            workerId: nil,
+            hospitalId: nil
+        )
         // Never heard: nothing is used and nothing may be stored.
-        guard case .miss(nil) = cache.lookup(key) else { Issue.record("an unheard cache answered"); return }
+        guard case .miss(nil) = cache.lookup(key) else {
+            Issue.record("an unheard cache answered")
+            return
+        }
         cache.flush(trusted: true)
-        guard case .miss(let g?) = cache.lookup(key) else { Issue.record("a heard cache gave no generation"); return }
+        guard case .miss(let g?) = cache.lookup(key) else {
+            Issue.record("a heard cache gave no generation")
+            return
+        }
         cache.store(caller, under: key, generation: g)
-        guard case .hit(let kept) = cache.lookup(key) else { Issue.record("a stored caller was not kept"); return }
+        guard case .hit(let kept) = cache.lookup(key) else {
+            Issue.record("a stored caller was not kept")
+            return
+        }
         #expect(kept == caller)
         // A second and more since the listener last answered: the kept caller is not used.
         guard case .miss(nil) = cache.lookup(key, now: .now + .milliseconds(1_100)) else {
-            Issue.record("a cache not heard from for a second answered"); return
+            Issue.record("a cache not heard from for a second answered")
+            return
         }
         // A check that started before a flush cannot store what it read before the change.
         cache.flush(trusted: true)
-        guard case .miss(let g2?) = cache.lookup(key) else { Issue.record("no generation after a flush"); return }
+        guard case .miss(let g2?) = cache.lookup(key) else {
+            Issue.record("no generation after a flush")
+            return
+        }
         cache.forget()
         cache.store(caller, under: key, generation: g2)
         #expect(cache.count == 0)
         // An expired token's caller is dropped even within the cache's age.
         var expired = caller
         expired.expiresAt = Date().addingTimeInterval(-1)
-        guard case .miss(let g3?) = cache.lookup(key) else { Issue.record("no generation"); return }
+        guard case .miss(let g3?) = cache.lookup(key) else {
+            Issue.record("no generation")
+            return
+        }
         cache.store(expired, under: key, generation: g3)
-        guard case .miss = cache.lookup(key) else { Issue.record("an expired caller was used"); return }
+        guard case .miss = cache.lookup(key) else {
+            Issue.record("an expired caller was used")
+            return
+        }
     }
 }

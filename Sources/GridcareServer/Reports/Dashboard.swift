@@ -49,7 +49,11 @@ struct Dashboard: Sendable {
             .report(districtId: districtId, from: before.from.startInChina, to: start, logger: logger)
         async let boardRead = BoardReports(db).report(districtId: districtId, from: start, to: end, logger: logger)
         async let boardBeforeRead = BoardReports(db).report(
-            districtId: districtId, from: before.from.startInChina, to: start, logger: logger)
+            districtId: districtId,
+            from: before.from.startInChina,
+            to: start,
+            logger: logger
+        )
         async let mobilisationRead = heavyWork.run {
             try await MobilisationStore(db).check(districtId: districtId, rule: config.mobilisationRules.rule(.notice), logger: logger)
         }

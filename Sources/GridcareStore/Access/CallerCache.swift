@@ -113,7 +113,10 @@ public struct CallerCacheListener: Service {
                 } catch {
                     cache.flush(trusted: false)
                     if Task.isCancelled { break }
-                    logger.warning("caller cache: listener lost, every token is checked in the database", metadata: ["error": "\(String(reflecting: error))"])
+                    logger.warning(
+                        "caller cache: listener lost, every token is checked in the database",
+                        metadata: ["error": "\(String(reflecting: error))"]
+                    )
                 }
                 cache.flush(trusted: false)
                 try? await Task.sleep(for: .seconds(1))
