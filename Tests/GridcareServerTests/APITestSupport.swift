@@ -108,6 +108,18 @@ extension TestClientProtocol {
         }
     }
 
+    /// Signs in with the test users' password and returns the new token.
+    func signIn(_ username: String) async throws -> String {
+        let (status, session, _) = try await call(
+            .post,
+            "/v1/sessions",
+            json: ["username": username, "password": TestUsers.password],
+            token: nil
+        )
+        #expect(status == .created)
+        return try #require(session["token"] as? String)
+    }
+
     /// Sends like `call` and decodes the body into `T`, a type generated from openapi.yaml, so the test reads
     /// the answer as a client of the spec would: a field renamed, retyped or missing fails the decode.
     func call<T: Decodable>(

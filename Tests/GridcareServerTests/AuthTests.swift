@@ -11,14 +11,7 @@ import Testing
 @Suite struct SignInTests {
     @Test func aPasswordBuysATokenThatShowsTheCallersScope() async throws {
         try await withScopedAPI { client, f, users, db in
-            let (status, session, _) = try await client.call(
-                .post,
-                "/v1/sessions",
-                json: ["username": "grid", "password": TestUsers.password],
-                token: nil
-            )
-            #expect(status == .created)
-            let token = try #require(session["token"] as? String)
+            let token = try await client.signIn("grid")
             #expect(token.hasPrefix("gct_") && token.count > 40)
             let (_, me, _) = try await client.call(.get, "/v1/me", token: token)
             #expect(me["role"] as? String == "grid_worker")

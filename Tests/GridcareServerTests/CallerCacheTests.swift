@@ -72,20 +72,12 @@ import Testing
 
     @Test func theServiceItselfForgetsAtOnceWhenItRevokes() async throws {
         let cache = CallerCache()
-        try await withScopedAPI(config: Self.cachingConfig(), callers: cache) { client, _, users, _ in
-            let (status, session, _) = try await client.call(
-                .post,
-                "/v1/sessions",
-                json: ["username": "grid", "password": TestUsers.password],
-                token: nil
-            )
-            #expect(status == .created)
-            let token = try #require(session["token"] as? String)
+        try await withScopedAPI(config: Self.cachingConfig(), callers: cache) { client, _, _, _ in
+            let token = try await client.signIn("grid")
             try await Self.kept(token, by: cache, client)
             // Signing out is refused on the very next request, without waiting for the notification.
             #expect(try await client.call(.delete, "/v1/sessions/current", token: token).0 == .noContent)
             #expect(try await client.call(.get, "/v1/me", token: token).0 == .unauthorized)
-            _ = users
         }
     }
 
