@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# GET /v1/residents/{id} under load (wrk) beside pgbench running the same SELECT, in one run.
+# GET /v1/residents/{id} under load (wrk), interleaved with a FastAPI + asyncpg peer doing the same statements
+# (two rounds), then pgbench running the same database work; prints the ratios.
 # Usage: bench/read.sh [RESIDENTS] [SECONDS]   (defaults 200,000 and 20)
 source "$(dirname "$0")/common.sh"
 N=${1:-200000}; SECS=${2:-20}; PORT=18089

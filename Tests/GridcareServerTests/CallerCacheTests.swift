@@ -70,6 +70,24 @@ import Testing
         }
     }
 
+    @Test func aGridWorkerTakenOffTheTeamInSQLLosesItsResidentsAtOnce() async throws {
+        let cache = CallerCache()
+        try await withScopedAPI(config: Self.cachingConfig(), callers: cache) { client, f, users, db in
+            let grid = users[.gridWorker]
+            let resident = try await Placed.make(db, f).inside.id
+            try await Self.kept(grid, by: cache, client)
+            #expect(try await client.call(.get, "/v1/residents/\(resident)", token: grid).0 == .ok)
+            // The scope kept with the token is the old one until the change is heard; then it is gone.
+            try await db.client.query(
+                "DELETE FROM care_team_member WHERE worker_id = (SELECT worker_id FROM app_user WHERE id = \(users.ids[.gridWorker]!))"
+            )
+            try await Self.emptied(cache)
+            let (_, me, _) = try await client.call(.get, "/v1/me", token: grid)
+            #expect((me["microGridIds"] as? [NSNumber])?.isEmpty == true)
+            #expect(try await client.call(.get, "/v1/residents/\(resident)", token: grid).0 == .notFound)
+        }
+    }
+
     @Test func theServiceItselfForgetsAtOnceWhenItRevokes() async throws {
         let cache = CallerCache()
         try await withScopedAPI(config: Self.cachingConfig(), callers: cache) { client, _, _, _ in
@@ -81,9 +99,10 @@ import Testing
         }
     }
 
-    @Test func aCacheNotHeardFromForASecondIsNotTrusted() throws {
+    @Test func aCacheNotHeardFromForASecondIsNotTrusted() async throws {
         let cache = CallerCache(maxAge: .seconds(30), trustFor: .seconds(1))
-        let key = CallerCache.key("gct_example")
+        let token = "gct_example"
+        let key = CallerCache.key(token)
         let caller = Caller(
             scope: Scope(userId: 1, role: .admin, districtId: nil, microGridIds: nil),
             username: "admin",
@@ -92,47 +111,42 @@ import Testing
             workerId: nil,
             hospitalId: nil
         )
-        // Never heard: nothing is used and nothing may be stored.
-        guard case .miss(nil) = cache.lookup(key) else {
-            Issue.record("an unheard cache answered")
-            return
-        }
+        // Never heard: the database is asked every time and nothing is kept.
+        #expect(try await cache.caller(for: token) { caller } == caller)
+        #expect(cache.count == 0 && cache.lookup(key).generation == nil)
+        // Heard: the first answer is kept, and the next one comes from the cache.
         cache.flush(trusted: true)
-        guard case .miss(let g?) = cache.lookup(key) else {
-            Issue.record("a heard cache gave no generation")
-            return
-        }
-        cache.store(caller, under: key, generation: g)
-        guard case .hit(let kept) = cache.lookup(key) else {
-            Issue.record("a stored caller was not kept")
-            return
-        }
-        #expect(kept == caller)
+        #expect(try await cache.caller(for: token) { caller } == caller)
+        #expect(try await cache.caller(for: token) { nil } == caller)
+        // A refusal is never kept.
+        #expect(try await cache.caller(for: "gct_other") { nil } == nil && cache.count == 1)
         // A second and more since the listener last answered: the kept caller is not used.
-        guard case .miss(nil) = cache.lookup(key, now: .now + .milliseconds(1_100)) else {
-            Issue.record("a cache not heard from for a second answered")
-            return
-        }
-        // A check that started before a flush cannot store what it read before the change.
-        cache.flush(trusted: true)
-        guard case .miss(let g2?) = cache.lookup(key) else {
-            Issue.record("no generation after a flush")
-            return
-        }
+        #expect(cache.lookup(key, now: .now + .milliseconds(1_100)).kept == nil)
+        #expect(cache.lookup(key, now: .now + .milliseconds(1_100)).generation == nil)
+        // A check that was running when the cache was emptied cannot keep what it read before the change.
         cache.forget()
-        cache.store(caller, under: key, generation: g2)
+        #expect(
+            try await cache.caller(for: token) {
+                cache.forget()
+                return caller
+            } == caller
+        )
         #expect(cache.count == 0)
-        // An expired token's caller is dropped even within the cache's age.
+        // An expired token's caller is not used even within the cache's age.
         var expired = caller
         expired.expiresAt = Date().addingTimeInterval(-1)
-        guard case .miss(let g3?) = cache.lookup(key) else {
-            Issue.record("no generation")
-            return
-        }
-        cache.store(expired, under: key, generation: g3)
-        guard case .miss = cache.lookup(key) else {
-            Issue.record("an expired caller was used")
-            return
-        }
+        #expect(try await cache.caller(for: token) { expired } == expired)
+        #expect(cache.lookup(key).kept == nil)
+    }
+}
+
+extension CallerCache.Lookup {
+    var kept: Caller? {
+        if case .hit(let c) = self { return c }
+        return nil
+    }
+    var generation: UInt64? {
+        if case .miss(let g) = self { return g }
+        return nil
     }
 }

@@ -37,26 +37,6 @@ struct Dashboard: Sendable {
         logger: Logger
     ) async throws -> Dashboard {
         let rules = IndicatorRules(visits: config.visitRules)
-        let start = period.from.startInChina
-        let end = period.to.adding(days: 1).startInChina
-        let before = period.previous
-        // The reports are independent reads of one or two seconds each over a whole district: run at
-        // once, each on its own connection, they use both of PostgreSQL's cores instead of one.
-        async let coverageRead = CoverageStore(db).report(districtId: districtId, rules: config.coverage, logger: logger)
-        async let referralsRead = ReferralReports(db, rules: config.referralRules)
-            .report(districtId: districtId, from: start, to: end, logger: logger)
-        async let referralsBeforeRead = ReferralReports(db, rules: config.referralRules)
-            .report(districtId: districtId, from: before.from.startInChina, to: start, logger: logger)
-        async let boardRead = BoardReports(db).report(districtId: districtId, from: start, to: end, logger: logger)
-        async let boardBeforeRead = BoardReports(db).report(
-            districtId: districtId,
-            from: before.from.startInChina,
-            to: start,
-            logger: logger
-        )
-        async let mobilisationRead = heavyWork.run {
-            try await MobilisationStore(db).check(districtId: districtId, rule: config.mobilisationRules.rule(.notice), logger: logger)
-        }
         // The clock's rollup is read while it is at most two rounds old.
         let data = try await IndicatorStore(db).report(
             districtId: districtId,
@@ -90,6 +70,26 @@ struct Dashboard: Sendable {
         let current = IndicatorFigures(sum(data.current), period: period)
         let previous = IndicatorFigures(sum(data.previous), period: period.previous)
 
+        let start = period.from.startInChina
+        let end = period.to.adding(days: 1).startInChina
+        let before = period.previous
+        // The focus is known to be in sight: the other reports, independent reads over the whole
+        // district, run at once, each on its own connection, so PostgreSQL can use both cores.
+        async let coverageRead = CoverageStore(db).report(districtId: districtId, rules: config.coverage, logger: logger)
+        async let referralsRead = ReferralReports(db, rules: config.referralRules)
+            .report(districtId: districtId, from: start, to: end, logger: logger)
+        async let referralsBeforeRead = ReferralReports(db, rules: config.referralRules)
+            .report(districtId: districtId, from: before.from.startInChina, to: start, logger: logger)
+        async let boardRead = BoardReports(db).report(districtId: districtId, from: start, to: end, logger: logger)
+        async let boardBeforeRead = BoardReports(db).report(
+            districtId: districtId,
+            from: before.from.startInChina,
+            to: start,
+            logger: logger
+        )
+        async let mobilisationRead = heavyWork.run {
+            try await MobilisationStore(db).check(districtId: districtId, rule: config.mobilisationRules.rule(.notice), logger: logger)
+        }
         let coverage = try await coverageRead
         let referrals = try await referralsRead
         let referralsBefore = try await referralsBeforeRead

@@ -41,6 +41,20 @@ public final class CallerCache: Sendable {
     /// What a token is kept under: its SHA-256, so the cache holds no usable token.
     static func key(_ token: String) -> Data { Data(SHA256.hash(data: Data(token.utf8))) }
 
+    /// The caller of `token`: the kept one, or what `check` (the database) answers, kept when the cache
+    /// is trusted and nothing changed while it was asked. Refusals are never kept.
+    func caller(for token: String, _ check: () async throws -> Caller?) async throws -> Caller? {
+        let key = Self.key(token)
+        switch lookup(key) {
+        case .hit(let caller):
+            return caller
+        case .miss(let generation):
+            let caller = try await check()
+            if let caller, let generation { store(caller, under: key, generation: generation) }
+            return caller
+        }
+    }
+
     /// A lookup's answer: the caller when one is kept, and otherwise the generation to store the
     /// database's answer under (nil when the cache is not trusted now and nothing may be stored).
     enum Lookup {
@@ -57,6 +71,7 @@ public final class CallerCache: Sendable {
         }
     }
 
+    /// Keeps `caller` unless the cache was emptied since the lookup that gave `generation`.
     func store(_ caller: Caller, under key: Data, generation: UInt64) {
         state.withLock { s in
             guard s.generation == generation else { return }
@@ -87,7 +102,7 @@ public final class CallerCache: Sendable {
     /// The listening connection answered.
     func heard() { state.withLock { $0.heardAt = .now } }
 
-    /// How many callers are kept (for tests and metrics).
+    /// How many callers are kept (for tests).
     public var count: Int { state.withLock { $0.entries.count } }
 }
 
@@ -111,7 +126,6 @@ public struct CallerCacheListener: Service {
                 do {
                     try await listen()
                 } catch {
-                    cache.flush(trusted: false)
                     if Task.isCancelled { break }
                     logger.warning(
                         "caller cache: listener lost, every token is checked in the database",

@@ -85,19 +85,13 @@ public struct TokenStore: Sendable {
     /// token, or a disabled user.
     public func authenticate(_ token: String, logger: Logger) async throws -> Caller? {
         guard token.hasPrefix(Self.prefix), token.utf8.count < 100 else { return nil }
-        var generation: UInt64?
-        var key = Data()
-        if let callers = db.callers {
-            key = CallerCache.key(token)
-            switch callers.lookup(key) {
-            case .hit(let caller): return caller
-            case .miss(let g): generation = g
-            }
+        let check: () async throws -> Caller? = {
+            var found: Authenticate.Row?
+            for try await row in try await db.client.execute(Authenticate(parameter: token), logger: logger) { found = row }
+            return found ?? nil
         }
-        var found: Authenticate.Row?
-        for try await row in try await db.client.execute(Authenticate(parameter: token), logger: logger) { found = row }
-        if let caller = found ?? nil, let generation { db.callers?.store(caller, under: key, generation: generation) }
-        return found ?? nil
+        guard let callers = db.callers else { return try await check() }
+        return try await callers.caller(for: token, check)
     }
 
     /// Runs on every request, so a named prepared statement.
