@@ -75,6 +75,9 @@ import Testing
             )
             #expect(
                 callable == [
+                    // The audit trail's months (0035): each checks what it may detach or drop itself.
+                    "gridcare_audit_detach(integer)", "gridcare_audit_detached()", "gridcare_audit_drop(text,text,bigint,text)",
+                    "gridcare_audit_prepare(integer)",
                     "gridcare_authenticate(bytea)", "gridcare_board_expire(date)", "gridcare_hold_registration(bigint)",
                     "gridcare_notify(bigint,text,text,boolean,bigint,bigint[],text,text,text)", "gridcare_referral_discharged(bigint)",
                 ]
@@ -99,7 +102,7 @@ import Testing
                 SELECT DISTINCT c.relname::text FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
                 WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND NOT c.relrowsecurity
                   AND (a.attname IN ('resident_id', 'household_id') OR c.relname IN ('resident', 'household'))
-                  AND c.relname <> 'audit_event'
+                  AND NOT EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = c.oid AND i.inhparent = 'audit_event'::regclass)
                 """,
                 as: String.self,
                 logger: quiet

@@ -10,7 +10,7 @@ final class Admission: Sendable {
     let limit: Int
     /// What a refused request is told to wait.
     let retryAfterSeconds: Int
-    private let running = Mutex(0)
+    private let places = Mutex((running: 0, refused: 0))
 
     init(limit: Int, retryAfterSeconds: Int) {
         self.limit = max(1, limit)
@@ -19,14 +19,21 @@ final class Admission: Sendable {
 
     /// Takes a place if one is free.
     func enter() -> Bool {
-        running.withLock { n in
-            guard n < limit else { return false }
-            n += 1
+        places.withLock { n in
+            guard n.running < limit else {
+                n.refused += 1
+                return false
+            }
+            n.running += 1
             return true
         }
     }
 
-    func leave() { running.withLock { $0 -= 1 } }
+    func leave() { places.withLock { $0.running -= 1 } }
+
+    /// How many run now, and how many were refused since the service started (for `/metrics`).
+    var running: Int { places.withLock { $0.running } }
+    var refused: Int { places.withLock { $0.refused } }
 
     /// Runs `work` in a place, or returns nil without running it when none is free.
     func run<T: Sendable>(_ work: () async throws -> T) async throws -> T? {

@@ -87,6 +87,11 @@ public struct AppConfig: Sendable {
     public var indicatorRefreshMinutes: Int
     /// `notifications.*`: the delivery worker, its channels, retries and quiet hours.
     public var notifications: NotificationSettings
+    /// `metrics.loopback`: whether `/metrics` answers loopback without a token (default true; turn it off
+    /// behind a proxy on the same host, where every request comes from loopback).
+    public var metricsFromLoopback: Bool
+    /// `audit.*`: the trail's months, their retention and archive.
+    public var audit: AuditSettings
 
     public init(reader: ConfigReader) {
         host = reader.string(forKey: "http.host", default: "127.0.0.1")
@@ -103,6 +108,13 @@ public struct AppConfig: Sendable {
         )
         headerTimeout = .seconds(max(1, reader.int(forKey: "http.headerTimeoutSeconds", default: 10)))
         callerCacheSeconds = max(0, reader.int(forKey: "security.callerCacheSeconds", default: 30))
+        metricsFromLoopback = reader.bool(forKey: "metrics.loopback", default: true)
+        audit = AuditSettings(
+            jobMinutes: max(0, reader.int(forKey: "audit.jobMinutes", default: 60)),
+            monthsAhead: min(24, max(1, reader.int(forKey: "audit.monthsAhead", default: 3))),
+            retentionMonths: max(6, reader.int(forKey: "audit.retentionMonths", default: 6)),
+            archiveDirectory: reader.string(forKey: "audit.archiveDirectory", default: ".gridcare/audit-archive")
+        )
         let low = reader.int(forKey: "rules.microGrid.minHouseholds", default: 30)
         let high = reader.int(forKey: "rules.microGrid.maxHouseholds", default: 100)
         coverage = CoverageRules(householdsPerMicroGrid: low...max(low, high))

@@ -26,6 +26,7 @@ public func buildApplication(
     if let callers { services.append(CallerCacheListener(cache: callers, client: client, logger: logger)) }
     if config.clinicJobMinutes > 0 { services.append(ClinicClock(db: db, config: config, logger: logger)) }
     if config.referralLateCheckMinutes > 0 { services.append(ReferralClock(db: db, config: config, logger: logger)) }
+    if config.audit.jobMinutes > 0 { services.append(AuditClock(db: db, settings: config.audit, logger: logger)) }
     if config.indicatorRefreshMinutes > 0 {
         services.append(IndicatorClock(db: db.scoped(.serviceJob, operation: "indicator clock"), config: config, logger: logger))
     }
@@ -72,6 +73,8 @@ public func buildRouter(
     let db = Database(client: client, logger: logger, vault: try vault ?? config.identityVault(), callers: callers)
     let router = Router(context: GridcareRequestContext.self)
     let document = try OpenAPIDocument.yaml()
+    let metrics = ServiceMetrics()
+    router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ProblemMiddleware(routes: RouteTable(openAPIYAML: String(decoding: document, as: UTF8.self))))
     router.add(middleware: ClientAddressMiddleware())
@@ -93,6 +96,14 @@ public func buildRouter(
     let passwords = passwords ?? PasswordChecker(slots: config.bcryptConcurrency, cost: config.bcryptCost)
     let heavyWork = Admission(limit: config.maxConcurrentHeavyWork, retryAfterSeconds: config.heavyWorkRetryAfterSeconds)
     let handler = APIHandler(database: db, config: config, heavyWork: heavyWork, passwords: passwords)
+    OperationsRoutes(
+        database: db,
+        metrics: metrics,
+        heavyWork: heavyWork,
+        poolSize: config.poolSize,
+        expectedMigrations: (try? Migrator(directory: Migrator.defaultDirectory(configured: config.migrationsDirectory)))?.migrations.map(\.version),
+        loopbackReadsMetrics: config.metricsFromLoopback
+    ).register(on: router)
     try Console(database: db, config: config, signIn: SignIn(database: db, config: config, passwords: passwords), heavyWork: heavyWork)
         .register(on: router)
     // A deadline of 0 turns the middleware off (for measuring what it costs).

@@ -18,6 +18,8 @@ public struct Database: Sendable {
     /// The service's callers of recently seen tokens; nil (the CLI, tests without the service's
     /// listener) checks every token in the database.
     public let callers: CallerCache?
+    /// The pool's counts of waiting and held leases, shared by every handle on the same client.
+    public let pool: PoolUsage
 
     public init(
         client: PostgresClient,
@@ -33,6 +35,7 @@ public struct Database: Sendable {
         self.scope = scope
         self.operation = operation
         self.callers = callers
+        self.pool = PoolUsage.of(client)
     }
 
     /// The same database, seen by `scope` while doing `operation`.
@@ -57,7 +60,7 @@ public struct Database: Sendable {
                 return try await body(connection)
             }
         }
-        return try await client.withConnection { connection in
+        return try await pool.lease(client) { connection in
             try await connection.query("BEGIN", logger: logger)
             do {
                 try await scope?.apply(on: connection, logger: logger)
@@ -85,7 +88,7 @@ public struct Database: Sendable {
         if let joined = RequestTransaction.joined(client) {
             return try await joined.savepoint(logger: logger ?? self.logger, body)
         }
-        return try await client.withConnection { try await body($0) }
+        return try await pool.lease(client) { try await body($0) }
     }
 
     /// Every row of one statement, read within the caller's scope.
@@ -131,7 +134,7 @@ extension Database {
     public func together<T: Sendable>(logger: Logger? = nil, _ body: () async throws -> T) async throws -> T {
         let logger = logger ?? self.logger
         if RequestTransaction.joined(client) != nil { return try await body() }
-        return try await client.withConnection { connection in
+        return try await pool.lease(client) { connection in
             try await connection.query("BEGIN", logger: logger)
             let shared = RequestTransaction(client: client, connection: connection, joining: .page(scope: scope))
             do {

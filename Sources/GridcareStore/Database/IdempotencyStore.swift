@@ -56,7 +56,7 @@ public struct IdempotencyStore: Sendable {
         let request = ByteBuffer(bytes: fingerprint)
         // A key released or swept between the claim and the look-up below is claimed again.
         for _ in 0..<5 {
-            let ran: T? = try await db.client.withConnection { conn in
+            let ran: T? = try await db.pool.lease(db.client) { conn in
                 try await conn.query("BEGIN", logger: logger)
                 var open = true
                 do {

@@ -208,6 +208,31 @@ public struct Outbox: Sendable {
         }
     }
 
+    /// What waits in the outbox now, for `/metrics`: notifications not yet dispatched, deliveries not yet
+    /// received and the age of the oldest, dead letters, and failed attempts ever.
+    public struct Backlog: Sendable, Equatable {
+        public var undispatched: Int, pending: Int, oldestPendingSeconds: Double, dead: Int, failedAttempts: Int
+    }
+
+    public func backlog(logger: Logger) async throws -> Backlog {
+        try await db.transaction(logger: logger) { conn in
+            let row = try await conn.first(
+                """
+                SELECT (SELECT count(*) FROM notification WHERE dispatched_at IS NULL)::int,
+                       (SELECT count(*) FROM notification_delivery WHERE status = 'pending')::int,
+                       coalesce((SELECT extract(epoch FROM now() - min(created_at))::float8
+                                 FROM notification_delivery WHERE status = 'pending'), 0),
+                       (SELECT count(*) FROM notification_delivery WHERE status = 'dead')::int,
+                       (SELECT count(*) FROM notification_attempt WHERE outcome <> 'delivered')::int
+                """,
+                as: (Int, Int, Double, Int, Int).self,
+                logger: logger
+            )
+            guard let row else { return Backlog(undispatched: 0, pending: 0, oldestPendingSeconds: 0, dead: 0, failedAttempts: 0) }
+            return Backlog(undispatched: row.0, pending: row.1, oldestPendingSeconds: row.2, dead: row.3, failedAttempts: row.4)
+        }
+    }
+
     /// Per channel and event kind since `since`: how many, delivered within a minute and within ten of
     /// the event, still pending, and dead.
     public struct ReportRow: Sendable, Equatable {
