@@ -23,6 +23,7 @@ struct DB: AsyncParsableCommand {
                 visitRules: config.visitRules,
                 vault: try config.identityVault(),
                 serviceRole: config.serviceURL == nil ? config.serviceRole : nil,
+                archivesWAL: config.embeddedArchivesWAL,
                 logger: global.logger(config)
             )
             print(boot.url.connectionString)

@@ -90,6 +90,9 @@ public struct AppConfig: Sendable {
     /// `metrics.loopback`: whether `/metrics` answers loopback without a token (default true; turn it off
     /// behind a proxy on the same host, where every request comes from loopback).
     public var metricsFromLoopback: Bool
+    /// `database.embedded.walArchive`: whether the embedded cluster archives its WAL for `gridcare backup`
+    /// and `gridcare restore` (default true; benchmarks and throwaway clusters turn it off).
+    public var embeddedArchivesWAL: Bool
     /// `audit.*`: the trail's months, their retention and archive.
     public var audit: AuditSettings
 
@@ -109,6 +112,7 @@ public struct AppConfig: Sendable {
         headerTimeout = .seconds(max(1, reader.int(forKey: "http.headerTimeoutSeconds", default: 10)))
         callerCacheSeconds = max(0, reader.int(forKey: "security.callerCacheSeconds", default: 30))
         metricsFromLoopback = reader.bool(forKey: "metrics.loopback", default: true)
+        embeddedArchivesWAL = reader.bool(forKey: "database.embedded.walArchive", default: true)
         audit = AuditSettings(
             jobMinutes: max(0, reader.int(forKey: "audit.jobMinutes", default: 60)),
             monthsAhead: min(24, max(1, reader.int(forKey: "audit.monthsAhead", default: 3))),

@@ -20,6 +20,7 @@ public struct DatabaseBootstrap: Sendable {
         visitRules: VisitRules = VisitRules(),
         vault: IdentityVault?,
         serviceRole: String? = nil,
+        archivesWAL: Bool = false,
         logger: Logger
     ) async throws -> DatabaseBootstrap {
         let url: DatabaseURL
@@ -27,7 +28,8 @@ public struct DatabaseBootstrap: Sendable {
         if let configuredURL {
             url = try DatabaseURL(parsing: configuredURL)
         } else {
-            let cluster = try EmbeddedPostgres(dataDirectory: embeddedDataDirectory, binDirectory: embeddedBinDirectory, logger: logger)
+            let cluster = try EmbeddedPostgres(
+                dataDirectory: embeddedDataDirectory, binDirectory: embeddedBinDirectory, archivesWAL: archivesWAL, logger: logger)
             let (u, startedHere) = try cluster.start()
             url = u
             if startedHere { started = cluster }

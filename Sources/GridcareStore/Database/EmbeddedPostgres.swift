@@ -14,17 +14,27 @@ public struct EmbeddedPostgres: Sendable {
     public let dataDirectory: String
     public let binDirectory: String
     public let databaseName: String
+    /// Where the cluster archives its WAL (Backups), or nil for a cluster that keeps none (the test suite's).
+    public let walArchiveDirectory: String?
     let logger: Logger
 
     static let superuser = "gridcare"
     static let serviceUser = "postgres"
 
-    public init(dataDirectory: String, binDirectory: String? = nil, databaseName: String = "gridcare", logger: Logger) throws {
+    public init(
+        dataDirectory: String,
+        binDirectory: String? = nil,
+        databaseName: String = "gridcare",
+        archivesWAL: Bool = false,
+        logger: Logger
+    ) throws {
         let requested = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
         self.binDirectory = try binDirectory ?? Self.findBinDirectory()
         self.databaseName = databaseName
         self.logger = logger
-        self.dataDirectory = Self.reachable(requested, logger: logger)
+        let reachable = Self.reachable(requested, logger: logger)
+        self.dataDirectory = reachable
+        self.walArchiveDirectory = archivesWAL ? Backups.root(of: reachable) + "/wal" : nil
     }
 
     /// As root, the server runs as `postgres`, which must be able to pass through every parent folder. A
@@ -89,6 +99,7 @@ public struct EmbeddedPostgres: Sendable {
                 state.port = try Self.freePort()
                 try writeState(state)
             }
+            try configureArchiving()
             // The server inherits pg_ctl's output; a pipe would stay open for the server's lifetime.
             try run(
                 pg("pg_ctl"),
@@ -117,6 +128,9 @@ public struct EmbeddedPostgres: Sendable {
         try run(pg("pg_ctl"), ["-D", dataDirectory, "-m", "fast", "-w", "-t", "60", "stop"])
         logger.info("stopped embedded PostgreSQL", metadata: ["data": "\(dataDirectory)"])
     }
+
+    /// Whether a postmaster of this data folder runs.
+    public var isRunning: Bool { runningPort() != nil }
 
     /// The port of a running postmaster of this data folder, read from postmaster.pid.
     func runningPort() -> Int? {
@@ -168,11 +182,46 @@ public struct EmbeddedPostgres: Sendable {
         logger.info("created embedded PostgreSQL cluster", metadata: ["data": "\(dataDirectory)"])
     }
 
+    /// Writes `gridcare-archive.conf`, which postgresql.conf includes: WAL archiving into the backups'
+    /// folder (a segment at least every minute, so a lost cluster loses at most a minute), or none.
+    /// Read at start: turning archiving on or off takes a restart.
+    func configureArchiving() throws {
+        if isRoot { try run("/bin/chown", [Self.serviceUser, stateFile]) }
+        let conf = dataDirectory + "/postgresql.conf"
+        let include = "include_if_exists = 'gridcare-archive.conf'"
+        let text = (try? String(contentsOfFile: conf, encoding: .utf8)) ?? ""
+        if !text.contains(include) {
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: conf))
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data("\n# Written by gridcare: WAL archiving for `gridcare backup`.\n\(include)\n".utf8))
+            try handle.close()
+        }
+        var settings = "archive_mode = off\n"
+        if let archive = walArchiveDirectory {
+            try FileManager.default.createDirectory(atPath: archive, withIntermediateDirectories: true)
+            if isRoot { try run("/bin/chown", ["-R", Self.serviceUser, Backups.root(of: dataDirectory)]) }
+            // A segment already archived is never overwritten (a restored cluster's old timeline, say).
+            settings = """
+                archive_mode = on
+                archive_command = 'test ! -f \(archive)/%f && cp %p \(archive)/%f'
+                archive_timeout = 60
+
+                """
+        }
+        let path = dataDirectory + "/gridcare-archive.conf"
+        guard FileManager.default.createFile(atPath: path, contents: Data(settings.utf8), attributes: [.posixPermissions: 0o644]) else {
+            throw EmbeddedPostgresError("cannot write \(path)")
+        }
+        if isRoot { try run("/bin/chown", [Self.serviceUser, path]) }
+    }
+
     func writeState(_ state: State) throws {
         let data = try JSONEncoder().encode(state)
         guard FileManager.default.createFile(atPath: stateFile, contents: data, attributes: [.posixPermissions: 0o600]) else {
             throw EmbeddedPostgresError("cannot write \(stateFile)")
         }
+        // The server's user owns everything in its data folder: pg_basebackup copies it all.
+        if isRoot { try run("/bin/chown", [Self.serviceUser, stateFile]) }
     }
 
     func pg(_ tool: String) -> String { binDirectory + "/" + tool }
@@ -180,8 +229,8 @@ public struct EmbeddedPostgres: Sendable {
     /// Runs a cluster command, as the service user when we are root; throws with its output on failure.
     /// Output goes to a file, not a pipe: a server started by pg_ctl would hold a pipe open for its lifetime.
     @discardableResult
-    func run(_ executable: String, _ arguments: [String], quiet: Bool = false, detached: Bool = false) throws -> String {
-        let asServiceUser = isRoot && executable.hasPrefix(binDirectory)
+    func run(_ executable: String, _ arguments: [String], quiet: Bool = false, detached: Bool = false, asServer: Bool? = nil) throws -> String {
+        let asServiceUser = isRoot && (asServer ?? executable.hasPrefix(binDirectory))
         let (path, args) =
             asServiceUser
             ? ("/usr/sbin/runuser", ["-u", Self.serviceUser, "--", executable] + arguments)

@@ -45,6 +45,7 @@ struct GlobalOptions: ParsableArguments {
             visitRules: config.visitRules,
             vault: try config.identityVault(),
             serviceRole: config.serviceURL == nil ? config.serviceRole : nil,
+            archivesWAL: config.embeddedArchivesWAL,
             logger: logger
         )
         do {
