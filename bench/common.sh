@@ -10,6 +10,9 @@ swift build -c release --product gridcare >/dev/null
 BIN="$PWD/.build/release/gridcare"
 OUT="$PWD/bench/out"
 mkdir -p "$OUT"
+# The benchmarks load millions of rows into throwaway databases: their WAL is not archived for backups
+# (a cluster this starts keeps no archive; one already running keeps what it started with).
+export GRIDCARE_DATABASE_EMBEDDED_WAL_ARCHIVE=${GRIDCARE_DATABASE_EMBEDDED_WAL_ARCHIVE:-false}
 # The embedded cluster's address, with the database name swapped for the benchmark's own.
 SERVER_URL=$("$BIN" db start 2>/dev/null | tail -1)
 # Benchmark databases are "external" to the service (their URL is given), so they name the key that seals

@@ -13,6 +13,8 @@ VENV=$ROOT/.gridcare/venv-browser
 PORT=${BROWSER_PORT:-18091}
 PLAYWRIGHT=${PLAYWRIGHT_VERSION:-1.65.2}
 export GRIDCARE_DATABASE_EMBEDDED_DATA_DIRECTORY=$ROOT/.gridcare/browser-pg
+# A throwaway cluster: no WAL archive for backups.
+export GRIDCARE_DATABASE_EMBEDDED_WAL_ARCHIVE=false
 export GRIDCARE_LOG_LEVEL=${GRIDCARE_LOG_LEVEL:-warning}
 export GRIDCARE_AUTH_BCRYPT_COST=4
 # Every test signs in afresh from one address; the limits themselves are the Swift suite's to test.
