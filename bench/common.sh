@@ -25,3 +25,19 @@ bench_db() { # name → fresh database URL
   echo "${SERVER_URL%/*}/$name"
 }
 now() { date +%s.%N; }
+
+# The HTTP loads: wrk from Debian's packages.
+need_wrk() { command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; }
+load() { # port label script → "requests/s p99-ms", after printing wrk's lines (wrk -t2 -c32 for $SECS s)
+  local res
+  res=$(wrk -t2 -c32 -d"${SECS}s" --latency -s "$3" "http://127.0.0.1:$1")
+  echo "$res" | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors" | sed "s/^/  $2: /" >&2
+  local rps p99
+  rps=$(echo "$res" | awk '/Requests\/sec/ {print $2}')
+  p99=$(echo "$res" | awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}')
+  echo "$rps $p99"
+}
+wait_up() { # port → waits until a signed-in read of resident $MIN answers (with $TOKEN)
+  for _ in $(seq 1 100); do curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$1/v1/residents/$MIN" && return 0; sleep 0.2; done
+  echo "nothing answers on $1"; exit 1
+}

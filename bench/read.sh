@@ -4,7 +4,7 @@
 # Usage: bench/read.sh [RESIDENTS] [SECONDS]   (defaults 200,000 and 20)
 source "$(dirname "$0")/common.sh"
 N=${1:-200000}; SECS=${2:-20}; PORT=18089
-command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+need_wrk
 URL=$(bench_db gc_bench_read)
 export GRIDCARE_DATABASE_URL="$URL"
 "$BIN" demo --residents "$N" --seed 78 --log-level warning >/dev/null
@@ -20,30 +20,20 @@ cat > "$OUT/read.lua" <<LUA
 math.randomseed(42)
 request = function() return wrk.format("GET", "/v1/residents/" .. math.random($MIN, $MAX), {["Authorization"] = "Bearer $TOKEN"}) end
 LUA
-load() { # port label → "requests/s p99-ms", after printing wrk's lines
-  local res
-  res=$(wrk -t2 -c32 -d"${SECS}s" --latency -s "$OUT/read.lua" "http://127.0.0.1:$1")
-  echo "$res" | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors" | sed "s/^/  $2: /" >&2
-  local rps p99
-  rps=$(echo "$res" | awk '/Requests\/sec/ {print $2}')
-  p99=$(echo "$res" | awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}')
-  echo "$rps $p99"
-}
-wait_up() { for _ in $(seq 1 100); do curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$1/v1/residents/$MIN" && return 0; sleep 0.2; done; echo "nothing answers on $1"; exit 1; }
 declare -a GC PEER
 for round in 1 2; do
   "$BIN" serve --port $PORT --log-level warning & SERVER=$!
   trap 'kill $SERVER 2>/dev/null || true' EXIT
   wait_up $PORT
   echo "== round $round: gridcare API (signed in as admin: token check, scoped transaction, audit row): wrk -t2 -c32 -d${SECS}s"
-  GC[$round]=$(load $PORT gridcare)
+  GC[$round]=$(load $PORT gridcare "$OUT/read.lua")
   kill $SERVER; wait $SERVER 2>/dev/null || true; trap - EXIT
   (cd "$PWD/bench/peer" && PEER_DATABASE_URL="$URL" exec "$VENV/bin/uvicorn" read_peer:app --host 127.0.0.1 --port $PEER_PORT \
      --workers 2 --loop uvloop --http httptools --log-level warning --no-access-log) & PEERPID=$!
   trap 'kill $PEERPID 2>/dev/null || true' EXIT
   wait_up $PEER_PORT
   echo "== round $round: FastAPI + asyncpg (2 workers, uvloop, httptools, pool of 8), the same statements"
-  PEER[$round]=$(load $PEER_PORT fastapi)
+  PEER[$round]=$(load $PEER_PORT fastapi "$OUT/read.lua")
   kill $PEERPID; wait $PEERPID 2>/dev/null || true; trap - EXIT
 done
 

@@ -36,8 +36,17 @@ public actor TestDatabase {
         counter += 1
         let name = "gc_test_\(getpid())_\(counter)"
         let template = migrated ? Self.template : "template0"
-        try await admin(server) { client in
-            try await client.query("CREATE DATABASE \(unescaped: name) TEMPLATE \(unescaped: template)", logger: self.logger)
+        // The template's own sessions (its migration, the service login) close asynchronously; a clone
+        // made while the server still counts one is refused with 55006, and succeeds a moment later.
+        for attempt in 1...50 {
+            do {
+                try await admin(server) { client in
+                    try await client.query("CREATE DATABASE \(unescaped: name) TEMPLATE \(unescaped: template)", logger: self.logger)
+                }
+                break
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "55006" && attempt < 50 {
+                try await Task.sleep(for: .milliseconds(100))
+            }
         }
         return server.with(database: name)
     }

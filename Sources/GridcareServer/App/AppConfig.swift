@@ -93,6 +93,11 @@ public struct AppConfig: Sendable {
     /// `database.embedded.walArchive`: whether the embedded cluster archives its WAL for `gridcare backup`
     /// and `gridcare restore` (default true; benchmarks and throwaway clusters turn it off).
     public var embeddedArchivesWAL: Bool
+    /// `database.replicaUrl`: a streaming replica (the owner's URL on it, as `database.url` is on the primary)
+    /// that reports, dashboards, exports and the mobilisation check read from while it keeps up.
+    public var replicaURL: String?
+    /// `database.replicaMaxLagSeconds`: how far behind the replica may be and still serve them (default 30).
+    public var replicaMaxLagSeconds: Int
     /// `audit.*`: the trail's months, their retention and archive.
     public var audit: AuditSettings
 
@@ -113,6 +118,8 @@ public struct AppConfig: Sendable {
         callerCacheSeconds = max(0, reader.int(forKey: "security.callerCacheSeconds", default: 30))
         metricsFromLoopback = reader.bool(forKey: "metrics.loopback", default: true)
         embeddedArchivesWAL = reader.bool(forKey: "database.embedded.walArchive", default: true)
+        replicaURL = reader.string(forKey: "database.replicaUrl").flatMap { $0.isEmpty ? nil : $0 }
+        replicaMaxLagSeconds = max(1, reader.int(forKey: "database.replicaMaxLagSeconds", default: 30))
         audit = AuditSettings(
             jobMinutes: max(0, reader.int(forKey: "audit.jobMinutes", default: 60)),
             monthsAhead: min(24, max(1, reader.int(forKey: "audit.monthsAhead", default: 3))),

@@ -20,9 +20,19 @@ public func buildApplication(
 ) throws -> some ApplicationProtocol {
     let vault = try config.identityVault()
     let callers = callers ?? (config.callerCacheSeconds > 0 ? CallerCache(maxAge: .seconds(config.callerCacheSeconds)) : nil)
-    let router = try buildRouter(config: config, client: client, vault: vault, logger: logger, callers: callers)
+    let replica = try config.replicaURL.map { url in
+        ReadReplica(
+            client: try makeServiceClient(url: try DatabaseURL(parsing: url), config: config, logger: logger),
+            maxLag: .seconds(config.replicaMaxLagSeconds)
+        )
+    }
+    let router = try buildRouter(config: config, client: client, vault: vault, logger: logger, callers: callers, replica: replica)
     let db = Database(client: client, logger: logger, vault: vault)
     var services: [any Service] = [client, BoardClock(db: db, rules: config.boardRules, logger: logger)]
+    if let replica {
+        services.append(replica.client)
+        services.append(ReplicaMonitor(replica: replica, primary: client, logger: logger))
+    }
     if let callers { services.append(CallerCacheListener(cache: callers, client: client, logger: logger)) }
     if config.clinicJobMinutes > 0 { services.append(ClinicClock(db: db, config: config, logger: logger)) }
     if config.referralLateCheckMinutes > 0 { services.append(ReferralClock(db: db, config: config, logger: logger)) }
@@ -62,15 +72,18 @@ public func makeServiceClient(url owner: DatabaseURL, config: AppConfig, logger:
 /// The router alone, for tests that drive it without a socket.
 /// `callers` keeps token checks in the service; it needs its CallerCacheListener running to be used.
 /// `passwords` is the sign-in's bcrypt gate (made from the configuration unless a test brings its own).
+/// `replica` is where reports read while it keeps up; it needs its ReplicaMonitor running to be used.
 public func buildRouter(
     config: AppConfig,
     client: PostgresClient,
     vault: IdentityVault? = nil,
     logger: Logger,
     passwords: PasswordChecker? = nil,
-    callers: CallerCache? = nil
+    callers: CallerCache? = nil,
+    replica: ReadReplica? = nil
 ) throws -> Router<GridcareRequestContext> {
-    let db = Database(client: client, logger: logger, vault: try vault ?? config.identityVault(), callers: callers)
+    var db = Database(client: client, logger: logger, vault: try vault ?? config.identityVault(), callers: callers)
+    db.replica = replica
     let router = Router(context: GridcareRequestContext.self)
     let document = try OpenAPIDocument.yaml()
     let metrics = ServiceMetrics()

@@ -104,7 +104,9 @@ extension APIHandler {
         guard let type = FHIRExportType(rawValue: input.path.resourceType.rawValue) else { throw FieldError("resourceType", "is not exported") }
         guard q.transactionTime <= Date() else { throw FieldError("transactionTime", "is in the future") }
         let channel = AsyncThrowingChannel<ArraySlice<UInt8>, any Error>()
-        let db = self.db
+        // The export reads on the replica when there is a usable one; each batch's audit rows are
+        // committed on the primary before the batch is sent.
+        let db = self.db.reporting()
         let logger = self.logger
         let since = q._since
         let until = q.transactionTime

@@ -21,7 +21,7 @@ extension APIHandler {
         if let l = q.limitMinutes { rule.limitMinutes = try within(l, 1...1440, "limitMinutes") }
         guard
             let results = try await heavyWork.run({
-                try await MobilisationStore(db).check(districtId: district, rule: rule, logger: logger)
+                try await MobilisationStore(db.reporting()).check(districtId: district, rule: rule, logger: logger)
             })
         else { return .tooManyRequests(busy()) }
         let failing = results.filter { !$0.result.meets }

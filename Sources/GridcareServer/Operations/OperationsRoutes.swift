@@ -43,7 +43,7 @@ struct OperationsRoutes: Sendable {
         // The outbox is the database's, shared by every copy of the service; a scrape still answers
         // (with outbox_readable 0) when the database does not.
         let outbox = try? await Outbox(database.scoped(.serviceJob, operation: "metrics")).backlog(logger: context.logger)
-        let text = metrics.scrape(pool: database.pool, poolSize: poolSize, heavyWork: heavyWork, outbox: outbox)
+        let text = metrics.scrape(pool: database.pool, poolSize: poolSize, heavyWork: heavyWork, outbox: outbox, replica: database.replica)
         return Response(
             status: .ok,
             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],

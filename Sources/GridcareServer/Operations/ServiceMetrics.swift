@@ -43,7 +43,7 @@ final class ServiceMetrics: Sendable {
     }
 
     /// Reads what is counted elsewhere into gauges and writes the registry in Prometheus's text format.
-    func scrape(pool: PoolUsage, poolSize: Int, heavyWork: Admission, outbox: Outbox.Backlog?) -> String {
+    func scrape(pool: PoolUsage, poolSize: Int, heavyWork: Admission, outbox: Outbox.Backlog?, replica: ReadReplica?) -> String {
         gauge("db_pool_size", "Connections the pool may open.").set(to: Double(poolSize))
         gauge("db_pool_in_use", "Connections leased to requests and clocks now.").set(to: Double(pool.inUse))
         gauge("db_pool_waiting", "Leases waiting for a connection now.").set(to: Double(pool.waiting))
@@ -60,6 +60,14 @@ final class ServiceMetrics: Sendable {
             gauge("outbox_dead", "Deliveries given up (the dead-letter list).").set(to: Double(outbox.dead))
             gauge("outbox_failed_attempts", "Delivery attempts that failed (retried or refused), ever.")
                 .set(to: Double(outbox.failedAttempts))
+        }
+        if let replica {
+            gauge("replica_usable", "1 while reports read from the replica, else 0.").set(to: replica.usable ? 1.0 : 0.0)
+            gauge("replica_lag_seconds", "How far behind the primary the replica was at its last check (-1: not heard from).")
+                .set(to: replica.lag.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 } ?? -1)
+            let counts = replica.counts
+            gauge("replica_reports", "Reports read from the replica since the service started.").set(to: Double(counts.reads))
+            gauge("replica_fallbacks", "Reports sent to the primary because the replica was missing or behind.").set(to: Double(counts.fallbacks))
         }
         gauge("outbox_readable", "1 when the outbox could be read for this scrape, else 0.").set(to: outbox == nil ? 0.0 : 1.0)
         return registry.emitToString()

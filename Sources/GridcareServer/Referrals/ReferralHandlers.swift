@@ -195,7 +195,7 @@ extension APIHandler {
         let from = try date(q.from, field: "from")
         let to = try date(q.to, field: "to")
         if let from, let to, to <= from { throw FieldError("to", "must be after from") }
-        let report = try await ReferralReports(db, rules: config.referralRules)
+        let report = try await ReferralReports(db.reporting(), rules: config.referralRules)
             .report(districtId: q.districtId, from: from?.startInChina, to: to?.startInChina, logger: logger)
         return .ok(.init(body: .json(.init(byHospital: report.byHospital.map { .init($0) }, byCentre: report.byCentre.map { .init($0) }))))
     }

@@ -36,6 +36,8 @@ struct Dashboard: Sendable {
         heavyWork: Admission,
         logger: Logger
     ) async throws -> Dashboard {
+        // Reports read on the replica when there is a usable one (their audit rows go to the primary).
+        let db = db.reporting()
         let rules = IndicatorRules(visits: config.visitRules)
         // The clock's rollup is read while it is at most two rounds old.
         let data = try await IndicatorStore(db).report(

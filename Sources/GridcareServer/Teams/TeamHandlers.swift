@@ -76,7 +76,7 @@ extension APIHandler {
     }
 
     func coverageReport(_ input: Operations.CoverageReport.Input) async throws -> Operations.CoverageReport.Output {
-        let report = try await CoverageStore(db).report(districtId: input.query.districtId, rules: config.coverage, logger: logger)
+        let report = try await CoverageStore(db.reporting()).report(districtId: input.query.districtId, rules: config.coverage, logger: logger)
         let line: (CoverageReport.MicroGridLine) -> Components.Schemas.CoverageMicroGrid = {
             .init(microGridId: $0.microGridId, name: $0.name, gridName: $0.gridName, households: $0.households)
         }

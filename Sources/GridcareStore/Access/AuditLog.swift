@@ -106,6 +106,12 @@ public struct AuditLog: Sendable {
     /// Writes `entry` now, or keeps it for the commit of the page's shared transaction (Database.together).
     func write(_ entry: Entry, on conn: PostgresConnection, logger: Logger) async throws {
         if let joined = RequestTransaction.joined(db.client), joined.gather(entry) { return }
+        if let primary = db.auditPrimary {
+            // A read on a replica (Database.reporting): its row is committed on the primary before the
+            // read's result can be returned; a failed write fails the read.
+            try await PoolUsage.of(primary).lease(primary) { try await Self.insert(entry, on: $0, logger: logger) }
+            return
+        }
         try await Self.insert(entry, on: conn, logger: logger)
     }
 

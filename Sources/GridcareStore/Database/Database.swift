@@ -20,6 +20,10 @@ public struct Database: Sendable {
     public let callers: CallerCache?
     /// The pool's counts of waiting and held leases, shared by every handle on the same client.
     public let pool: PoolUsage
+    /// The replica that reports may read from (`reporting()`); nil without `database.replicaUrl`.
+    public var replica: ReadReplica?
+    /// On a replica's handle, the primary: where its audit rows are written, since a replica takes no writes.
+    var auditPrimary: PostgresClient?
 
     public init(
         client: PostgresClient,
@@ -147,7 +151,12 @@ extension Database {
                 }
                 // A refusal's audit row commits like a read's; a failed statement left nothing to commit.
                 if case .failure(let error) = outcome, ConstraintViolation(error) != nil || error is PSQLError { throw error }
-                try await AuditLog.write(shared.gatheredAudit(), on: connection, logger: logger)
+                if let primary = auditPrimary {
+                    // Read on a replica: the rows go to the primary, committed before the page is shown.
+                    try await PoolUsage.of(primary).lease(primary) { try await AuditLog.write(shared.gatheredAudit(), on: $0, logger: logger) }
+                } else {
+                    try await AuditLog.write(shared.gatheredAudit(), on: connection, logger: logger)
+                }
                 try await connection.query("COMMIT", logger: logger)
                 return try outcome.get()
             } catch {
