@@ -12,7 +12,8 @@ struct Gridcare: AsyncParsableCommand {
         abstract: "Scheduler and record system for family-doctor teams in the micro-grid model.",
         subcommands: [
             Serve.self, Migrate.self, Demo.self, Import.self, Report.self, Clinics.self, Due.self, CaseSheetCommand.self, Users.self, Tokens.self,
-            Audit.self, Access.self, Referrals.self, Board.self, Rounds.self, MobilisationCommand.self, Notifications.self, DB.self, Backup.self, Restore.self,
+            Audit.self, Access.self, Referrals.self, Board.self, Rounds.self, MobilisationCommand.self, Notifications.self, DB.self, Backup.self,
+            Restore.self,
         ]
     )
 

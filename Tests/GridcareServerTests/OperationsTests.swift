@@ -70,7 +70,11 @@ import Testing
             try await db.transaction { conn in
                 try await conn.query("SELECT 1 FROM resident WHERE id = \(resident.id) FOR UPDATE", logger: quiet)
                 let (status, _, _) = try await client.call(
-                    .patch, "/v1/residents/\(resident.id)", json: ["phone": "13800000000"], token: users[.admin])
+                    .patch,
+                    "/v1/residents/\(resident.id)",
+                    json: ["phone": "13800000000"],
+                    token: users[.admin]
+                )
                 #expect(status == .serviceUnavailable)
             }
             let (_, scrape) = try await text(client, "/metrics", token: users[.admin])
@@ -150,8 +154,10 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try await withTestDatabase { db, url in
             let made = try await db.first(
-                "SELECT gridcare_audit_add_month((now() AT TIME ZONE 'Asia/Shanghai' - interval '10 months')::date)", as: String.self,
-                logger: quiet)
+                "SELECT gridcare_audit_add_month((now() AT TIME ZONE 'Asia/Shanghai' - interval '10 months')::date)",
+                as: String.self,
+                logger: quiet
+            )
             let old = try #require(made)
             try await db.withConnection { conn in
                 try await conn.query(
@@ -159,7 +165,9 @@ import Testing
                     INSERT INTO audit_event (at, operation, action, outcome)
                     SELECT date_trunc('month', now() - interval '10 months') + interval '20 days', 'getResident', 'read', 'ok'
                     FROM generate_series(1, 5)
-                    """, logger: quiet)
+                    """,
+                    logger: quiet
+                )
             }
             let service = try makeServiceClient(url: url, config: testConfig(), logger: quiet)
             try await withThrowingTaskGroup(of: Void.self) { group in

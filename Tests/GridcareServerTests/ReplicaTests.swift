@@ -65,7 +65,8 @@ import Testing
 
     @Test func reportsReadOnAKeptUpStandbyAndFallBackToThePrimary() async throws {
         let root = "/tmp/gc-replica-\(UUID().uuidString.prefix(8))"
-        let primaryData = root + "/primary", standbyData = root + "/standby"
+        let primaryData = root + "/primary"
+        let standbyData = root + "/standby"
         let primaryCluster = try EmbeddedPostgres(dataDirectory: primaryData, logger: quiet)
         defer {
             try? EmbeddedPostgres(dataDirectory: standbyData, logger: quiet).stop()
@@ -74,19 +75,31 @@ import Testing
         }
         let config0 = testConfig()
         let boot = try await DatabaseBootstrap.open(
-            configuredURL: nil, embeddedDataDirectory: primaryData, embeddedBinDirectory: nil, migrationsDirectory: nil,
-            vault: TestDatabase.vault, serviceRole: config0.serviceRole, logger: quiet)
+            configuredURL: nil,
+            embeddedDataDirectory: primaryData,
+            embeddedBinDirectory: nil,
+            migrationsDirectory: nil,
+            vault: TestDatabase.vault,
+            serviceRole: config0.serviceRole,
+            logger: quiet
+        )
         let owner = boot.url
         // The standby: a base backup that streams from the primary (-R writes standby.signal and primary_conninfo).
         let passfile = root + "/pgpass"
         FileManager.default.createFile(
-            atPath: passfile, contents: Data("127.0.0.1:\(owner.port):*:\(owner.username):\(owner.password ?? "")\n".utf8),
-            attributes: [.posixPermissions: 0o600])
+            atPath: passfile,
+            contents: Data("127.0.0.1:\(owner.port):*:\(owner.username):\(owner.password ?? "")\n".utf8),
+            attributes: [.posixPermissions: 0o600]
+        )
         if getuid() == 0 { _ = try ChildProcess.run("/bin/chown", ["postgres", passfile, root], outputFile: nil) }
         try await offPool {
             try pgTool(
                 "pg_basebackup",
-                ["-d", "host=127.0.0.1 port=\(owner.port) user=\(owner.username) passfile=\(passfile)", "-D", standbyData, "-R", "-X", "stream", "--checkpoint=fast"])
+                [
+                    "-d", "host=127.0.0.1 port=\(owner.port) user=\(owner.username) passfile=\(passfile)", "-D", standbyData, "-R", "-X", "stream",
+                    "--checkpoint=fast",
+                ]
+            )
         }
         let (standby, _) = try await offPool { try EmbeddedPostgres(dataDirectory: standbyData, logger: quiet).start() }
 
@@ -107,7 +120,9 @@ import Testing
                 #expect(before > 0)
 
                 // A report's audit row is the primary's, though it was read on the standby.
-                let audited = { try await db.first("SELECT count(*)::int FROM audit_event WHERE detail = 'referral report'", as: Int.self, logger: quiet) }
+                let audited = {
+                    try await db.first("SELECT count(*)::int FROM audit_event WHERE detail = 'referral report'", as: Int.self, logger: quiet)
+                }
                 let auditedBefore = try await audited()
                 let (referrals, _, _) = try await client.call(.get, "/v1/reports/referrals", token: admin)
                 #expect(referrals == .ok)
@@ -118,7 +133,8 @@ import Testing
                 try await withClient(standby, poolSize: 1) { try await $0.query("SELECT pg_wal_replay_pause()") }
                 _ = try await HouseholdStore(db).create(
                     HouseholdDraft(microGridId: f.microGridIds[0], externalRef: "R1", address: "备库路1号", latitude: 30.66, longitude: 104.06),
-                    logger: quiet)
+                    logger: quiet
+                )
                 #expect(try await coverage(client, f, admin: admin) == before)
                 // Still paused: once it is 8 s behind, reports read on the primary.
                 try await waitUntil(usable: false, client, admin: admin)

@@ -27,15 +27,34 @@ import Testing
             let f = try await Fixture.make(db)
             let users = try await TestUsers.make(db, f)
             let clinic = try await ClinicStore(db).create(
-                stationId: f.stationId, teamId: f.teamId,
+                stationId: f.stationId,
+                teamId: f.teamId,
                 rule: ClinicRule(
-                    weekday: 3, startMinute: 9 * 60, endMinute: 11 * 60, slotMinutes: 30, capacityPerSlot: 2,
-                    validFrom: SimpleDate.todayInChina(), validUntil: nil),
-                logger: quiet)
+                    weekday: 3,
+                    startMinute: 9 * 60,
+                    endMinute: 11 * 60,
+                    slotMinutes: 30,
+                    capacityPerSlot: 2,
+                    validFrom: SimpleDate.todayInChina(),
+                    validUntil: nil
+                ),
+                logger: quiet
+            )
             // Two caches, two pools, two sets of clocks: nothing shared but the database.
-            let cacheA = CallerCache(), cacheB = CallerCache()
-            let appA = try buildApplication(config: config, client: try makeServiceClient(url: url, config: config, logger: quiet), logger: quiet, callers: cacheA)
-            let appB = try buildApplication(config: config, client: try makeServiceClient(url: url, config: config, logger: quiet), logger: quiet, callers: cacheB)
+            let cacheA = CallerCache()
+            let cacheB = CallerCache()
+            let appA = try buildApplication(
+                config: config,
+                client: try makeServiceClient(url: url, config: config, logger: quiet),
+                logger: quiet,
+                callers: cacheA
+            )
+            let appB = try buildApplication(
+                config: config,
+                client: try makeServiceClient(url: url, config: config, logger: quiet),
+                logger: quiet,
+                callers: cacheB
+            )
             try await appA.test(.router) { a in
                 try await appB.test(.router) { b in
                     // The same answer from either copy.
@@ -54,15 +73,21 @@ import Testing
                     // once, the audit trail's months are there once, and each copy still answers.
                     var sessions = 0
                     for _ in 0..<100 {
-                        sessions = try await db.first(
-                            "SELECT count(*)::int FROM clinic_session WHERE clinic_id = \(clinic.id)", as: Int.self, logger: quiet) ?? 0
+                        sessions =
+                            try await db.first(
+                                "SELECT count(*)::int FROM clinic_session WHERE clinic_id = \(clinic.id)",
+                                as: Int.self,
+                                logger: quiet
+                            ) ?? 0
                         if sessions > 0 { break }
                         try await Task.sleep(for: .milliseconds(100))
                     }
                     #expect(sessions > 0)
                     let twice = try await db.first(
                         "SELECT count(*)::int FROM (SELECT on_date FROM clinic_session WHERE clinic_id = \(clinic.id) GROUP BY on_date HAVING count(*) > 1) d",
-                        as: Int.self, logger: quiet)
+                        as: Int.self,
+                        logger: quiet
+                    )
                     #expect(twice == 0)
                     let months = try await AuditArchive(db).partitions(logger: quiet).map(\.name)
                     #expect(Set(months).count == months.count && months.count >= 5)

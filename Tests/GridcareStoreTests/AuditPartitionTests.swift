@@ -21,7 +21,8 @@ private let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler
         let start = calendar.date(from: calendar.dateComponents([.year, .month], from: Date()))!
         let target = calendar.date(byAdding: .month, value: offset, to: start)!
         let parts = calendar.dateComponents([.year, .month], from: target)
-        let y = parts.year!, m = parts.month!
+        let y = parts.year!
+        let m = parts.month!
         return (String(format: "%04d-%02d-01", y, m), String(format: "audit_event_y%04dm%02d", y, m))
     }
 
@@ -49,7 +50,10 @@ private let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler
             #expect(try await archive.prepare(monthsAhead: 3, logger: quiet).isEmpty)
             try await AuditLog(db).record(.read, residents: [42], outcome: .ok, logger: quiet)
             let home = try await db.first(
-                "SELECT tableoid::regclass::text FROM audit_event WHERE resident_id = 42", as: String.self, logger: quiet)
+                "SELECT tableoid::regclass::text FROM audit_event WHERE resident_id = 42",
+                as: String.self,
+                logger: quiet
+            )
             #expect(home == month(0).name)
         }
     }
@@ -91,7 +95,8 @@ private let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gridcare-audit-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try await withTestDatabase { db, _ in
-            let old = month(-8), kept = month(-6)
+            let old = month(-8)
+            let kept = month(-6)
             for m in [old, kept] {
                 _ = try await db.first("SELECT gridcare_audit_add_month(\(m.first)::date)", as: String?.self, logger: quiet)
             }
@@ -119,14 +124,20 @@ private let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler
             #expect(text.contains("\"said \"\"no\"\",\nthen left\""))
             #expect(text.components(separatedBy: "\n").filter { $0.contains(",getResident,read,") }.count == 2_500)
             let recorded = try await db.first(
-                "SELECT row_count, sha256, file FROM audit_archive WHERE partition = \(old.name)", as: (Int64, String, String).self, logger: quiet)
+                "SELECT row_count, sha256, file FROM audit_archive WHERE partition = \(old.name)",
+                as: (Int64, String, String).self,
+                logger: quiet
+            )
             #expect(recorded?.0 == 2_500 && recorded?.1 == digest && recorded?.2 == archived.file)
 
             // The month is gone; the kept month and this one are whole.
             let gone: Bool? = try await db.first("SELECT to_regclass(\(old.name)) IS NULL", as: Bool.self, logger: quiet)
             #expect(gone == true)
             let left = try await db.first(
-                "SELECT count(*) FILTER (WHERE detail = 'kept')::int, count(*)::int FROM audit_event", as: (Int, Int).self, logger: quiet)
+                "SELECT count(*) FILTER (WHERE detail = 'kept')::int, count(*)::int FROM audit_event",
+                as: (Int, Int).self,
+                logger: quiet
+            )
             #expect(left?.0 == 10 && left?.1 == 11)
             // Nothing more is old enough.
             #expect(try await AuditArchive(db).archive(keepMonths: 6, directory: folder, logger: quiet).isEmpty)
@@ -150,7 +161,9 @@ private let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler
             }
             // Dropping it without the export's count is refused.
             await #expect(throws: PSQLError.self) {
-                try await db.withConnection { _ = try await $0.query("SELECT gridcare_audit_drop(\(old.name), '/x', 29, 'x')", logger: quiet).collect() }
+                try await db.withConnection {
+                    _ = try await $0.query("SELECT gridcare_audit_drop(\(old.name), '/x', 29, 'x')", logger: quiet).collect()
+                }
             }
             // The service's role may read the detached month (to export it) and run the archive.
             let done = try await db.transaction { conn in

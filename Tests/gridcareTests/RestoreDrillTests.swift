@@ -63,34 +63,69 @@ import Testing
             // A weekly clinic on every weekday, so there is a session in the next week whatever today is.
             for weekday in 1...5 {
                 _ = try await ClinicStore(db).create(
-                    stationId: f.stationId, teamId: f.teamId,
+                    stationId: f.stationId,
+                    teamId: f.teamId,
                     rule: ClinicRule(
-                        weekday: weekday, startMinute: 9 * 60, endMinute: 11 * 60, slotMinutes: 30, capacityPerSlot: 4, validFrom: today,
-                        validUntil: nil),
-                    logger: quiet)
+                        weekday: weekday,
+                        startMinute: 9 * 60,
+                        endMinute: 11 * 60,
+                        slotMinutes: 30,
+                        capacityPerSlot: 4,
+                        validFrom: today,
+                        validUntil: nil
+                    ),
+                    logger: quiet
+                )
             }
             _ = try await ClinicStore(db).generate(
-                from: today, through: today.adding(days: 14), calendar: HolidayCalendar(), onHoliday: .nextWorkday, logger: quiet)
+                from: today,
+                through: today.adding(days: 14),
+                calendar: HolidayCalendar(),
+                onHoliday: .nextWorkday,
+                logger: quiet
+            )
             let session = try #require(
-                try await db.first("SELECT id FROM clinic_session WHERE on_date > current_date ORDER BY on_date LIMIT 1", as: Int64.self, logger: quiet))
+                try await db.first(
+                    "SELECT id FROM clinic_session WHERE on_date > current_date ORDER BY on_date LIMIT 1",
+                    as: Int64.self,
+                    logger: quiet
+                )
+            )
             let box = try await BoardStore(centre).createBox(
-                areaId: f.microGridIds[0], kind: "box", name: "楼道药箱", place: nil, custodianId: f.gridWorkerIds[0], logger: quiet)
+                areaId: f.microGridIds[0],
+                kind: "box",
+                name: "楼道药箱",
+                place: nil,
+                custodianId: f.gridWorkerIds[0],
+                logger: quiet
+            )
             let offer = try await BoardStore(grid).postOffer(
                 .init(
-                    boxId: box.id, itemName: "对乙酰氨基酚片", category: .otcMedicine, quantity: 10, unit: "片",
-                    expiresOn: today.adding(days: 60), donorName: "邻居", note: nil),
-                today: today, logger: quiet)
+                    boxId: box.id,
+                    itemName: "对乙酰氨基酚片",
+                    category: .otcMedicine,
+                    quantity: 10,
+                    unit: "片",
+                    expiresOn: today.adding(days: 60),
+                    donorName: "邻居",
+                    note: nil
+                ),
+                today: today,
+                logger: quiet
+            )
             var residents: [Int64] = []
             for n in 0..<6 {
                 residents.append(
-                    try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 700 + n), logger: quiet).id)
+                    try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 700 + n), logger: quiet).id
+                )
             }
             /// One booking and one claim of `quantity` for resident `n`.
             func write(_ n: Int, quantity: Int) async throws {
                 _ = try await BookingStore(admin).book(sessionId: session, residentId: residents[n], walkIn: false, logger: quiet)
                 let request = try await BoardRequestStore(grid).post(
                     .init(residentId: residents[n], itemName: "对乙酰氨基酚", category: .otcMedicine, quantity: quantity, urgency: .routine, reason: "发热"),
-                    logger: quiet)
+                    logger: quiet
+                )
                 _ = try await ClaimStore(grid).claim(requestId: request.id, offerId: offer.id, quantity: quantity, today: today, logger: quiet)
             }
 

@@ -284,7 +284,12 @@ extension APIHandler {
         let from = try date(q.from, field: "from")
         let to = try date(q.to, field: "to")
         if let from, let to, to <= from { throw FieldError("to", "must be after from") }
-        let r = try await BoardReports(db.reporting()).report(districtId: q.districtId, from: from?.startInChina, to: to?.startInChina, logger: logger)
+        let r = try await BoardReports(db.reporting()).report(
+            districtId: q.districtId,
+            from: from?.startInChina,
+            to: to?.startInChina,
+            logger: logger
+        )
         func person(_ p: BoardPersonFigures) -> Components.Schemas.BoardPerson {
             .init(name: p.name, offers: p.offers, unitsGiven: p.unitsGiven, claims: p.claims, unitsDelivered: p.unitsDelivered)
         }

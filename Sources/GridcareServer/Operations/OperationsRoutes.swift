@@ -64,7 +64,11 @@ struct OperationsRoutes: Sendable {
         }
         guard caller.role == .admin else {
             try await AuditLog(database.scoped(caller.scope, operation: "metrics")).record(
-                .call, outcome: .denied, detail: "role", logger: context.logger)
+                .call,
+                outcome: .denied,
+                detail: "role",
+                logger: context.logger
+            )
             throw Problem(status: .forbidden, detail: "Only administrators may read the service's metrics.")
         }
     }

@@ -17,22 +17,31 @@ final class ServiceMetrics: Sendable {
     func recordRequest(operation: String, status: Int, duration: Duration) {
         registry.makeCounter(
             descriptor: .init(
-                namespace: "gridcare", metricName: "http_requests", unitName: "total",
-                helpText: "Requests answered, by operation and status."),
+                namespace: "gridcare",
+                metricName: "http_requests",
+                unitName: "total",
+                helpText: "Requests answered, by operation and status."
+            ),
             labels: [("operation", operation), ("status", String(status))]
         ).increment()
         registry.makeDurationHistogram(
             descriptor: .init(
-                namespace: "gridcare", metricName: "http_request_duration", unitName: "seconds",
-                helpText: "Time from the request's head to its response, by operation."),
+                namespace: "gridcare",
+                metricName: "http_request_duration",
+                unitName: "seconds",
+                helpText: "Time from the request's head to its response, by operation."
+            ),
             labels: [("operation", operation)],
             buckets: Self.latencyBuckets
         ).record(duration)
         if status >= 500 {
             registry.makeCounter(
                 descriptor: .init(
-                    namespace: "gridcare", metricName: "http_server_errors", unitName: "total",
-                    helpText: "Responses with a 5xx status, by operation and status."),
+                    namespace: "gridcare",
+                    metricName: "http_server_errors",
+                    unitName: "total",
+                    helpText: "Responses with a 5xx status, by operation and status."
+                ),
                 labels: [("operation", operation), ("status", String(status))]
             ).increment()
         }

@@ -180,20 +180,17 @@ public struct Backups: Sendable {
         try handle.close()
     }
 
-    static func stamp(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return f.string(from: date)
-    }
+    /// A backup's name: the UTC time it began.
+    static func stamp(_ date: Date) -> String { utc(date, "yyyyMMdd'T'HHmmss'Z'") }
 
     /// A time as recovery_target_time reads it, in UTC to the microsecond.
-    static func postgresTime(_ date: Date) -> String {
+    static func postgresTime(_ date: Date) -> String { utc(date, "yyyy-MM-dd HH:mm:ss.SSSSSS'+00'") }
+
+    static func utc(_ date: Date, _ format: String) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd HH:mm:ss.SSSSSS'+00'"
+        f.dateFormat = format
         return f.string(from: date)
     }
 

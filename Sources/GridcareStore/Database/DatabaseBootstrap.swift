@@ -29,7 +29,11 @@ public struct DatabaseBootstrap: Sendable {
             url = try DatabaseURL(parsing: configuredURL)
         } else {
             let cluster = try EmbeddedPostgres(
-                dataDirectory: embeddedDataDirectory, binDirectory: embeddedBinDirectory, archivesWAL: archivesWAL, logger: logger)
+                dataDirectory: embeddedDataDirectory,
+                binDirectory: embeddedBinDirectory,
+                archivesWAL: archivesWAL,
+                logger: logger
+            )
             let (u, startedHere) = try cluster.start()
             url = u
             if startedHere { started = cluster }

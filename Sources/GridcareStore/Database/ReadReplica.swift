@@ -120,7 +120,8 @@ public struct ReplicaMonitor: Service {
         return await withTaskGroup(of: UInt64?.self) { group in
             group.addTask {
                 let rows = try? await client.query(
-                    "SELECT pg_last_wal_replay_lsn()::text FROM (SELECT pg_is_in_recovery() AS r) s WHERE r", logger: logger
+                    "SELECT pg_last_wal_replay_lsn()::text FROM (SELECT pg_is_in_recovery() AS r) s WHERE r",
+                    logger: logger
                 ).decode(String?.self).all()
                 return rows?.first.flatMap { $0 }.flatMap(ReadReplica.lsn)
             }

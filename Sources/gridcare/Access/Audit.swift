@@ -13,46 +13,46 @@ struct Audit: AsyncParsableCommand {
 
     /// Who read or changed a resident's data (or what a user did), newest first.
     struct Trail: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The audit trail of a resident (or a user), newest first.")
+        static let configuration = CommandConfiguration(abstract: "The audit trail of a resident (or a user), newest first.")
 
-    @OptionGroup var global: GlobalOptions
-    @Option(help: "Resident id.") var resident: Int64?
-    @Option(help: "User id.") var user: Int64?
-    @Option(help: "At most this many rows.") var limit: Int = 200
-    @Option(help: "table, json or csv.") var format: OutputFormat = .table
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Resident id.") var resident: Int64?
+        @Option(help: "User id.") var user: Int64?
+        @Option(help: "At most this many rows.") var limit: Int = 200
+        @Option(help: "table, json or csv.") var format: OutputFormat = .table
 
-    func validate() throws {
-        guard resident != nil || user != nil else { throw ValidationError("Give --resident or --user.") }
-        guard (1...100_000).contains(limit) else { throw ValidationError("--limit must be 1–100000.") }
-    }
-
-    func run() async throws {
-        let config = try await global.load()
-        let events = try await global.withStore(config) { db, info in
-            let log = AuditLog(db)
-            var out: [AuditEvent] = []
-            var cursor: String?
-            repeat {
-                let page = try await log.list(
-                    .init(residentId: resident, userId: user),
-                    page: try PageRequest(cursor: cursor, limit: min(200, limit - out.count)),
-                    logger: info.logger
-                )
-                out += page.items
-                cursor = page.nextCursor
-            } while cursor != nil && out.count < limit
-            return out
+        func validate() throws {
+            guard resident != nil || user != nil else { throw ValidationError("Give --resident or --user.") }
+            guard (1...100_000).contains(limit) else { throw ValidationError("--limit must be 1–100000.") }
         }
-        let time = ISO8601DateFormatter()
-        let rows = events.map { e in
-            [
-                time.string(from: e.at), e.userId.map(String.init) ?? "", e.role ?? "", e.operation, e.action.rawValue,
-                e.residentId.map(String.init) ?? "", e.outcome.rawValue, e.detail ?? "",
-            ]
+
+        func run() async throws {
+            let config = try await global.load()
+            let events = try await global.withStore(config) { db, info in
+                let log = AuditLog(db)
+                var out: [AuditEvent] = []
+                var cursor: String?
+                repeat {
+                    let page = try await log.list(
+                        .init(residentId: resident, userId: user),
+                        page: try PageRequest(cursor: cursor, limit: min(200, limit - out.count)),
+                        logger: info.logger
+                    )
+                    out += page.items
+                    cursor = page.nextCursor
+                } while cursor != nil && out.count < limit
+                return out
+            }
+            let time = ISO8601DateFormatter()
+            let rows = events.map { e in
+                [
+                    time.string(from: e.at), e.userId.map(String.init) ?? "", e.role ?? "", e.operation, e.action.rawValue,
+                    e.residentId.map(String.init) ?? "", e.outcome.rawValue, e.detail ?? "",
+                ]
+            }
+            print(TablePrinter(header: ["at", "user", "role", "operation", "action", "resident", "outcome", "detail"], rows: rows).render(format))
         }
-        print(TablePrinter(header: ["at", "user", "role", "operation", "action", "resident", "outcome", "detail"], rows: rows).render(format))
     }
-}
 }
 
 extension Audit {
@@ -81,7 +81,8 @@ extension Audit {
     /// Archives the months past the retention: each to a CSV file, then dropped.
     struct Archive: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Detach the months older than the retention, write each to a CSV file, then drop it.")
+            abstract: "Detach the months older than the retention, write each to a CSV file, then drop it."
+        )
         @OptionGroup var global: GlobalOptions
         @Option(help: "Whole months to keep before this one (at least 6; default audit.retentionMonths).") var keepMonths: Int?
         @Option(help: "Folder for the CSV files (default audit.archiveDirectory).") var to: String?
