@@ -118,6 +118,10 @@ import Testing
                 try await waitUntil(usable: true, client, admin: admin)
                 let before = try await coverage(client, f, admin: admin)
                 #expect(before > 0)
+                // The replica is a second place to read, not a second way in: no sign-in is still 401,
+                // and a grid worker (who may not read the report) is still refused.
+                #expect(try await client.call(.get, "/v1/reports/coverage?districtId=\(f.districtId)", token: nil).0 == .unauthorized)
+                #expect(try await client.call(.get, "/v1/reports/coverage?districtId=\(f.districtId)", token: users[.gridWorker]).0 == .forbidden)
 
                 // A report's audit row is the primary's, though it was read on the standby.
                 let audited = {

@@ -117,22 +117,14 @@ public struct ReplicaMonitor: Service {
     func replayed() async -> UInt64? {
         let client = replica.client
         let logger = self.logger
-        return await withTaskGroup(of: UInt64?.self) { group in
-            group.addTask {
-                let rows = try? await client.query(
-                    "SELECT pg_last_wal_replay_lsn()::text FROM (SELECT pg_is_in_recovery() AS r) s WHERE r",
-                    logger: logger
-                ).decode(String?.self).all()
-                return rows?.first.flatMap { $0 }.flatMap(ReadReplica.lsn)
-            }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(1))
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+        let position = try? await within(.seconds(1)) { () -> UInt64? in
+            let rows = try await client.query(
+                "SELECT pg_last_wal_replay_lsn()::text FROM (SELECT pg_is_in_recovery() AS r) s WHERE r",
+                logger: logger
+            ).decode(String?.self).all()
+            return rows.first.flatMap { $0 }.flatMap(ReadReplica.lsn)
         }
+        return position ?? nil
     }
 }
 

@@ -16,20 +16,12 @@ public enum Readiness {
     /// a connection as long as the request lets it.
     public static func check(_ db: Database, expected: [Int], within: Duration = .seconds(2), logger: Logger) async -> Report {
         do {
-            let applied = try await withThrowingTaskGroup(of: [Int]?.self) { group in
-                group.addTask {
-                    try await db.withConnection(logger: logger) { connection in
-                        try await connection.rows("SELECT version FROM gridcare_migration", as: Int.self, logger: logger)
-                    }
+            let versions = try await GridcareStore.within(within) {
+                try await db.withConnection(logger: logger) { connection in
+                    try await connection.rows("SELECT version FROM gridcare_migration", as: Int.self, logger: logger)
                 }
-                group.addTask {
-                    try await Task.sleep(for: within)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let versions = first else { throw ReadinessTimeout() }
-                return versions
             }
+            guard let applied = versions else { throw ReadinessTimeout() }
             let done = Set(applied)
             return Report(database: "ok", pendingMigrations: expected.filter { !done.contains($0) })
         } catch {
