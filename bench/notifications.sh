@@ -2,8 +2,9 @@
 # Notifications from commit to the receiver's 200: events committed at a steady rate (pgbench -R) while
 # the service's delivery worker sends each as a signed webhook and a WeCom application message to a
 # loopback receiver; then the p50/p99 from the event's commit to its arrival. Beside it, the API's own
-# latency (GET /v1/residents/{id}, wrk) without and with that load, in the same run.
-# Usage: bench/notifications.sh [EVENTS_PER_SECOND] [SECONDS]   (defaults 50 and 30)
+# latency (GET /v1/residents/{id}, wrk) without and with that load, interleaved in rounds on one service,
+# and what the delivery costs the machine's CPU with no API load.
+# Usage: [ROUNDS=3] bench/notifications.sh [EVENTS_PER_SECOND] [SECONDS]   (defaults 50 and 30)
 source "$(dirname "$0")/common.sh"
 RATE=${1:-50}; SECS=${2:-30}; PORT=18095; RECEIVER=18094
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
@@ -37,30 +38,39 @@ SQL
   pgbench -n -c2 -j2 -R "$RATE" -T "$SECS" -f "$OUT/notify.sql" "$URL" > "$OUT/notify-pgbench.txt" 2>&1
 }
 
-# The demo's own notifications are sent first, before anything is measured.
+# The demo's own notifications are sent first, before anything is measured. One service runs every
+# phase, its delivery worker on throughout, so a phase differs from the next only in the events.
 serve true
 for _ in $(seq 1 60); do
   [ "$(psql "$URL" -qAtc "SELECT count(*) FROM notification WHERE dispatched_at IS NULL")" = 0 ] && \
   [ "$(psql "$URL" -qAtc "SELECT count(*) FROM notification_delivery WHERE status = 'pending'")" = 0 ] && break; sleep 1
 done
-kill $SERVER; wait $SERVER 2>/dev/null || true
-serve false
-echo "== the API alone (GET /v1/residents/{id}, wrk -t2 -c8 -d${SECS}s; delivery worker off)"
-api
-echo "== the API beside $RATE events/s committed (pgbench -R $RATE), delivery worker off: the load generator's own cost"
-events control & LOAD=$!; api; wait $LOAD
-kill $SERVER; wait $SERVER 2>/dev/null || true
-psql "$URL" -qc "UPDATE notification SET dispatched_at = now() WHERE dispatched_at IS NULL" >/dev/null
-serve true
-echo "== the API beside $RATE events/s, each delivered twice (webhook, WeCom) to the loopback receiver"
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system clock ticks
-R0=$(cpu $RECV)
-events bench & LOAD=$!; api; wait $LOAD
-echo "the receiver's CPU over the run: $(echo "($(cpu $RECV) - $R0) / $(getconf CLK_TCK)" | bc -l | cut -c1-5) s of ${SECS} s"
+busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; } # the machine's busy clock ticks
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; } # one process's user + system clock ticks
+seconds() { echo "scale=2; $1 / $(getconf CLK_TCK)" | bc -l; }
+
+# What delivering costs the machine, with no API load: its busy time idle, then at $RATE events/s.
+B0=$(busy); sleep "$SECS"; IDLE=$(( $(busy) - B0 ))
+B0=$(busy); S0=$(cpu $SERVER); R0=$(cpu $RECV)
+events cost; DELIVER=$(( $(busy) - B0 )); SERVICE=$(( $(cpu $SERVER) - S0 )); RECEIVER_CPU=$(( $(cpu $RECV) - R0 ))
+echo "== the machine's CPU over ${SECS} s, no API load: idle $(seconds $IDLE) s; at $RATE events/s delivered twice $(seconds $DELIVER) s" \
+     "(the service $(seconds $SERVICE) s, the receiver $(seconds $RECEIVER_CPU) s, the rest PostgreSQL and pgbench) of $((2 * SECS)) s"
+
+# The API beside nothing and beside the events, interleaved (A B B A …) so the machine's drift between
+# runs falls on both sides alike.
+ROUNDS=${ROUNDS:-3}
+echo "== the API (GET /v1/residents/{id}, admin, wrk -t2 -c8 -d${SECS}s) alone and beside $RATE events/s, each delivered twice"
+for r in $(seq 1 "$ROUNDS"); do
+  if [ $((r % 2)) = 1 ]; then order="alone beside"; else order="beside alone"; fi
+  for phase in $order; do
+    if [ "$phase" = alone ]; then echo "  round $r, alone:  $(api)"
+    else events "bench$r" & LOAD=$!; echo "  round $r, beside: $(api)"; wait $LOAD; fi
+  done
+done
 grep -E "^(number of transactions actually processed|tps)" "$OUT/notify-pgbench.txt" || true
 # Every delivery received, then the times from each event's commit to its arrival.
 for _ in $(seq 1 120); do
-  left=$(psql "$URL" -qAtc "SELECT count(*) FROM notification n WHERE n.event_key LIKE 'bench:%' AND (n.dispatched_at IS NULL OR EXISTS (SELECT 1 FROM notification_delivery d WHERE d.notification_id = n.id AND d.status <> 'delivered'))")
+  left=$(psql "$URL" -qAtc "SELECT count(*) FROM notification n WHERE n.event_key LIKE 'bench%' AND (n.dispatched_at IS NULL OR EXISTS (SELECT 1 FROM notification_delivery d WHERE d.notification_id = n.id AND d.status <> 'delivered'))")
   [ "$left" = 0 ] && break; sleep 1
 done
 echo "undelivered after the run: $left"
@@ -69,9 +79,9 @@ CREATE TEMP TABLE received (at double precision, key text);
 \copy received FROM '$OUT/received.tsv'
 CREATE TEMP VIEW sent AS
     SELECT 'hook ' || d.idempotency_key AS key, n.created_at FROM notification_delivery d JOIN notification n ON n.id = d.notification_id
-    WHERE d.channel = 'webhook' AND n.event_key LIKE 'bench:%'
+    WHERE d.channel = 'webhook' AND n.event_key LIKE 'bench%'
     UNION ALL
-    SELECT 'app ' || n.title || ' ' || n.body, n.created_at FROM notification n WHERE n.event_key LIKE 'bench:%';
+    SELECT 'app ' || n.title || ' ' || n.body, n.created_at FROM notification n WHERE n.event_key LIKE 'bench%';
 WITH lat AS (
     SELECT split_part(s.key, ' ', 1) AS channel, (r.at - extract(epoch FROM s.created_at)) * 1000 AS ms
     FROM sent s JOIN (SELECT key, min(at) AS at FROM received GROUP BY key) r ON r.key = s.key
