@@ -70,7 +70,7 @@ done
 grep -E "^(number of transactions actually processed|tps)" "$OUT/notify-pgbench.txt" || true
 # Every delivery received, then the times from each event's commit to its arrival.
 for _ in $(seq 1 120); do
-  left=$(psql "$URL" -qAtc "SELECT count(*) FROM notification n WHERE n.event_key LIKE 'bench%' AND (n.dispatched_at IS NULL OR EXISTS (SELECT 1 FROM notification_delivery d WHERE d.notification_id = n.id AND d.status <> 'delivered'))")
+  left=$(psql "$URL" -qAtc "SELECT count(*) FROM notification n WHERE (n.event_key LIKE 'bench%' OR n.event_key LIKE 'cost:%') AND (n.dispatched_at IS NULL OR EXISTS (SELECT 1 FROM notification_delivery d WHERE d.notification_id = n.id AND d.status <> 'delivered'))")
   [ "$left" = 0 ] && break; sleep 1
 done
 echo "undelivered after the run: $left"

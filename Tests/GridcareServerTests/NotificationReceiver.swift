@@ -22,6 +22,8 @@ final class NotificationReceiver: Sendable {
         /// SMS and webhook deliveries by idempotency key, with how many times each came.
         var sms: [String: (phone: String, content: String, times: Int)] = [:]
         var hooks: [String: Int] = [:]
+        /// Every webhook body taken, as sent.
+        var hookBodies: [String] = []
         var badSignatures = 0
         var tokensIssued = 0
     }
@@ -94,6 +96,7 @@ final class NotificationReceiver: Sendable {
                     return .unauthorized
                 }
                 s.hooks[key, default: 0] += 1
+                s.hookBodies.append(String(decoding: bytes, as: UTF8.self))
                 return .ok
             }
             return Response(status: status)

@@ -265,13 +265,23 @@ import Testing
                     "UPDATE clinic_session SET status = 'cancelled', reason = \("暴雨停诊，居民 \(whole) 请改约") WHERE id = \(session)",
                     logger: quiet
                 )
-                try await deliver(service, .receiver(port: port)) { receiver.state.withLock { $0.sms.count } == 1 }
+                try await deliver(service, .receiver(port: port)) { receiver.state.withLock { $0.sms.count == 1 && !$0.hookBodies.isEmpty } }
                 let sms = try #require(receiver.state.withLock { $0.sms.values.first })
                 #expect(sms.phone == "13912345678" && sms.content.contains("已取消"))
                 #expect(!sms.content.contains(whole) && !sms.content.contains(String(whole.dropLast(4))))
                 #expect(sms.content.firstMatch(of: /\d{17}[\dXx]/) == nil)
                 // The team is told in its inbox (and by WeCom), the robot's group by kind only.
                 #expect(receiver.state.withLock { $0.robot.allSatisfy { !$0.contains(r.name) } })
+                // The platform's webhook: the event's ids, kind and time only, never a name or a number.
+                let hooks = receiver.state.withLock { $0.hookBodies }
+                #expect(!hooks.isEmpty)
+                for body in hooks {
+                    #expect(!body.contains(r.name) && !body.contains(whole) && body.firstMatch(of: /\d{17}[\dXx]/) == nil)
+                    let event = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+                    #expect(Set(event.keys).isSubset(of: ["id", "event", "kind", "urgent", "createdAt", "districtId", "residentId"]))
+                    #expect(event["kind"] as? String == "session_cancelled" && event["districtId"] as? Int == Int(f.districtId))
+                    #expect((event["createdAt"] as? String).flatMap { try? Date($0, strategy: .iso8601) } != nil)
+                }
             }
         }
     }

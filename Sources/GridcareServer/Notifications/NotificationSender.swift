@@ -96,7 +96,7 @@ final class NotificationSender: Sendable {
     func sms(_ d: ClaimedDelivery) async throws -> (AttemptOutcome, Int?) {
         guard let phone = d.phone, !phone.isEmpty else { return (.refused(reason: "no phone"), nil) }
         let content = NotificationText.withoutIdentityNumbers(d.body)
-        let param = String(decoding: try JSONEncoder().encode(["content": content]), as: UTF8.self)
+        let param = String(decoding: try Self.encoder.encode(["content": content]), as: UTF8.self)
         let request = SMSRequest(
             PhoneNumbers: phone,
             SignName: settings.smsSign,
@@ -157,7 +157,7 @@ final class NotificationSender: Sendable {
 
     // MARK: HTTP
 
-    /// Sorted keys, so a receiver recomputing a signature over a re-encoded body gets the same bytes.
+    /// One for every request body; sorted keys, so the same event always signs as the same bytes.
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
