@@ -427,6 +427,45 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
             #expect(first.residentId == last.id && first["tier"] as? String == "red")
         }
     }
+    @Test func anAlertedResidentWithNothingDueLeadsMyResidentsAndOnlyThoseShownAreAudited() async throws {
+        try await withScopedAPI { client, f, users, db in
+            // A young adult without a contract: no visit rule makes anything due, no flag is raised.
+            let young = try await ResidentStore(db).create(
+                Fixture.residentDraft(household: f.householdIds[0], n: 400, born: SimpleDate(year: 1995, month: 5, day: 5)!),
+                logger: quiet
+            )
+            let (reading, _, _) = try await client.call(
+                .post,
+                "/v1/residents/\(young.id)/readings",
+                json: ["measuredAt": now(), "glucoseFasting": 30.0],
+                token: users[.centreStaff]
+            )
+            #expect(reading == .created)
+            // Another resident with an open flag: weighed for the list, but behind the alert, so not shown.
+            let flagged = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 401), logger: quiet)
+            let (raised, _, _) = try await client.call(
+                .post,
+                "/v1/flags",
+                json: ["residentId": flagged.id, "category": "living_alone", "tier": "red", "population": "key"],
+                token: users[.gridWorker]
+            )
+            #expect(raised == .created)
+            let before = try #require(
+                try await db.client.query("SELECT coalesce(max(id), 0) FROM audit_event").decode(Int64.self).all().first
+            )
+            let (status, mine, _) = try await client.call(.get, "/v1/me/residents?limit=1", token: users[.gridWorker])
+            #expect(status == .ok && mine.items.count == 1)
+            let first = try #require(mine.items.first)
+            #expect(first.residentId == young.id && first["openAlerts"] as? Int == 1)
+            // The audit trail names exactly the residents returned, not every one whose flags or visits were weighed.
+            let audited = try await db.client.query(
+                "SELECT DISTINCT resident_id FROM audit_event WHERE id > \(before) AND resident_id IS NOT NULL ORDER BY 1"
+            ).decode(Int64.self).all()
+            #expect(audited == [young.id])
+            let (_, both, _) = try await client.call(.get, "/v1/me/residents?limit=2", token: users[.gridWorker])
+            #expect(both.items.map(\.residentId) == [young.id, flagged.id])
+        }
+    }
 }
 
 extension [String: Any] {

@@ -17,17 +17,7 @@ extension Console {
     /// red, yellow, green flags, then what is due soonest).
     func myGrids(_ r: ConsoleRequest) async throws -> Response {
         let today = SimpleDate.todayInChina()
-        // The 30 shown lead the list: open alerts and flagged residents come whatever their due visits, so
-        // the due list's 200 most urgent rows choose them; then their own due visits are read in full.
-        let attention = try await MyResidents.load(
-            r.db,
-            today: today,
-            until: today.adding(days: 14),
-            limit: 30,
-            dueLimit: 200,
-            everyDueVisit: true,
-            logger: r.logger
-        )
+        let attention = try await MyResidents.load(r.db, today: today, until: today.adding(days: 14), limit: 30, logger: r.logger)
         let mine = r.caller.scope.microGridIds ?? []
         let areas =
             mine.isEmpty

@@ -47,15 +47,9 @@ extension Console {
             try await TeamStore(r.db).list(districtId: team.districtId, centreId: nil, page: page, logger: r.logger)
         }
         let coveredAnywhere = covered.union(others.flatMap(\.microGridIds))
-        let contracts = try await ContractStore(r.db).list(
-            residentId: nil,
-            teamId: team.id,
-            activeOn: today,
-            page: try PageRequest(cursor: nil, limit: 50),
-            logger: r.logger
-        )
+        let contracts = try await ContractStore(r.db).endingSoonest(teamId: team.id, activeOn: today, limit: 50, logger: r.logger)
         let people = try await ResidentStore(r.db).briefs(
-            .init(ids: contracts.items.map(\.residentId)),
+            .init(ids: contracts.map(\.residentId)),
             today: today,
             page: try PageRequest(cursor: nil, limit: PageRequest.maximumLimit),
             logger: r.logger
@@ -66,7 +60,7 @@ extension Console {
             "free": grids.filter { !coveredAnywhere.contains($0.id) }.map { ["id": $0.id, "name": $0.name] },
             "teams": teams.map { ["id": $0.id, "name": $0.name, "selected": $0.id == team.id] }, "manyTeams": teams.count > 1,
             "otherTeams": others.filter { $0.id != team.id }.map { ["id": $0.id, "name": $0.name] },
-            "contracts": contracts.items.sorted { $0.termEndsOn < $1.termEndsOn }.map { c in
+            "contracts": contracts.map { c in
                 ["id": c.id, "residentId": c.residentId, "name": names[c.residentId] ?? "", "from": c.startsOn.iso, "until": c.termEndsOn.iso]
                     as [String: Any]
             },
@@ -74,7 +68,7 @@ extension Console {
             "hasFree": grids.contains { !coveredAnywhere.contains($0.id) }, "hasOtherTeams": others.count > 1,
         ]
         // One contract's switch form at a time, so the list does not carry every team for every row.
-        if let id = r.query["switch"].flatMap(Int64.init), let c = contracts.items.first(where: { $0.id == id }), others.count > 1 {
+        if let id = r.query["switch"].flatMap(Int64.init), let c = contracts.first(where: { $0.id == id }), others.count > 1 {
             values["switching"] = true
             values["switchId"] = c.id
             values["switchName"] = names[c.residentId] ?? ""

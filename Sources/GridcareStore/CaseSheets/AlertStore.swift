@@ -58,7 +58,14 @@ public struct AlertStore: Sendable {
     }
 
     /// The caller's alerts (open and acknowledged unless `includeClosed`), open first; at most `limit`.
-    public func list(teamId: Int64?, microGridId: Int64?, includeClosed: Bool, limit: Int, logger: Logger) async throws -> [Alert] {
+    public func list(
+        teamId: Int64?,
+        microGridId: Int64?,
+        residentIds: [Int64]? = nil,
+        includeClosed: Bool,
+        limit: Int,
+        logger: Logger
+    ) async throws -> [Alert] {
         let gridScope = db.scope?.microGridIds
         return try await db.transaction(logger: logger) { conn in
             let alerts = try await conn.rows(
@@ -68,6 +75,7 @@ public struct AlertStore: Sendable {
                   AND (\(gridScope)::bigint[] IS NULL OR r.micro_grid_id = ANY(\(gridScope)))
                   AND (\(teamId)::bigint IS NULL OR a.team_id = \(teamId))
                   AND (\(microGridId)::bigint IS NULL OR r.micro_grid_id = \(microGridId))
+                  AND (\(residentIds)::bigint[] IS NULL OR a.resident_id = ANY(\(residentIds)))
                 \(unescaped: Self.order) LIMIT \(limit)
                 """,
                 logger: logger,

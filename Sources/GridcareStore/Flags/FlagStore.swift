@@ -162,8 +162,18 @@ public struct FlagStore: Sendable {
 
     public struct Filter: Sendable {
         public var residentId: Int64?, status: FlagStatus?, microGridId: Int64?, teamId: Int64?, openOnly: Bool
-        public init(residentId: Int64? = nil, status: FlagStatus? = nil, microGridId: Int64? = nil, teamId: Int64? = nil, openOnly: Bool = false) {
+        /// Only these residents' flags, when given.
+        public var residentIds: [Int64]?
+        public init(
+            residentId: Int64? = nil,
+            status: FlagStatus? = nil,
+            microGridId: Int64? = nil,
+            teamId: Int64? = nil,
+            openOnly: Bool = false,
+            residentIds: [Int64]? = nil
+        ) {
             self.residentId = residentId
+            self.residentIds = residentIds
             self.status = status
             self.microGridId = microGridId
             self.teamId = teamId
@@ -180,6 +190,7 @@ public struct FlagStore: Sendable {
                 WHERE f.id > \(page.afterId)
                   AND (\(gridScope)::bigint[] IS NULL OR f.micro_grid_id = ANY(\(gridScope)))
                   AND (\(f.residentId)::bigint IS NULL OR f.resident_id = \(f.residentId))
+                  AND (\(f.residentIds)::bigint[] IS NULL OR f.resident_id = ANY(\(f.residentIds)))
                   AND (\(f.status?.rawValue)::flag_status IS NULL OR f.status = \(f.status?.rawValue)::flag_status)
                   AND (NOT \(f.openOnly) OR f.status IN ('raised', 'confirmed'))
                   AND (\(f.microGridId)::bigint IS NULL OR f.micro_grid_id = \(f.microGridId))

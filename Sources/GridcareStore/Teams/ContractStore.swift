@@ -111,6 +111,30 @@ public struct ContractStore: Sendable {
         }
     }
 
+    /// A team's contracts in force on `activeOn` that end soonest (the ones to renew first), at most `limit`.
+    /// Read along the team's index by term end, so a team with thousands of contracts reads about `limit`.
+    public func endingSoonest(teamId: Int64, activeOn: SimpleDate, limit: Int, logger: Logger) async throws -> [Contract] {
+        try await db.transaction(logger: logger) { conn in
+            let rows = try await conn.rows(
+                """
+                SELECT \(unescaped: Self.columns) FROM contract
+                WHERE team_id = \(teamId) AND term_ends_on > \(activeOn.iso)::date AND period @> \(activeOn.iso)::date
+                ORDER BY term_ends_on, id LIMIT \(limit)
+                """,
+                logger: logger,
+                Self.contract
+            )
+            try await audit.record(
+                .search,
+                residents: rows.map(\.residentId),
+                detail: rows.isEmpty ? "contracts: no results" : "contracts",
+                on: conn,
+                logger: logger
+            )
+            return rows
+        }
+    }
+
     /// Locks the contract for a change that depends on its current state; nil when it is not there (or not visible).
     func locked(_ id: Int64, on conn: PostgresConnection, logger: Logger) async throws -> Contract? {
         try await conn.first("SELECT \(unescaped: Self.columns) FROM contract WHERE id = \(id) FOR UPDATE", logger: logger, Self.contract)
