@@ -24,13 +24,19 @@ public struct NotificationWorker: Service {
     }
 
     public func run() async throws {
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(5))))
+        // Delivery gives way to the API: its sockets and its tasks run on a lane of their own at a lower
+        // priority, not between requests on the shared event loops and task pool.
+        let lane = BackgroundLane()
+        let http = HTTPClient(eventLoopGroup: lane.group, configuration: .init(timeout: .init(connect: .seconds(5))))
         let sender = NotificationSender(settings: settings, http: http, logger: logger)
-        await ServiceClock.run("notifications", every: settings.poll, logger: logger) {
-            // A full batch means more is waiting: go round again at once.
-            while try await tick(sender) {}
+        await withTaskExecutorPreference(lane) {
+            await ServiceClock.run("notifications", every: settings.poll, logger: logger) {
+                // A full batch means more is waiting: go round again at once.
+                while try await tick(sender) {}
+            }
         }
         try await http.shutdown()
+        try await lane.shutdown()
     }
 
     /// One round; true when it took as many deliveries as it could, so more may be due.
