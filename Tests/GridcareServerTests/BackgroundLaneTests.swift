@@ -4,7 +4,7 @@ import Testing
 @testable import GridcareServer
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// The delivery worker's lane: work preferring it runs on its one thread, and only that thread is

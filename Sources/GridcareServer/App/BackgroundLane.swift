@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import NIOCore
 import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A thread of its own, at a lower scheduling priority, for background work that must give way to the
 /// API: its event loop carries the work's sockets and, as a task executor, the work's Swift tasks. On the
@@ -19,8 +20,8 @@ public final class BackgroundLane: TaskExecutor {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         loop = group.next()
         #if canImport(Glibc)
-            // Who 0 is the calling thread on Linux: only the lane's own thread is lowered.
-            loop.execute { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) }
+        // Who 0 is the calling thread on Linux: only the lane's own thread is lowered.
+        loop.execute { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) }
         #endif
     }
 
