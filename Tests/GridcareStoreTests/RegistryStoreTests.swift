@@ -43,6 +43,32 @@ import Testing
         }
     }
 
+    @Test func aReadIsAuditedByItsOwnStatementOrOnceWithItsPage() async throws {
+        try await withTestDatabase { db, _ in
+            let f = try await Fixture.make(db)
+            let r = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 1), logger: logger)
+            let admin = db.scoped(Scope(userId: 7, role: .admin, districtId: f.districtId, microGridIds: nil), operation: "test.read")
+            let residents = ResidentStore(admin)
+            func rows(_ outcome: String) async throws -> Int {
+                try await db.first(
+                    "SELECT count(*)::int FROM audit_event WHERE operation = 'test.read' AND action = 'read' AND outcome = \(outcome) AND user_id = 7",
+                    as: Int.self,
+                    logger: logger
+                ) ?? -1
+            }
+            #expect(try await residents.get(r.id, logger: logger).id == r.id)
+            #expect(try await rows("ok") == 1)
+            await #expect(throws: StoreError.notFound("resident")) { try await residents.get(r.id + 1_000_000, logger: logger) }
+            #expect(try await rows("denied") == 1)
+            // In a page the read's row is gathered with the page's others: one for the resident however often shown.
+            try await admin.together(logger: logger) {
+                _ = try await residents.get(r.id, logger: logger)
+                _ = try await residents.get(r.id, logger: logger)
+            }
+            #expect(try await rows("ok") == 2)
+        }
+    }
+
     @Test func listsPageByCursorAndFilterByAge() async throws {
         try await withTestDatabase { db, _ in
             let f = try await Fixture.make(db)

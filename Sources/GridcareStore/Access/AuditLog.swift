@@ -103,6 +103,12 @@ public struct AuditLog: Sendable {
         )
     }
 
+    /// Whether a statement that reads may write its own audit row on its connection: not in a page, which
+    /// gathers its rows for the commit, nor on a replica, whose rows go to the primary.
+    var writesInStatement: Bool {
+        db.auditPrimary == nil && RequestTransaction.joined(db.client)?.isPage != true
+    }
+
     /// Writes `entry` now, or keeps it for the commit of the page's shared transaction (Database.together).
     func write(_ entry: Entry, on conn: PostgresConnection, logger: Logger) async throws {
         if let joined = RequestTransaction.joined(db.client), joined.gather(entry) { return }

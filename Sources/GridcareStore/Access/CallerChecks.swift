@@ -46,30 +46,15 @@ extension PostgresConnection {
         ) ?? -1
     }
 
-    /// Whether the caller may see the whole identity number of a resident of `microGridId`
-    /// (AccessRules.mayRevealIdentity): are they clinical staff of the team whose catchment holds it?
-    func mayReveal(_ scope: Scope, microGridId: Int64, logger: Logger) async throws -> Bool {
-        guard scope.role == .centreStaff else { return AccessRules.mayRevealIdentity(as: scope.role, ofOwnTeam: false) }
-        return AccessRules.mayRevealIdentity(as: scope.role, ofOwnTeam: try await isTeamClinician(scope, microGridId: microGridId, logger: logger))
-    }
-
     /// Whether the caller may see the whole number of the patient on a slip in `status` (AccessRules.mayRevealOnSlip).
     func mayRevealOnSlip(_ scope: Scope, status: ReferralStatus, microGridId: Int64, logger: Logger) async throws -> Bool {
         let ownTeam = scope.role == .centreStaff ? try await isTeamClinician(scope, microGridId: microGridId, logger: logger) : false
         return AccessRules.mayRevealOnSlip(as: scope.role, status: status, ofOwnTeam: ownTeam)
     }
 
-    /// Whether the caller is a doctor, nurse or public-health member of the team whose catchment holds `microGridId`.
+    /// Whether the caller is a doctor, nurse or public-health member of the team whose catchment holds
+    /// `microGridId` (gridcare_is_team_clinician, 0037, which the one-call resident read uses too).
     func isTeamClinician(_ scope: Scope, microGridId: Int64, logger: Logger) async throws -> Bool {
-        try await first(
-            """
-            SELECT 1 FROM app_user u
-            JOIN care_team_member m ON m.worker_id = u.worker_id AND m.team_role IN ('doctor', 'nurse', 'public_health')
-            JOIN care_team_catchment c ON c.team_id = m.team_id AND c.micro_grid_id = \(microGridId)
-            WHERE u.id = \(scope.userId)
-            """,
-            as: Int.self,
-            logger: logger
-        ) != nil
+        try await first("SELECT gridcare_is_team_clinician(\(scope.userId), \(microGridId))", as: Bool.self, logger: logger) ?? false
     }
 }

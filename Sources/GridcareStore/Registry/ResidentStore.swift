@@ -171,18 +171,20 @@ public struct ResidentStore: Sendable {
     }
 
     /// One resident. Clinical staff of the resident's own team see the whole number and birth date, and that
-    /// view is audited as a reveal; everyone else sees the masked number and the birth year.
+    /// view is audited as a reveal; everyone else sees the masked number and the birth year. The read and its
+    /// audit row are one statement (ReadInOneCall); a reveal's row is written, in a statement of its own,
+    /// before the whole number is returned.
     public func get(_ id: Int64, logger: Logger) async throws -> Resident {
-        try await db.audited(logger: logger) { conn in
-            guard let row = try await conn.first(ByID(parameter: id), logger: logger) else {
-                return try await denied(id, .read, on: conn, logger: logger)
-            }
-            let r = try resident(row)
-            try await audit.record(.read, residents: [id], on: conn, logger: logger)
-            guard let s = db.scope, try await conn.mayReveal(s, microGridId: r.microGridId, logger: logger) else { return .done(r) }
-            try await audit.record(.reveal, residents: [id], detail: "identity number and birth date", on: conn, logger: logger)
-            return .done(try resident(row, full: true))
+        let inStatement = audit.writesInStatement
+        let read = try await db.withConnection(logger: logger) { conn in
+            let found = try await conn.first(ReadInOneCall(id: id, scope: db.scope, operation: db.operation, audit: inStatement), logger: logger)
+            if !inStatement { try await audit.record(.read, residents: [id], outcome: found == nil ? .denied : .ok, on: conn, logger: logger) }
+            return found
         }
+        guard let (row, teamClinician) = read else { throw StoreError.notFound("resident") }
+        guard let s = db.scope, AccessRules.mayRevealIdentity(as: s.role, ofOwnTeam: teamClinician) else { return try resident(row) }
+        try await audit.record(.reveal, residents: [id], outcome: .ok, detail: "identity number and birth date", logger: logger)
+        return try resident(row, full: true)
     }
 
     public func list(_ f: Filter, today: SimpleDate, page: PageRequest, logger: Logger) async throws -> Page<Resident> {
