@@ -68,6 +68,20 @@ public struct Scope: Sendable, Equatable {
     }
 }
 
+extension PostgresBindings {
+    /// The first six parameters of every one-call function (gridcare_book, gridcare_read_resident): the
+    /// caller's user, role, district, micro-grids and hospital, as gridcare_set_scope takes them, and the
+    /// operation for the audit row. No scope (the owner's tools): nulls, and the function sets none.
+    mutating func appendCaller(_ scope: Scope?, operation: String) {
+        append(scope?.userId)
+        append(scope?.role.rawValue)
+        append(scope?.districtId)
+        append(scope?.settings.microGrids)
+        append(scope?.hospitalId.map(String.init) ?? "")
+        append(operation)
+    }
+}
+
 extension Database {
     /// The signed-in caller (user id and role). The owner's tools have no user to record, so a store
     /// that writes who did something refuses them with `reason`.

@@ -13,12 +13,7 @@ extension BookingStore {
         var session: Int64, resident: Int64, walkIn: Bool, scope: Scope, operation: String
         func makeBindings() throws -> PostgresBindings {
             var b = PostgresBindings(capacity: 9)
-            b.append(scope.userId)
-            b.append(scope.role.rawValue)
-            b.append(scope.districtId)
-            b.append(scope.settings.microGrids)
-            b.append(scope.hospitalId.map(String.init) ?? "")
-            b.append(operation)
+            b.appendCaller(scope, operation: operation)
             b.append(session)
             b.append(resident)
             b.append(walkIn)

@@ -12,12 +12,7 @@ extension ResidentStore {
         var id: Int64, scope: Scope?, operation: String, audit: Bool
         func makeBindings() throws -> PostgresBindings {
             var b = PostgresBindings(capacity: 8)
-            b.append(scope?.userId)
-            b.append(scope?.role.rawValue)
-            b.append(scope?.districtId)
-            b.append(scope?.settings.microGrids)
-            b.append(scope?.hospitalId.map(String.init) ?? "")
-            b.append(operation)
+            b.appendCaller(scope, operation: operation)
             b.append(id)
             b.append(audit)
             return b
