@@ -116,6 +116,29 @@ import Testing
             let second = data.current[f.microGridIds[1]]!
             #expect((first.residents, first.hypertensionManaged, second.residents, second.hypertensionManaged) == (5, 3, 2, 1))
             #expect(first.households == 2 && second.households == 1)
+            // Counted live for a focus, only its micro-grids are counted, and each as the district's count has it.
+            let narrowed = try await IndicatorStore(db).report(
+                districtId: f.districtId,
+                focus: .area(f.microGridIds[0]),
+                period: period,
+                rules: rules,
+                today: SimpleDate(year: 2026, month: 7, day: 1)!,
+                logger: quiet
+            )
+            #expect(Array(narrowed.current.keys) == [f.microGridIds[0]] && Array(narrowed.previous.keys) == [f.microGridIds[0]])
+            #expect(narrowed.current[f.microGridIds[0]] == first && narrowed.previous[f.microGridIds[0]] == data.previous[f.microGridIds[0]])
+            let ofTeam = try await IndicatorStore(db).report(
+                districtId: f.districtId,
+                focus: .team(f.teamId),
+                period: period,
+                rules: rules,
+                today: SimpleDate(year: 2026, month: 7, day: 1)!,
+                logger: quiet
+            )
+            let catchment = Set(try #require(ofTeam.tree.teams.first { $0.id == f.teamId }).microGrids)
+            #expect(catchment.contains(f.microGridIds[0]) && Set(ofTeam.current.keys) == catchment)
+            #expect(ofTeam.current == data.current.filter { catchment.contains($0.key) })
+            #expect(ofTeam.previous == data.previous.filter { catchment.contains($0.key) })
             let visits = Dictionary(uniqueKeysWithValues: now.visits(rules.visits).map { ($0.rule, $0) })
             #expect(abs((visits["chronic_follow_up"]?.expected ?? 0) - 6.0 * 181 / 91) < 1e-9)
 

@@ -21,6 +21,12 @@ public struct IndicatorTree: Sendable {
         }
     }
 
+    /// What a dashboard is about: an area of the district (the district itself, a street, community,
+    /// grid or micro-grid) or a care team.
+    public enum Focus: Sendable, Equatable {
+        case area(Int64), team(Int64)
+    }
+
     public let nodes: [Int64: Node]
     public let teams: [Team]
     let children: [Int64: [Node]]
@@ -51,6 +57,14 @@ public struct IndicatorTree: Sendable {
         guard let n = nodes[id] else { return [] }
         if n.level == .microGrid { return [id] }
         return children(of: id).flatMap { microGrids(under: $0.id) }
+    }
+
+    /// The micro-grids a focus covers; nil when the tree holds no such area or team.
+    public func microGrids(in focus: Focus) -> [Int64]? {
+        switch focus {
+        case .area(let id): nodes[id] == nil ? nil : microGrids(under: id)
+        case .team(let id): teams.first { $0.id == id }?.microGrids
+        }
     }
 
     /// The counts of an area: the sum of its micro-grids'.

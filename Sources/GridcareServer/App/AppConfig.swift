@@ -85,6 +85,9 @@ public struct AppConfig: Sendable {
     /// `rules.indicators.refreshMinutes`: how often the dashboard's named periods are counted again (0: never;
     /// every dashboard is then counted when it is opened).
     public var indicatorRefreshMinutes: Int
+    /// `rules.indicators.liveCountSeconds`: how long counting a period that is not rolled up may take
+    /// (default 60), past the request deadline: a custom period over a whole large district needs it.
+    public var indicatorLiveCountSeconds: Int
     /// `notifications.*`: the delivery worker, its channels, retries and quiet hours.
     public var notifications: NotificationSettings
     /// `metrics.loopback`: whether `/metrics` answers loopback without a token (default true; turn it off
@@ -192,6 +195,7 @@ public struct AppConfig: Sendable {
         notifications = NotificationSettings(reader: reader)
         referralLateCheckMinutes = max(0, reader.int(forKey: "rules.referrals.lateCheckMinutes", default: 5))
         indicatorRefreshMinutes = max(0, reader.int(forKey: "rules.indicators.refreshMinutes", default: 15))
+        indicatorLiveCountSeconds = max(1, reader.int(forKey: "rules.indicators.liveCountSeconds", default: 60))
     }
 
     /// The URL the service's pool signs in with (see `serviceRole`).

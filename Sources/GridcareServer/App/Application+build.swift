@@ -120,7 +120,9 @@ public func buildRouter(
     try Console(database: db, config: config, signIn: SignIn(database: db, config: config, passwords: passwords), heavyWork: heavyWork)
         .register(on: router)
     // A deadline of 0 turns the middleware off (for measuring what it costs).
-    var middlewares: [any ServerMiddleware] = config.requestDeadline > .zero ? [DeadlineMiddleware(deadline: config.requestDeadline)] : []
+    var middlewares: [any ServerMiddleware] =
+        config.requestDeadline > .zero
+        ? [DeadlineMiddleware(deadline: config.requestDeadline, indicatorLiveCount: .seconds(config.indicatorLiveCountSeconds))] : []
     middlewares.append(AuthMiddleware(db: db))
     middlewares.append(EmptyBodyMiddleware(maxBodyBytes: config.maxBodyBytes))
     middlewares.append(NoNullsMiddleware(maxBodyBytes: config.maxBodyBytes))

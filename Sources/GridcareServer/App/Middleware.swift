@@ -111,11 +111,16 @@ struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
 /// lease wait and the driver honour cancellation, so the answer leaves on time.
 struct DeadlineMiddleware: ServerMiddleware {
     let deadline: Duration
-
     /// Operations whose own work has a budget of its own get it on top: a rounds plan solves for up to
     /// the 30 s its `seconds` allows, and the city-scale mobilisation check reads and checks every
-    /// micro-grid (about 20 s for 119,000 of them). Their database statements keep the plain deadline.
-    static let allowances: [String: Duration] = ["planRounds": .seconds(30), "mobilisationReport": .seconds(60)]
+    /// micro-grid (about 20 s for 119,000 of them); their database statements keep the plain deadline.
+    /// The indicators of a period that is not rolled up are counted live (`rules.indicators.liveCountSeconds`).
+    var allowances: [String: Duration] = ["planRounds": .seconds(30), "mobilisationReport": .seconds(60)]
+
+    init(deadline: Duration, indicatorLiveCount: Duration = .seconds(60)) {
+        self.deadline = deadline
+        allowances["indicatorReport"] = indicatorLiveCount
+    }
 
     func intercept(
         _ request: HTTPRequest,
@@ -125,7 +130,7 @@ struct DeadlineMiddleware: ServerMiddleware {
         next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
         let logger = RequestScope.logger
-        let deadline = self.deadline + (Self.allowances[operationID] ?? .zero)
+        let deadline = self.deadline + (allowances[operationID] ?? .zero)
         return try await withoutActuallyEscaping(next) { next in
             try await withThrowingTaskGroup(of: (HTTPResponse, HTTPBody?)?.self) { group in
                 group.addTask { try await RequestScope.$logger.withValue(logger) { try await next(request, body, metadata) } }

@@ -8,11 +8,7 @@ import Logging
 /// indicator tables the page shows, the CSV and Excel downloads hold and the API returns. Aggregates
 /// only, read by the stores that own each figure; no resident's record reaches it.
 struct Dashboard: Sendable {
-    /// What the dashboard is about: an area of the district (the district itself, a street, community,
-    /// grid or micro-grid) or a care team.
-    enum Focus: Sendable, Equatable {
-        case area(Int64), team(Int64)
-    }
+    typealias Focus = IndicatorTree.Focus
 
     var focus: Focus
     var title: String
@@ -39,44 +35,12 @@ struct Dashboard: Sendable {
         // Reports read on the replica when there is a usable one (their audit rows go to the primary).
         let db = db.reporting()
         let rules = IndicatorRules(visits: config.visitRules)
-        // The clock's rollup is read while it is at most two rounds old.
-        let data = try await IndicatorStore(db).report(
-            districtId: districtId,
-            period: period,
-            rules: rules,
-            today: SimpleDate.todayInChina(),
-            maxAge: .seconds(120 * max(config.indicatorRefreshMinutes, 1)),
-            logger: logger
-        )
-        let tree = data.tree
-        let grids: [Int64]
-        let title: String
-        let path: [IndicatorTree.Node]
-        let anchor: Int64
-        switch focus {
-        case .area(let id):
-            guard let node = tree.nodes[id] else { throw StoreError.notFound("area") }
-            grids = tree.microGrids(under: id)
-            title = node.name
-            path = tree.path(to: id)
-            anchor = id
-        case .team(let id):
-            guard let team = tree.teams.first(where: { $0.id == id }) else { throw StoreError.notFound("care team") }
-            grids = team.microGrids
-            title = team.name
-            path = tree.path(to: districtId)
-            anchor = districtId
-        }
-        let inFocus = Set(grids)
-        func sum(_ byGrid: [Int64: IndicatorCounts]) -> IndicatorCounts { IndicatorCounts.sum(grids.compactMap { byGrid[$0] }) }
-        let current = IndicatorFigures(sum(data.current), period: period)
-        let previous = IndicatorFigures(sum(data.previous), period: period.previous)
-
         let start = period.from.startInChina
         let end = period.to.adding(days: 1).startInChina
         let before = period.previous
-        // The focus is known to be in sight: the other reports, independent reads over the whole
-        // district, run at once, each on its own connection, so PostgreSQL can use both cores.
+        // The other reports, independent reads over the caller's own district, run at once, each on its
+        // own connection, beside the indicator counts, so PostgreSQL can use both cores; when the focus
+        // turns out not to be in sight they are cancelled unread.
         async let coverageRead = CoverageStore(db).report(districtId: districtId, rules: config.coverage, logger: logger)
         async let referralsRead = ReferralReports(db, rules: config.referralRules)
             .report(districtId: districtId, from: start, to: end, logger: logger)
@@ -92,6 +56,39 @@ struct Dashboard: Sendable {
         async let mobilisationRead = heavyWork.run {
             try await MobilisationStore(db).check(districtId: districtId, rule: config.mobilisationRules.rule(.notice), logger: logger)
         }
+        // The clock's rollup is read while it is at most two rounds old.
+        let data = try await IndicatorStore(db).report(
+            districtId: districtId,
+            focus: focus,
+            period: period,
+            rules: rules,
+            today: SimpleDate.todayInChina(),
+            maxAge: .seconds(120 * max(config.indicatorRefreshMinutes, 1)),
+            liveCountTimeout: .seconds(config.indicatorLiveCountSeconds),
+            logger: logger
+        )
+        let tree = data.tree
+        guard let grids = tree.microGrids(in: focus) else {
+            if case .team = focus { throw StoreError.notFound("care team") } else { throw StoreError.notFound("area") }
+        }
+        let title: String
+        let path: [IndicatorTree.Node]
+        let anchor: Int64
+        switch focus {
+        case .area(let id):
+            title = tree.nodes[id]?.name ?? ""
+            path = tree.path(to: id)
+            anchor = id
+        case .team(let id):
+            title = tree.teams.first { $0.id == id }?.name ?? ""
+            path = tree.path(to: districtId)
+            anchor = districtId
+        }
+        let inFocus = Set(grids)
+        func sum(_ byGrid: [Int64: IndicatorCounts]) -> IndicatorCounts { IndicatorCounts.sum(grids.compactMap { byGrid[$0] }) }
+        let current = IndicatorFigures(sum(data.current), period: period)
+        let previous = IndicatorFigures(sum(data.previous), period: period.previous)
+
         let coverage = try await coverageRead
         let referrals = try await referralsRead
         let referralsBefore = try await referralsBeforeRead

@@ -11,14 +11,17 @@ public struct IndicatorStore: Sendable {
 
     /// Everything the dashboard of `districtId` needs for `period`, read in one transaction and audited
     /// as one read. Only counts leave the database: no resident's record is read into the service.
-    /// A period the clock has rolled up within `maxAge` is read from the rollup; any other is counted
-    /// from the records now.
+    /// A period the clock has rolled up within `maxAge` is read from the rollup (every micro-grid of the
+    /// district); any other is counted from the records now, for the micro-grids of `focus` only, and
+    /// may take `liveCountTimeout` (past the request deadline).
     public func report(
         districtId: Int64,
+        focus: IndicatorTree.Focus? = nil,
         period: ReportPeriod,
         rules: IndicatorRules,
         today: SimpleDate,
         maxAge: Duration = .seconds(3600),
+        liveCountTimeout: Duration = .seconds(60),
         logger: Logger
     ) async throws -> IndicatorData {
         try await db.transaction(logger: logger) { conn in
@@ -41,29 +44,40 @@ public struct IndicatorStore: Sendable {
                 as: (Int64, String, [Int64]).self,
                 logger: logger
             ).map { IndicatorTree.Team(id: $0.0, name: $0.1, microGrids: $0.2) }
+            let tree = IndicatorTree(nodes: areas, teams: teams)
+            // Counted live, only the focus's micro-grids are counted (a focus not in the tree, none: the
+            // caller answers 404); the district itself is counted without a list of its grids.
+            let only: [Int64]? = focus.flatMap { $0 == .area(districtId) ? nil : (tree.microGrids(in: $0) ?? []) }
+            var live = false
+            func counted(_ p: ReportPeriod, today: SimpleDate?) async throws -> [Int64: IndicatorCounts] {
+                if let rolled = try await rolledUp(conn, districtId: districtId, period: p, maxAge: maxAge, logger: logger) { return rolled }
+                if !live {
+                    // A live count of a large district reads every resident, service and reading of both
+                    // periods: seconds, not milliseconds, and its hashes and sorts spill at the default work_mem.
+                    try await conn.query(
+                        "SET LOCAL statement_timeout = \(unescaped: String(liveCountTimeout.components.seconds * 1000))",
+                        logger: logger
+                    )
+                    try await conn.query("SET LOCAL work_mem = '64MB'", logger: logger)
+                    live = true
+                }
+                return try await counts(conn, districtId: districtId, only: only, period: p, rules: rules, today: today, logger: logger)
+            }
             // JIT compiled these statements for a second of every count and saved less than it cost.
             try await conn.query("SET LOCAL jit = off", logger: logger)
-            var current = try await rolledUp(conn, districtId: districtId, period: period, maxAge: maxAge, logger: logger)
-            if current == nil { current = try await counts(conn, districtId: districtId, period: period, rules: rules, today: today, logger: logger) }
-            var previous = try await rolledUp(conn, districtId: districtId, period: period.previous, maxAge: maxAge, logger: logger)
-            if previous == nil {
-                previous = try await counts(conn, districtId: districtId, period: period.previous, rules: rules, today: nil, logger: logger)
-            }
+            let current = try await counted(period, today: today)
+            let previous = try await counted(period.previous, today: nil)
             try await AuditLog(db).record(.read, detail: "indicator report \(period.from.iso)..\(period.to.iso)", on: conn, logger: logger)
-            return IndicatorData(
-                tree: IndicatorTree(nodes: areas, teams: teams),
-                period: period,
-                current: current ?? [:],
-                previous: previous ?? [:]
-            )
+            return IndicatorData(tree: tree, period: period, current: current, previous: previous)
         }
     }
 
     /// One statement per table family, grouped by micro-grid. `today` adds what is overdue now (only the
-    /// current period has a "now").
+    /// current period has a "now"); `only` narrows the count to those micro-grids (nil: all of the district).
     func counts(
         _ conn: PostgresConnection,
         districtId: Int64,
+        only: [Int64]? = nil,
         period: ReportPeriod,
         rules: IndicatorRules,
         today: SimpleDate?,
@@ -76,36 +90,41 @@ public struct IndicatorStore: Sendable {
         let needFollowUps = rules.required(perYear: rules.visits.chronicFollowUpsPerYear, days: period.days)
         let needHomeVisits = rules.required(perYear: rules.visits.disabledElderlyHomeVisitsPerYear, days: period.days)
         var byGrid: [Int64: IndicatorCounts] = [:]
+        // Narrowed, the records are read for the focus's residents only (a semi-join on the resident CTE,
+        // so the resident indexes serve a small focus); the grid filter folds away when not narrowed.
+        let narrowed = only != nil
+        let grids = only ?? []
+        let ofFocus = narrowed ? "AND resident_id IN (SELECT id FROM r)" : ""
         let people = try await conn.rows(
             """
             WITH r AS MATERIALIZED (
                 SELECT id, micro_grid_id, birth_date <= \(born65.iso)::date AS old, 'hypertension' = ANY (conditions) AS htn,
                        'type2_diabetes' = ANY (conditions) AS dm, conditions && \(chronic)::text[] AS chronic
-                FROM resident WHERE district_id = \(districtId)
+                FROM resident WHERE district_id = \(districtId) AND (\(!narrowed) OR micro_grid_id = ANY (\(grids)::bigint[]))
             ),
             s AS (
                 SELECT resident_id, count(*) FILTER (WHERE visit = 'doctor_follow_up') AS fu, count(*) FILTER (WHERE visit = 'annual_check') AS ac,
                        count(*) FILTER (WHERE visit = 'home_visit') AS hv, count(*) FILTER (WHERE visit = 'welfare_visit') AS wv
                 FROM service_entry
-                WHERE district_id = \(districtId) AND visit IS NOT NULL AND performed_at >= \(start) AND performed_at < \(end)
+                WHERE district_id = \(districtId) AND visit IS NOT NULL AND performed_at >= \(start) AND performed_at < \(end) \(unescaped: ofFocus)
                 GROUP BY resident_id
             ),
             bp AS (
                 SELECT DISTINCT ON (resident_id) resident_id, systolic, diastolic FROM vital_reading
-                WHERE district_id = \(districtId) AND systolic IS NOT NULL AND measured_at >= \(start) AND measured_at < \(end)
+                WHERE district_id = \(districtId) AND systolic IS NOT NULL AND measured_at >= \(start) AND measured_at < \(end) \(unescaped: ofFocus)
                 ORDER BY resident_id, measured_at DESC, id DESC
             ),
             gl AS (
                 SELECT DISTINCT ON (resident_id) resident_id, glucose_fasting FROM vital_reading
-                WHERE district_id = \(districtId) AND glucose_fasting IS NOT NULL AND measured_at >= \(start) AND measured_at < \(end)
+                WHERE district_id = \(districtId) AND glucose_fasting IS NOT NULL AND measured_at >= \(start) AND measured_at < \(end) \(unescaped: ofFocus)
                 ORDER BY resident_id, measured_at DESC, id DESC
             ),
             k AS (
-                SELECT DISTINCT resident_id FROM contract WHERE district_id = \(districtId) AND period @> \(period.to.iso)::date
+                SELECT DISTINCT resident_id FROM contract WHERE district_id = \(districtId) AND period @> \(period.to.iso)::date \(unescaped: ofFocus)
             ),
             f AS (
                 SELECT resident_id, min(tier) AS tier, bool_or(category = 'disabled_elderly') AS de FROM risk_flag
-                WHERE district_id = \(districtId) AND status = 'confirmed' AND decided_at < \(end)
+                WHERE district_id = \(districtId) AND status = 'confirmed' AND decided_at < \(end) \(unescaped: ofFocus)
                 GROUP BY resident_id
             )
             SELECT r.micro_grid_id AS grid, count(*)::int AS residents, count(k.resident_id)::int AS contracted,
@@ -168,7 +187,7 @@ public struct IndicatorStore: Sendable {
                       AND CASE WHEN d.year_clamped THEN greatest(d.due_on, \(jan1)::date) ELSE d.due_on END < \(today?.iso)::date
                       AND (d.active_from IS NULL OR d.active_from <= \(today?.iso)::date)
                       AND (d.active_until IS NULL OR d.active_until > \(today?.iso)::date))::int
-            FROM area m WHERE m.district_id = \(districtId) AND m.level = 'micro_grid'
+            FROM area m WHERE m.district_id = \(districtId) AND m.level = 'micro_grid' AND (\(!narrowed) OR m.id = ANY (\(grids)::bigint[]))
             """,
             as: (Int64, Int, Int, Int, Int).self,
             logger: logger
