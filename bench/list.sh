@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# GET /v1/residents?limit=100 under load (wrk): a grid worker's first page of residents, each of the 100 audited,
+# interleaved with a FastAPI + asyncpg peer doing the same statements (two rounds), then pgbench running that
+# database work (token check, transaction, scope, the page's SELECT, the audit rows); prints the ratios.
+# Usage: bench/list.sh [RESIDENTS] [SECONDS]   (defaults 200,000 and 20)
+source "$(dirname "$0")/common.sh"
+N=${1:-200000}; SECS=${2:-20}; PORT=18089; PEER_PORT=18090
+need_wrk
+URL=$(bench_db gc_bench_list)
+export GRIDCARE_DATABASE_URL="$URL"
+"$BIN" demo --residents "$N" --seed 78 --log-level warning >/dev/null
+TOKEN=$("$BIN" token issue --user gridworker --ttl-hours 1 --quiet --log-level warning)
+# The grid worker as the database knows them, and the page the list shows (the same every request).
+read -r UID_ ROLE DISTRICT GRIDS <<< "$(psql "$URL" -qAt -F' ' -c \
+  "SELECT user_id, role, district_id, micro_grid_ids FROM gridcare_authenticate(sha256(convert_to('$TOKEN', 'UTF8')))")"
+IN_SCOPE=$(psql "$URL" -qAtc "SELECT count(*) FROM resident WHERE micro_grid_id = ANY ('$GRIDS'::bigint[])")
+PAGE=$(psql "$URL" -qAtc "SELECT '{' || string_agg(id::text, ',') || '}' FROM (SELECT id FROM resident WHERE micro_grid_id = ANY ('$GRIDS'::bigint[]) ORDER BY id LIMIT 100) p")
+MIN=$(psql "$URL" -qAtc "SELECT min(id) FROM resident WHERE micro_grid_id = ANY ('$GRIDS'::bigint[])")
+echo "== the grid worker (user $UID_, district $DISTRICT, micro-grids $GRIDS) sees $IN_SCOPE residents; the page holds $(echo "$PAGE" | tr ',' '\n' | wc -l)"
+[ "$IN_SCOPE" -ge 100 ] || { echo "the grid worker sees fewer than 100 residents: a page of 100 cannot be measured"; exit 1; }
+
+VENV="$OUT/venv-read"
+[ -x "$VENV/bin/uvicorn" ] || { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q fastapi asyncpg 'uvicorn[standard]' orjson; }
+cat > "$OUT/list.lua" <<LUA
+request = function() return wrk.format("GET", "/v1/residents?limit=100", {["Authorization"] = "Bearer $TOKEN"}) end
+LUA
+declare -a GC PEER
+for round in 1 2; do
+  "$BIN" serve --port $PORT --log-level warning & SERVER=$!
+  trap 'kill $SERVER 2>/dev/null || true' EXIT
+  wait_up $PORT
+  [ "$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/residents?limit=100" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')" = 100 ] \
+    || { echo "gridcare's page does not hold 100 residents"; exit 1; }
+  echo "== round $round: gridcare API (signed in as the grid worker; a page of 100, each audited): wrk -t2 -c32 -d${SECS}s"
+  GC[$round]=$(load $PORT gridcare "$OUT/list.lua")
+  kill $SERVER; wait $SERVER 2>/dev/null || true; trap - EXIT
+  (cd "$PWD/bench/peer" && PEER_DATABASE_URL="$URL" exec "$VENV/bin/uvicorn" read_peer:app --host 127.0.0.1 --port $PEER_PORT \
+     --workers 2 --loop uvloop --http httptools --log-level warning --no-access-log) & PEERPID=$!
+  trap 'kill $PEERPID 2>/dev/null || true' EXIT
+  wait_up $PEER_PORT
+  [ "$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PEER_PORT/v1/residents?limit=100" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')" = 100 ] \
+    || { echo "the peer's page does not hold 100 residents"; exit 1; }
+  echo "== round $round: FastAPI + asyncpg (2 workers, uvloop, httptools, pool of 8), the same statements"
+  PEER[$round]=$(load $PEER_PORT fastapi "$OUT/list.lua")
+  kill $PEERPID; wait $PEERPID 2>/dev/null || true; trap - EXIT
+done
+
+# The database work of one list request, as one pgbench transaction: the page's ids are the ones the list
+# shows (the same page every time, as in the HTTP loads).
+cat > "$OUT/list.sql" <<SQL
+SELECT * FROM gridcare_authenticate(sha256(convert_to('$TOKEN', 'UTF8')));
+BEGIN;
+SELECT gridcare_set_scope('$UID_', '$ROLE', '$DISTRICT', '$GRIDS', '');
+SELECT r.id, r.district_id, r.household_id, r.micro_grid_id, r.name, r.sex::text, to_char(r.birth_date, 'YYYY-MM-DD'),
+       r.id_number_sealed, r.phone, r.conditions, r.circumstances, c.team_id, r.version
+FROM resident r LEFT JOIN care_team_catchment c ON c.micro_grid_id = r.micro_grid_id
+WHERE r.id > 0 AND r.district_id = $DISTRICT AND r.micro_grid_id = ANY ('$GRIDS'::bigint[]) ORDER BY r.id LIMIT 101;
+SELECT gridcare_audit($UID_, '$ROLE', $DISTRICT, 'listResidents', 'search', 'ok', NULL, '$PAGE'::bigint[]);
+COMMIT;
+SQL
+echo "== pgbench: the whole database work of one list request, -M prepared -c8 -j2 -T${SECS}"
+rm -f "$OUT"/pgbench_log.*
+PGB=$( (cd "$OUT" && PGOPTIONS="-c role=gridcare_service" pgbench "$URL" -n -M prepared -c8 -j2 -T"$SECS" -f list.sql -l --log-prefix=pgbench_log 2>/dev/null) \
+  | grep -E "^tps|latency average" | tee /dev/stderr | awk '/^tps/ {print $3}')
+cat "$OUT"/pgbench_log.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {printf "pgbench p50 %.2f ms, p99 %.2f ms\n", a[int(NR*0.5)]/1000, a[int(NR*0.99)]/1000}'
+echo "== ratios (round: gridcare req/s and p99 ms; FastAPI req/s and p99; gridcare/FastAPI; gridcare/pgbench)"
+for round in 1 2; do
+  read -r g gp <<< "${GC[$round]}"; read -r f fp <<< "${PEER[$round]}"
+  printf "round %s: gridcare %s/s p99 %s ms; FastAPI %s/s p99 %s ms; %.2fx the peer; %.0f%% of pgbench (%s tps)\n" \
+    "$round" "$g" "$gp" "$f" "$fp" "$(echo "$g / $f" | bc -l)" "$(echo "100 * $g / $PGB" | bc -l)" "$PGB"
+done
