@@ -26,7 +26,16 @@ public func buildApplication(
             maxLag: .seconds(config.replicaMaxLagSeconds)
         )
     }
-    let router = try buildRouter(config: config, client: client, vault: vault, logger: logger, callers: callers, replica: replica)
+    let mobilisation = MobilisationRollup()
+    let router = try buildRouter(
+        config: config,
+        client: client,
+        vault: vault,
+        logger: logger,
+        callers: callers,
+        replica: replica,
+        mobilisation: mobilisation
+    )
     let db = Database(client: client, logger: logger, vault: vault)
     var services: [any Service] = [client, BoardClock(db: db, rules: config.boardRules, logger: logger)]
     if let replica {
@@ -38,7 +47,9 @@ public func buildApplication(
     if config.referralLateCheckMinutes > 0 { services.append(ReferralClock(db: db, config: config, logger: logger)) }
     if config.audit.jobMinutes > 0 { services.append(AuditClock(db: db, settings: config.audit, logger: logger)) }
     if config.indicatorRefreshMinutes > 0 {
-        services.append(IndicatorClock(db: db.scoped(.serviceJob, operation: "indicator clock"), config: config, logger: logger))
+        services.append(
+            IndicatorClock(db: db.scoped(.serviceJob, operation: "indicator clock"), config: config, mobilisation: mobilisation, logger: logger)
+        )
     }
     // Without a channel there is nothing to send: the inbox needs no worker.
     if config.notifications.enabled, !config.notifications.channels.isEmpty {
@@ -80,7 +91,8 @@ public func buildRouter(
     logger: Logger,
     passwords: PasswordChecker? = nil,
     callers: CallerCache? = nil,
-    replica: ReadReplica? = nil
+    replica: ReadReplica? = nil,
+    mobilisation: MobilisationRollup = MobilisationRollup()
 ) throws -> Router<GridcareRequestContext> {
     var db = Database(client: client, logger: logger, vault: try vault ?? config.identityVault(), callers: callers)
     db.replica = replica
@@ -108,7 +120,7 @@ public func buildRouter(
     }
     let passwords = passwords ?? PasswordChecker(slots: config.bcryptConcurrency, cost: config.bcryptCost)
     let heavyWork = Admission(limit: config.maxConcurrentHeavyWork, retryAfterSeconds: config.heavyWorkRetryAfterSeconds)
-    let handler = APIHandler(database: db, config: config, heavyWork: heavyWork, passwords: passwords)
+    let handler = APIHandler(database: db, config: config, heavyWork: heavyWork, mobilisation: mobilisation, passwords: passwords)
     OperationsRoutes(
         database: db,
         metrics: metrics,
@@ -117,8 +129,14 @@ public func buildRouter(
         expectedMigrations: (try? Migrator(directory: Migrator.defaultDirectory(configured: config.migrationsDirectory)))?.migrations.map(\.version),
         loopbackReadsMetrics: config.metricsFromLoopback
     ).register(on: router)
-    try Console(database: db, config: config, signIn: SignIn(database: db, config: config, passwords: passwords), heavyWork: heavyWork)
-        .register(on: router)
+    try Console(
+        database: db,
+        config: config,
+        signIn: SignIn(database: db, config: config, passwords: passwords),
+        heavyWork: heavyWork,
+        mobilisation: mobilisation
+    )
+    .register(on: router)
     // A deadline of 0 turns the middleware off (for measuring what it costs).
     var middlewares: [any ServerMiddleware] =
         config.requestDeadline > .zero
@@ -140,6 +158,8 @@ struct APIHandler: APIProtocol {
     let config: AppConfig
     /// The places for solves and mobilisation checks, shared by every request.
     let heavyWork: Admission
+    /// The indicator clock's last mobilisation check per district, for the dashboard.
+    let mobilisation: MobilisationRollup
     /// Sign-in's bcrypt checks, a bounded number at once.
     let passwords: PasswordChecker
 

@@ -46,6 +46,7 @@ extension Console {
             period: q.period,
             config: config,
             heavyWork: heavyWork,
+            mobilisation: mobilisation,
             logger: r.logger
         )
         return (q, d)

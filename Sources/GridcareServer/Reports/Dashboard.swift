@@ -30,6 +30,7 @@ struct Dashboard: Sendable {
         period: ReportPeriod,
         config: AppConfig,
         heavyWork: Admission,
+        mobilisation: MobilisationRollup,
         logger: Logger
     ) async throws -> Dashboard {
         // Reports read on the replica when there is a usable one (their audit rows go to the primary).
@@ -53,9 +54,17 @@ struct Dashboard: Sendable {
             to: start,
             logger: logger
         )
-        async let mobilisationRead = heavyWork.run {
-            try await MobilisationStore(db).check(districtId: districtId, rule: config.mobilisationRules.rule(.notice), logger: logger)
-        }
+        // The mobilisation check as the clock last ran it, else checked now as heavy work and kept.
+        let maxAge = Duration.seconds(120 * max(config.indicatorRefreshMinutes, 1))
+        async let mobilisationRead: (at: Date, results: [MicroGridMobilisation])? = {
+            if let kept = mobilisation.fresh(districtId, maxAge: maxAge) { return kept }
+            let checked = try await heavyWork.run {
+                try await MobilisationStore(db).check(districtId: districtId, rule: config.mobilisationRules.rule(.notice), logger: logger)
+            }
+            guard let checked else { return nil }
+            mobilisation.keep(districtId, checked)
+            return (Date(), checked)
+        }()
         // The clock's rollup is read while it is at most two rounds old.
         let data = try await IndicatorStore(db).report(
             districtId: districtId,
@@ -63,7 +72,7 @@ struct Dashboard: Sendable {
             period: period,
             rules: rules,
             today: SimpleDate.todayInChina(),
-            maxAge: .seconds(120 * max(config.indicatorRefreshMinutes, 1)),
+            maxAge: maxAge,
             liveCountTimeout: .seconds(config.indicatorLiveCountSeconds),
             logger: logger
         )
@@ -94,7 +103,7 @@ struct Dashboard: Sendable {
         let referralsBefore = try await referralsBeforeRead
         let board = try await boardRead
         let boardBefore = try await boardBeforeRead
-        let mobilisation = try await mobilisationRead
+        let checked = try await mobilisationRead
 
         // Communities the focus touches, for the board's figures (kept per community).
         let communities = Set(grids.compactMap { g in tree.path(to: g).first(where: { $0.level == .community })?.id })
@@ -121,7 +130,9 @@ struct Dashboard: Sendable {
                 before: boardBefore.communities.filter { communities.contains($0.communityId) }
             )
         )
-        all.append(DashboardTables.mobilisation(mobilisation?.filter { inFocus.contains($0.microGridId) }))
+        all.append(
+            DashboardTables.mobilisation(checked.map { ($0.at, $0.results.filter { inFocus.contains($0.microGridId) }) })
+        )
         return Dashboard(
             focus: focus,
             title: title,
@@ -216,6 +227,7 @@ public enum IndicatorTables {
             period: period,
             config: config,
             heavyWork: Admission(limit: config.maxConcurrentHeavyWork, retryAfterSeconds: config.heavyWorkRetryAfterSeconds),
+            mobilisation: MobilisationRollup(),
             logger: logger
         )
         return d.tables.map { Table(key: $0.key, title: $0.title, columns: $0.columns, rows: $0.rows.map { $0.cells.map(\.shown) }, note: $0.note) }

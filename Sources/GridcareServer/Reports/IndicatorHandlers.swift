@@ -15,7 +15,16 @@ extension APIHandler {
         let period = try Dashboard.period(from: from, to: to)
         if q.areaId != nil && q.teamId != nil { throw FieldError("teamId", "give an area or a team, not both") }
         let focus: Dashboard.Focus = q.teamId.map { .team($0) } ?? .area(q.areaId ?? district)
-        let d = try await Dashboard.read(db, districtId: district, focus: focus, period: period, config: config, heavyWork: heavyWork, logger: logger)
+        let d = try await Dashboard.read(
+            db,
+            districtId: district,
+            focus: focus,
+            period: period,
+            config: config,
+            heavyWork: heavyWork,
+            mobilisation: mobilisation,
+            logger: logger
+        )
         return .ok(
             .init(
                 body: .json(
