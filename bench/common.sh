@@ -41,3 +41,28 @@ wait_up() { # port → waits until a signed-in read of resident $MIN answers (wi
   for _ in $(seq 1 100); do curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$1/v1/residents/$MIN" && return 0; sleep 0.2; done
   echo "nothing answers on $1"; exit 1
 }
+# The FastAPI + asyncpg peer of read.sh and list.sh (bench/peer/read_peer.py), in its own virtual environment from PyPI.
+peer_venv() {
+  VENV="$OUT/venv-read"
+  [ -x "$VENV/bin/uvicorn" ] || { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q fastapi asyncpg 'uvicorn[standard]' orjson; }
+}
+interleaved() { # what-gridcare-does wrk-script [check port label] → GC[1..2], PEER[1..2]: two rounds, Gridcare then the peer
+  local round
+  for round in 1 2; do
+    "$BIN" serve --port "$PORT" --log-level warning & SERVER=$!
+    trap 'kill $SERVER 2>/dev/null || true' EXIT
+    wait_up "$PORT"
+    ${3:-true} "$PORT" gridcare
+    echo "== round $round: gridcare API ($1): wrk -t2 -c32 -d${SECS}s"
+    GC[$round]=$(load "$PORT" gridcare "$2")
+    kill $SERVER; wait $SERVER 2>/dev/null || true; trap - EXIT
+    (cd "$PWD/bench/peer" && PEER_DATABASE_URL="$URL" exec "$VENV/bin/uvicorn" read_peer:app --host 127.0.0.1 --port "$PEER_PORT" \
+       --workers 2 --loop uvloop --http httptools --log-level warning --no-access-log) & PEERPID=$!
+    trap 'kill $PEERPID 2>/dev/null || true' EXIT
+    wait_up "$PEER_PORT"
+    ${3:-true} "$PEER_PORT" FastAPI
+    echo "== round $round: FastAPI + asyncpg (2 workers, uvloop, httptools, pool of 8), the same statements"
+    PEER[$round]=$(load "$PEER_PORT" fastapi "$2")
+    kill $PEERPID; wait $PEERPID 2>/dev/null || true; trap - EXIT
+  done
+}

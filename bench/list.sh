@@ -19,31 +19,16 @@ MIN=$(psql "$URL" -qAtc "SELECT min(id) FROM resident WHERE micro_grid_id = ANY 
 echo "== the grid worker (user $UID_, district $DISTRICT, micro-grids $GRIDS) sees $IN_SCOPE residents; the page holds $(echo "$PAGE" | tr ',' '\n' | wc -l)"
 [ "$IN_SCOPE" -ge 100 ] || { echo "the grid worker sees fewer than 100 residents: a page of 100 cannot be measured"; exit 1; }
 
-VENV="$OUT/venv-read"
-[ -x "$VENV/bin/uvicorn" ] || { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q fastapi asyncpg 'uvicorn[standard]' orjson; }
+peer_venv
 cat > "$OUT/list.lua" <<LUA
 request = function() return wrk.format("GET", "/v1/residents?limit=100", {["Authorization"] = "Bearer $TOKEN"}) end
 LUA
+page_of_100() { # port label → fails the run unless the first page holds 100 residents
+  [ "$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$1/v1/residents?limit=100" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')" = 100 ] \
+    || { echo "$2's page does not hold 100 residents"; exit 1; }
+}
 declare -a GC PEER
-for round in 1 2; do
-  "$BIN" serve --port $PORT --log-level warning & SERVER=$!
-  trap 'kill $SERVER 2>/dev/null || true' EXIT
-  wait_up $PORT
-  [ "$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/residents?limit=100" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')" = 100 ] \
-    || { echo "gridcare's page does not hold 100 residents"; exit 1; }
-  echo "== round $round: gridcare API (signed in as the grid worker; a page of 100, each audited): wrk -t2 -c32 -d${SECS}s"
-  GC[$round]=$(load $PORT gridcare "$OUT/list.lua")
-  kill $SERVER; wait $SERVER 2>/dev/null || true; trap - EXIT
-  (cd "$PWD/bench/peer" && PEER_DATABASE_URL="$URL" exec "$VENV/bin/uvicorn" read_peer:app --host 127.0.0.1 --port $PEER_PORT \
-     --workers 2 --loop uvloop --http httptools --log-level warning --no-access-log) & PEERPID=$!
-  trap 'kill $PEERPID 2>/dev/null || true' EXIT
-  wait_up $PEER_PORT
-  [ "$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PEER_PORT/v1/residents?limit=100" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')" = 100 ] \
-    || { echo "the peer's page does not hold 100 residents"; exit 1; }
-  echo "== round $round: FastAPI + asyncpg (2 workers, uvloop, httptools, pool of 8), the same statements"
-  PEER[$round]=$(load $PEER_PORT fastapi "$OUT/list.lua")
-  kill $PEERPID; wait $PEERPID 2>/dev/null || true; trap - EXIT
-done
+interleaved "signed in as the grid worker; a page of 100, each audited" "$OUT/list.lua" page_of_100
 
 # The database work of one list request, as one pgbench transaction: the page's ids are the ones the list
 # shows (the same page every time, as in the HTTP loads).

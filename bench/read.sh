@@ -13,30 +13,13 @@ TOKEN=$("$BIN" token issue --user admin --ttl-hours 1 --quiet --log-level warnin
 MIN=$(psql "$URL" -qAtc "SELECT min(id) FROM resident"); MAX=$(psql "$URL" -qAtc "SELECT max(id) FROM resident")
 
 PEER_PORT=18090
-# The peer's own virtual environment, from PyPI.
-VENV="$OUT/venv-read"
-[ -x "$VENV/bin/uvicorn" ] || { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q fastapi asyncpg 'uvicorn[standard]' orjson; }
-
+peer_venv
 cat > "$OUT/read.lua" <<LUA
 math.randomseed(42)
 request = function() return wrk.format("GET", "/v1/residents/" .. math.random($MIN, $MAX), {["Authorization"] = "Bearer $TOKEN"}) end
 LUA
 declare -a GC PEER
-for round in 1 2; do
-  "$BIN" serve --port $PORT --log-level warning & SERVER=$!
-  trap 'kill $SERVER 2>/dev/null || true' EXIT
-  wait_up $PORT
-  echo "== round $round: gridcare API (signed in as admin: token check, scoped transaction, audit row): wrk -t2 -c32 -d${SECS}s"
-  GC[$round]=$(load $PORT gridcare "$OUT/read.lua")
-  kill $SERVER; wait $SERVER 2>/dev/null || true; trap - EXIT
-  (cd "$PWD/bench/peer" && PEER_DATABASE_URL="$URL" exec "$VENV/bin/uvicorn" read_peer:app --host 127.0.0.1 --port $PEER_PORT \
-     --workers 2 --loop uvloop --http httptools --log-level warning --no-access-log) & PEERPID=$!
-  trap 'kill $PEERPID 2>/dev/null || true' EXIT
-  wait_up $PEER_PORT
-  echo "== round $round: FastAPI + asyncpg (2 workers, uvloop, httptools, pool of 8), the same statements"
-  PEER[$round]=$(load $PEER_PORT fastapi "$OUT/read.lua")
-  kill $PEERPID; wait $PEERPID 2>/dev/null || true; trap - EXIT
-done
+interleaved "signed in as admin: token check, scoped transaction, audit row" "$OUT/read.lua"
 
 # The statement the store runs for one resident, alone (the floor), and the whole database work of one
 # API read (token check, transaction, scope, read, audit row) as one pgbench transaction (the peer).
