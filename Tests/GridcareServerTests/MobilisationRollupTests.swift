@@ -43,7 +43,7 @@ import Testing
             // Fresh: the dashboard shows the clock's check, and says when it ran.
             let shown = try await dashboard()
             #expect(shown.note?.contains("检查了 \(kept.results.count) 个微网格") == true)
-            #expect(shown.note?.contains(DashboardTables.clockTime(kept.at)) == true)
+            #expect(shown.note?.contains(Views.time(kept.at)) == true)
             #expect(rollup.fresh(f.districtId, maxAge: .seconds(600))?.results == kept.results)
             // Older than two clock rounds: checked anew, kept for the next dashboard.
             rollup.keep(f.districtId, kept.results, at: Date().addingTimeInterval(-3 * 3600))

@@ -234,18 +234,7 @@ struct DashboardTables {
             title: "3小时动员未达标的微网格",
             columns: ["微网格", "所属网格", "户数", "网格员", "最少需要", "缺口"],
             rows: rows,
-            note: "检查了 \(results.count) 个微网格，\(failing.count) 个未达标（\(Self.clockTime(at)) 的力量，非按期统计）。"
+            note: "检查了 \(results.count) 个微网格，\(failing.count) 个未达标（按 \(Views.time(at)) 检查时的力量，非按期统计）。"
         )
-    }
-}
-
-extension DashboardTables {
-    /// When a check ran, as a manager in China reads a clock: 14:05, or 12月6日 14:05 on another day.
-    static func clockTime(_ at: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
-        let c = calendar.dateComponents([.month, .day, .hour, .minute], from: at)
-        let time = String(format: "%02d:%02d", c.hour ?? 0, c.minute ?? 0)
-        return calendar.isDate(at, inSameDayAs: Date()) ? time : "\(c.month ?? 0)月\(c.day ?? 0)日 \(time)"
     }
 }
