@@ -36,10 +36,9 @@ cat > "$OUT/list.sql" <<SQL
 SELECT * FROM gridcare_authenticate(sha256(convert_to('$TOKEN', 'UTF8')));
 BEGIN;
 SELECT gridcare_set_scope('$UID_', '$ROLE', '$DISTRICT', '$GRIDS', '');
-SELECT r.id, r.district_id, r.household_id, r.micro_grid_id, r.name, r.sex::text, to_char(r.birth_date, 'YYYY-MM-DD'),
-       r.id_number_sealed, r.phone, r.conditions, r.circumstances, c.team_id, r.version
-FROM resident r LEFT JOIN care_team_catchment c ON c.micro_grid_id = r.micro_grid_id
-WHERE r.id > 0 AND r.district_id = $DISTRICT AND r.micro_grid_id = ANY ('$GRIDS'::bigint[]) ORDER BY r.id LIMIT 101;
+WITH page AS (SELECT r.id FROM resident r
+  WHERE r.id > 0 AND r.district_id = $DISTRICT AND r.micro_grid_id = ANY ('$GRIDS'::bigint[]) ORDER BY r.id LIMIT 101)
+SELECT r.* FROM resident_line r JOIN page ON page.id = r.id ORDER BY r.id;
 SELECT gridcare_audit($UID_, '$ROLE', $DISTRICT, 'listResidents', 'search', 'ok', NULL, '$PAGE'::bigint[]);
 COMMIT;
 SQL

@@ -25,9 +25,7 @@ interleaved "signed in as admin: token check, scoped transaction, audit row" "$O
 # API read (token check, transaction, scope, read, audit row) as one pgbench transaction (the peer).
 cat > "$OUT/read.sql" <<SQL
 \set id random($MIN, $MAX)
-SELECT r.id, r.district_id, r.household_id, r.micro_grid_id, r.name, r.sex::text, to_char(r.birth_date, 'YYYY-MM-DD'),
-       r.id_number_sealed, r.phone, r.conditions, r.circumstances, c.team_id, r.version
-FROM resident r LEFT JOIN care_team_catchment c ON c.micro_grid_id = r.micro_grid_id WHERE r.id = :id;
+SELECT r.* FROM resident_line r WHERE r.id = :id;
 SQL
 cat > "$OUT/request.sql" <<SQL
 \set id random($MIN, $MAX)
@@ -35,9 +33,7 @@ SELECT * FROM gridcare_authenticate(sha256(convert_to('$TOKEN', 'UTF8')));
 BEGIN;
 SELECT set_config('gridcare.user_id', '1', true), set_config('gridcare.role', 'admin', true),
        set_config('gridcare.scope_district', '*', true), set_config('gridcare.scope_micro_grids', '*', true);
-SELECT r.id, r.district_id, r.household_id, r.micro_grid_id, r.name, r.sex::text, to_char(r.birth_date, 'YYYY-MM-DD'),
-       r.id_number_sealed, r.phone, r.conditions, r.circumstances, c.team_id, r.version
-FROM resident r LEFT JOIN care_team_catchment c ON c.micro_grid_id = r.micro_grid_id WHERE r.id = :id;
+SELECT r.* FROM resident_line r WHERE r.id = :id;
 INSERT INTO audit_event (user_id, role, operation, action, resident_id, outcome) VALUES (1, 'admin', 'getResident', 'read', :id, 'ok');
 COMMIT;
 SQL

@@ -50,6 +50,13 @@ func nurseToken(_ db: Database, _ f: Fixture) async throws -> String {
             let f1 = try await client.raw(.post, "/v1/flags", json: foreign, token: grid)
             let f2 = try await client.raw(.post, "/v1/flags", json: missing, token: grid)
             #expect(f1.0 == .unprocessableContent && f1.1 == f2.1)
+            // The raise, the duplicate and the unseen resident each leave their audit row (one call, 0039), newest first.
+            let trail = { (id: Int64) in
+                try await AuditLog(db).list(.init(residentId: id), page: try PageRequest(cursor: nil, limit: 50), logger: quiet).items
+                    .filter { $0.operation == "raiseFlag" }.map { "\($0.action.rawValue) \($0.outcome.rawValue) \($0.detail ?? "")" }
+            }
+            #expect(try await trail(p.inside.id) == ["create refused flag already open", "create ok flag \(flag.id)"])
+            #expect(try await trail(p.outsideGrid.id) == ["create denied flag"])
 
             // Only a doctor of the resident's team decides: not a grid worker (role), not the nurse (not the team's doctor).
             let decision = "/v1/flags/\(flag.id)/decision"

@@ -35,6 +35,32 @@ import Testing
         }
     }
 
+    /// The list takes its page's ids first and reads only those rows (0038): a team's residents, walked one
+    /// at a time by cursor, are the same residents in the same order as one page, each with their team.
+    @Test func aTeamsResidentsWalkedByCursorAreTheOnePage() async throws {
+        try await withAPI { client, f in
+            var made: [Int64] = []
+            for n in 1...3 {
+                made.append(try await client.call(.post, "/v1/residents", json: residentBody(household: f.householdIds[0], n: n)).1.id)
+            }
+            let (status, whole, _) = try await client.call(.get, "/v1/residents?teamId=\(f.teamId)&limit=200")
+            #expect(status == .ok)
+            let ids = whole.items.map(\.id)
+            #expect(ids == ids.sorted() && Set(made).isSubset(of: ids))
+            #expect(whole.items.allSatisfy { ($0["teamId"] as? NSNumber)?.int64Value == f.teamId })
+            var walked: [Int64] = []
+            var cursor: String? = ""
+            while let at = cursor, walked.count <= ids.count {
+                let (_, page, _) = try await client.call(.get, "/v1/residents?teamId=\(f.teamId)&limit=1" + (at.isEmpty ? "" : "&cursor=\(at)"))
+                walked += page.items.map(\.id)
+                cursor = page["nextCursor"] as? String
+            }
+            #expect(walked == ids)
+            let (_, none, _) = try await client.call(.get, "/v1/residents?teamId=999999")
+            #expect(none.items.isEmpty)
+        }
+    }
+
     @Test func aDuplicateIdentityNumberIsAConflictNamingTheField() async throws {
         try await withAPI { client, f in
             let body = residentBody(household: f.householdIds[0], n: 1)

@@ -1,32 +1,34 @@
 """The peer a team might write instead: FastAPI + asyncpg doing the same database work as Gridcare's
 GET /v1/residents/{id} (the token check, a transaction with the caller's scope, the resident's SELECT and
-its audit row) and GET /v1/residents (the same for a page of residents, an audit row for each), with the
-same row-level security (it signs in as the service's role).
-Run by bench/read.sh and bench/list.sh: uvicorn read_peer:app --workers 2 --loop uvloop --http httptools."""
+its audit row), GET /v1/residents (the same for a page of residents, an audit row for each) and POST /v1/flags
+(the resident's check, the flag, its history event, the audit row and the flag read back, in one
+transaction), with the same row-level security (it signs in as the service's role).
+Run by bench/read.sh, bench/list.sh and bench/flag.sh: uvicorn read_peer:app --workers 2 --loop uvloop --http httptools."""
 import hashlib
 import os
 
 import asyncpg
 from fastapi import FastAPI, Header, HTTPException
 from fastapi.responses import ORJSONResponse
+from pydantic import BaseModel
 
 app = FastAPI(default_response_class=ORJSONResponse)
 pool: asyncpg.Pool | None = None
 
 READ = """
-SELECT r.id, r.district_id, r.household_id, r.micro_grid_id, r.name, r.sex::text AS sex,
-       to_char(r.birth_date, 'YYYY-MM-DD') AS birth_date, r.phone, r.conditions, r.circumstances,
-       c.team_id, r.version
-FROM resident r LEFT JOIN care_team_catchment c ON c.micro_grid_id = r.micro_grid_id WHERE r.id = $1
+SELECT id, district_id, household_id, micro_grid_id, name, sex, birth_date, phone, conditions, circumstances, team_id, version
+FROM resident_line WHERE id = $1
 """
-# The list's page as Gridcare's store asks for it: the scope as plain predicates, by id, one more than shown.
+# The list's page as Gridcare's store asks for it: the scope as plain predicates, the page's ids first (one more
+# than shown), then those rows whole.
 LIST = """
-SELECT r.id, r.district_id, r.household_id, r.micro_grid_id, r.name, r.sex::text AS sex,
-       to_char(r.birth_date, 'YYYY-MM-DD') AS birth_date, r.phone, r.conditions, r.circumstances,
-       c.team_id, r.version
-FROM resident r LEFT JOIN care_team_catchment c ON c.micro_grid_id = r.micro_grid_id
-WHERE r.id > $1 AND ($2::bigint IS NULL OR r.district_id = $2) AND ($3::bigint[] IS NULL OR r.micro_grid_id = ANY($3))
-ORDER BY r.id LIMIT $4
+WITH page AS (
+  SELECT r.id FROM resident r
+  WHERE r.id > $1 AND ($2::bigint IS NULL OR r.district_id = $2) AND ($3::bigint[] IS NULL OR r.micro_grid_id = ANY($3))
+  ORDER BY r.id LIMIT $4)
+SELECT v.id, v.district_id, v.household_id, v.micro_grid_id, v.name, v.sex, v.birth_date, v.phone, v.conditions,
+       v.circumstances, v.team_id, v.version
+FROM resident_line v JOIN page ON page.id = v.id ORDER BY v.id
 """
 
 
@@ -101,3 +103,55 @@ async def list_residents(limit: int = 200, cursor: int = 0, authorization: str =
                 [r["id"] for r in items],
             )
     return {"items": [shown(r) for r in items], "nextCursor": str(items[-1]["id"]) if len(rows) > limit else None}
+
+
+class FlagRaise(BaseModel):
+    residentId: int
+    category: str
+    tier: str
+    population: str
+    note: str | None = None
+
+
+RAISE = """
+INSERT INTO risk_flag (district_id, resident_id, micro_grid_id, category, tier, population, note, raised_by)
+SELECT r.district_id, r.id, r.micro_grid_id, $2::flag_category, $3::flag_tier, $4::flag_population, $5, $6
+FROM resident r WHERE r.id = $1
+ON CONFLICT (resident_id, category) WHERE status <> 'closed' AND status <> 'dismissed' DO NOTHING
+RETURNING id
+"""
+AUDIT = "SELECT gridcare_audit($1, $2, $3, 'raiseFlag', 'create', $4, $5, $6)"
+
+
+@app.post("/v1/flags", status_code=201)
+async def raise_flag(body: FlagRaise, authorization: str = Header("")):
+    caller = await caller_of(authorization)
+    who = (caller["user_id"], caller["role"], caller["district_id"])
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            await set_scope(conn, caller)
+            if await conn.fetchval("SELECT 1 FROM resident WHERE id = $1", body.residentId) is None:
+                await conn.execute(AUDIT, *who, "denied", "flag", [body.residentId])
+                refusal = (422, "residentId")
+            else:
+                note = body.note.strip() if body.note is not None else None
+                flag_id = await conn.fetchval(RAISE, body.residentId, body.category, body.tier, body.population, note, who[0])
+                if flag_id is None:
+                    await conn.execute(AUDIT, *who, "refused", "flag already open", [body.residentId])
+                    refusal = (409, "category")
+                else:
+                    await conn.execute(
+                        "INSERT INTO risk_flag_event (flag_id, user_id, action, note) VALUES ($1, $2, 'raised', $3)",
+                        flag_id, who[0], note,
+                    )
+                    await conn.execute(AUDIT, *who, "ok", f"flag {flag_id}", [body.residentId])
+                    flag = await conn.fetchrow("SELECT * FROM risk_flag_line WHERE id = $1", flag_id)
+                    refusal = None
+    if refusal is not None:
+        return ORJSONResponse({"status": refusal[0], "field": refusal[1]}, status_code=refusal[0])
+    return {
+        "id": flag["id"], "residentId": flag["resident_id"], "residentName": flag["resident_name"],
+        "microGridId": flag["micro_grid_id"], "category": flag["category"], "tier": flag["tier"],
+        "population": flag["population"], "note": flag["note"], "status": flag["status"],
+        "raisedBy": flag["raised_by"], "raisedAt": flag["raised_at"].isoformat(), "version": flag["version"],
+    }

@@ -25,11 +25,8 @@ public struct FlagStore: Sendable {
     var audit: AuditLog { AuditLog(db) }
     public init(_ db: Database) { self.db = db }
 
-    static let select = """
-        SELECT f.id, f.resident_id, r.name AS resident_name, r.micro_grid_id, f.category::text, f.tier::text, f.population::text, f.note, f.status::text,
-               f.raised_by, f.raised_at, f.decided_by, f.decided_at, f.closed_by, f.closed_at, f.version
-        FROM risk_flag f JOIN resident r ON r.id = f.resident_id
-        """
+    /// A flag as every read takes it (the view `risk_flag_line`, 0039, which the one-call raise selects from too).
+    static let select = "SELECT f.* FROM risk_flag_line f"
     static func flag(_ c: Columns) throws -> RiskFlag {
         RiskFlag(
             id: try c("id"),
@@ -69,33 +66,21 @@ public struct FlagStore: Sendable {
         var c = FieldChecker()
         c.text(note, "note", max: 1000, required: false)
         try c.finish()
-        let user = try userId
-        return try await db.audited(logger: logger) { conn in
-            guard try await conn.first("SELECT 1 FROM resident WHERE id = \(residentId)", as: Int.self, logger: logger) != nil else {
-                try await audit.record(.create, residents: [residentId], outcome: .denied, detail: "flag", on: conn, logger: logger)
-                return .refused(ValidationFailure([FieldError("residentId", "no such resident")]))
-            }
-            // The partial unique index keeps one open flag per category, whatever the race.
-            guard
-                let id = try await conn.first(
-                    """
-                    INSERT INTO risk_flag (district_id, resident_id, micro_grid_id, category, tier, population, note, raised_by)
-                    SELECT r.district_id, r.id, r.micro_grid_id, \(category.rawValue)::flag_category, \(tier.rawValue)::flag_tier,
-                           \(population.rawValue)::flag_population, \(note?.trimmed), \(user)
-                    FROM resident r WHERE r.id = \(residentId)
-                    ON CONFLICT (resident_id, category) WHERE status <> 'closed' AND status <> 'dismissed' DO NOTHING
-                    RETURNING id
-                    """,
-                    as: Int64.self,
-                    logger: logger
-                )
-            else {
-                try await audit.record(.create, residents: [residentId], outcome: .refused, detail: "flag already open", on: conn, logger: logger)
-                return .refused(StoreError.conflict(field: "category", reason: "the resident already has an open \(category.rawValue) flag"))
-            }
-            try await event(id, user: user, action: "raised", note: note, on: conn, logger: logger)
-            try await audit.record(.create, residents: [residentId], detail: "flag \(id)", on: conn, logger: logger)
-            return .done(try await fetch(id, on: conn, logger: logger)!)
+        guard let scope = db.scope else { throw StoreError.notAllowed("flags are raised and decided by signed-in users") }
+        let call = RaiseInOneCall(
+            resident: residentId,
+            category: category,
+            tier: tier,
+            population: population,
+            note: note?.trimmed,
+            scope: scope,
+            operation: db.operation
+        )
+        let r = try await db.withConnection(logger: logger) { conn in try await conn.first(call, logger: logger) }
+        switch r {
+        case .some(.raised(let flag)): return flag
+        case .some(.open): throw StoreError.conflict(field: "category", reason: "the resident already has an open \(category.rawValue) flag")
+        case .some(.unseen), nil: throw ValidationFailure([FieldError("residentId", "no such resident")])
         }
     }
 
@@ -113,8 +98,12 @@ public struct FlagStore: Sendable {
             action,
             ifVersion: ifVersion,
             logger: logger,
-            lock: { conn in
-                try await conn.first("\(unescaped: Self.select) WHERE f.id = \(id) FOR UPDATE OF f", logger: logger, Self.flag)
+            lock: { conn -> RiskFlag? in
+                // The flag's row locked first, then read whole: locking through the view would lock the resident too.
+                guard try await conn.first("SELECT 1 FROM risk_flag WHERE id = \(id) FOR UPDATE", as: Int.self, logger: logger) != nil else {
+                    return nil
+                }
+                return try await fetch(id, on: conn, logger: logger)
             },
             allow: { current, _, conn in
                 guard action != .close, role != .admin, try await !conn.isTeamDoctor(user, microGridId: current.microGridId, logger: logger) else {
@@ -191,7 +180,7 @@ public struct FlagStore: Sendable {
                   AND (\(gridScope)::bigint[] IS NULL OR f.micro_grid_id = ANY(\(gridScope)))
                   AND (\(f.residentId)::bigint IS NULL OR f.resident_id = \(f.residentId))
                   AND (\(f.residentIds)::bigint[] IS NULL OR f.resident_id = ANY(\(f.residentIds)))
-                  AND (\(f.status?.rawValue)::flag_status IS NULL OR f.status = \(f.status?.rawValue)::flag_status)
+                  AND (\(f.status?.rawValue)::text IS NULL OR f.status = \(f.status?.rawValue))
                   AND (NOT \(f.openOnly) OR f.status IN ('raised', 'confirmed'))
                   AND (\(f.microGridId)::bigint IS NULL OR f.micro_grid_id = \(f.microGridId))
                   AND (\(f.teamId)::bigint IS NULL OR f.micro_grid_id IN (SELECT micro_grid_id FROM care_team_catchment WHERE team_id = \(f.teamId)))
@@ -217,9 +206,6 @@ public struct FlagStore: Sendable {
     }
 
     func event(_ id: Int64, user: Int64, action: String, note: String?, on conn: PostgresConnection, logger: Logger) async throws {
-        try await conn.query(
-            "INSERT INTO risk_flag_event (flag_id, user_id, action, note) VALUES (\(id), \(user), \(action), \(note?.trimmed))",
-            logger: logger
-        )
+        try await conn.query("SELECT gridcare_flag_event(\(id), \(user), \(action), \(note?.trimmed))", logger: logger)
     }
 }
