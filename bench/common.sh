@@ -41,6 +41,22 @@ wait_up() { # port → waits until a signed-in read of resident $MIN answers (wi
   for _ in $(seq 1 100); do curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$1/v1/residents/$MIN" && return 0; sleep 0.2; done
   echo "nothing answers on $1"; exit 1
 }
+# The service's clocks run their first rounds as it starts (the indicator rollup, the due table, the
+# mobilisation check): on the 200,000-resident demo about five seconds of both cores. A load measures
+# requests, so it starts once the service and the database have gone quiet (at most a minute).
+cpu_ticks() { # pid → CPU ticks used so far by that process and every postgres process
+  local t=0 q
+  for q in "$1" $(pgrep -x postgres); do t=$((t + $(awk '{print $14 + $15}' "/proc/$q/stat" 2>/dev/null || echo 0))); done
+  echo "$t"
+}
+settle() { # pid → returns when a second passes with under a tenth of a core used
+  local a b
+  for _ in $(seq 1 60); do
+    a=$(cpu_ticks "$1"); sleep 1; b=$(cpu_ticks "$1")
+    [ $((b - a)) -lt 10 ] && return 0
+  done
+  echo "  (the service did not go quiet within a minute; measuring anyway)" >&2
+}
 # The FastAPI + asyncpg peer of read.sh and list.sh (bench/peer/read_peer.py), in its own virtual environment from PyPI.
 peer_venv() {
   VENV="$OUT/venv-read"
@@ -52,11 +68,12 @@ interleaved() { # what-gridcare-does wrk-script [check port label] → GC[1..2],
     "$BIN" serve --port "$PORT" --log-level warning & SERVER=$!
     trap 'kill $SERVER 2>/dev/null || true' EXIT
     wait_up "$PORT"
+    settle "$SERVER"
     ${3:-true} "$PORT" gridcare
     echo "== round $round: gridcare API ($1): wrk -t2 -c32 -d${SECS}s"
     GC[$round]=$(load "$PORT" gridcare "$2")
     kill $SERVER; wait $SERVER 2>/dev/null || true; trap - EXIT
-    (cd "$PWD/bench/peer" && PEER_DATABASE_URL="$URL" exec "$VENV/bin/uvicorn" read_peer:app --host 127.0.0.1 --port "$PEER_PORT" \
+    (cd "$PWD/bench/peer" && PYTHONWARNINGS=ignore PEER_DATABASE_URL="$URL" exec "$VENV/bin/uvicorn" read_peer:app --host 127.0.0.1 --port "$PEER_PORT" \
        --workers 2 --loop uvloop --http httptools --log-level warning --no-access-log) & PEERPID=$!
     trap 'kill $PEERPID 2>/dev/null || true' EXIT
     wait_up "$PEER_PORT"
