@@ -36,8 +36,9 @@ cat > "$OUT/list.sql" <<SQL
 SELECT * FROM gridcare_authenticate(sha256(convert_to('$TOKEN', 'UTF8')));
 BEGIN;
 SELECT gridcare_set_scope('$UID_', '$ROLE', '$DISTRICT', '$GRIDS', '');
-WITH page AS (SELECT r.id FROM resident r
-  WHERE r.id > 0 AND r.district_id = $DISTRICT AND r.micro_grid_id = ANY ('$GRIDS'::bigint[]) ORDER BY r.id LIMIT 101)
+WITH page AS (SELECT p.id FROM unnest('$GRIDS'::bigint[]) AS g(id), LATERAL (
+  SELECT r.id FROM resident r WHERE r.micro_grid_id = g.id AND r.id > 0 AND r.district_id = $DISTRICT ORDER BY r.id LIMIT 101) p
+  ORDER BY p.id LIMIT 101)
 SELECT r.* FROM resident_line r JOIN page ON page.id = r.id ORDER BY r.id;
 SELECT gridcare_audit($UID_, '$ROLE', $DISTRICT, 'listResidents', 'search', 'ok', NULL, '$PAGE'::bigint[]);
 COMMIT;

@@ -19,13 +19,15 @@ READ = """
 SELECT id, district_id, household_id, micro_grid_id, name, sex, birth_date, phone, conditions, circumstances, team_id, version
 FROM resident_line WHERE id = $1
 """
-# The list's page as Gridcare's store asks for it: the scope as plain predicates, the page's ids first (one more
-# than shown), then those rows whole.
+# The list's page as Gridcare's store asks for it for a caller scoped to micro-grids: each micro-grid's first
+# ids (one more than shown), the lowest of them kept, then those rows whole.
 LIST = """
 WITH page AS (
-  SELECT r.id FROM resident r
-  WHERE r.id > $1 AND ($2::bigint IS NULL OR r.district_id = $2) AND ($3::bigint[] IS NULL OR r.micro_grid_id = ANY($3))
-  ORDER BY r.id LIMIT $4)
+  SELECT p.id FROM unnest($3::bigint[]) AS g(id), LATERAL (
+    SELECT r.id FROM resident r
+    WHERE r.micro_grid_id = g.id AND r.id > $1 AND ($2::bigint IS NULL OR r.district_id = $2)
+    ORDER BY r.id LIMIT $4) p
+  ORDER BY p.id LIMIT $4)
 SELECT v.id, v.district_id, v.household_id, v.micro_grid_id, v.name, v.sex, v.birth_date, v.phone, v.conditions,
        v.circumstances, v.team_id, v.version
 FROM resident_line v JOIN page ON page.id = v.id ORDER BY v.id

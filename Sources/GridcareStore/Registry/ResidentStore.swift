@@ -221,13 +221,18 @@ public struct ResidentStore: Sendable {
         let districtScope = db.scope?.districtId
         let gridScope = db.scope?.microGridIds
         // The page's ids first, from what resident_micro_grid_id_idx holds where the filters allow it; then
-        // only the kept rows are read whole (0038 says why).
+        // only the kept rows are read whole (0038 says why). A caller scoped to micro-grids (a grid worker)
+        // takes each micro-grid's first ids from its own range of that index and keeps the lowest: at most
+        // a page per micro-grid is read, not every resident in scope. Any other caller has one pass (g is
+        // one row), where the planner walks the primary key and stops at a page.
+        let perGrid = gridScope != nil
         return try await db.transaction(logger: logger) { conn in
             let rows = try await conn.rows(
                 """
                 WITH page AS (
+                SELECT p.id FROM unnest(coalesce(\(gridScope)::bigint[], '{NULL}')) AS g(id), LATERAL (
                 SELECT r.id FROM resident r
-                WHERE r.id > \(page.afterId)
+                WHERE \(unescaped: perGrid ? "r.micro_grid_id = g.id" : "TRUE") AND r.id > \(page.afterId)
                   AND (\(districtScope)::bigint IS NULL OR r.district_id = \(districtScope))
                   AND (\(gridScope)::bigint[] IS NULL OR r.micro_grid_id = ANY(\(gridScope)))
                   AND (\(f.microGridId)::bigint IS NULL OR r.micro_grid_id = \(f.microGridId))
@@ -241,7 +246,8 @@ public struct ResidentStore: Sendable {
                   AND (\(f.namePrefix)::text IS NULL OR r.name LIKE \(f.namePrefix.map(likePrefix)) || '%')
                   AND (\(bornOnOrBefore)::date IS NULL OR r.birth_date <= \(bornOnOrBefore)::date)
                   AND (\(bornAfter)::date IS NULL OR r.birth_date > \(bornAfter)::date)
-                ORDER BY r.id LIMIT \(page.fetch))
+                ORDER BY r.id LIMIT \(page.fetch)) p
+                ORDER BY p.id LIMIT \(page.fetch))
                 \(unescaped: Self.select) JOIN page ON page.id = r.id ORDER BY r.id
                 """,
                 logger: logger,
