@@ -83,3 +83,20 @@ interleaved() { # what-gridcare-does wrk-script [check port label] → GC[1..2],
     kill $PEERPID; wait $PEERPID 2>/dev/null || true; trap - EXIT
   done
 }
+# pgbench of a request's database work, and the ratios read.sh and flag.sh print.
+pg() { # script [PGOPTIONS] [pgbench options…] → tps and latency percentiles (-M prepared -c8 -j2 for $SECS s)
+  local script=$1 options=${2:-}
+  shift; [ $# -gt 0 ] && shift
+  rm -f "$OUT"/pgbench_log.*
+  (cd "$OUT" && PGOPTIONS="$options" pgbench "$URL" -n -M prepared -c8 -j2 -T"$SECS" "$@" -f "$script" -l --log-prefix=pgbench_log 2>/dev/null) \
+    | grep -E "^tps|latency average"
+  cat "$OUT"/pgbench_log.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {printf "pgbench p50 %.2f ms, p99 %.2f ms\n", a[int(NR*0.5)]/1000, a[int(NR*0.99)]/1000}'
+}
+ratios() { # pgbench-tps-of-the-peer's-statements pgbench-tps-of-the-one-call → a line per round from GC and PEER
+  local round g gp f fp
+  for round in 1 2; do
+    read -r g gp <<< "${GC[$round]}"; read -r f fp <<< "${PEER[$round]}"
+    printf "round %s: gridcare %s/s p99 %s ms; FastAPI %s/s p99 %s ms; %.2fx the peer; %.0f%% of pgbench (%s tps); %.0f%% of the one call (%s tps)\n" \
+      "$round" "$g" "$gp" "$f" "$fp" "$(echo "$g / $f" | bc -l)" "$(echo "100 * $g / $1" | bc -l)" "$1" "$(echo "100 * $g / $2" | bc -l)" "$2"
+  done
+}

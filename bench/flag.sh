@@ -64,22 +64,12 @@ cat > "$OUT/flag-one-call.sql" <<SQL
 \set n :n + 1
 SELECT * FROM gridcare_raise_flag(1, 'admin', NULL, '*', '', 'raiseFlag', :id, '${CATEGORIES[5]}', 'yellow', 'secondary', '独居，子女在外');
 SQL
-pg() { # script → tps and latency percentiles (as the service's role, -M prepared -c8 -j2)
-  rm -f "$OUT"/pgbench_log.*
-  (cd "$OUT" && PGOPTIONS="-c role=gridcare_service" pgbench "$URL" -n -M prepared -c8 -j2 -T"$SECS" -D n=0 -f "$1" -l --log-prefix=pgbench_log 2>/dev/null) \
-    | grep -E "^tps|latency average"
-  cat "$OUT"/pgbench_log.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {printf "pgbench p50 %.2f ms, p99 %.2f ms\n", a[int(NR*0.5)]/1000, a[int(NR*0.99)]/1000}'
-}
 echo "== pgbench: the whole database work of one raise as separate statements (the peer's way), -M prepared -c8 -j2 -T${SECS}"
-PGB=$(pg flag-request.sql | tee /dev/stderr | awk '/^tps/ {print $3}')
+PGB=$(pg flag-request.sql "-c role=gridcare_service" -D n=0 | tee /dev/stderr | awk '/^tps/ {print $3}')
 echo "== pgbench: the one call Gridcare sends per raise, -M prepared -c8 -j2 -T${SECS}"
-ONE=$(pg flag-one-call.sql | tee /dev/stderr | awk '/^tps/ {print $3}')
+ONE=$(pg flag-one-call.sql "-c role=gridcare_service" -D n=0 | tee /dev/stderr | awk '/^tps/ {print $3}')
 echo "== flags raised per load (each request of a load raises one: none refused)"
 psql "$URL" -qAt -F' ' -c "SELECT category, count(*) FROM risk_flag WHERE category::text = ANY ('{$(IFS=,; echo "${CATEGORIES[*]}")}') GROUP BY 1 ORDER BY 1" | sed 's/^/  /'
 echo "== ratios (round: gridcare req/s and p99 ms; FastAPI req/s; gridcare/FastAPI; gridcare/pgbench of the"
 echo "   statements the peer sends; gridcare/pgbench of the one call Gridcare sends)"
-for round in 1 2; do
-  read -r g gp <<< "${GC[$round]}"; read -r f fp <<< "${PEER[$round]}"
-  printf "round %s: gridcare %s/s p99 %s ms; FastAPI %s/s p99 %s ms; %.2fx the peer; %.0f%% of pgbench (%s tps); %.0f%% of the one call (%s tps)\n" \
-    "$round" "$g" "$gp" "$f" "$fp" "$(echo "$g / $f" | bc -l)" "$(echo "100 * $g / $PGB" | bc -l)" "$PGB" "$(echo "100 * $g / $ONE" | bc -l)" "$ONE"
-done
+ratios "$PGB" "$ONE"

@@ -4,7 +4,7 @@
 # the one call Gridcare sends; prints the ratios.
 # Usage: bench/read.sh [RESIDENTS] [SECONDS]   (defaults 200,000 and 20)
 source "$(dirname "$0")/common.sh"
-N=${1:-200000}; SECS=${2:-20}; PORT=18089
+N=${1:-200000}; SECS=${2:-20}; PORT=${BENCH_PORT:-18089}
 need_wrk
 URL=$(bench_db gc_bench_read)
 export GRIDCARE_DATABASE_URL="$URL"
@@ -12,7 +12,7 @@ export GRIDCARE_DATABASE_URL="$URL"
 TOKEN=$("$BIN" token issue --user admin --ttl-hours 1 --quiet --log-level warning)
 MIN=$(psql "$URL" -qAtc "SELECT min(id) FROM resident"); MAX=$(psql "$URL" -qAtc "SELECT max(id) FROM resident")
 
-PEER_PORT=18090
+PEER_PORT=$((PORT + 1))
 peer_venv
 cat > "$OUT/read.lua" <<LUA
 math.randomseed(42)
@@ -43,11 +43,6 @@ cat > "$OUT/one-call.sql" <<SQL
 \set id random($MIN, $MAX)
 SELECT * FROM gridcare_read_resident(1, 'admin', NULL, '*', '', 'getResident', :id, true);
 SQL
-pg() { # script [options] → tps and latency percentiles
-  rm -f "$OUT"/pgbench_log.*
-  (cd "$OUT" && PGOPTIONS="${2:-}" pgbench "$URL" -n -M prepared -c8 -j2 -T"$SECS" -f "$1" -l --log-prefix=pgbench_log 2>/dev/null) | grep -E "^tps|latency average"
-  cat "$OUT"/pgbench_log.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {printf "pgbench p50 %.2f ms, p99 %.2f ms\n", a[int(NR*0.5)]/1000, a[int(NR*0.99)]/1000}'
-}
 echo "== pgbench: the whole database work of one API read, -M prepared -c8 -j2 -T${SECS}"
 PGB=$(pg request.sql "-c role=gridcare_service" | tee /dev/stderr | awk '/^tps/ {print $3}')
 echo "== pgbench: the one call Gridcare sends per read (scope, read, audit row), -M prepared -c8 -j2 -T${SECS}"
@@ -56,8 +51,4 @@ echo "== pgbench: the SELECT alone (as the owner, no scope)"
 pg read.sql
 echo "== ratios (round: gridcare req/s and p99 ms; FastAPI req/s; gridcare/FastAPI; gridcare/pgbench of the"
 echo "   statements a request used to send; gridcare/pgbench of the one call it sends now)"
-for round in 1 2; do
-  read -r g gp <<< "${GC[$round]}"; read -r f fp <<< "${PEER[$round]}"
-  printf "round %s: gridcare %s/s p99 %s ms; FastAPI %s/s p99 %s ms; %.2fx the peer; %.0f%% of pgbench (%s tps); %.0f%% of the one call (%s tps)\n" \
-    "$round" "$g" "$gp" "$f" "$fp" "$(echo "$g / $f" | bc -l)" "$(echo "100 * $g / $PGB" | bc -l)" "$PGB" "$(echo "100 * $g / $ONE" | bc -l)" "$ONE"
-done
+ratios "$PGB" "$ONE"
