@@ -25,6 +25,14 @@ bench_db() { # name → fresh database URL
   echo "${SERVER_URL%/*}/$name"
 }
 now() { date +%s.%N; }
+demo_district() { # database user → URL (exported to the service), TOKEN for the user, MIN and MAX resident ids:
+  # a fresh database holding the seeded $N-resident demo
+  URL=$(bench_db "$1")
+  export GRIDCARE_DATABASE_URL="$URL"
+  "$BIN" demo --residents "$N" --seed 78 --log-level warning >/dev/null
+  TOKEN=$("$BIN" token issue --user "$2" --ttl-hours 1 --quiet --log-level warning)
+  MIN=$(psql "$URL" -qAtc "SELECT min(id) FROM resident"); MAX=$(psql "$URL" -qAtc "SELECT max(id) FROM resident")
+}
 
 # The HTTP loads: wrk from Debian's packages.
 need_wrk() { command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; }

@@ -4,12 +4,9 @@
 # database work (token check, transaction, scope, the page's SELECT, the audit rows); prints the ratios.
 # Usage: bench/list.sh [RESIDENTS] [SECONDS]   (defaults 200,000 and 20)
 source "$(dirname "$0")/common.sh"
-N=${1:-200000}; SECS=${2:-20}; PORT=18089; PEER_PORT=18090
+N=${1:-200000}; SECS=${2:-20}; PORT=${BENCH_PORT:-18089}; PEER_PORT=$((PORT + 1))
 need_wrk
-URL=$(bench_db gc_bench_list)
-export GRIDCARE_DATABASE_URL="$URL"
-"$BIN" demo --residents "$N" --seed 78 --log-level warning >/dev/null
-TOKEN=$("$BIN" token issue --user gridworker --ttl-hours 1 --quiet --log-level warning)
+demo_district gc_bench_list gridworker
 # The grid worker as the database knows them, and the page the list shows (the same every request).
 read -r UID_ ROLE DISTRICT GRIDS <<< "$(psql "$URL" -qAt -F' ' -c \
   "SELECT user_id, role, district_id, micro_grid_ids FROM gridcare_authenticate(sha256(convert_to('$TOKEN', 'UTF8')))")"

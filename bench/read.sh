@@ -6,11 +6,7 @@
 source "$(dirname "$0")/common.sh"
 N=${1:-200000}; SECS=${2:-20}; PORT=${BENCH_PORT:-18089}
 need_wrk
-URL=$(bench_db gc_bench_read)
-export GRIDCARE_DATABASE_URL="$URL"
-"$BIN" demo --residents "$N" --seed 78 --log-level warning >/dev/null
-TOKEN=$("$BIN" token issue --user admin --ttl-hours 1 --quiet --log-level warning)
-MIN=$(psql "$URL" -qAtc "SELECT min(id) FROM resident"); MAX=$(psql "$URL" -qAtc "SELECT max(id) FROM resident")
+demo_district gc_bench_read admin
 
 PEER_PORT=$((PORT + 1))
 peer_venv
