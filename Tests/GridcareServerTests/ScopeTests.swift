@@ -111,6 +111,47 @@ extension Placed {
         }
     }
 
+    /// A grid worker's list takes each of their micro-grids' first ids and keeps the lowest (ResidentStore.search,
+    /// 0038). Residents of two in-scope micro-grids and one foreign one, interleaved by id, walked two at a time:
+    /// the same residents in the same order as the administrator's lists of those two micro-grids, none foreign.
+    @Test func aGridWorkersPagesInterleaveTheirMicroGridsAndHoldNoForeignRow() async throws {
+        try await withScopedAPI { client, f, users, db in
+            let households = HouseholdStore(db)
+            func household(_ microGrid: Int64, _ ref: String) async throws -> Int64 {
+                try await households.create(
+                    .init(microGridId: microGrid, externalRef: ref, address: "\(ref)路1号", latitude: 30.6, longitude: 104.0),
+                    logger: quiet
+                ).id
+            }
+            let second = try await household(f.microGridIds[1], "B")
+            let foreign = try await household(f.microGridIds[2], "C")
+            let residents = ResidentStore(db)
+            var foreignIds: Set<Int64> = []
+            for n in 0..<9 {
+                let home = [f.householdIds[0], second, foreign][n % 3]
+                let made = try await residents.create(Fixture.residentDraft(household: home, n: 400 + n), logger: quiet)
+                if home == foreign { foreignIds.insert(made.id) }
+            }
+            var expected: [Int64] = []
+            for microGrid in f.microGridIds.prefix(2) {
+                expected += try await client.call(.get, "/v1/residents?microGridId=\(microGrid)&limit=200").1.items.map(\.id)
+            }
+            expected.sort()
+            #expect(expected.count >= 6)
+            let grid = users[.gridWorker]
+            #expect(try await client.call(.get, "/v1/residents?limit=200", token: grid).1.items.map(\.id) == expected)
+            var walked: [Int64] = []
+            var cursor: String? = ""
+            while let at = cursor, walked.count <= expected.count {
+                let (_, page, _) = try await client.call(.get, "/v1/residents?limit=2" + (at.isEmpty ? "" : "&cursor=\(at)"), token: grid)
+                walked += page.items.map(\.id)
+                cursor = page["nextCursor"] as? String
+            }
+            #expect(walked == expected)
+            #expect(foreignIds.isDisjoint(with: walked))
+        }
+    }
+
     @Test func creatingOrMovingIntoAForeignScopeIsRefusedAsIfItDidNotExist() async throws {
         try await withScopedAPI { client, f, users, db in
             let p = try await Placed.make(db, f)
