@@ -179,6 +179,49 @@ import Testing
         }
     }
 
+    @Test func recomputingEveryoneLeavesTheTablesKeysAndIndexesAsTheyWere() async throws {
+        try await withTestDatabase { db, _ in
+            // The rebuild drops the table's indexes and its key to load faster, then builds them again
+            // from their definitions (0041): the same ones must be back, valid, and the key must still bite.
+            func definitions() async throws -> String {
+                try await db.first(
+                    """
+                    SELECT string_agg(d, E'\\n' ORDER BY d) FROM (
+                        SELECT pg_get_indexdef(i.indexrelid) || CASE WHEN i.indisvalid THEN '' ELSE ' INVALID' END AS d
+                        FROM pg_index i WHERE i.indrelid = 'due_visit'::regclass
+                        UNION ALL
+                        SELECT c.conname || ' ' || pg_get_constraintdef(c.oid) FROM pg_constraint c WHERE c.conrelid = 'due_visit'::regclass) x
+                    """,
+                    as: String.self,
+                    logger: quiet
+                ) ?? ""
+            }
+            let f = try await Fixture.make(db)
+            let patient = try await ResidentStore(db).create(
+                Fixture.residentDraft(household: f.householdIds[0], n: 941, conditions: [.hypertension]),
+                logger: quiet
+            )
+            _ = try await ContractStore(db).sign(
+                residentId: patient.id,
+                teamId: f.teamId,
+                startsOn: SimpleDate.todayInChina().adding(days: -30),
+                years: 1,
+                logger: quiet
+            )
+            let before = try await definitions()
+            #expect(before.contains("PRIMARY KEY (resident_id, rule, basis)"))
+            #expect(before.contains("(micro_grid_id, due_on)"))
+            let rows = try await db.client.withConnection { try await DueVisitStore.rebuild(on: $0, logger: quiet) }
+            #expect(rows > 0)
+            #expect(try await definitions() == before)
+            do {
+                try await db.client.query("INSERT INTO due_visit SELECT * FROM due_visit LIMIT 1", logger: quiet)
+                Issue.record("a second row with the same key was stored")
+            } catch {
+                #expect(ConstraintViolation(error)?.constraint == "due_visit_pkey")
+            }
+        }
+    }
     @Test func theRowsHoldForAnyDay() async throws {
         try await withTestDatabase { db, _ in
             let f = try await Fixture.make(db)
