@@ -89,6 +89,42 @@ import Testing
         }
     }
 
+    @Test func residentsThatFailAfterTheHouseholdsWentInTakeTheHouseholdsWithThem() async throws {
+        try await withTestDatabase { db, _ in
+            let f = try await Fixture.make(db)
+            // The households are copied while the residents file is still being read (the CLI's path); when
+            // the residents then fail, by parse or by the database, the households must go too.
+            let households = RegistryImport.households(
+                ("h.csv", Array("ref,micro_grid_id,address,latitude,longitude\nN1,\(f.microGridIds[1]),光华街3号,30.6,104.0\n".utf8))
+            )
+            #expect(households.errors.isEmpty && households.rows.count == 1)
+            let header = "household_ref,name,sex,birth_date,id_number\n"
+            let valid = (12...13).map { IDCardNumber.make(region: 510104, birth: SimpleDate(year: 1960, month: 5, day: 5)!, sequence: $0 * 2).value }
+            let unparsable = RegistryImport.residents(("r.csv", Array("\(header)N1,甲,female,1960-05-05,123\n".utf8)), today: today)
+            // Parses, but its second row names a household that is neither in the file nor stored.
+            let stray = RegistryImport.residents(
+                ("r.csv", Array("\(header)N1,甲,female,1960-05-05,\(valid[0])\nZZ,乙,female,1960-05-05,\(valid[1])\n".utf8)),
+                today: today
+            )
+            #expect(!unparsable.errors.isEmpty)
+            #expect(stray.errors.isEmpty && stray.rows.count == 2)
+            let before = (try await count(db, "household"), try await count(db, "resident"))
+            for (file, lines) in [(unparsable, [2]), (stray, [3])] {
+                await #expect {
+                    try await ImportStore(db).load(
+                        households: households.rows,
+                        residents: { file },
+                        districtId: f.districtId,
+                        householdsFile: "h.csv",
+                        residentsFile: "r.csv",
+                        logger: logger
+                    )
+                } throws: { ($0 as? ImportFailure)?.items.map(\.line) == lines }
+                #expect((try await count(db, "household"), try await count(db, "resident")) == before)
+            }
+        }
+    }
+
     @Test func anIdentityNumberAlreadyStoredIsReportedByLineWhenItIsTheOnlyProblem() async throws {
         try await withTestDatabase { db, _ in
             let f = try await Fixture.make(db)

@@ -43,70 +43,89 @@ public struct RegistryImport: Sendable {
         residents: (name: String, bytes: [UInt8])?,
         today: SimpleDate
     ) -> Result<RegistryImport, ImportFailure> {
-        var errors: [ImportFailure.Item] = []
-        var houses: [Lined<HouseholdDraft>] = []
-        var people: [Lined<ResidentDraft>] = []
-
-        if let (name, bytes) = households {
-            do {
-                let table = try CSVTable(bytes, required: householdColumns.required, optional: householdColumns.optional)
-                var refs = [String: Int]()
-                for record in table.records {
-                    var c = FieldChecker()
-                    let ref = table.value(record, "ref")
-                    if let ref {
-                        if let first = refs[ref] { c.add(FieldError("ref", "duplicates the ref on line \(first)")) } else { refs[ref] = record.line }
-                    } else {
-                        c.add(FieldError("ref", "is required"))
-                    }
-                    let mg = table.value(record, "micro_grid_id").flatMap(Int64.init)
-                    c.require(mg != nil, "micro_grid_id", "must be a whole number")
-                    let lat = table.value(record, "latitude").flatMap(Double.init)
-                    let lon = table.value(record, "longitude").flatMap(Double.init)
-                    c.require(lat != nil, "latitude", "must be a number")
-                    c.require(lon != nil, "longitude", "must be a number")
-                    let address = table.value(record, "address")
-                    if c.errors.isEmpty {
-                        let draft = HouseholdDraft(microGridId: mg!, externalRef: ref, address: address ?? "", latitude: lat!, longitude: lon!)
-                        do { try draft.validate() } catch { for e in error.errors { c.add(e) } }
-                        if c.errors.isEmpty { houses.append(Lined(line: record.line, value: draft)) }
-                    }
-                    errors += c.errors.map { .init(file: name, line: record.line, reason: "\($0.field): \($0.reason)") }
-                }
-            } catch {
-                errors.append(.init(file: name, line: error.line, reason: error.reason))
-            }
-        }
-
-        if let (name, bytes) = residents {
-            do {
-                let table = try CSVTable(bytes, required: residentColumns.required, optional: residentColumns.optional)
-                // Rows are checked independently, so they are checked in parallel; duplicates across rows
-                // are found afterwards, in file order.
-                let checked = parallelMap(table.records) { record in Self.resident(record, table: table, today: today) }
-                var idLines = [String: Int]()
-                for (record, outcome) in zip(table.records, checked) {
-                    var pre: [FieldError]
-                    switch outcome {
-                    case .success(let draft):
-                        pre = []
-                        if let first = idLines[draft.idNumber.value] {
-                            pre.append(FieldError("id_number", "duplicates the ID-card number on line \(first)"))
-                        } else {
-                            idLines[draft.idNumber.value] = record.line
-                            people.append(Lined(line: record.line, value: draft))
-                        }
-                    case .failure(let failure):
-                        pre = failure.errors
-                    }
-                    errors += pre.map { .init(file: name, line: record.line, reason: "\($0.field): \($0.reason)") }
-                }
-            } catch {
-                errors.append(.init(file: name, line: error.line, reason: error.reason))
-            }
-        }
+        let houses = households.map { Self.households($0) } ?? Parsed()
+        let people = residents.map { Self.residents($0, today: today) } ?? Parsed()
+        let errors = houses.errors + people.errors
         if !errors.isEmpty { return .failure(ImportFailure(items: errors)) }
-        return .success(RegistryImport(households: houses, residents: people))
+        return .success(RegistryImport(households: houses.rows, residents: people.rows))
+    }
+
+    /// One file's good rows and its bad rows: the two files are checked apart, so the import can start
+    /// loading households while the residents file is still being read.
+    public struct Parsed<Row: Sendable>: Sendable {
+        public var rows: [Lined<Row>] = []
+        public var errors: [ImportFailure.Item] = []
+        public init(rows: [Lined<Row>] = [], errors: [ImportFailure.Item] = []) {
+            self.rows = rows
+            self.errors = errors
+        }
+    }
+
+    /// The households file, checked without the database.
+    public static func households(_ file: (name: String, bytes: [UInt8])) -> Parsed<HouseholdDraft> {
+        var out = Parsed<HouseholdDraft>()
+        let name = file.name
+        do {
+            let table = try CSVTable(file.bytes, required: householdColumns.required, optional: householdColumns.optional)
+            var refs = [String: Int]()
+            for record in table.records {
+                var c = FieldChecker()
+                let ref = table.value(record, "ref")
+                if let ref {
+                    if let first = refs[ref] { c.add(FieldError("ref", "duplicates the ref on line \(first)")) } else { refs[ref] = record.line }
+                } else {
+                    c.add(FieldError("ref", "is required"))
+                }
+                let mg = table.value(record, "micro_grid_id").flatMap(Int64.init)
+                c.require(mg != nil, "micro_grid_id", "must be a whole number")
+                let lat = table.value(record, "latitude").flatMap(Double.init)
+                let lon = table.value(record, "longitude").flatMap(Double.init)
+                c.require(lat != nil, "latitude", "must be a number")
+                c.require(lon != nil, "longitude", "must be a number")
+                let address = table.value(record, "address")
+                if c.errors.isEmpty {
+                    let draft = HouseholdDraft(microGridId: mg!, externalRef: ref, address: address ?? "", latitude: lat!, longitude: lon!)
+                    do { try draft.validate() } catch { for e in error.errors { c.add(e) } }
+                    if c.errors.isEmpty { out.rows.append(Lined(line: record.line, value: draft)) }
+                }
+                out.errors += c.errors.map { .init(file: name, line: record.line, reason: "\($0.field): \($0.reason)") }
+            }
+        } catch {
+            out.errors.append(.init(file: name, line: error.line, reason: error.reason))
+        }
+        return out
+    }
+
+    /// The residents file, checked without the database.
+    public static func residents(_ file: (name: String, bytes: [UInt8]), today: SimpleDate) -> Parsed<ResidentDraft> {
+        var out = Parsed<ResidentDraft>()
+        let name = file.name
+        do {
+            let table = try CSVTable(file.bytes, required: residentColumns.required, optional: residentColumns.optional)
+            // Rows are checked independently, so they are checked in parallel; duplicates across rows
+            // are found afterwards, in file order.
+            let checked = parallelMap(table.records) { record in Self.resident(record, table: table, today: today) }
+            var idLines = [String: Int]()
+            for (record, outcome) in zip(table.records, checked) {
+                var pre: [FieldError]
+                switch outcome {
+                case .success(let draft):
+                    pre = []
+                    if let first = idLines[draft.idNumber.value] {
+                        pre.append(FieldError("id_number", "duplicates the ID-card number on line \(first)"))
+                    } else {
+                        idLines[draft.idNumber.value] = record.line
+                        out.rows.append(Lined(line: record.line, value: draft))
+                    }
+                case .failure(let failure):
+                    pre = failure.errors
+                }
+                out.errors += pre.map { .init(file: name, line: record.line, reason: "\($0.field): \($0.reason)") }
+            }
+        } catch {
+            out.errors.append(.init(file: name, line: error.line, reason: error.reason))
+        }
+        return out
     }
 
     /// One residents row, checked on its own (field names in CSV spelling).

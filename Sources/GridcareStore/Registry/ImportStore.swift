@@ -18,6 +18,7 @@ public struct ImportStore: Sendable {
         }
     }
 
+    /// Loads both files of an import parsed beforehand.
     public func load(
         _ data: RegistryImport,
         districtId: Int64,
@@ -25,20 +26,48 @@ public struct ImportStore: Sendable {
         residentsFile: String,
         logger: Logger
     ) async throws -> Summary {
+        try await load(
+            households: data.households,
+            residents: { .init(rows: data.residents) },
+            districtId: districtId,
+            householdsFile: householdsFile,
+            residentsFile: residentsFile,
+            logger: logger
+        )
+    }
+
+    /// Checks and copies `households`, then waits for `residents` (the CLI is still reading that file while
+    /// the households go in) and copies them, in one transaction. Bad rows of the residents file undo the
+    /// households too.
+    public func load(
+        households: [Lined<HouseholdDraft>],
+        residents: @escaping @Sendable () async -> RegistryImport.Parsed<ResidentDraft>,
+        districtId: Int64,
+        householdsFile: String,
+        residentsFile: String,
+        logger: Logger
+    ) async throws -> Summary {
         do {
-            return try await copy(data, districtId: districtId, householdsFile: householdsFile, residentsFile: residentsFile, logger: logger)
+            return try await copy(
+                households: households,
+                residents: residents,
+                districtId: districtId,
+                householdsFile: householdsFile,
+                residentsFile: residentsFile,
+                logger: logger
+            )
         } catch let error where ConstraintViolation(error)?.constraint == "resident_id_number_index_key" {
             // Identity numbers are checked optimistically by the unique index during COPY, which is free on
             // the path that succeeds; when it fires, the transaction is gone and this finds every clash.
-            let items = try await takenIdNumbers(data, residentsFile: residentsFile, logger: logger)
+            let items = try await takenIdNumbers(await residents().rows, residentsFile: residentsFile, logger: logger)
             if items.isEmpty { throw error }
             throw ImportFailure(items: items)
         }
     }
 
     /// Lines whose identity number is already stored.
-    func takenIdNumbers(_ data: RegistryImport, residentsFile: String, logger: Logger) async throws -> [ImportFailure.Item] {
-        let indexes = data.residents.map { db.vault.blindIndex($0.value.idNumber).hex }
+    func takenIdNumbers(_ residents: [Lined<ResidentDraft>], residentsFile: String, logger: Logger) async throws -> [ImportFailure.Item] {
+        let indexes = residents.map { db.vault.blindIndex($0.value.idNumber).hex }
         let taken = Set(
             try await db.client.query(
                 """
@@ -48,7 +77,7 @@ public struct ImportStore: Sendable {
                 logger: logger
             ).decode(String.self).all()
         )
-        return data.residents.filter { taken.contains(db.vault.blindIndex($0.value.idNumber).hex) }.map {
+        return residents.filter { taken.contains(db.vault.blindIndex($0.value.idNumber).hex) }.map {
             ImportFailure.Item(
                 file: residentsFile,
                 line: $0.line,
@@ -58,7 +87,8 @@ public struct ImportStore: Sendable {
     }
 
     func copy(
-        _ data: RegistryImport,
+        households: [Lined<HouseholdDraft>],
+        residents: @Sendable () async -> RegistryImport.Parsed<ResidentDraft>,
         districtId: Int64,
         householdsFile: String,
         residentsFile: String,
@@ -67,42 +97,49 @@ public struct ImportStore: Sendable {
         try await db.transaction(logger: logger) { conn in
             let district = try await conn.query("SELECT 1 FROM area WHERE id = \(districtId) AND level = 'district'", logger: logger).collect()
             guard !district.isEmpty else { throw ImportFailure(items: [.init(file: "--district", line: 0, reason: "no district \(districtId)")]) }
-            var errors: [ImportFailure.Item] = []
+            var errors = try await householdErrors(households, districtId: districtId, householdsFile: householdsFile, on: conn, logger: logger)
 
-            // Micro-grids named by the households file must be micro-grids of this district.
-            let microGridIds = Array(Set(data.households.map(\.value.microGridId)))
-            let knownGrids = Set(
-                try await conn.query(
-                    """
-                    SELECT id FROM area WHERE level = 'micro_grid' AND district_id = \(districtId) AND id = ANY(\(microGridIds))
-                    """,
+            // Households go in first, while the residents file may still be being read; a bad row later
+            // rolls them back with everything else.
+            var idOfRef: [String: Int64] = [:]
+            // Every household a resident may join, with its micro-grid (a resident row carries it).
+            var microGridOf: [Int64: Int64] = [:]
+            var ids: [Int64] = []
+            if errors.isEmpty {
+                let reserved = try await conn.reserveIds(table: "household", count: households.count, logger: logger)
+                ids = reserved
+                for (i, h) in households.enumerated() {
+                    idOfRef[h.value.externalRef!] = reserved[i]
+                    microGridOf[reserved[i]] = h.value.microGridId
+                }
+                try await conn.copyRows(
+                    table: "household",
+                    columns: ["id", "district_id", "micro_grid_id", "external_ref", "address", "latitude", "longitude", "code_token"],
+                    count: households.count,
                     logger: logger
-                ).decode(Int64.self).all()
-            )
-            for h in data.households where !knownGrids.contains(h.value.microGridId) {
-                errors.append(
-                    .init(file: householdsFile, line: h.line, reason: "micro_grid_id: no micro-grid \(h.value.microGridId) in district \(districtId)")
-                )
+                ) { i, line in
+                    let h = households[i].value
+                    line.add(reserved[i])
+                    line.add(districtId)
+                    line.add(h.microGridId)
+                    line.add(h.externalRef)
+                    line.add(h.address)
+                    line.add(h.latitude)
+                    line.add(h.longitude)
+                    line.add(HouseholdStore.newCodeToken())
+                }
             }
-            // Refs already imported earlier are refused, not silently duplicated.
-            let newRefs = data.households.compactMap(\.value.externalRef)
-            let takenRefs = Set(
-                try await conn.query(
-                    """
-                    SELECT external_ref FROM household WHERE district_id = \(districtId) AND external_ref = ANY(\(newRefs))
-                    """,
-                    logger: logger
-                ).decode(String.self).all()
-            )
-            for h in data.households where takenRefs.contains(h.value.externalRef ?? "") {
-                errors.append(.init(file: householdsFile, line: h.line, reason: "ref: household \(h.value.externalRef!) was imported before"))
-            }
+
+            let parsed = await residents()
+            // As when both files are read first: a residents file that does not parse is reported alone.
+            guard parsed.errors.isEmpty else { throw ImportFailure(items: parsed.errors) }
+            let people = parsed.rows
 
             // Residents point at a household of this file (by ref), or one already stored (by ref or id).
-            let fileRefs = Set(newRefs)
+            let fileRefs = Set(households.compactMap(\.value.externalRef))
             var outsideRefs = Set<String>()
             var outsideIds = Set<Int64>()
-            for r in data.residents {
+            for r in people {
                 switch r.value.household {
                 case .ref(let ref) where !fileRefs.contains(ref): outsideRefs.insert(ref)
                 case .id(let id): outsideIds.insert(id)
@@ -110,8 +147,6 @@ public struct ImportStore: Sendable {
                 }
             }
             var storedByRef: [String: Int64] = [:]
-            // Every household a resident may join, with its micro-grid (a resident row carries it).
-            var microGridOf: [Int64: Int64] = [:]
             for (ref, id, grid) in try await conn.rows(
                 """
                 SELECT external_ref, id, micro_grid_id FROM household WHERE district_id = \(districtId) AND external_ref = ANY(\(Array(outsideRefs)))
@@ -120,17 +155,23 @@ public struct ImportStore: Sendable {
                 logger: logger
             ) {
                 storedByRef[ref] = id
+                idOfRef[ref] = id
                 microGridOf[id] = grid
             }
+            // A household_id names a household stored before this import, not one it has just added.
+            let added = Set(ids)
+            var storedIds = Set<Int64>()
             for (id, grid) in try await conn.rows(
                 """
                 SELECT id, micro_grid_id FROM household WHERE district_id = \(districtId) AND id = ANY(\(Array(outsideIds)))
                 """,
                 as: (Int64, Int64).self,
                 logger: logger
-            ) { microGridOf[id] = grid }
-            let storedIds = Set(microGridOf.keys)
-            for r in data.residents {
+            ) where !added.contains(id) {
+                storedIds.insert(id)
+                microGridOf[id] = grid
+            }
+            for r in people {
                 switch r.value.household {
                 case .ref(let ref) where !fileRefs.contains(ref) && storedByRef[ref] == nil:
                     errors.append(
@@ -147,42 +188,20 @@ public struct ImportStore: Sendable {
             }
             if !errors.isEmpty {
                 // The file fails anyway: report the identity-number clashes with the rest.
-                errors += try await takenIdNumbers(data, residentsFile: residentsFile, logger: logger)
+                errors += try await takenIdNumbers(people, residentsFile: residentsFile, logger: logger)
                 throw ImportFailure(items: errors.sorted { ($0.file, $0.line) < ($1.file, $1.line) })
             }
 
-            let ids = try await conn.reserveIds(table: "household", count: data.households.count, logger: logger)
-            var idOfRef = storedByRef
-            for (i, h) in data.households.enumerated() {
-                idOfRef[h.value.externalRef!] = ids[i]
-                microGridOf[ids[i]] = h.value.microGridId
-            }
-            try await conn.copyRows(
-                table: "household",
-                columns: ["id", "district_id", "micro_grid_id", "external_ref", "address", "latitude", "longitude", "code_token"],
-                count: data.households.count,
-                logger: logger
-            ) { i, line in
-                let h = data.households[i].value
-                line.add(ids[i])
-                line.add(districtId)
-                line.add(h.microGridId)
-                line.add(h.externalRef)
-                line.add(h.address)
-                line.add(h.latitude)
-                line.add(h.longitude)
-                line.add(HouseholdStore.newCodeToken())
-            }
             try await conn.copyRows(
                 table: "resident",
                 columns: [
                     "district_id", "household_id", "micro_grid_id", "name", "sex", "birth_date", "id_number_sealed", "id_number_index", "phone",
                     "conditions", "circumstances",
                 ],
-                count: data.residents.count,
+                count: people.count,
                 logger: logger
             ) { i, line in
-                let r = data.residents[i].value
+                let r = people[i].value
                 let household: Int64 =
                     switch r.household {
                     case .id(let id): id
@@ -204,11 +223,50 @@ public struct ImportStore: Sendable {
             try await AuditLog(db).record(
                 .import,
                 residents: [],
-                detail: "district \(districtId): \(data.households.count) households, \(data.residents.count) residents from \(residentsFile)",
+                detail: "district \(districtId): \(households.count) households, \(people.count) residents from \(residentsFile)",
                 on: conn,
                 logger: logger
             )
-            return Summary(households: data.households.count, residents: data.residents.count)
+            return Summary(households: households.count, residents: people.count)
         }
+    }
+
+    /// What the database says is wrong with the households: micro-grids outside the district, refs
+    /// imported before.
+    func householdErrors(
+        _ households: [Lined<HouseholdDraft>],
+        districtId: Int64,
+        householdsFile: String,
+        on conn: PostgresConnection,
+        logger: Logger
+    ) async throws -> [ImportFailure.Item] {
+        var errors: [ImportFailure.Item] = []
+        let microGridIds = Array(Set(households.map(\.value.microGridId)))
+        let knownGrids = Set(
+            try await conn.query(
+                """
+                SELECT id FROM area WHERE level = 'micro_grid' AND district_id = \(districtId) AND id = ANY(\(microGridIds))
+                """,
+                logger: logger
+            ).decode(Int64.self).all()
+        )
+        for h in households where !knownGrids.contains(h.value.microGridId) {
+            errors.append(
+                .init(file: householdsFile, line: h.line, reason: "micro_grid_id: no micro-grid \(h.value.microGridId) in district \(districtId)")
+            )
+        }
+        // Refs already imported earlier are refused, not silently duplicated.
+        let takenRefs = Set(
+            try await conn.query(
+                """
+                SELECT external_ref FROM household WHERE district_id = \(districtId) AND external_ref = ANY(\(households.compactMap(\.value.externalRef)))
+                """,
+                logger: logger
+            ).decode(String.self).all()
+        )
+        for h in households where takenRefs.contains(h.value.externalRef ?? "") {
+            errors.append(.init(file: householdsFile, line: h.line, reason: "ref: household \(h.value.externalRef!) was imported before"))
+        }
+        return errors
     }
 }

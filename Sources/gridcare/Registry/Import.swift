@@ -36,14 +36,24 @@ struct Import: AsyncParsableCommand {
         }
         let clock = ContinuousClock()
         let started = clock.now
-        let parsed = RegistryImport.parse(households: try read(households), residents: try read(residents), today: SimpleDate.todayInChina())
-        let logger = global.logger(config)
-        logger.debug("parsed and validated", metadata: ["seconds": "\(clock.now - started)"])
+        let today = SimpleDate.todayInChina()
+        let (housesFile, peopleFile) = (try read(households), try read(residents))
+        // The residents file (the long one) is read on threads of its own while the households are checked
+        // and copied into the database.
+        let people = Task {
+            await withCheckedContinuation { done in
+                DispatchQueue.global(qos: .userInitiated).async {
+                    done.resume(returning: peopleFile.map { RegistryImport.residents($0, today: today) } ?? .init())
+                }
+            }
+        }
+        let houses = housesFile.map { RegistryImport.households($0) } ?? .init()
         do {
-            let data = try parsed.get()
+            if !houses.errors.isEmpty { throw ImportFailure(items: houses.errors + (await people.value).errors) }
             let summary = try await global.withStore(config) { db, info in
                 try await ImportStore(db).load(
-                    data,
+                    households: houses.rows,
+                    residents: { await people.value },
                     districtId: district,
                     householdsFile: households ?? "",
                     residentsFile: residents ?? "",
