@@ -139,4 +139,59 @@ final class Arrivals: Sendable {
             )
         }
     }
+
+    /// Issue 19: a dashboard period the clock has not rolled up is counted from the records, seconds of the
+    /// database's CPU for a large district; such counts take a place of their own, and with every place
+    /// taken another answers 429 at once, from the API and from the console alike, instead of piling up.
+    @Test func aLiveCountTakesAPlaceAndWithNoneFreeTheNextAnswers429() async throws {
+        let config = concurrencyConfig([
+            AbsoluteConfigKey(["rules", "indicators", "maxConcurrentLiveCounts"]): .init(.int(1), isSecret: false),
+            AbsoluteConfigKey(["rules", "heavyWork", "retryAfterSeconds"]): .init(.int(7), isSecret: false),
+        ])
+        try await withScopedAPI(config: config) { client, f, users, db in
+            let manager = users[.districtManager]
+            let today = SimpleDate.todayInChina()
+            let span = "from=\(today.adding(days: -40).iso)&to=\(today.adding(days: -10).iso)"
+            // The first count waits on a lock held here, in its place, until the test lets it go.
+            let (locked, lockedSignal) = AsyncStream<Void>.makeStream()
+            let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+            let holder = Task {
+                try await db.client.withConnection { conn in
+                    try await conn.query("BEGIN", logger: quiet)
+                    try await conn.query("LOCK TABLE vital_reading IN ACCESS EXCLUSIVE MODE", logger: quiet)
+                    lockedSignal.yield()
+                    for await _ in release { break }
+                    try await conn.query("COMMIT", logger: quiet)
+                }
+            }
+            for await _ in locked { break }
+            let first = Task { try await client.call(.get, "/v1/reports/indicators?\(span)", token: manager).0 }
+            var waiting = 0
+            for _ in 0..<3000 where waiting == 0 {
+                waiting =
+                    try await db.client.query(
+                        "SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    ).decode(Int.self).all().first ?? 0
+                if waiting == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            #expect(waiting == 1, "the first count never reached its records")
+
+            let (status, problem, headers) = try await client.call(.get, "/v1/reports/indicators?\(span)&teamId=\(f.teamId)", token: manager)
+            #expect(status == .tooManyRequests)
+            #expect(headers[.retryAfter] == "7")
+            #expect(headers[.contentType]?.hasPrefix("application/problem+json") == true)
+            #expect((problem["detail"] as? String)?.contains("counts at once") == true)
+            let (pageStatus, page, _) = try await client.page(.get, "/app/district?period=custom&\(span)", token: manager)
+            #expect(pageStatus == .tooManyRequests)
+            #expect(page.contains("系统繁忙"))
+            // Nothing else waits for the place: the API's other reads go on.
+            #expect(try await client.call(.get, "/v1/me", token: manager).0 == .ok)
+
+            releaseSignal.yield()
+            try await holder.value
+            #expect(try await first.value == .ok)
+            // The place is free again.
+            #expect(try await client.call(.get, "/v1/reports/indicators?\(span)&teamId=\(f.teamId)", token: manager).0 == .ok)
+        }
+    }
 }

@@ -35,6 +35,7 @@ import Testing
                     period: ReportPeriod.named("year", today: SimpleDate.todayInChina())!,
                     config: config,
                     heavyWork: Admission(limit: 1, retryAfterSeconds: 1),
+                    liveCounts: Admission(limit: 1, retryAfterSeconds: 1),
                     mobilisation: rollup,
                     logger: quiet
                 )

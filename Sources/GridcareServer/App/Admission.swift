@@ -1,4 +1,5 @@
 import GridcareAPI
+import GridcareStore
 import Synchronization
 
 /// Heavy work is admitted, not queued: rounds solves and mobilisation checks take a place here before
@@ -10,11 +11,14 @@ final class Admission: Sendable {
     let limit: Int
     /// What a refused request is told to wait.
     let retryAfterSeconds: Int
+    /// What runs in these places, for the 429's text.
+    let work: String
     private let places = Mutex((running: 0, refused: 0))
 
-    init(limit: Int, retryAfterSeconds: Int) {
+    init(limit: Int, retryAfterSeconds: Int, work: String = "solves and mobilisation checks") {
         self.limit = max(1, limit)
         self.retryAfterSeconds = max(1, retryAfterSeconds)
+        self.work = work
     }
 
     /// Takes a place if one is free.
@@ -49,7 +53,10 @@ final class Admission: Sendable {
             title: "Too Many Requests",
             status: 429,
             detail:
-                "The service is running as many solves and mobilisation checks as it admits at once (\(limit)); try again in \(retryAfterSeconds) s."
+                "The service is running as many \(work) as it admits at once (\(limit)); try again in \(retryAfterSeconds) s."
         )
     }
 }
+
+/// Live indicator counts take their places here (the dashboard's custom periods).
+extension Admission: WorkPlaces {}

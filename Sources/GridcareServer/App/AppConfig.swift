@@ -88,6 +88,10 @@ public struct AppConfig: Sendable {
     /// `rules.indicators.liveCountSeconds`: how long counting a period that is not rolled up may take
     /// (default 60), past the request deadline: a custom period over a whole large district needs it.
     public var indicatorLiveCountSeconds: Int
+    /// `rules.indicators.maxConcurrentLiveCounts`: dashboard periods counted from the records at once (a
+    /// custom period; a named one the clock has not rolled up); one more answers 429 at once (default: the
+    /// cores less one, at least 1). Apart from the solves' places: a count's CPU is the database's.
+    public var maxConcurrentLiveCounts: Int
     /// `notifications.*`: the delivery worker, its channels, retries and quiet hours.
     public var notifications: NotificationSettings
     /// `metrics.loopback`: whether `/metrics` answers loopback without a token (default true; turn it off
@@ -196,6 +200,10 @@ public struct AppConfig: Sendable {
         referralLateCheckMinutes = max(0, reader.int(forKey: "rules.referrals.lateCheckMinutes", default: 5))
         indicatorRefreshMinutes = max(0, reader.int(forKey: "rules.indicators.refreshMinutes", default: 15))
         indicatorLiveCountSeconds = max(1, reader.int(forKey: "rules.indicators.liveCountSeconds", default: 60))
+        maxConcurrentLiveCounts = max(
+            1,
+            reader.int(forKey: "rules.indicators.maxConcurrentLiveCounts", default: max(1, ProcessInfo.processInfo.activeProcessorCount - 1))
+        )
     }
 
     /// The URL the service's pool signs in with (see `serviceRole`).

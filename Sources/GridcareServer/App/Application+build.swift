@@ -120,7 +120,19 @@ public func buildRouter(
     }
     let passwords = passwords ?? PasswordChecker(slots: config.bcryptConcurrency, cost: config.bcryptCost)
     let heavyWork = Admission(limit: config.maxConcurrentHeavyWork, retryAfterSeconds: config.heavyWorkRetryAfterSeconds)
-    let handler = APIHandler(database: db, config: config, heavyWork: heavyWork, mobilisation: mobilisation, passwords: passwords)
+    let liveCounts = Admission(
+        limit: config.maxConcurrentLiveCounts,
+        retryAfterSeconds: config.heavyWorkRetryAfterSeconds,
+        work: "live indicator counts"
+    )
+    let handler = APIHandler(
+        database: db,
+        config: config,
+        heavyWork: heavyWork,
+        liveCounts: liveCounts,
+        mobilisation: mobilisation,
+        passwords: passwords
+    )
     OperationsRoutes(
         database: db,
         metrics: metrics,
@@ -134,6 +146,7 @@ public func buildRouter(
         config: config,
         signIn: SignIn(database: db, config: config, passwords: passwords),
         heavyWork: heavyWork,
+        liveCounts: liveCounts,
         mobilisation: mobilisation
     )
     .register(on: router)
@@ -158,6 +171,8 @@ struct APIHandler: APIProtocol {
     let config: AppConfig
     /// The places for solves and mobilisation checks, shared by every request.
     let heavyWork: Admission
+    /// The places for the dashboard's live counts, shared with the console.
+    let liveCounts: Admission
     /// The indicator clock's last mobilisation check per district, for the dashboard.
     let mobilisation: MobilisationRollup
     /// Sign-in's bcrypt checks, a bounded number at once.

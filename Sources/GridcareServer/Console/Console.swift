@@ -15,6 +15,8 @@ struct Console: Sendable {
     let signIn: SignIn
     /// The places for rounds solves, shared with the API: a solve from either door takes one.
     let heavyWork: Admission
+    /// The places for the dashboard's live counts, shared with the API.
+    let liveCounts: Admission
     /// The indicator clock's last mobilisation check per district, shared with the API.
     let mobilisation: MobilisationRollup
     let templates: MustacheLibrary
@@ -27,11 +29,19 @@ struct Console: Sendable {
         }
     }
 
-    init(database: Database, config: AppConfig, signIn: SignIn, heavyWork: Admission, mobilisation: MobilisationRollup) throws {
+    init(
+        database: Database,
+        config: AppConfig,
+        signIn: SignIn,
+        heavyWork: Admission,
+        liveCounts: Admission,
+        mobilisation: MobilisationRollup
+    ) throws {
         self.database = database
         self.config = config
         self.signIn = signIn
         self.heavyWork = heavyWork
+        self.liveCounts = liveCounts
         self.mobilisation = mobilisation
         templates = try Self.loadTemplates(from: try Self.resources.appendingPathComponent("templates"))
     }

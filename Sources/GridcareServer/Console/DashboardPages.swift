@@ -46,6 +46,7 @@ extension Console {
             period: q.period,
             config: config,
             heavyWork: heavyWork,
+            liveCounts: liveCounts,
             mobilisation: mobilisation,
             logger: r.logger
         )

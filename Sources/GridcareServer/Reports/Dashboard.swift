@@ -30,6 +30,7 @@ struct Dashboard: Sendable {
         period: ReportPeriod,
         config: AppConfig,
         heavyWork: Admission,
+        liveCounts: Admission?,
         mobilisation: MobilisationRollup,
         logger: Logger
     ) async throws -> Dashboard {
@@ -65,17 +66,30 @@ struct Dashboard: Sendable {
             mobilisation.keep(districtId, checked)
             return (Date(), checked)
         }()
-        // The clock's rollup is read while it is at most two rounds old.
-        let data = try await IndicatorStore(db).report(
-            districtId: districtId,
-            focus: focus,
-            period: period,
-            rules: rules,
-            today: SimpleDate.todayInChina(),
-            maxAge: maxAge,
-            liveCountTimeout: .seconds(config.indicatorLiveCountSeconds),
-            logger: logger
-        )
+        // The clock's rollup is read while it is at most two rounds old; any other period is counted now,
+        // in a place for live counts, or refused at once (429) when none is free.
+        let data: IndicatorData
+        do {
+            data = try await IndicatorStore(db).report(
+                districtId: districtId,
+                focus: focus,
+                period: period,
+                rules: rules,
+                today: SimpleDate.todayInChina(),
+                maxAge: maxAge,
+                liveCountTimeout: .seconds(config.indicatorLiveCountSeconds),
+                places: liveCounts,
+                logger: logger
+            )
+        } catch is LiveCountRefused {
+            let places = liveCounts?.limit ?? 1
+            throw Problem(
+                status: .tooManyRequests,
+                detail:
+                    "As many periods as the service counts at once (\(places)) are being counted; try again in \(liveCounts?.retryAfterSeconds ?? 5) s.",
+                retryAfter: liveCounts?.retryAfterSeconds ?? 5
+            )
+        }
         let tree = data.tree
         guard let grids = tree.microGrids(in: focus) else {
             if case .team = focus { throw StoreError.notFound("care team") } else { throw StoreError.notFound("area") }
@@ -227,6 +241,7 @@ public enum IndicatorTables {
             period: period,
             config: config,
             heavyWork: Admission(limit: config.maxConcurrentHeavyWork, retryAfterSeconds: config.heavyWorkRetryAfterSeconds),
+            liveCounts: nil,
             mobilisation: MobilisationRollup(),
             logger: logger
         )

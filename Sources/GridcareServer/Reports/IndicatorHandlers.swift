@@ -22,6 +22,7 @@ extension APIHandler {
             period: period,
             config: config,
             heavyWork: heavyWork,
+            liveCounts: liveCounts,
             mobilisation: mobilisation,
             logger: logger
         )

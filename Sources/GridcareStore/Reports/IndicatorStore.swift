@@ -3,6 +3,20 @@ import GridcareCore
 import Logging
 import PostgresNIO
 
+/// Places for heavy work that a live count takes before it starts (the service's admission); the store
+/// does not queue: with none free it throws `LiveCountRefused` and counts nothing.
+public protocol WorkPlaces: Sendable {
+    /// Takes a place if one is free.
+    func enter() -> Bool
+    /// Gives the place back.
+    func leave()
+}
+
+/// Every place for a live count was taken; nothing was counted (the API answers 429).
+public struct LiveCountRefused: Error, Sendable {
+    public init() {}
+}
+
 /// Reads the district's indicator counts per micro-grid for a period and the one before it, with the
 /// area tree and the teams' catchments to roll them up by; the rates are GridcareCore's.
 public struct IndicatorStore: Sendable {
@@ -13,7 +27,7 @@ public struct IndicatorStore: Sendable {
     /// as one read. Only counts leave the database: no resident's record is read into the service.
     /// A period the clock has rolled up within `maxAge` is read from the rollup (every micro-grid of the
     /// district); any other is counted from the records now, for the micro-grids of `focus` only, and
-    /// may take `liveCountTimeout` (past the request deadline).
+    /// may take `liveCountTimeout` (past the request deadline), in one of `places` when given.
     public func report(
         districtId: Int64,
         focus: IndicatorTree.Focus? = nil,
@@ -22,9 +36,12 @@ public struct IndicatorStore: Sendable {
         today: SimpleDate,
         maxAge: Duration = .seconds(3600),
         liveCountTimeout: Duration = .seconds(60),
+        places: (any WorkPlaces)? = nil,
         logger: Logger
     ) async throws -> IndicatorData {
         try await db.transaction(logger: logger) { conn in
+            var holding = false
+            defer { if holding { places?.leave() } }
             let areas = try await conn.rows(
                 """
                 SELECT id, level::text, parent_id, name FROM area
@@ -52,6 +69,11 @@ public struct IndicatorStore: Sendable {
             func counted(_ p: ReportPeriod, today: SimpleDate?) async throws -> [Int64: IndicatorCounts] {
                 if let rolled = try await rolledUp(conn, districtId: districtId, period: p, maxAge: maxAge, logger: logger) { return rolled }
                 if !live {
+                    // A live count reads the records of a whole period: it runs only in a free place.
+                    if let places {
+                        guard places.enter() else { throw LiveCountRefused() }
+                        holding = true
+                    }
                     // A live count of a large district reads every resident, service and reading of both
                     // periods: seconds, not milliseconds, and its hashes and sorts spill at the default work_mem.
                     try await conn.query(
