@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # gridcare import vs psql \copy into the same schema with the same indexes, side by side in one run.
 # Also times `gridcare demo` for the same district. Usage: bench/import.sh [RESIDENTS]   (default 1,000,000)
+# ROUNDS=n alternates the two loaders n times (default 2) and prints the median ratio.
 source "$(dirname "$0")/common.sh"
 N=${1:-1000000}
 # REUSE=1 keeps the database and CSV files of the previous run (skips the demo timing).
@@ -30,7 +31,8 @@ rows=$((H + R))
 # the demo's contracts out of both loads.
 empty() { psql "$URL" -qc "TRUNCATE resident, household CASCADE" >/dev/null; psql "$URL" -qc "CHECKPOINT" >/dev/null; }
 
-for round in 1 2; do
+: > "$OUT/import_ratios.txt"
+for round in $(seq 1 "${ROUNDS:-2}"); do
   empty
   t0=$(now); "$BIN" import --district "$D" --households "$OUT/households.csv" --residents "$OUT/residents.csv" --log-level warning >/dev/null; t1=$(now)
   ours=$(echo "$t1 - $t0" | bc)
@@ -46,5 +48,12 @@ SQL
   peer=$(echo "$t1 - $t0" | bc)
   printf 'round %d: gridcare import %.1f s (%d rows/s) | psql \\copy %.1f s (%d rows/s) | ratio %.0f%%\n' "$round" \
     "$ours" "$(echo "$rows / $ours" | bc)" "$peer" "$(echo "$rows / $peer" | bc)" "$(echo "100 * $peer / $ours" | bc -l)"
+  echo "$ours $peer" >> "$OUT/import_ratios.txt"
 done
+python3 - "$OUT/import_ratios.txt" <<'PY'
+import statistics, sys
+rows = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
+print(f"median: gridcare import {statistics.median(r[0] for r in rows):.1f} s, psql \\copy {statistics.median(r[1] for r in rows):.1f} s; "
+      f"median of the rounds' ratios {statistics.median(r[1] / r[0] for r in rows):.0%}")
+PY
 printf 'rows: %d households + %d residents; demo --residents %d: %.1f s\n' "$H" "$R" "$N" "$demo_s"
