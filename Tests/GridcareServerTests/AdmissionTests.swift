@@ -180,10 +180,10 @@ final class Arrivals: Sendable {
             #expect(status == .tooManyRequests)
             #expect(headers[.retryAfter] == "7")
             #expect(headers[.contentType]?.hasPrefix("application/problem+json") == true)
-            #expect((problem["detail"] as? String)?.contains("counts at once") == true)
+            #expect((problem["detail"] as? String)?.contains("as many live indicator counts as it admits at once (1)") == true)
             let (pageStatus, page, _) = try await client.page(.get, "/app/district?period=custom&\(span)", token: manager)
             #expect(pageStatus == .tooManyRequests)
-            #expect(page.contains("系统繁忙"))
+            #expect(page.contains("系统繁忙") && page.contains("本年、本季度、本月的指标可直接查看"))
             // Nothing else waits for the place: the API's other reads go on.
             #expect(try await client.call(.get, "/v1/me", token: manager).0 == .ok)
 

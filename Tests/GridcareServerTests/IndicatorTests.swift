@@ -186,6 +186,22 @@ import Testing
             )
             #expect(backwards == .unprocessableContent && problem["field"] as? String == "to")
             #expect(try await client.call(.get, "/v1/reports/indicators?areaId=999999", token: users[.districtManager]).0 == .notFound)
+            // Another district's area or team is the missing one's answer word for word; no sign-in, none.
+            let other = try await Fixture.make(db, name: "另一区")
+            for (foreign, missing) in [
+                ("areaId=\(other.districtId)", "areaId=999999"), ("areaId=\(other.microGridIds[0])", "areaId=999998"),
+                ("teamId=\(other.teamId)", "teamId=999999"),
+            ] {
+                let (status, problem, _) = try await client.call(.get, "/v1/reports/indicators?\(foreign)", token: users[.districtManager])
+                let (missingStatus, missingProblem, _) = try await client.call(
+                    .get,
+                    "/v1/reports/indicators?\(missing)",
+                    token: users[.districtManager]
+                )
+                #expect(status == .notFound && missingStatus == .notFound, "\(foreign)")
+                #expect(problem["detail"] as? String == missingProblem["detail"] as? String, "\(foreign)")
+            }
+            #expect(try await client.call(.get, "/v1/reports/indicators", token: nil).0 == .unauthorized)
             for role in [Role.gridWorker, .centreStaff, .hospitalStaff] {
                 #expect(try await client.call(.get, "/v1/reports/indicators", token: users[role]).0 == .forbidden)
             }

@@ -96,6 +96,18 @@ public struct RegistryImport: Sendable {
         return out
     }
 
+    /// The residents file checked on threads of its own, starting now: the check keeps both cores busy for
+    /// seconds, so it runs off Swift's cooperative pool while the households go into the database.
+    public static func residentsInBackground(_ file: (name: String, bytes: [UInt8])?, today: SimpleDate) -> Task<Parsed<ResidentDraft>, Never> {
+        Task {
+            await withCheckedContinuation { done in
+                DispatchQueue.global(qos: .userInitiated).async {
+                    done.resume(returning: file.map { residents($0, today: today) } ?? Parsed())
+                }
+            }
+        }
+    }
+
     /// The residents file, checked without the database.
     public static func residents(_ file: (name: String, bytes: [UInt8]), today: SimpleDate) -> Parsed<ResidentDraft> {
         var out = Parsed<ResidentDraft>()

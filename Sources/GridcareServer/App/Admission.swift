@@ -59,4 +59,8 @@ final class Admission: Sendable {
 }
 
 /// Live indicator counts take their places here (the dashboard's custom periods).
-extension Admission: WorkPlaces {}
+extension Admission: WorkPlaces {
+    /// The 429 thrown where no generated response is at hand (the dashboard, read by the API and the
+    /// console alike): the same text and `Retry-After` as `problem`.
+    var refusal: Problem { Problem(status: .tooManyRequests, detail: problem.detail, retryAfter: retryAfterSeconds) }
+}

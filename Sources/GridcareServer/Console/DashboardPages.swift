@@ -54,7 +54,13 @@ extension Console {
     }
 
     func dashboardPage(_ r: ConsoleRequest) async throws -> Response {
-        let (q, d) = try await dashboard(r)
+        let (q, d): ((district: Int64, focus: Dashboard.Focus, period: ReportPeriod, name: String), Dashboard)
+        do {
+            (q, d) = try await dashboard(r)
+        } catch let busy as Problem where busy.status == 429 {
+            // Only a period counted from the records waits for a place; the rolled-up ones open at once.
+            return refusal(r.caller, status: .tooManyRequests, "系统繁忙：正在计算的自定义时段已达上限，请稍后重试。本年、本季度、本月的指标可直接查看。")
+        }
         // Every link keeps the period; an area's or team's link replaces the focus.
         var keep = "period=\(q.name)"
         if q.name == "custom" { keep += "&from=\(q.period.from.iso)&to=\(q.period.to.iso)" }

@@ -81,14 +81,9 @@ struct Dashboard: Sendable {
                 places: liveCounts,
                 logger: logger
             )
-        } catch is LiveCountRefused {
-            let places = liveCounts?.limit ?? 1
-            throw Problem(
-                status: .tooManyRequests,
-                detail:
-                    "As many periods as the service counts at once (\(places)) are being counted; try again in \(liveCounts?.retryAfterSeconds ?? 5) s.",
-                retryAfter: liveCounts?.retryAfterSeconds ?? 5
-            )
+        } catch let refused as LiveCountRefused {
+            // Only a count given places is refused; the CLI's (no places) never is.
+            throw liveCounts?.refusal ?? refused
         }
         let tree = data.tree
         guard let grids = tree.microGrids(in: focus) else {

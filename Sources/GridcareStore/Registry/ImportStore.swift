@@ -146,7 +146,6 @@ public struct ImportStore: Sendable {
                 default: break
                 }
             }
-            var storedByRef: [String: Int64] = [:]
             for (ref, id, grid) in try await conn.rows(
                 """
                 SELECT external_ref, id, micro_grid_id FROM household WHERE district_id = \(districtId) AND external_ref = ANY(\(Array(outsideRefs)))
@@ -154,7 +153,6 @@ public struct ImportStore: Sendable {
                 as: (String, Int64, Int64).self,
                 logger: logger
             ) {
-                storedByRef[ref] = id
                 idOfRef[ref] = id
                 microGridOf[id] = grid
             }
@@ -173,7 +171,7 @@ public struct ImportStore: Sendable {
             }
             for r in people {
                 switch r.value.household {
-                case .ref(let ref) where !fileRefs.contains(ref) && storedByRef[ref] == nil:
+                case .ref(let ref) where !fileRefs.contains(ref) && idOfRef[ref] == nil:
                     errors.append(
                         .init(
                             file: residentsFile,

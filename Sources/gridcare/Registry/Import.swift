@@ -38,15 +38,8 @@ struct Import: AsyncParsableCommand {
         let started = clock.now
         let today = SimpleDate.todayInChina()
         let (housesFile, peopleFile) = (try read(households), try read(residents))
-        // The residents file (the long one) is read on threads of its own while the households are checked
-        // and copied into the database.
-        let people = Task {
-            await withCheckedContinuation { done in
-                DispatchQueue.global(qos: .userInitiated).async {
-                    done.resume(returning: peopleFile.map { RegistryImport.residents($0, today: today) } ?? .init())
-                }
-            }
-        }
+        // The residents file (the long one) is checked while the households go into the database.
+        let people = RegistryImport.residentsInBackground(peopleFile, today: today)
         let houses = housesFile.map { RegistryImport.households($0) } ?? .init()
         do {
             if !houses.errors.isEmpty { throw ImportFailure(items: houses.errors + (await people.value).errors) }
