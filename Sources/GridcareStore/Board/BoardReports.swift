@@ -108,7 +108,7 @@ public struct BoardReports: Sendable {
     public func expire(today: SimpleDate, logger: Logger) async throws -> (expiredOffers: Int, lapsedClaims: Int) {
         try await db.transaction(logger: logger) { conn in
             try await conn.first(
-                "SELECT expired_offers, lapsed_claims FROM gridcare_board_expire(\(today.iso)::date)",
+                "SELECT expired_offers, lapsed_claims FROM gridcare_board_expire(\(today)::date)",
                 as: (Int, Int).self,
                 logger: logger
             )!

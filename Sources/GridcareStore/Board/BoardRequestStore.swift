@@ -189,7 +189,7 @@ public struct BoardRequestStore: Sendable {
                 CROSS JOIN place
                 CROSS JOIN LATERAL (SELECT CASE WHEN b.micro_grid_id = place.micro_grid_id THEN 0 WHEN b.grid_id = place.grid_id THEN 1
                                                 WHEN b.community_id = place.community_id THEN 2 ELSE 3 END AS nearness) n
-                WHERE o.status = 'open' AND o.expires_on >= \(today.iso)::date AND o.available >= \(request.outstanding)
+                WHERE o.status = 'open' AND o.expires_on >= \(today)::date AND o.available >= \(request.outstanding)
                   AND o.category = \(request.category.rawValue)::board_category
                   AND (\(request.itemName)::text IS NULL OR o.item_name ILIKE '%' || \(request.itemName.map(likePrefix)) || '%')
                   AND (o.category <> 'prescription_medicine' OR (o.approved_by IS NOT NULL AND \(request.approvedBy)::bigint IS NOT NULL))

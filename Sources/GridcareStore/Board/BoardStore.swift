@@ -116,7 +116,7 @@ public struct BoardStore: Sendable {
                     """
                     INSERT INTO board_offer (district_id, box_id, item_name, category, quantity, available, unit, expires_on, donor_name, note, posted_by)
                     SELECT b.district_id, b.id, \(d.itemName.trimmed), \(d.category.rawValue)::board_category, \(d.quantity), \(d.quantity),
-                           \(d.unit.trimmed), \(d.expiresOn.iso)::date, \(d.donorName.trimmed), \(d.note?.trimmed), \(user)
+                           \(d.unit.trimmed), \(d.expiresOn)::date, \(d.donorName.trimmed), \(d.note?.trimmed), \(user)
                     FROM medicine_box b WHERE b.id = \(d.boxId) AND b.active
                     RETURNING id
                     """,

@@ -94,7 +94,7 @@ public struct ClaimStore: Sendable {
                 try await conn.first(
                     """
                     UPDATE board_offer SET available = available - \(quantity), version = version + 1
-                    WHERE id = \(offerId) AND status = 'open' AND expires_on >= \(today.iso)::date AND available >= \(quantity)
+                    WHERE id = \(offerId) AND status = 'open' AND expires_on >= \(today)::date AND available >= \(quantity)
                     RETURNING available
                     """,
                     as: Int.self,
@@ -103,7 +103,7 @@ public struct ClaimStore: Sendable {
             else {
                 try await conn.query("UPDATE claimer_load SET open_claims = open_claims - 1 WHERE user_id = \(user)", logger: logger)
                 let now = try await conn.first(
-                    "SELECT available, status::text, expires_on < \(today.iso)::date FROM board_offer WHERE id = \(offerId)",
+                    "SELECT available, status::text, expires_on < \(today)::date FROM board_offer WHERE id = \(offerId)",
                     as: (Int, String, Bool).self,
                     logger: logger
                 )!
@@ -161,7 +161,7 @@ public struct ClaimStore: Sendable {
                 }
                 let expired =
                     try await conn.first(
-                        "SELECT expires_on < \(today.iso)::date FROM board_offer WHERE id = \(current.offerId)",
+                        "SELECT expires_on < \(today)::date FROM board_offer WHERE id = \(current.offerId)",
                         as: Bool.self,
                         logger: logger
                     ) ?? false

@@ -256,7 +256,7 @@ public struct CaseSheetStore: Sendable {
         let row = try await conn.first(
             """
             INSERT INTO follow_up (district_id, resident_id, micro_grid_id, reason, rule, reading_id, due_by)
-            SELECT r.district_id, r.id, r.micro_grid_id, \(reason), \(rule), \(reading), \(due.iso)::date FROM resident r WHERE r.id = \(residentId)
+            SELECT r.district_id, r.id, r.micro_grid_id, \(reason), \(rule), \(reading), \(due)::date FROM resident r WHERE r.id = \(residentId)
             RETURNING id, resident_id, reason, rule, reading_id, to_char(due_by, 'YYYY-MM-DD') AS due_by
             """,
             logger: logger,

@@ -27,7 +27,7 @@ public enum DemoCare {
                        'confirmed', \(raisedBy), d.at - interval '3 days', \(decidedBy), d.at
                 FROM resident r
                 CROSS JOIN LATERAL unnest(r.circumstances) AS c(category)
-                CROSS JOIN LATERAL (SELECT (\(today.iso)::date - ((r.id * 104729) % 200)::int)::timestamptz AS at) d
+                CROSS JOIN LATERAL (SELECT (\(today)::date - ((r.id * 104729) % 200)::int)::timestamptz AS at) d
                 WHERE r.district_id = \(districtId)
                 RETURNING 1
                 """,
@@ -38,10 +38,10 @@ public enum DemoCare {
                 """
                 INSERT INTO service_entry (district_id, resident_id, micro_grid_id, kind, visit, performed_by, performed_at, notes)
                 SELECT r.district_id, r.id, r.micro_grid_id, 'clinic_visit', v.visit::visit_kind, \(decidedBy),
-                       (\(today.iso)::date - ((r.id * 31337) % v.days)::int)::timestamptz + interval '9 hours', 'demo'
+                       (\(today)::date - ((r.id * 31337) % v.days)::int)::timestamptz + interval '9 hours', 'demo'
                 FROM resident r
                 CROSS JOIN LATERAL (VALUES ('doctor_follow_up', 120, r.conditions && '{hypertension,type2_diabetes,severe_mental_illness}' AND r.id % 5 < 3),
-                                           ('annual_check', 300, r.birth_date <= \(today.iso)::date - 65 * 365 AND r.id % 2 = 0)) AS v(visit, days, applies)
+                                           ('annual_check', 300, r.birth_date <= \(today)::date - 65 * 365 AND r.id % 2 = 0)) AS v(visit, days, applies)
                 WHERE r.district_id = \(districtId) AND v.applies
                 RETURNING 1
                 """,

@@ -151,9 +151,9 @@ public struct DueVisitStore: Sendable {
     }
 
     static func bindCommon(_ b: inout PostgresBindings, yearStart: SimpleDate, today: SimpleDate, until: SimpleDate, limit: Int) {
-        b.append(yearStart.iso)
-        b.append(today.iso)
-        b.append(until.iso)
+        b.append(yearStart)
+        b.append(today)
+        b.append(until)
         b.append(limit)
     }
 

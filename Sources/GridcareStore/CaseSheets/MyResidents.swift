@@ -120,12 +120,12 @@ public enum MyResidents {
         let rows = try await db.rows(
             """
             WITH candidate AS (
-                SELECT d.resident_id, CASE WHEN d.year_clamped THEN greatest(d.due_on, \(yearStart.iso)::date) ELSE d.due_on END AS due,
+                SELECT d.resident_id, CASE WHEN d.year_clamped THEN greatest(d.due_on, \(yearStart)::date) ELSE d.due_on END AS due,
                        NULL::int AS rank, false AS alerted
                 FROM due_visit d
-                WHERE d.due_on <= \(until.iso)::date
-                  AND (d.active_from IS NULL OR d.active_from <= \(today.iso)::date)
-                  AND (d.active_until IS NULL OR d.active_until > \(today.iso)::date)
+                WHERE d.due_on <= \(until)::date
+                  AND (d.active_from IS NULL OR d.active_from <= \(today)::date)
+                  AND (d.active_until IS NULL OR d.active_until > \(today)::date)
                   AND (\(grids)::bigint[] IS NULL OR d.micro_grid_id = ANY(\(grids)))
                   AND EXISTS (SELECT 1 FROM care_team_catchment c WHERE c.micro_grid_id = d.micro_grid_id)
                 UNION ALL

@@ -148,7 +148,7 @@ public struct BookingStore: Sendable {
                        to_char(cs.on_date, 'YYYY-MM-DD') AS day, s.name AS station_name, cs.status::text, cs.reason
                 FROM booking b JOIN resident r ON r.id = b.resident_id JOIN clinic_session cs ON cs.id = b.session_id
                 JOIN clinic c ON c.id = cs.clinic_id JOIN facility s ON s.id = c.station_id
-                WHERE b.status = 'booked' AND cs.status IN ('cancelled', 'moved') AND cs.on_date >= \(since.iso)::date
+                WHERE b.status = 'booked' AND cs.status IN ('cancelled', 'moved') AND cs.on_date >= \(since)::date
                 ORDER BY cs.on_date, s.name, r.name
                 """,
                 logger: logger

@@ -106,7 +106,7 @@ public struct ClinicStore: Sendable {
             """
             INSERT INTO clinic (district_id, station_id, team_id, weekday, starts_at, ends_at, slot_minutes, capacity_per_slot, valid_from, valid_until)
             SELECT t.district_id, s.id, t.id, \(rule.weekday), \(Self.time(rule.startMinute))::time, \(Self.time(rule.endMinute))::time,
-                   \(rule.slotMinutes), \(rule.capacityPerSlot), \(rule.validFrom.iso)::date, \(rule.validUntil?.iso)::date
+                   \(rule.slotMinutes), \(rule.capacityPerSlot), \(rule.validFrom)::date, \(rule.validUntil)::date
             FROM care_team t JOIN facility s ON s.id = \(stationId) AND s.kind = 'station' AND s.centre_id = t.centre_id
             WHERE t.id = \(teamId)
               AND (\(staff)::bigint IS NULL OR t.centre_id = (SELECT w.centre_id FROM app_user u JOIN worker w ON w.id = u.worker_id WHERE u.id = \(staff)))
@@ -162,7 +162,7 @@ public struct ClinicStore: Sendable {
             \(unescaped: Self.select)
             JOIN care_team t ON t.id = c.team_id
             WHERE (\(clinicId)::bigint IS NULL OR c.id = \(clinicId))
-              AND (\(clinicId)::bigint IS NOT NULL OR (c.valid_from <= \(through.iso)::date AND (c.valid_until IS NULL OR c.valid_until >= \(from.iso)::date)))
+              AND (\(clinicId)::bigint IS NOT NULL OR (c.valid_from <= \(through)::date AND (c.valid_until IS NULL OR c.valid_until >= \(from)::date)))
               AND (\(staff)::bigint IS NULL OR t.centre_id = (SELECT w.centre_id FROM app_user u JOIN worker w ON w.id = u.worker_id WHERE u.id = \(staff)))
             ORDER BY c.id
             """,
@@ -325,7 +325,7 @@ public struct ClinicStore: Sendable {
                    coalesce((SELECT sum(capacity) FROM session_slot WHERE session_id = cs.id), 0)::int AS places,
                    coalesce((SELECT sum(capacity - booked) FROM session_slot WHERE session_id = cs.id), 0)::int AS free
             FROM clinic_session cs JOIN clinic c ON c.id = cs.clinic_id JOIN facility s ON s.id = c.station_id
-            WHERE cs.on_date BETWEEN \(from.iso)::date AND \(through.iso)::date
+            WHERE cs.on_date BETWEEN \(from)::date AND \(through)::date
               AND (\(stationId)::bigint IS NULL OR c.station_id = \(stationId)) AND (\(teamId)::bigint IS NULL OR c.team_id = \(teamId))
               AND (\(sessionId)::bigint IS NULL OR cs.id = \(sessionId))
             ORDER BY cs.on_date, cs.starts_at, s.name

@@ -217,7 +217,7 @@ public struct ReferralStore: Sendable {
                     try await conn.query(
                         """
                         UPDATE referral SET plan_instructions = \(plan.instructions.trimmed), plan_medication = \(plan.medication?.trimmed),
-                               follow_up_by = \(by!.iso)::date
+                               follow_up_by = \(by!)::date
                         WHERE id = \(id)
                         """,
                         logger: logger

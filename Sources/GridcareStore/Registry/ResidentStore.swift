@@ -127,7 +127,7 @@ public struct ResidentStore: Sendable {
                     """
                     INSERT INTO resident (district_id, household_id, micro_grid_id, name, sex, birth_date, id_number_sealed, id_number_index,
                                           registration, phone, conditions, circumstances)
-                    SELECT h.district_id, h.id, h.micro_grid_id, \(d.name), \(d.sex.rawValue)::sex, \(d.birthDate.iso)::date,
+                    SELECT h.district_id, h.id, h.micro_grid_id, \(d.name), \(d.sex.rawValue)::sex, \(d.birthDate)::date,
                            \(sealed), \(index), \(registration), \(d.phone), \(d.conditions.map(\.rawValue)), \(d.circumstances.map(\.rawValue))
                     FROM household h WHERE h.id = \(householdId)
                     ON CONFLICT (id_number_index) WHERE registration = 'active' DO NOTHING

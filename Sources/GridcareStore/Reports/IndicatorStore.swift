@@ -65,33 +65,54 @@ public struct IndicatorStore: Sendable {
             // Counted live, only the focus's micro-grids are counted (a focus not in the tree, none: the
             // caller answers 404); the district itself is counted without a list of its grids.
             let only: [Int64]? = focus.flatMap { $0 == .area(districtId) ? nil : (tree.microGrids(in: $0) ?? []) }
-            var live = false
-            func counted(_ p: ReportPeriod, today: SimpleDate?) async throws -> [Int64: IndicatorCounts] {
-                if let rolled = try await rolledUp(conn, districtId: districtId, period: p, maxAge: maxAge, logger: logger) { return rolled }
-                if !live {
-                    // A live count reads the records of a whole period: it runs only in a free place.
-                    if let places {
-                        guard places.enter() else { throw LiveCountRefused() }
-                        holding = true
-                    }
-                    // A live count of a large district reads every resident, service and reading of both
-                    // periods: seconds, not milliseconds, and its hashes and sorts spill at the default work_mem.
-                    try await conn.query(
-                        "SET LOCAL statement_timeout = \(unescaped: String(liveCountTimeout.components.seconds * 1000))",
-                        logger: logger
-                    )
-                    try await conn.query("SET LOCAL work_mem = '64MB'", logger: logger)
-                    live = true
+            let rolledCurrent = try await rolledUp(conn, districtId: districtId, period: period, maxAge: maxAge, logger: logger)
+            let rolledPrevious = try await rolledUp(conn, districtId: districtId, period: period.previous, maxAge: maxAge, logger: logger)
+            if rolledCurrent == nil || rolledPrevious == nil {
+                // A live count reads the records of a whole period: it runs only in a free place.
+                if let places {
+                    guard places.enter() else { throw LiveCountRefused() }
+                    holding = true
                 }
-                return try await counts(conn, districtId: districtId, only: only, period: p, rules: rules, today: today, logger: logger)
+                try await Self.prepareLiveCount(conn, timeout: liveCountTimeout, logger: logger)
             }
-            // JIT compiled these statements for a second of every count and saved less than it cost.
-            try await conn.query("SET LOCAL jit = off", logger: logger)
-            let current = try await counted(period, today: today)
-            let previous = try await counted(period.previous, today: nil)
+            let count = { @Sendable (conn: PostgresConnection, p: ReportPeriod, today: SimpleDate?) async throws -> [Int64: IndicatorCounts] in
+                try await self.counts(conn, districtId: districtId, only: only, period: p, rules: rules, today: today, logger: logger)
+            }
+            // Both periods counted live: the one before is counted at the same time on a connection of its
+            // own (its own snapshot; the days before rarely change), so the wait is one period's, not two.
+            // Within a page's shared transaction there is one connection, and the two run one after the other.
+            let apart = rolledCurrent == nil && rolledPrevious == nil && RequestTransaction.joined(db.client) == nil
+            let db = self.db
+            func previousOnItsOwn() async throws -> [Int64: IndicatorCounts]? {
+                guard apart else { return nil }
+                return try await db.transaction(logger: logger) { other in
+                    try await Self.prepareLiveCount(other, timeout: liveCountTimeout, logger: logger)
+                    return try await count(other, period.previous, nil)
+                }
+            }
+            async let previousApart = previousOnItsOwn()
+            let current: [Int64: IndicatorCounts]
+            if let rolledCurrent { current = rolledCurrent } else { current = try await count(conn, period, today) }
+            let previous: [Int64: IndicatorCounts]
+            if let counted = try await previousApart {
+                previous = counted
+            } else if let rolledPrevious {
+                previous = rolledPrevious
+            } else {
+                previous = try await count(conn, period.previous, nil)
+            }
             try await AuditLog(db).record(.read, detail: "indicator report \(period.from.iso)..\(period.to.iso)", on: conn, logger: logger)
             return IndicatorData(tree: tree, period: period, current: current, previous: previous)
         }
+    }
+
+    /// A live count of a large district reads every resident, service and reading of its period: seconds,
+    /// not milliseconds, past the request deadline; its hashes and sorts spill at the default work_mem, and
+    /// JIT compiled its statements for a second of every count and saved less than it cost.
+    static func prepareLiveCount(_ conn: PostgresConnection, timeout: Duration, logger: Logger) async throws {
+        try await conn.query("SET LOCAL statement_timeout = \(unescaped: String(timeout.components.seconds * 1000))", logger: logger)
+        try await conn.query("SET LOCAL work_mem = '64MB'", logger: logger)
+        try await conn.query("SET LOCAL jit = off", logger: logger)
     }
 
     /// One statement per table family, grouped by micro-grid. `today` adds what is overdue now (only the
@@ -120,7 +141,7 @@ public struct IndicatorStore: Sendable {
         let people = try await conn.rows(
             """
             WITH r AS MATERIALIZED (
-                SELECT id, micro_grid_id, birth_date <= \(born65.iso)::date AS old, 'hypertension' = ANY (conditions) AS htn,
+                SELECT id, micro_grid_id, birth_date <= \(born65)::date AS old, 'hypertension' = ANY (conditions) AS htn,
                        'type2_diabetes' = ANY (conditions) AS dm, conditions && \(chronic)::text[] AS chronic
                 FROM resident WHERE district_id = \(districtId) AND (\(!narrowed) OR micro_grid_id = ANY (\(grids)::bigint[]))
             ),
@@ -142,7 +163,7 @@ public struct IndicatorStore: Sendable {
                 ORDER BY resident_id, measured_at DESC, id DESC
             ),
             k AS (
-                SELECT DISTINCT resident_id FROM contract WHERE district_id = \(districtId) AND period @> \(period.to.iso)::date \(unescaped: ofFocus)
+                SELECT DISTINCT resident_id FROM contract WHERE district_id = \(districtId) AND period @> \(period.to)::date \(unescaped: ofFocus)
             ),
             f AS (
                 SELECT resident_id, min(tier) AS tier, bool_or(category = 'disabled_elderly') AS de FROM risk_flag
@@ -198,17 +219,17 @@ public struct IndicatorStore: Sendable {
         }
         for (grid, n) in people { byGrid[grid] = n }
         // Overdue as the due list counts it: a visit never made is due from the year's start at the earliest.
-        let jan1 = today.map { SimpleDate(year: $0.year, month: 1, day: 1)!.iso }
+        let jan1 = today.map { SimpleDate(year: $0.year, month: 1, day: 1)! }
         let others = try await conn.rows(
             """
             SELECT m.id, (SELECT count(*) FROM household h WHERE h.micro_grid_id = m.id)::int,
-                   (SELECT count(*) FROM follow_up u WHERE u.micro_grid_id = m.id AND u.due_by BETWEEN \(period.from.iso)::date AND \(period.to.iso)::date)::int,
-                   (SELECT count(*) FROM follow_up u WHERE u.micro_grid_id = m.id AND u.due_by BETWEEN \(period.from.iso)::date AND \(period.to.iso)::date
+                   (SELECT count(*) FROM follow_up u WHERE u.micro_grid_id = m.id AND u.due_by BETWEEN \(period.from)::date AND \(period.to)::date)::int,
+                   (SELECT count(*) FROM follow_up u WHERE u.micro_grid_id = m.id AND u.due_by BETWEEN \(period.from)::date AND \(period.to)::date
                       AND u.done_by_service IS NOT NULL)::int,
                    (SELECT count(*) FROM due_visit d WHERE d.micro_grid_id = m.id
-                      AND CASE WHEN d.year_clamped THEN greatest(d.due_on, \(jan1)::date) ELSE d.due_on END < \(today?.iso)::date
-                      AND (d.active_from IS NULL OR d.active_from <= \(today?.iso)::date)
-                      AND (d.active_until IS NULL OR d.active_until > \(today?.iso)::date))::int
+                      AND CASE WHEN d.year_clamped THEN greatest(d.due_on, \(jan1)::date) ELSE d.due_on END < \(today)::date
+                      AND (d.active_from IS NULL OR d.active_from <= \(today)::date)
+                      AND (d.active_until IS NULL OR d.active_until > \(today)::date))::int
             FROM area m WHERE m.district_id = \(districtId) AND m.level = 'micro_grid' AND (\(!narrowed) OR m.id = ANY (\(grids)::bigint[]))
             """,
             as: (Int64, Int, Int, Int, Int).self,
@@ -243,7 +264,7 @@ public struct IndicatorStore: Sendable {
         let rows = try await conn.rows(
             """
             SELECT micro_grid_id, counts FROM indicator_rollup
-            WHERE district_id = \(districtId) AND period_from = \(period.from.iso)::date AND period_to = \(period.to.iso)::date
+            WHERE district_id = \(districtId) AND period_from = \(period.from)::date AND period_to = \(period.to)::date
               AND computed_at > now() - make_interval(secs => \(Double(maxAge.components.seconds)))
             """,
             as: (Int64, [Int]).self,
@@ -275,7 +296,7 @@ public struct IndicatorStore: Sendable {
                 try await conn.query(
                     """
                     DELETE FROM indicator_rollup
-                    WHERE district_id = \(districtId) AND period_from = \(period.from.iso)::date AND period_to = \(period.to.iso)::date
+                    WHERE district_id = \(districtId) AND period_from = \(period.from)::date AND period_to = \(period.to)::date
                     """,
                     logger: logger
                 )
@@ -285,7 +306,7 @@ public struct IndicatorStore: Sendable {
                 try await conn.query(
                     """
                     INSERT INTO indicator_rollup (district_id, period_from, period_to, micro_grid_id, counts)
-                    SELECT \(districtId), \(period.from.iso)::date, \(period.to.iso)::date, g, c::integer[]
+                    SELECT \(districtId), \(period.from)::date, \(period.to)::date, g, c::integer[]
                     FROM unnest(\(grids)::bigint[], \(values)::text[]) AS u(g, c)
                     """,
                     logger: logger

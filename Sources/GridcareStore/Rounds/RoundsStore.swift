@@ -94,7 +94,7 @@ public struct RoundsStore: Sendable {
             let leave = try await conn.rows(
                 """
                 SELECT worker_id, first_day::text, last_day::text FROM worker_leave
-                WHERE worker_id = ANY(\(memberRows.map(\.1))) AND first_day <= \(sunday.iso)::date AND last_day >= \(week.monday.iso)::date
+                WHERE worker_id = ANY(\(memberRows.map(\.1))) AND first_day <= \(sunday)::date AND last_day >= \(week.monday)::date
                 """,
                 as: (Int64, String, String).self,
                 logger: logger
@@ -104,7 +104,7 @@ public struct RoundsStore: Sendable {
                 SELECT c.team_id, s.on_date::text, (extract(hour FROM s.starts_at) * 60 + extract(minute FROM s.starts_at))::int,
                        (extract(hour FROM s.ends_at) * 60 + extract(minute FROM s.ends_at))::int
                 FROM clinic_session s JOIN clinic c ON c.id = s.clinic_id
-                WHERE c.team_id = ANY(\(teamIds)) AND s.on_date BETWEEN \(week.monday.iso)::date AND \(sunday.iso)::date AND s.status IN ('scheduled', 'held')
+                WHERE c.team_id = ANY(\(teamIds)) AND s.on_date BETWEEN \(week.monday)::date AND \(sunday)::date AND s.status IN ('scheduled', 'held')
                 """,
                 as: (Int64, String, Int, Int).self,
                 logger: logger
@@ -251,7 +251,7 @@ public struct RoundsStore: Sendable {
         let id = try await db.transaction(logger: logger) { conn in
             let previous = try await conn.first(
                 """
-                UPDATE rounds_plan SET superseded_at = now() WHERE team_id = \(teamId) AND week_monday = \(week.monday.iso)::date AND superseded_at IS NULL
+                UPDATE rounds_plan SET superseded_at = now() WHERE team_id = \(teamId) AND week_monday = \(week.monday)::date AND superseded_at IS NULL
                 RETURNING id
                 """,
                 as: Int64.self,
@@ -260,7 +260,7 @@ public struct RoundsStore: Sendable {
             let id = try await conn.first(
                 """
                 INSERT INTO rounds_plan (district_id, team_id, week_monday, created_by, unplanned)
-                SELECT district_id, id, \(week.monday.iso)::date, \(user), \(json)::jsonb FROM care_team
+                SELECT district_id, id, \(week.monday)::date, \(user), \(json)::jsonb FROM care_team
                 WHERE id = \(teamId) AND gridcare_team_of_scope_centre(id)
                 RETURNING id
                 """,
@@ -271,7 +271,7 @@ public struct RoundsStore: Sendable {
                 try await conn.query(
                     """
                     INSERT INTO rounds_route (plan_id, district_id, worker_id, day, depart_minute, return_minute, travel_minutes)
-                    SELECT id, district_id, \(route.workerId), \(route.day.iso)::date, \(route.departMinute), \(route.returnMinute), \(route.travelMinutes)
+                    SELECT id, district_id, \(route.workerId), \(route.day)::date, \(route.departMinute), \(route.returnMinute), \(route.travelMinutes)
                     FROM rounds_plan WHERE id = \(id)
                     """,
                     logger: logger
@@ -306,7 +306,7 @@ public struct RoundsStore: Sendable {
                         """
                         INSERT INTO planned_visit (plan_id, district_id, resident_id, micro_grid_id, worker_id, day, seq, arrive_minute, leave_minute, visit, also, rule,
                                                    depart_minute)
-                        SELECT \(id), r.district_id, r.id, r.micro_grid_id, \(route.workerId), \(route.day.iso)::date, \(stop.seq), \(stop.arriveMinute),
+                        SELECT \(id), r.district_id, r.id, r.micro_grid_id, \(route.workerId), \(route.day)::date, \(stop.seq), \(stop.arriveMinute),
                                \(stop.leaveMinute), \(stop.visit.visit.rawValue)::visit_kind, \(stop.visit.also.map(\.rawValue))::visit_kind[], \(stop.visit.rule),
                                \(route.departMinute)
                         FROM resident r WHERE r.id = \(stop.visit.residentId)
@@ -415,7 +415,7 @@ public struct RoundsStore: Sendable {
     public func current(teamId: Int64, week: ISOWeek, logger: Logger) async throws -> Int64? {
         try await db.first(
             """
-            SELECT id FROM rounds_plan WHERE team_id = \(teamId) AND week_monday = \(week.monday.iso)::date AND superseded_at IS NULL
+            SELECT id FROM rounds_plan WHERE team_id = \(teamId) AND week_monday = \(week.monday)::date AND superseded_at IS NULL
             ORDER BY id DESC LIMIT 1
             """,
             as: Int64.self,
@@ -534,7 +534,7 @@ public struct RoundsStore: Sendable {
                 let id = try await conn.first(
                     """
                     INSERT INTO worker_leave (district_id, worker_id, first_day, last_day, reason)
-                    SELECT w.district_id, w.id, \(firstDay.iso)::date, \(lastDay.iso)::date, \(reason?.trimmed) FROM worker w
+                    SELECT w.district_id, w.id, \(firstDay)::date, \(lastDay)::date, \(reason?.trimmed) FROM worker w
                     WHERE w.id = \(workerId) AND (\(mine)::bigint IS NULL OR w.centre_id = \(mine))
                     RETURNING id
                     """,

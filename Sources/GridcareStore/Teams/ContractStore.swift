@@ -49,7 +49,7 @@ public struct ContractStore: Sendable {
         let row = try await conn.first(
             """
             INSERT INTO contract (district_id, resident_id, micro_grid_id, team_id, starts_on, term_ends_on, previous_id)
-            SELECT r.district_id, r.id, r.micro_grid_id, c.team_id, \(start.iso)::date, \(end.iso)::date, \(previous)
+            SELECT r.district_id, r.id, r.micro_grid_id, c.team_id, \(start)::date, \(end)::date, \(previous)
             FROM resident r
             JOIN care_team_catchment c ON c.micro_grid_id = r.micro_grid_id
             WHERE r.id = \(residentId) AND c.team_id = \(teamId)
@@ -93,7 +93,7 @@ public struct ContractStore: Sendable {
                 WHERE id > \(page.afterId)
                   AND (\(residentId)::bigint IS NULL OR resident_id = \(residentId))
                   AND (\(teamId)::bigint IS NULL OR team_id = \(teamId))
-                  AND (\(activeOn?.iso)::date IS NULL OR period @> \(activeOn?.iso)::date)
+                  AND (\(activeOn)::date IS NULL OR period @> \(activeOn)::date)
                 ORDER BY id LIMIT \(page.fetch)
                 """,
                 logger: logger,
@@ -118,7 +118,7 @@ public struct ContractStore: Sendable {
             let rows = try await conn.rows(
                 """
                 SELECT \(unescaped: Self.columns) FROM contract
-                WHERE team_id = \(teamId) AND term_ends_on > \(activeOn.iso)::date AND period @> \(activeOn.iso)::date
+                WHERE team_id = \(teamId) AND term_ends_on > \(activeOn)::date AND period @> \(activeOn)::date
                 ORDER BY term_ends_on, id LIMIT \(limit)
                 """,
                 logger: logger,
@@ -222,7 +222,7 @@ public struct ContractStore: Sendable {
     private func end(_ id: Int64, on day: SimpleDate, reason: ContractEndReason, conn: PostgresConnection, logger: Logger) async throws {
         try await conn.query(
             """
-            UPDATE contract SET ended_on = \(day.iso)::date, end_reason = \(reason.rawValue), version = version + 1, updated_at = now()
+            UPDATE contract SET ended_on = \(day)::date, end_reason = \(reason.rawValue), version = version + 1, updated_at = now()
             WHERE id = \(id)
             """,
             logger: logger
