@@ -117,6 +117,8 @@ struct DeadlineMiddleware: ServerMiddleware {
     /// The indicators of a period that is not rolled up are counted live (`rules.indicators.liveCountSeconds`).
     var allowances: [String: Duration] = ["planRounds": .seconds(30), "mobilisationReport": .seconds(60)]
 
+    let watch = DeadlineWatch()
+
     init(deadline: Duration, indicatorLiveCount: Duration = .seconds(60)) {
         self.deadline = deadline
         allowances["indicatorReport"] = indicatorLiveCount
@@ -129,24 +131,22 @@ struct DeadlineMiddleware: ServerMiddleware {
         operationID: String,
         next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
-        let logger = RequestScope.logger
         let deadline = self.deadline + (allowances[operationID] ?? .zero)
         return try await withoutActuallyEscaping(next) { next in
-            try await withThrowingTaskGroup(of: (HTTPResponse, HTTPBody?)?.self) { group in
-                group.addTask { try await RequestScope.$logger.withValue(logger) { try await next(request, body, metadata) } }
-                group.addTask {
-                    try await Task.sleep(for: deadline)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let response = first else {
-                    throw Problem(
-                        status: .serviceUnavailable,
-                        detail: "The request did not finish within \(deadline); the database may be unavailable."
-                    )
-                }
-                return response
+            // The work runs as a task of its own so the watch can cancel it; it is awaited here either way,
+            // so `next` never outlives this call. Task-locals (the request's logger) carry over.
+            let work = Task { try await next(request, body, metadata) }
+            let id = watch.watch(until: .now + deadline) { work.cancel() }
+            let result = await withTaskCancellationHandler {
+                await work.result
+            } onCancel: {
+                work.cancel()
             }
+            let inTime = watch.finished(id)
+            if case .failure = result, !inTime {
+                throw Problem(status: .serviceUnavailable, detail: "The request did not finish within \(deadline); the database may be unavailable.")
+            }
+            return try result.get()
         }
     }
 }
