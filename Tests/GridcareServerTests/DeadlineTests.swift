@@ -27,6 +27,54 @@ import Testing
         }
     }
 
+    /// One watch serves every request at once: of many requests running together, each late one has its
+    /// work cancelled and answers 503 while each quick one answers as usual, and after the watch has gone
+    /// idle a late request is still stopped.
+    @Test func manyRequestsAtOnceEachKeepTheirOwnDeadline() async throws {
+        let middleware = DeadlineMiddleware(deadline: .milliseconds(200))
+        let request = HTTPRequest(method: .get, scheme: "http", authority: "localhost", path: "/v1/residents/1")
+        // A late request's work sleeps far past the deadline; a cancelled sleep throws, and that is counted.
+        let work: @Sendable (Bool) -> @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?) = { late in
+            { _, _, _ in
+                if late { try await Task.sleep(for: .seconds(20)) }
+                return (HTTPResponse(status: .ok), nil)
+            }
+        }
+        func round() async throws -> (ok: Int, refused: Int) {
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for i in 0..<40 {
+                    group.addTask {
+                        do {
+                            return try await middleware.intercept(
+                                request,
+                                body: nil,
+                                metadata: .init(),
+                                operationID: "getResident",
+                                next: work(i % 2 == 1)
+                            ).0.status.code
+                        } catch let problem as Problem {
+                            return problem.status
+                        }
+                    }
+                }
+                var (ok, refused) = (0, 0)
+                for try await status in group {
+                    if status == 503 { refused += 1 } else if status == 200 { ok += 1 }
+                }
+                return (ok, refused)
+            }
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let first = try await round()
+        #expect(first.ok == 20 && first.refused == 20)
+        // The late ones' work was cancelled, not waited out (20 s each); generous for two shared cores.
+        #expect(clock.now - start < .seconds(10))
+        try await Task.sleep(for: .milliseconds(300))
+        let second = try await round()
+        #expect(second.ok == 20 && second.refused == 20)
+    }
+
     /// A database that does not answer must give 503 within the deadline, not the pool's 60-second wait.
     @Test func anUnreachableDatabaseAnswers503WithinTheDeadline() async throws {
         let port = 1  // nothing listens on port 1 of loopback

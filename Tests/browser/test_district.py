@@ -74,6 +74,14 @@ def test_a_manager_reads_the_district_drills_down_and_downloads(console):
     m.page.click("nav.tabs a:has-text('血压控制率')")
     assert "血压控制率" in m.page.inner_text("#chart h2")
 
+    # A period of the manager's own choosing is counted when opened, both it and the same number of days
+    # before it (side by side, each on its own connection), and compared like the rolled-up ones.
+    assert m.go("/app/district?period=custom&from=2026-09-01&to=2026-10-31") == 200
+    assert "本期 2026-09-01 至 2026-10-31，与上期 2026-07-02 至 2026-08-31 相比" in m.main_text()
+    custom = next(r for r in table_rows(m.page, "summary") if r.startswith("签约率"))
+    assert len(re.findall(r"\d+\.\d%", custom)) >= 2, custom
+    m.shoot("district-custom")
+
     # Aggregates only: no link to a resident, no identity or phone number anywhere on the page.
     html = m.page.content()
     assert "/app/r/" not in html and "/app/h/" not in html
@@ -82,6 +90,8 @@ def test_a_manager_reads_the_district_drills_down_and_downloads(console):
     phone = console("manager", PHONE)
     phone.go("/app/district")
     phone.shoot("district")
+    assert phone.go("/app/district?period=custom&from=2026-09-01&to=2026-10-31") == 200
+    phone.shoot("district-custom")
 
 
 def test_a_dates_mistake_is_named_and_another_district_reads_as_missing(console):

@@ -130,6 +130,14 @@ public struct Database: Sendable {
 }
 
 extension Database {
+    /// Runs `body` in a transaction of its own on a connection of its own, even inside a page's shared
+    /// transaction (`together`): for heavy reads that must run beside the page's other statements, which
+    /// share that one connection and so run one after another. It sees its own snapshot, and an audit row
+    /// it records is written by its own transaction, not gathered with the page's.
+    public func transactionApart<T: Sendable>(logger: Logger? = nil, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await RequestTransaction.$current.withValue(nil) { try await transaction(logger: logger, body) }
+    }
+
     /// Runs `body`, a whole page of reads, in one transaction on one connection: the scope is set once,
     /// every store call joins it without a savepoint of its own, and the audit rows the calls record are
     /// gathered and written by one statement per kind just before the commit, each resident once however

@@ -79,13 +79,12 @@ public struct IndicatorStore: Sendable {
                 try await self.counts(conn, districtId: districtId, only: only, period: p, rules: rules, today: today, logger: logger)
             }
             // Both periods counted live: the one before is counted at the same time on a connection of its
-            // own (its own snapshot; the days before rarely change), so the wait is one period's, not two.
-            // Within a page's shared transaction there is one connection, and the two run one after the other.
-            let apart = rolledCurrent == nil && rolledPrevious == nil && RequestTransaction.joined(db.client) == nil
-            let db = self.db
+            // own (its own snapshot; the days before rarely change), so the wait is one period's, not two,
+            // from the API and from a console page (whose reads otherwise share the page's one connection).
+            let apart = rolledCurrent == nil && rolledPrevious == nil
             func previousOnItsOwn() async throws -> [Int64: IndicatorCounts]? {
                 guard apart else { return nil }
-                return try await db.transaction(logger: logger) { other in
+                return try await db.transactionApart(logger: logger) { other in
                     try await Self.prepareLiveCount(other, timeout: liveCountTimeout, logger: logger)
                     return try await count(other, period.previous, nil)
                 }
