@@ -9,6 +9,7 @@ source "$(dirname "$0")/common.sh"
 N=${1:-1000000}; PORT=18096; ROUNDS=5
 if [ -n "${REUSE:-}" ] && psql "$SERVER_URL" -qAtc "SELECT 1 FROM pg_database WHERE datname = 'gc_bench_dashboard'" | grep -q 1; then
   URL="${SERVER_URL%/*}/gc_bench_dashboard"
+  GRIDCARE_DATABASE_URL="$URL" "$BIN" migrate --log-level warning >/dev/null  # a kept district gets the new migrations
 else
   URL=$(bench_db gc_bench_dashboard)
   start=$(now)

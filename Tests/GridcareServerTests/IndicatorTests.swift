@@ -87,6 +87,29 @@ import Testing
             try await service(g, "doctor_follow_up", "2026-07-01 00:10+08")
             for r in [a, c, d] { try await contract(r, "2025-06-01", "2027-06-01") }
             try await contract(e, "2025-01-01", "2026-01-01")
+            func flag(_ r: Int64, _ category: String, _ tier: String, decided: String?) async throws {
+                try await db.query(
+                    """
+                    INSERT INTO risk_flag (district_id, resident_id, micro_grid_id, category, tier, population, status, raised_by, raised_at,
+                                           decided_by, decided_at)
+                    SELECT district_id, id, micro_grid_id, \(category)::flag_category, \(tier)::flag_tier, 'key',
+                           CASE WHEN \(decided)::timestamptz IS NULL THEN 'raised' ELSE 'confirmed' END::flag_status, \(users.ids[.admin]!),
+                           '2025-12-01 09:00+08', CASE WHEN \(decided)::timestamptz IS NULL THEN NULL ELSE \(users.ids[.admin]!) END, \(decided)::timestamptz
+                    FROM resident WHERE id = \(r)
+                    """,
+                    logger: quiet
+                )
+            }
+            // D is a confirmed disabled elder (red) visited at home twice and once for welfare; F is confirmed
+            // living alone (green); B's flag was only raised and E's confirmed after the period: neither counts.
+            try await flag(d, "disabled_elderly", "red", decided: "2026-01-05 09:00+08")
+            try await service(d, "home_visit", "2026-02-10 09:00+08")
+            try await service(d, "home_visit", "2026-05-10 09:00+08")
+            try await service(d, "welfare_visit", "2026-03-10 09:00+08")
+            try await flag(fr, "living_alone", "green", decided: "2026-03-01 09:00+08")
+            try await service(fr, "welfare_visit", "2026-04-01 09:00+08")
+            try await flag(b, "empty_nest", "yellow", decided: nil)
+            try await flag(e, "disabled_elderly", "yellow", decided: "2026-07-02 09:00+08")
 
             let period = ReportPeriod(from: SimpleDate(year: 2026, month: 1, day: 1)!, to: SimpleDate(year: 2026, month: 6, day: 30)!)!
             #expect(
@@ -108,9 +131,12 @@ import Testing
             #expect((n.diabetes, n.diabetesManaged, n.diabetesStandard, n.diabetesControlled) == (2, 1, 1, 1))
             #expect((n.chronic, n.followUpsDone, n.checksDone) == (6, 6, 1))
             #expect(now.hypertensionManagement.value == 0.8 && now.hypertensionControl.value == 0.5)
+            #expect((n.disabledElderly, n.disabledElderlyVisited, n.homeVisitsDone, n.welfareVisitsDone) == (1, 1, 2, 2))
+            #expect((n.flaggedRed, n.flaggedYellow, n.flaggedGreen) == (1, 0, 1))
             // Last period: E's contract was still running on 31 December; C and D were followed up once each.
             let p = before.counts
             #expect((p.contracted, p.checked65, p.hypertensionManaged, p.hypertensionStandard, p.diabetesManaged) == (4, 1, 1, 0, 2))
+            #expect((p.disabledElderly, p.homeVisitsDone, p.welfareVisitsDone, p.flaggedRed + p.flaggedYellow + p.flaggedGreen) == (0, 0, 0, 0))
             // Per micro-grid: the first holds A–E, the second F and G.
             let first = data.current[f.microGridIds[0]]!
             let second = data.current[f.microGridIds[1]]!
