@@ -9,10 +9,14 @@ SET random_page_cost = 1.1;
 \set stop '((' :'to' '::date + 1)::timestamp AT TIME ZONE ''Asia/Shanghai'')'
 \set born '(:''to''::date - interval ''65 years'')::date'
 WITH pop AS (
-    SELECT micro_grid_id, count(*)::int AS residents, count(*) FILTER (WHERE birth_date <= :born)::int AS aged65,
-           count(*) FILTER (WHERE 'hypertension' = ANY (conditions))::int AS htn, count(*) FILTER (WHERE 'type2_diabetes' = ANY (conditions))::int AS dm,
-           count(*) FILTER (WHERE conditions && '{hypertension,type2_diabetes,severe_mental_illness}'::text[])::int AS chronic
-    FROM resident WHERE district_id = :district GROUP BY micro_grid_id
+    SELECT micro_grid_id, sum(residents)::int AS residents,
+           coalesce(sum(residents) FILTER (WHERE 'hypertension' = ANY (conditions)), 0)::int AS htn,
+           coalesce(sum(residents) FILTER (WHERE 'type2_diabetes' = ANY (conditions)), 0)::int AS dm,
+           coalesce(sum(residents) FILTER (WHERE conditions && '{hypertension,type2_diabetes,severe_mental_illness}'::text[]), 0)::int AS chronic
+    FROM resident_census WHERE district_id = :district GROUP BY micro_grid_id HAVING sum(residents) > 0
+),
+old AS (
+    SELECT micro_grid_id, count(*)::int AS aged65 FROM resident WHERE district_id = :district AND birth_date <= :born GROUP BY micro_grid_id
 ),
 k AS (
     SELECT micro_grid_id, count(DISTINCT resident_id)::int AS contracted FROM contract
@@ -63,7 +67,7 @@ sv AS (
     WHERE s.fu > 0 OR s.ac > 0
     GROUP BY r.micro_grid_id
 )
-SELECT micro_grid_id, residents, coalesce(contracted, 0), aged65, coalesce(checked65, 0), htn, coalesce(htn_managed, 0), coalesce(htn_standard, 0), coalesce(htn_controlled, 0),
+SELECT micro_grid_id, residents, coalesce(contracted, 0), coalesce(aged65, 0), coalesce(checked65, 0), htn, coalesce(htn_managed, 0), coalesce(htn_standard, 0), coalesce(htn_controlled, 0),
   dm, coalesce(dm_managed, 0), coalesce(dm_standard, 0), coalesce(dm_controlled, 0), coalesce(de, 0), coalesce(de_visited, 0), chronic,
   coalesce(fu_done, 0), coalesce(ac_done, 0), coalesce(hv_done, 0), coalesce(wv_done, 0), coalesce(red, 0), coalesce(yellow, 0), coalesce(green, 0)
-FROM pop LEFT JOIN k USING (micro_grid_id) LEFT JOIN fl USING (micro_grid_id) LEFT JOIN sv USING (micro_grid_id);
+FROM pop LEFT JOIN old USING (micro_grid_id) LEFT JOIN k USING (micro_grid_id) LEFT JOIN fl USING (micro_grid_id) LEFT JOIN sv USING (micro_grid_id);

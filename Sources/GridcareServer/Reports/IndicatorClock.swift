@@ -26,6 +26,7 @@ struct IndicatorClock: Service {
         let rules = IndicatorRules(visits: config.visitRules)
         for district in districts {
             let started = ContinuousClock.now
+            try await IndicatorStore(db).compactCensus(districtId: district, logger: logger)
             if try await IndicatorStore(db).refresh(districtId: district, periods: periods, rules: rules, today: today, logger: logger) {
                 logger.info("indicator clock", metadata: ["district": "\(district)", "took": "\(ContinuousClock.now - started)"])
             }

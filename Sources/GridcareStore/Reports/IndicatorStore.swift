@@ -139,8 +139,8 @@ public struct IndicatorStore: Sendable {
         let needFollowUps = rules.required(perYear: rules.visits.chronicFollowUpsPerYear, days: period.days)
         let needHomeVisits = rules.required(perYear: rules.visits.disabledElderlyHomeVisitsPerYear, days: period.days)
         var byGrid: [Int64: IndicatorCounts] = [:]
-        // Four parts joined by micro-grid, so that only what needs a resident's age or conditions is joined to
-        // the residents: the population (the residents alone), contracts and flags (their own micro-grid
+        // Parts joined by micro-grid, so that only what needs a resident's age or conditions is joined to
+        // the residents: the population (the census, and the 65+ from the birth-date index), contracts and flags (their own micro-grid
         // columns), and the residents followed up or checked in the period, each looked up by id. Narrowed,
         // every table is read for the focus's residents only (a semi-join served by the micro-grid index; a
         // materialised list of them made the planner probe each table once per resident); the filters fold
@@ -150,11 +150,19 @@ public struct IndicatorStore: Sendable {
         let people = try await conn.rows(
             """
             WITH pop AS (
-                SELECT micro_grid_id, count(*)::int AS residents, count(*) FILTER (WHERE birth_date <= \(born65)::date)::int AS aged65,
-                       count(*) FILTER (WHERE 'hypertension' = ANY (conditions))::int AS htn,
-                       count(*) FILTER (WHERE 'type2_diabetes' = ANY (conditions))::int AS dm,
-                       count(*) FILTER (WHERE conditions && \(chronic)::text[])::int AS chronic
-                FROM resident WHERE district_id = \(districtId) AND (\(!narrowed) OR micro_grid_id = ANY (\(grids)::bigint[]))
+                -- Kept current by the registry's writes (resident_census, migration 0043): a few rows a micro-grid
+                -- instead of every resident. A micro-grid whose residents all left sums to none and is not shown.
+                SELECT micro_grid_id, sum(residents)::int AS residents,
+                       coalesce(sum(residents) FILTER (WHERE 'hypertension' = ANY (conditions)), 0)::int AS htn,
+                       coalesce(sum(residents) FILTER (WHERE 'type2_diabetes' = ANY (conditions)), 0)::int AS dm,
+                       coalesce(sum(residents) FILTER (WHERE conditions && \(chronic)::text[]), 0)::int AS chronic
+                FROM resident_census WHERE district_id = \(districtId) AND (\(!narrowed) OR micro_grid_id = ANY (\(grids)::bigint[]))
+                GROUP BY micro_grid_id HAVING sum(residents) > 0
+            ),
+            old AS (
+                -- The 65+ on the period's last day: a range of the birth-date index, which holds the micro-grid.
+                SELECT micro_grid_id, count(*)::int AS aged65 FROM resident
+                WHERE district_id = \(districtId) AND birth_date <= \(born65)::date AND (\(!narrowed) OR micro_grid_id = ANY (\(grids)::bigint[]))
                 GROUP BY micro_grid_id
             ),
             k AS (
@@ -220,14 +228,14 @@ public struct IndicatorStore: Sendable {
                 WHERE s.fu > 0 OR s.ac > 0
                 GROUP BY r.micro_grid_id
             )
-            SELECT micro_grid_id AS grid, residents, coalesce(contracted, 0) AS contracted, aged65, coalesce(checked65, 0) AS checked65,
+            SELECT micro_grid_id AS grid, residents, coalesce(contracted, 0) AS contracted, coalesce(aged65, 0) AS aged65, coalesce(checked65, 0) AS checked65,
                    htn, coalesce(htn_managed, 0) AS htn_managed, coalesce(htn_standard, 0) AS htn_standard,
                    coalesce(htn_controlled, 0) AS htn_controlled, dm, coalesce(dm_managed, 0) AS dm_managed,
                    coalesce(dm_standard, 0) AS dm_standard, coalesce(dm_controlled, 0) AS dm_controlled, coalesce(de, 0) AS de,
                    coalesce(de_visited, 0) AS de_visited, chronic, coalesce(fu_done, 0) AS fu_done, coalesce(ac_done, 0) AS ac_done,
                    coalesce(hv_done, 0) AS hv_done, coalesce(wv_done, 0) AS wv_done, coalesce(red, 0) AS red,
                    coalesce(yellow, 0) AS yellow, coalesce(green, 0) AS green
-            FROM pop LEFT JOIN k USING (micro_grid_id) LEFT JOIN fl USING (micro_grid_id) LEFT JOIN sv USING (micro_grid_id)
+            FROM pop LEFT JOIN old USING (micro_grid_id) LEFT JOIN k USING (micro_grid_id) LEFT JOIN fl USING (micro_grid_id) LEFT JOIN sv USING (micro_grid_id)
             """,
             logger: logger
         ) { c in
@@ -290,6 +298,14 @@ public struct IndicatorStore: Sendable {
             byGrid[grid] = n
         }
         return byGrid
+    }
+
+    /// Folds the district's census rows (one for each registry write that changed it) into one per
+    /// micro-grid and condition set; the clock does it each round so a count sums a few rows a micro-grid.
+    public func compactCensus(districtId: Int64, logger: Logger) async throws {
+        try await db.transaction(logger: logger) { conn in
+            _ = try await conn.first("SELECT gridcare_census_compact(\(districtId))", as: Int64.self, logger: logger)
+        }
     }
 
     /// The districts the clock rolls up, in id order.
