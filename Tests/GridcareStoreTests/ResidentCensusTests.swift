@@ -102,4 +102,36 @@ private let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler
             #expect(rows == keys)
         }
     }
+
+    @Test func onlyTheTriggersWriteItAndAnotherDistrictSeesNothing() async throws {
+        try await withTestDatabase { db, _ in
+            let f = try await Fixture.make(db)
+            _ = try await ResidentStore(db).create(Fixture.residentDraft(household: f.householdIds[0], n: 1), logger: quiet)
+            let writes: [PostgresQuery] = [
+                "INSERT INTO resident_census VALUES (\(f.districtId), \(f.microGridIds[0]), '{}', 1000)",
+                "UPDATE resident_census SET residents = 0", "DELETE FROM resident_census",
+            ]
+            for statement in writes {
+                await #expect(throws: (any Error).self) {
+                    try await db.transaction { conn in
+                        try await conn.query("SET LOCAL role gridcare_service", logger: quiet)
+                        try await conn.query(statement, logger: quiet)
+                    }
+                }
+            }
+            // The API's role reads it under row-level security, as the dashboard's count does.
+            func seen(by district: Int64) async throws -> Int {
+                try await db.transaction { conn in
+                    try await conn.query("SET LOCAL role gridcare_service", logger: quiet)
+                    try await conn.query(
+                        "SELECT set_config('gridcare.scope_district', \(String(district)), true), set_config('gridcare.scope_micro_grids', '*', true)",
+                        logger: quiet
+                    )
+                    return try await conn.first("SELECT coalesce(sum(residents), 0)::int FROM resident_census", as: Int.self, logger: quiet) ?? -1
+                }
+            }
+            #expect(try await seen(by: f.districtId) == 1)
+            #expect(try await seen(by: f.districtId + 1000) == 0)
+        }
+    }
 }
