@@ -52,7 +52,12 @@ private let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler
                         let draft = Fixture.residentDraft(household: households[n % 2], n: 100 + n, conditions: sets[n % sets.count])
                         return try await residents.create(draft, logger: quiet).id
                     }
-                    if n % 10 == 0 { group.addTask { try await store.compactCensus(districtId: f.districtId, logger: quiet); return nil } }
+                    if n % 10 == 0 {
+                        group.addTask {
+                            try await store.compactCensus(districtId: f.districtId, logger: quiet)
+                            return nil
+                        }
+                    }
                 }
                 var ids: [Int64] = []
                 for try await id in group { if let id { ids.append(id) } }
@@ -93,7 +98,11 @@ private let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler
             try await store.compactCensus(districtId: f.districtId, logger: quiet)
             (census, counted) = try await Self.both(db, districtId: f.districtId)
             #expect(census == counted)
-            let rows = try await db.first("SELECT count(*)::int FROM resident_census WHERE district_id = \(f.districtId)", as: Int.self, logger: quiet)
+            let rows = try await db.first(
+                "SELECT count(*)::int FROM resident_census WHERE district_id = \(f.districtId)",
+                as: Int.self,
+                logger: quiet
+            )
             let keys = try await db.first(
                 "SELECT count(DISTINCT (micro_grid_id, conditions))::int FROM resident WHERE district_id = \(f.districtId)",
                 as: Int.self,
