@@ -78,7 +78,9 @@ import Testing
                     // The audit trail's months (0035): each checks what it may detach or drop itself.
                     "gridcare_audit_detach(integer)", "gridcare_audit_detached()", "gridcare_audit_drop(text,text,bigint,text)",
                     "gridcare_audit_prepare(integer)",
-                    "gridcare_authenticate(bytea)", "gridcare_board_expire(date)", "gridcare_hold_registration(bigint)",
+                    "gridcare_authenticate(bytea)", "gridcare_board_expire(date)",
+                    // Folds a district's census rows into their sums (0043): no row leaves it.
+                    "gridcare_census_compact(bigint)", "gridcare_hold_registration(bigint)",
                     "gridcare_notify(bigint,text,text,boolean,bigint,bigint[],text,text,text)", "gridcare_referral_discharged(bigint)",
                 ]
             )

@@ -20,6 +20,7 @@ CREATE TABLE resident_census (
 CREATE INDEX resident_census_grid_idx ON resident_census (district_id, micro_grid_id);
 
 ALTER TABLE resident_census ENABLE ROW LEVEL SECURITY;
+ALTER TABLE resident_census FORCE ROW LEVEL SECURITY;
 CREATE POLICY resident_census_scope ON resident_census USING (
     (SELECT gridcare_scope_district()) IN ('*', district_id::text)
     AND ((SELECT gridcare_scope_all_micro_grids()) OR micro_grid_id = ANY ((SELECT gridcare_scope_micro_grids())::bigint[])));
