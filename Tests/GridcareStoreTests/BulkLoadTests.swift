@@ -18,6 +18,9 @@ import Testing
             let demo = DemoDistrict.generate(residents: 3_000, seed: 11, today: today)
             let summary = try await DemoLoader(db).load(demo, logger: logger)
             #expect(try await count(db, "resident") == 3_000)
+            // The dashboard's census (kept by the registry's writes) holds what counting the loaded residents says.
+            let loaded = try await ResidentCensusTests.both(db, districtId: summary.districtId)
+            #expect(!loaded.counted.isEmpty && loaded.census == loaded.counted)
             let report = try await CoverageStore(db).report(districtId: summary.districtId, rules: CoverageRules(), logger: logger)
             #expect(report.uncovered.isEmpty)
             #expect(report.brokenTeams.isEmpty)
@@ -51,6 +54,8 @@ import Testing
                 logger: logger
             )
             #expect(summary == .init(households: 2, residents: 3))
+            let imported = try await ResidentCensusTests.both(db, districtId: f.districtId)
+            #expect(imported.counted.count == 2 && imported.census == imported.counted)
             let placed = try await db.client.query(
                 """
                 SELECT h.external_ref FROM resident r JOIN household h ON h.id = r.household_id WHERE r.name = '甲'
@@ -77,6 +82,7 @@ import Testing
                 today: today
             ).get()
             let before = (try await count(db, "household"), try await count(db, "resident"))
+            let censusBefore = try await ResidentCensusTests.both(db, districtId: f.districtId)
             do {
                 _ = try await ImportStore(db).load(data, districtId: f.districtId, householdsFile: "h.csv", residentsFile: "r.csv", logger: logger)
                 Issue.record("the import should have failed")
@@ -86,6 +92,9 @@ import Testing
                 #expect(failure.items.allSatisfy { !$0.reason.contains(dup) })
             }
             #expect((try await count(db, "household"), try await count(db, "resident")) == before)
+            // Nothing of the failed file reaches the census either.
+            let censusAfter = try await ResidentCensusTests.both(db, districtId: f.districtId)
+            #expect(censusAfter.census == censusBefore.census && censusAfter.census == censusAfter.counted)
         }
     }
 
