@@ -2,7 +2,7 @@
 # Booking throughput: POST /v1/clinic-sessions/{id}/bookings under concurrent load (wrk, signed in as
 # the team's doctor, a different resident per request) beside pgbench running the same booking
 # statements in a scoped transaction, in the same run. Both commit real bookings, each of a (session,
-# resident) pair not booked before: the API on the first four weekly sessions, pgbench on the next four.
+# resident) pair not booked before: the API on the first sixteen weekly sessions, pgbench on the next sixteen.
 # The two take turns (ROUNDS rounds of SECONDS each), so the machine's noise falls on both alike; the
 # result is the median of each and their ratio.
 # Usage: bench/bookings.sh [SECONDS] [ROUNDS]   (defaults 6 and 3)
@@ -16,17 +16,22 @@ export GRIDCARE_DATABASE_URL="$URL"
 q() { psql "$URL" -v ON_ERROR_STOP=1 -qAtc "$1"; }
 TEAM=$(q "SELECT m.team_id FROM care_team_member m JOIN app_user u ON u.worker_id = m.worker_id WHERE u.username = 'doctor' LIMIT 1")
 STATION=$(q "SELECT s.id FROM facility s JOIN care_team t ON t.centre_id = s.centre_id WHERE t.id = $TEAM AND s.kind = 'station' ORDER BY s.id LIMIT 1")
-DAY=$(date -u -d '+8 hours +1 day' +%F)
-WD=$(date -u -d "$DAY" +%u)
+# The demo holds clinics of its own: the benchmark's day is the first of the coming week whose weekday
+# neither the team nor the station holds a clinic on, and only its own clinic's sessions are booked.
+for ahead in 1 2 3 4 5 6 7; do
+  DAY=$(date -u -d "+8 hours +$ahead day" +%F); WD=$(date -u -d "$DAY" +%u)
+  [ "$(q "SELECT count(*) FROM clinic WHERE weekday = $WD AND (team_id = $TEAM OR station_id = $STATION)")" = 0 ] && break
+done
 "$BIN" clinics add --station "$STATION" --team "$TEAM" --weekday "$WD" --starts 08:00 --ends 17:50 --slot-minutes 10 --capacity 100 --from "$DAY" --log-level warning
-"$BIN" clinics generate --from "$DAY" --weeks 16 --log-level warning
-SESSION=$(q "SELECT id FROM clinic_session WHERE on_date = '$DAY' ORDER BY id LIMIT 1")
-SESSIONS=$(q "SELECT string_agg(id::text, ',' ORDER BY on_date) FROM (SELECT id, on_date FROM clinic_session WHERE status = 'scheduled' ORDER BY on_date LIMIT 8) s")
-PG0=$(q "SELECT min(id) FROM (SELECT id FROM clinic_session WHERE status = 'scheduled' ORDER BY on_date OFFSET 8 LIMIT 8) s")
-[ "$(q "SELECT count(*) FROM clinic_session WHERE status = 'scheduled' AND id BETWEEN $PG0 AND $PG0 + 7")" = 8 ] \
-  || { echo "pgbench needs eight scheduled sessions with consecutive ids from $PG0" >&2; exit 1; }
+CLINIC=$(q "SELECT id FROM clinic WHERE team_id = $TEAM AND station_id = $STATION AND weekday = $WD")
+"$BIN" clinics generate --clinic "$CLINIC" --from "$DAY" --weeks 32 --log-level warning
+SESSION=$(q "SELECT id FROM clinic_session WHERE clinic_id = $CLINIC ORDER BY on_date LIMIT 1")
+SESSIONS=$(q "SELECT string_agg(id::text, ',' ORDER BY on_date) FROM (SELECT id, on_date FROM clinic_session WHERE clinic_id = $CLINIC AND status = 'scheduled' ORDER BY on_date LIMIT 16) s")
+PG0=$(q "SELECT min(id) FROM (SELECT id FROM clinic_session WHERE clinic_id = $CLINIC AND status = 'scheduled' ORDER BY on_date OFFSET 16 LIMIT 16) s")
+[ "$(q "SELECT count(*) FROM clinic_session WHERE clinic_id = $CLINIC AND status = 'scheduled' AND id BETWEEN $PG0 AND $PG0 + 15")" = 16 ] \
+  || { echo "pgbench needs sixteen scheduled sessions with consecutive ids from $PG0" >&2; exit 1; }
 q "SELECT r.id FROM resident r JOIN care_team_catchment c ON c.micro_grid_id = r.micro_grid_id WHERE c.team_id = $TEAM ORDER BY r.id" > "$OUT/residents.txt"
-echo "sessions $SESSIONS for the API, $PG0–$((PG0 + 7)) for pgbench: $(q "SELECT sum(capacity) FROM session_slot WHERE session_id = $SESSION") places each; $(wc -l < "$OUT/residents.txt") residents in the team's catchment"
+echo "sessions $SESSIONS for the API, $PG0–$((PG0 + 15)) for pgbench: $(q "SELECT sum(capacity) FROM session_slot WHERE session_id = $SESSION") places each; $(wc -l < "$OUT/residents.txt") residents in the team's catchment"
 TOKEN=$("$BIN" token issue --user doctor --ttl-hours 1 --quiet --log-level warning)
 
 # The statements BookingStore.book runs (the token check, then gridcare_book), as the service role with the doctor's scope.
@@ -40,7 +45,7 @@ cat > "$OUT/book.sql" <<SQL
 \\set n :n + 1
 \\set k :client_id + 8 * :n
 \\set rid $LO + (:k % $NRES)
-\\set session $PG0 + ((:k / $NRES) % 8)
+\\set session $PG0 + ((:k / $NRES) % 16)
 SELECT * FROM gridcare_authenticate(sha256(convert_to('$TOKEN', 'UTF8')));
 SELECT * FROM gridcare_book($UID_, 'centre_staff', $DISTRICT, '$GRIDS', '', 'bookSession', :session, :rid, false);
 SQL
@@ -67,22 +72,26 @@ LUA
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
 : > "$OUT/bookings_rates.txt"
+SENT_API=0; SENT_PG=0
 for r in $(seq 1 "$ROUNDS"); do
-  # Each round starts past what the last could reach (pgbench 1,500 pairs a client, the API 6,000 in all),
-  # and three rounds stay within the 8 × 4,660 pairs each side has: no pair is booked twice.
-  START=$(( (r - 1) * 1500 ))
+  # Each round starts past what the last could reach (pgbench 3,000 pairs a client, 24,000 in all; the API
+  # 24,000), and three rounds stay within the 16 × 4,660 pairs each side has: no pair is booked twice, so
+  # every request is a booking made (counted below), none a quick refusal.
+  START=$(( (r - 1) * 3000 ))
   echo "== round $r: pgbench, the same statements, -M prepared -c8 -j2 -T${SECS}, committing"
   rm -f "$OUT"/pgbench_log.*
   PG=$(cd "$OUT" && PGOPTIONS="-c role=gridcare_service" pgbench "$URL" -n -M prepared -c8 -j2 -T"$SECS" -D n=$START -f book.sql -l --log-prefix=pgbench_log 2>/dev/null)
   echo "$PG" | grep -E "^tps|failed|actually processed"
   cat "$OUT"/pgbench_log.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {printf "pgbench p50 %.2f ms, p99 %.2f ms\n", a[int(NR*0.5)]/1000, a[int(NR*0.99)]/1000}'
   echo "== round $r: gridcare API, POST bookings, wrk -t2 -c8 -d${SECS}s"
-  API=$(BASE=$(( (r - 1) * 6000 )) wrk -t2 -c8 -d"${SECS}s" --latency -s "$OUT/book.lua" "http://127.0.0.1:$PORT")
+  API=$(BASE=$(( (r - 1) * 24000 )) wrk -t2 -c8 -d"${SECS}s" --latency -s "$OUT/book.lua" "http://127.0.0.1:$PORT")
   echo "$API" | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors" || true
+  SENT_API=$((SENT_API + $(echo "$API" | awk '/requests in/ {print $1}')))
+  SENT_PG=$((SENT_PG + $(echo "$PG" | awk '/actually processed/ {print $NF}')))
   echo "$(echo "$PG" | awk '/^tps/ {print $3}') $(echo "$API" | awk '/Requests\/sec/ {print $2}')" >> "$OUT/bookings_rates.txt"
 done
 kill $SERVER; wait $SERVER 2>/dev/null || true; trap - EXIT
-echo "bookings made: API $(q "SELECT count(*) FROM booking WHERE session_id IN ($SESSIONS)"), pgbench $(q "SELECT count(*) FROM booking WHERE session_id BETWEEN $PG0 AND $PG0 + 7"); no slot over capacity: $(q "SELECT count(*) = 0 FROM session_slot WHERE booked > capacity")"
+echo "bookings made: API $(q "SELECT count(*) FROM booking WHERE session_id IN ($SESSIONS)") of $SENT_API requests, pgbench $(q "SELECT count(*) FROM booking WHERE session_id BETWEEN $PG0 AND $PG0 + 15") of $SENT_PG calls; no slot over capacity: $(q "SELECT count(*) = 0 FROM session_slot WHERE booked > capacity")"
 python3 - "$OUT/bookings_rates.txt" <<'PY'
 import statistics, sys
 rows = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
